@@ -1,0 +1,3 @@
+module github.com/medcode/medcode
+
+go 1.26
