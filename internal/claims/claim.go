@@ -48,6 +48,35 @@ var PayerClasses = []PayerClass{Medicare, MedicareAdvantage, Medicaid, Commercia
 // billing rules (traditional Medicare and Medicare Advantage plans).
 func (p PayerClass) MedicareLike() bool { return p == Medicare || p == MedicareAdvantage }
 
+// filingIndicators are the X12 claim filing indicator codes (837P SBR09,
+// 835 CLP06) written for each payer class.
+var filingIndicators = map[PayerClass]string{
+	Medicare:          "MB", // Medicare Part B
+	MedicareAdvantage: "16", // Health Maintenance Organization (HMO) Medicare Risk
+	Medicaid:          "MC",
+	Commercial:        "CI",
+	OtherPayer:        "ZZ", // mutually defined
+}
+
+// FilingIndicator returns the X12 claim filing indicator code of the class.
+func (p PayerClass) FilingIndicator() string { return filingIndicators[p] }
+
+// PayerClassOfFilingIndicator maps a claim filing indicator code read from
+// an 837P or 835 to a payer class.
+func PayerClassOfFilingIndicator(code string) PayerClass {
+	switch code {
+	case "MA", "MB":
+		return Medicare
+	case "16":
+		return MedicareAdvantage
+	case "MC":
+		return Medicaid
+	case "CI", "BL", "HM", "12", "13", "14", "15", "17", "AM", "DS", "LM":
+		return Commercial
+	}
+	return OtherPayer
+}
+
 // ParsePayerClass reads a payer class name (case-insensitive; "-" or " " for "_").
 func ParsePayerClass(s string) (PayerClass, error) {
 	norm := strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(strings.TrimSpace(s)))

@@ -130,7 +130,7 @@ func (r *reader) segment(seg x12.Segment) error {
 			return nil
 		}
 		r.group, r.self = seg.Element(3), seg.Element(2) == "18"
-		r.payer.Class = payerClassOf(seg.Element(9))
+		r.payer.Class = claims.PayerClassOfFilingIndicator(seg.Element(9))
 	case "PAT":
 		r.relation = seg.Element(1)
 		if r.relation == "" {

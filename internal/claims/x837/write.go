@@ -173,7 +173,7 @@ func (w *writer) subscriberAndClaim(c *claims.Claim, billingHL int) {
 	self := c.Patient.RelationshipCode() == "18"
 	subscriberHL := w.hl(billingHL, "22", !self)
 	if self {
-		w.add("SBR", "P", "18", w.text("group number", c.Insured.GroupNumber), "", "", "", "", "", filingIndicators[c.Payer.Class])
+		w.add("SBR", "P", "18", w.text("group number", c.Insured.GroupNumber), "", "", "", "", "", c.Payer.Class.FilingIndicator())
 		w.person("IL", c.Patient.Identity, "MI", c.Insured.MemberID)
 		w.address(c.Patient.Identity.Address)
 		w.demographics(c.Patient.Identity, c.Patient.Sex)
@@ -182,7 +182,7 @@ func (w *writer) subscriberAndClaim(c *claims.Claim, billingHL int) {
 			w.err = fmt.Errorf("x837: claim %s: the patient is not the subscriber (relationship %s) but the subscriber's name is missing", c.ID, c.Patient.Relationship)
 			return
 		}
-		w.add("SBR", "P", "", w.text("group number", c.Insured.GroupNumber), "", "", "", "", "", filingIndicators[c.Payer.Class])
+		w.add("SBR", "P", "", w.text("group number", c.Insured.GroupNumber), "", "", "", "", "", c.Payer.Class.FilingIndicator())
 		w.person("IL", c.Insured.Person, "MI", c.Insured.MemberID)
 		w.address(c.Insured.Person.Address)
 		w.demographics(c.Insured.Person, c.Insured.Sex)

@@ -2,8 +2,6 @@
 // implementation guide 005010X222A1.
 package x837
 
-import "github.com/medcode/medcode/internal/claims"
-
 // Version is the implementation convention this package writes and reads.
 const Version = "005010X222A1"
 
@@ -15,28 +13,4 @@ type Party struct {
 	Contact string `json:"contact,omitempty"`
 	Phone   string `json:"phone,omitempty"`
 	Email   string `json:"email,omitempty"`
-}
-
-// filingIndicators maps payer classes to SBR09 claim filing indicator codes.
-var filingIndicators = map[claims.PayerClass]string{
-	claims.Medicare:          "MB", // Medicare Part B
-	claims.MedicareAdvantage: "16", // Health Maintenance Organization (HMO) Medicare Risk
-	claims.Medicaid:          "MC",
-	claims.Commercial:        "CI",
-	claims.OtherPayer:        "ZZ", // mutually defined
-}
-
-// payerClassOf maps an SBR09 code read from an 837P to a payer class.
-func payerClassOf(code string) claims.PayerClass {
-	switch code {
-	case "MA", "MB":
-		return claims.Medicare
-	case "16":
-		return claims.MedicareAdvantage
-	case "MC":
-		return claims.Medicaid
-	case "CI", "BL", "HM", "12", "13", "14", "15", "17", "AM", "DS", "LM":
-		return claims.Commercial
-	}
-	return claims.OtherPayer
 }

@@ -292,3 +292,34 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadBody fuzzes the transaction-set body inside a valid envelope
+// with correct counts, so mutations reach the 837P reader itself.
+func FuzzReadBody(f *testing.F) {
+	data, err := x837.Write(testConfig(1), generated(f, 5, 2), false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := string(data)
+	start := strings.Index(s, "BHT*")
+	end := strings.Index(s, "~SE*")
+	wrap := func(body string) []byte {
+		n := strings.Count(body, "~") + 1
+		return []byte(s[:start] + body + fmt.Sprintf("~SE*%d*0001~GE*1*1~IEA*1*000000001~", n+2))
+	}
+	if _, err := x837.Read(wrap(s[start:end])); err != nil {
+		f.Fatalf("the wrapped seed does not read: %v", err)
+	}
+	f.Add(s[start:end])
+	f.Fuzz(func(t *testing.T, body string) {
+		b, err := x837.Read(wrap(body))
+		if err != nil {
+			return
+		}
+		for _, c := range b.Claims {
+			if c.TotalCharge() < 0 && len(c.Lines) == 0 {
+				t.Fatal("impossible claim accepted")
+			}
+		}
+	})
+}
