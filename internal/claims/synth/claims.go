@@ -165,6 +165,10 @@ func (g *generator) claim(id string, cl clinic) *claims.Claim {
 			d := *l.Drug
 			l.Drug = &d
 		}
+		if strings.HasPrefix(l.Code, "J") && class.MedicareLike() {
+			// Medicare wants JZ when nothing of a single-dose vial was discarded.
+			l.Modifiers = append(l.Modifiers, "JZ")
+		}
 		c.Lines = append(c.Lines, l)
 	}
 	g.addComorbidities(c)
