@@ -117,7 +117,9 @@ type editCase struct {
 func editCases() []editCase {
 	dos2 := func(l claims.Line, days int) claims.Line { l.DOS = l.DOS.AddDays(days); return l }
 	doc := func(c *claims.Claim, d claims.Documentation) *claims.Claim { c.Documentation = &d; return c }
-	child := func(dx []string, lines ...claims.Line) *claims.Claim { return newClaim(4, claims.Female, claims.Medicaid, dx, lines...) }
+	child := func(dx []string, lines ...claims.Line) *claims.Claim {
+		return newClaim(4, claims.Female, claims.Medicaid, dx, lines...)
+	}
 	second := func(c *claims.Claim, id string) *claims.Claim { c.ID = id; return c }
 	return []editCase{
 		{"header code", "DX-01", Error, []*claims.Claim{adult([]string{"E11"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"E11.9"}, ln("99213", 1))}, "header"},
@@ -211,12 +213,20 @@ func editCases() []editCase {
 		{"side mismatch", "LNK-04", Warn, []*claims.Claim{adult([]string{"H61.21"}, mod(ln("69210", 1), "LT"))}, []*claims.Claim{adult([]string{"H61.21"}, mod(ln("69210", 1), "RT"))}, "right"},
 		{"duplicate line", "CLM-01", Error, []*claims.Claim{adult([]string{"I10"}, ln("36415", 1), ln("36415", 1))}, []*claims.Claim{adult([]string{"I10"}, units(ln("36415", 1), 2))}, "repeats line 1"},
 		{"duplicate claim", "CLM-01", Error, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1)), second(adult([]string{"I10"}, ln("99213", 1)), "T2")},
-			[]*claims.Claim{adult([]string{"I10"}, ln("99213", 1)), func() *claims.Claim { c := second(adult([]string{"I10"}, ln("99213", 1)), "T2"); c.Frequency = "7"; return c }()}, "already billed on claim T1"},
+			[]*claims.Claim{adult([]string{"I10"}, ln("99213", 1)), func() *claims.Claim {
+				c := second(adult([]string{"I10"}, ln("99213", 1)), "T2")
+				c.Frequency = "7"
+				return c
+			}()}, "already billed on claim T1"},
 		{"pointer to no diagnosis", "CLM-02", Error, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1, 5))}, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1))}, "pointer 5"},
 		{"thirteen diagnoses", "CLM-02", Error, []*claims.Claim{adult([]string{"I10", "E11.9", "J06.9", "L57.0", "R05.1", "Z23", "M17.11", "H61.21", "I50.9", "R73.9", "E66.01", "N18.4", "L02.411"}, ln("99213", 1))}, nil, "at most 12"},
 		{"future date", "CLM-03", Error, []*claims.Claim{adult([]string{"I10"}, dos2(ln("99213", 1), 30))}, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1))}, "future"},
 		{"late filing", "CLM-03", Warn, []*claims.Claim{adult([]string{"I10"}, dos2(ln("99213", 1), -200))}, []*claims.Claim{medicare([]string{"I10"}, dos2(ln("99213", 1), -200))}, "180-day"},
-		{"bad NPI", "CLM-04", Error, []*claims.Claim{func() *claims.Claim { c := adult([]string{"I10"}, ln("99213", 1)); c.Billing.NPI = "1234567890"; return c }()},
+		{"bad NPI", "CLM-04", Error, []*claims.Claim{func() *claims.Claim {
+			c := adult([]string{"I10"}, ln("99213", 1))
+			c.Billing.NPI = "1234567890"
+			return c
+		}()},
 			[]*claims.Claim{adult([]string{"I10"}, ln("99213", 1))}, "check digit"},
 	}
 }
