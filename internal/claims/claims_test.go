@@ -10,6 +10,7 @@ import (
 
 	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/synth"
+	"github.com/medcode/medcode/internal/engine"
 )
 
 func TestCheckNPI(t *testing.T) {
@@ -227,4 +228,48 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFromResult(t *testing.T) {
+	res := &engine.Result{
+		Diagnoses: []engine.Diagnosis{{Code: "I10", Rank: 2}, {Code: "M17.11", Rank: 1}},
+		Procedures: []engine.Procedure{
+			{Code: "20610", Units: 1, Modifiers: []string{"RT"}, DiagnosisPointers: []int{1}},
+			{Code: "J3301", Units: 4, DiagnosisPointers: []int{1}},
+		},
+		EM: &engine.EM{Code: "99214", Method: "mdm", Minutes: 0},
+	}
+	fees := map[string]claims.Money{"99214": 22000, "20610": 18000, "J3301": 500}
+	enc := claims.Encounter{
+		ID: "E1", DOS: claims.Date{Year: 2025, Month: 3, Day: 10}, PlaceOfService: "11",
+		Billing: claims.Provider{NPI: "1234567893", Organization: "Clinic"},
+		Payer:   claims.Payer{ID: "P", Name: "Payer", Class: claims.Medicare},
+		Patient: claims.Patient{Key: "k", Age: 63, Sex: claims.Male},
+		Charge: func(code string) (claims.Money, error) {
+			if m, ok := fees[code]; ok {
+				return m, nil
+			}
+			return 0, errors.New("not in the charge master")
+		},
+	}
+	c, err := claims.FromResult(res, enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Diagnoses[0] != "M17.11" || c.Diagnoses[1] != "I10" {
+		t.Fatalf("diagnoses not in rank order: %v", c.Diagnoses)
+	}
+	if len(c.Lines) != 3 || c.Lines[0].Code != "99214" || len(c.Lines[0].Pointers) != 2 {
+		t.Fatalf("E/M line: %+v", c.Lines)
+	}
+	if j := c.Lines[2]; j.Units != 4 || j.Charge != 2000 || j.DOS != enc.DOS {
+		t.Fatalf("drug line: %+v", j)
+	}
+	if c.Documentation != nil {
+		t.Fatal("documentation without documented minutes")
+	}
+	res.Procedures = append(res.Procedures, engine.Procedure{Code: "99999", Units: 1})
+	if _, err := claims.FromResult(res, enc); err == nil || !strings.Contains(err.Error(), "99999") {
+		t.Fatalf("unpriced code: %v", err)
+	}
 }
