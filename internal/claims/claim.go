@@ -209,14 +209,6 @@ func (l Line) HasModifier(m string) bool {
 	return false
 }
 
-// POS returns the line's place of service, falling back to the claim's.
-func (c *Claim) POS(l Line) string {
-	if l.PlaceOfService != "" {
-		return l.PlaceOfService
-	}
-	return c.PlaceOfService
-}
-
 // Documentation carries facts from the visit note that some edits need and
 // that the 837P has no place for. It stays inside medcode: the X12 writer
 // never sends it.

@@ -48,6 +48,18 @@ func TestScrubCommand(t *testing.T) {
 	}
 }
 
+func TestScrubListsEdits(t *testing.T) {
+	code, out, _ := runCLI(t, "", "scrub", "--list", "--format", "table")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"DX-01", "CLM-04", "off", "active"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--list output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestScrubCommandErrors(t *testing.T) {
 	cases := []struct {
 		args []string

@@ -24,14 +24,18 @@ type scrubReport struct {
 }
 
 func runScrub(_ context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "scrub", "[--format json|table] [--today YYYY-MM-DD] FILE|-   (claims CSV or 837P)")
+	fs := newFlags(env, "scrub", "[--format json|table] [--today YYYY-MM-DD] FILE|-   (claims CSV or 837P), or --list")
 	format := fs.String("format", "json", "output format: json or table")
 	today := fs.String("today", "", "date the date edits compare against (default: today)")
+	list := fs.Bool("list", false, "print the edit catalog and whether each edit runs with the installed code sets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *format != "json" && *format != "table" {
 		return usageError("--format must be json or table")
+	}
+	if *list {
+		return listEdits(env, *format)
 	}
 	if fs.NArg() != 1 {
 		return usageError("give one claims file (CSV or 837P), or - for standard input")
@@ -74,6 +78,42 @@ func runScrub(_ context.Context, env *Env, args []string) error {
 		return enc.Encode(rep)
 	}
 	return writeScrubTable(env, rep)
+}
+
+// listEdits prints the edit catalog with each edit's status.
+func listEdits(env *Env, format string) error {
+	src, err := codeSetSources()
+	if err != nil {
+		return err
+	}
+	s, err := scrub.New(src, scrub.Options{})
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		scrub.Edit
+		Status  string   `json:"status"`
+		Missing []string `json:"missing,omitempty"`
+	}
+	var entries []entry
+	status := map[string]scrub.EditStatus{}
+	for _, st := range s.Status() {
+		status[st.ID] = st
+	}
+	for _, e := range s.Catalog() {
+		entries = append(entries, entry{Edit: e, Status: status[e.ID].Status, Missing: status[e.ID].Missing})
+	}
+	if format == "json" {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "EDIT\tSEVERITY\tSTATUS\tTITLE\tPREVENTS")
+	for _, e := range entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Severity, e.Status, e.Title, strings.Join(e.CARCs, ","))
+	}
+	return tw.Flush()
 }
 
 // codeSetSources connects the scrubber to the installed code sets. It is

@@ -21,11 +21,20 @@ func sample(el, rep, comp, term byte, sep string) string {
 	return isa(el, rep, comp, term) + sep +
 		"GS" + e + "HC" + e + "S" + e + "R" + e + "20250310" + e + "1200" + e + "1" + e + "X" + e + "005010X222A1" + t +
 		"ST" + e + "837" + e + "0001" + e + "005010X222A1" + t +
-		"BHT" + e + "0019" + e + "00" + e + "REF1" + e + "20250310" + e + "1200" + e + "CH" + t +
+		"BHT" + e + "0019" + e + "00" + e + "REF1" + repOrEmpty(rep) + e + "20250310" + e + "1200" + e + "CH" + t +
 		"SV1" + e + "HC" + string(comp) + "99213" + string(comp) + "25" + e + "100" + e + "UN" + e + "1" + t +
 		"SE" + e + "4" + e + "0001" + t +
 		"GE" + e + "1" + e + "1" + t +
 		"IEA" + e + "1" + e + "000000001" + t
+}
+
+// repOrEmpty returns "<rep>REF2" so BHT03 holds two repetitions, or
+// nothing when the interchange has no repetition separator.
+func repOrEmpty(rep byte) string {
+	if rep == 'U' {
+		return ""
+	}
+	return string(rep) + "REF2"
 }
 
 func TestTokenizeHonorsDeclaredDelimiters(t *testing.T) {
@@ -62,6 +71,9 @@ func TestTokenizeHonorsDeclaredDelimiters(t *testing.T) {
 			}
 			if sv1.Component(1, 3) != "25" || sv1.Component(1, 4) != "" || sv1.Element(9) != "" {
 				t.Fatal("component/element accessors out of range misbehave")
+			}
+			if reps := segs[3].Repetitions(3); tc.rep != 'U' && len(reps) != 2 {
+				t.Fatalf("BHT03 repetitions = %q", reps)
 			}
 			ics, err := Parse([]byte(data))
 			if err != nil {
