@@ -27,6 +27,9 @@ func (k *check) clmLimits() {
 
 // clmDates runs CLM-03.
 func (k *check) clmDates() {
+	if len(k.c.Lines) == 0 {
+		k.add("CLM-03", 0, nil, "", "Add the services rendered, each with its date", "the claim has no service line and so no date of service")
+	}
 	limit := k.s.t.payers[k.c.Payer.Class].timelyFilingDays
 	var birth claims.Date
 	if id := k.c.Patient.Identity; id != nil {

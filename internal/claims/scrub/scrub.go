@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/medcode/medcode/internal/claims"
@@ -82,6 +83,18 @@ type Options struct {
 	Today claims.Date
 }
 
+var (
+	tablesOnce   sync.Once
+	tablesLoaded *tables
+	tablesErr    error
+)
+
+// sharedTables parses the data files once; scrubbers only read them.
+func sharedTables() (*tables, error) {
+	tablesOnce.Do(func() { tablesLoaded, tablesErr = loadTables() })
+	return tablesLoaded, tablesErr
+}
+
 // Scrubber runs the edits. It is safe for concurrent use.
 type Scrubber struct {
 	src    Sources
@@ -92,7 +105,7 @@ type Scrubber struct {
 
 // New returns a scrubber reading code-set facts from src.
 func New(src Sources, o Options) (*Scrubber, error) {
-	t, err := loadTables()
+	t, err := sharedTables()
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +196,11 @@ type check struct {
 
 // claim runs the single-claim edits.
 func (s *Scrubber) claim(c *claims.Claim) []Finding {
-	k := &check{s: s, c: c, dos: c.FirstDOS().Time()}
+	dos := c.FirstDOS()
+	if dos.IsZero() {
+		dos = s.today // a claim without lines; CLM-03 reports it
+	}
+	k := &check{s: s, c: c, dos: dos.Time()}
 	k.validDx = make([]bool, len(c.Diagnoses))
 	k.validPx = make([]bool, len(c.Lines))
 	for _, step := range []func(){

@@ -220,6 +220,7 @@ func editCases() []editCase {
 			}()}, "already billed on claim T1"},
 		{"pointer to no diagnosis", "CLM-02", Error, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1, 5))}, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1))}, "pointer 5"},
 		{"thirteen diagnoses", "CLM-02", Error, []*claims.Claim{adult([]string{"I10", "E11.9", "J06.9", "L57.0", "R05.1", "Z23", "M17.11", "H61.21", "I50.9", "R73.9", "E66.01", "N18.4", "L02.411"}, ln("99213", 1))}, nil, "at most 12"},
+		{"no service line", "CLM-03", Error, []*claims.Claim{adult([]string{"I10"})}, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1))}, "no service line"},
 		{"future date", "CLM-03", Error, []*claims.Claim{adult([]string{"I10"}, dos2(ln("99213", 1), 30))}, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1))}, "future"},
 		{"late filing", "CLM-03", Warn, []*claims.Claim{adult([]string{"I10"}, dos2(ln("99213", 1), -200))}, []*claims.Claim{medicare([]string{"I10"}, dos2(ln("99213", 1), -200))}, "180-day"},
 		{"bad NPI", "CLM-04", Error, []*claims.Claim{func() *claims.Claim {
