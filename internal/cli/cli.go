@@ -33,6 +33,8 @@ type command struct {
 // commands is the single table of subcommands; `medcode --help` prints it.
 var commands = []command{
 	{"version", "print the medcode version", runVersion},
+	{"scrub", "check claims (CSV or 837P) against the scrubber's edits", runScrub},
+	{"claims", "837P export and import, 835 remittances, synthetic claim sets", runClaims},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".
