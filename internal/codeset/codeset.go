@@ -107,17 +107,22 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 		}
 		if s.Snapshot.Err == nil {
 			s.Snapshot.Path = snapshotPath(cacheDir, abs)
-			s.releases, _, s.Snapshot.Err = readSnapshot(s.Snapshot.Path, l)
+			var comps []*component
+			s.releases, comps, s.Snapshot.Err = readSnapshot(s.Snapshot.Path, l)
+			if s.releases != nil {
+				s.Snapshot.Used = true
+				attach(s.releases, comps)
+			}
 		}
 	}
-	if s.releases != nil {
-		s.Snapshot.Used = true
-	} else {
-		if s.releases, err = loadReleases(l); err != nil {
+	if !s.Snapshot.Used {
+		releases, comps, err := loadReleases(l)
+		if err != nil {
 			return nil, err
 		}
+		s.releases = releases
 		if s.Snapshot.Path != "" {
-			s.Snapshot.Err = s.saveSnapshot(l)
+			s.Snapshot.Err = saveSnapshot(s.Snapshot.Path, l, releases, comps)
 			s.Snapshot.Written = s.Snapshot.Err == nil
 		}
 	}
@@ -125,10 +130,10 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 	return s, nil
 }
 
-func (s *Set) saveSnapshot(l *layout) error {
-	inputs, err := inputFiles(l, s.releases)
+func saveSnapshot(path string, l *layout, releases []*Release, comps []*component) error {
+	inputs, err := inputFiles(l, releases, comps)
 	if err != nil {
 		return err
 	}
-	return writeSnapshot(s.Snapshot.Path, inputs, s.releases)
+	return writeSnapshot(path, inputs, releases, comps)
 }

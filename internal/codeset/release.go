@@ -13,7 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/medcode/medcode/internal/codeset/hcpcs"
 	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/codeset/mce"
+	"github.com/medcode/medcode/internal/codeset/ncci"
+	"github.com/medcode/medcode/internal/codeset/pfs"
 	"github.com/medcode/medcode/internal/codeset/srcfile"
 )
 
@@ -33,10 +37,24 @@ type Release struct {
 	Drugs         *icd.Table
 	Neoplasms     *icd.Table
 
+	HCPCS *hcpcs.Codes
+	PFS   *pfs.Schedule
+	MCE   *mce.Edits
+	PTP   *ncci.PTP
+	MUE   *ncci.MUE
+	// CodeSets lists the versions of the other code sets in use with the
+	// release.
+	CodeSets []Version
+
 	// Files lists every file the release was loaded from.
 	Files []SourceFile
 	// Notes records files left out and other remarks for `codesets info`.
 	Notes []string
+
+	// The ICD-10-CM part of Files and Notes, as loaded from the release
+	// directory (attach adds the other code sets').
+	icdFiles []SourceFile
+	icdNotes []string
 }
 
 // SourceFile is a release file as loaded.
@@ -53,6 +71,7 @@ type SourceFile struct {
 type layout struct {
 	dir      string
 	releases []releaseDir
+	catalog  []versionDir
 }
 
 type releaseDir struct {
@@ -99,7 +118,8 @@ func scan(dataDir string) (*layout, error) {
 	if len(l.releases) == 0 {
 		return nil, fmt.Errorf("%w: none in %s", ErrNoReleases, icdDir)
 	}
-	return l, nil
+	l.catalog, err = scanCatalog(dataDir)
+	return l, err
 }
 
 // candidates lists the regular files directly in dir whose name (less a
@@ -138,18 +158,26 @@ func hasAnySuffix(s string, suffixes []string) bool {
 	return false
 }
 
-// loadReleases loads every release directory of the layout.
-func loadReleases(l *layout) ([]*Release, error) {
-	out := make([]*Release, len(l.releases))
-	for i, rd := range l.releases {
-		r, err := loadRelease(rd)
-		if err != nil {
-			return nil, err
+// loadReleases loads every release directory and every version of the
+// other code sets of the layout, in parallel, and attaches the versions to
+// the releases.
+func loadReleases(l *layout) ([]*Release, []*component, error) {
+	releases := make([]*Release, len(l.releases))
+	comps := make([]*component, len(l.catalog))
+	err := parallel(len(releases)+len(comps), func(i int) (err error) {
+		if i < len(releases) {
+			releases[i], err = loadRelease(l.releases[i])
+		} else {
+			comps[i-len(releases)], err = loadComponent(l.catalog[i-len(releases)])
 		}
-		out[i] = r
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	setEffectiveDates(out)
-	return out, nil
+	setEffectiveDates(releases)
+	attach(releases, comps)
+	return releases, comps, nil
 }
 
 // setEffectiveDates gives each release its period: a fiscal year runs
@@ -192,6 +220,7 @@ func loadRelease(rd releaseDir) (*Release, error) {
 			return nil, err
 		}
 		if kind == icd.KindUnknown {
+			r.icdNotes = append(r.icdNotes, c.rel+" not used: not an ICD-10-CM release file")
 			continue
 		}
 		prev, dup := chosen[kind]
@@ -199,10 +228,10 @@ func loadRelease(rd releaseDir) (*Release, error) {
 		case !dup:
 			chosen[kind] = c
 		case c.size > prev.size:
-			r.Notes = append(r.Notes, fmt.Sprintf("%s not used: %s is the larger %s", prev.rel, c.rel, kind))
+			r.icdNotes = append(r.icdNotes, fmt.Sprintf("%s not used: %s is the larger %s", prev.rel, c.rel, kind))
 			chosen[kind] = c
 		default:
-			r.Notes = append(r.Notes, fmt.Sprintf("%s not used: %s is the larger %s", c.rel, prev.rel, kind))
+			r.icdNotes = append(r.icdNotes, fmt.Sprintf("%s not used: %s is the larger %s", c.rel, prev.rel, kind))
 		}
 	}
 	if _, ok := chosen[icd.KindTabular]; !ok {
@@ -213,11 +242,11 @@ func loadRelease(rd releaseDir) (*Release, error) {
 		kinds = append(kinds, k)
 	}
 	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
-	r.Files = make([]SourceFile, len(kinds))
+	r.icdFiles = make([]SourceFile, len(kinds))
 	err := parallel(len(kinds), func(i int) error {
 		c := chosen[kinds[i]]
 		sum, err := loadFile(c.path, func(f io.Reader) error { return r.loadICD(kinds[i], f, c.rel) })
-		r.Files[i] = SourceFile{Kind: kinds[i].String(), Path: c.rel, Size: c.size, ModTime: c.modTime, SHA256: sum}
+		r.icdFiles[i] = SourceFile{Kind: kinds[i].String(), Path: c.rel, Size: c.size, ModTime: c.modTime, SHA256: sum}
 		return err
 	})
 	if err != nil {
@@ -227,7 +256,7 @@ func loadRelease(rd releaseDir) (*Release, error) {
 		r.ICD.ApplyShortTitles(r.Order)
 	}
 	if v := r.ICD.Version; v != "" && v != strconv.Itoa(r.FiscalYear) {
-		r.Notes = append(r.Notes, fmt.Sprintf("the tabular says version %s, the directory fiscal year %d", v, r.FiscalYear))
+		r.icdNotes = append(r.icdNotes, fmt.Sprintf("the tabular says version %s, the directory fiscal year %d", v, r.FiscalYear))
 	}
 	return r, nil
 }

@@ -215,10 +215,11 @@ func (r *Reader) Int64() int64 {
 	return v
 }
 
-// Int reads a non-negative int no larger than max.
+// Int reads a non-negative int no larger than max (when max is negative,
+// no value is valid).
 func (r *Reader) Int(max int) int {
 	v := r.Uvarint()
-	if v > uint64(max) {
+	if r.err == nil && (max < 0 || v > uint64(max)) {
 		r.Fail(fmt.Sprintf("value %d out of range (max %d)", v, max))
 		return 0
 	}
