@@ -33,6 +33,7 @@ type command struct {
 // commands is the single table of subcommands; `medcode --help` prints it.
 var commands = []command{
 	{"version", "print the medcode version", runVersion},
+	{"codesets", "code-set releases: install, info, lookup, search", runCodesets},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

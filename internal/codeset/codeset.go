@@ -99,6 +99,9 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(l.releases) == 0 {
+		return nil, fmt.Errorf("%w: none in %s", ErrNoReleases, filepath.Join(abs, "icd10cm"))
+	}
 	s := &Set{Dir: abs}
 	if !opts.NoSnapshot {
 		cacheDir := opts.CacheDir

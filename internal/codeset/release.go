@@ -91,15 +91,13 @@ type candidate struct {
 
 var releaseDirRe = regexp.MustCompile(`(?i)^fy(\d{4})(-april)?$`)
 
-// scan lists the release directories and their candidate files.
+// scan lists the release directories and the versions of the other code
+// sets, with their candidate files.
 func scan(dataDir string) (*layout, error) {
 	l := &layout{dir: dataDir}
 	icdDir := filepath.Join(dataDir, "icd10cm")
 	entries, err := os.ReadDir(icdDir)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%w: %s does not exist", ErrNoReleases, icdDir)
-		}
+	if err != nil && !os.IsNotExist(err) {
 		return nil, fmt.Errorf("codeset: %w", err)
 	}
 	for _, e := range entries {
@@ -114,9 +112,6 @@ func scan(dataDir string) (*layout, error) {
 			return nil, err
 		}
 		l.releases = append(l.releases, rd)
-	}
-	if len(l.releases) == 0 {
-		return nil, fmt.Errorf("%w: none in %s", ErrNoReleases, icdDir)
 	}
 	l.catalog, err = scanCatalog(dataDir)
 	return l, err
