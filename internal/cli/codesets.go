@@ -391,7 +391,12 @@ func codesetsLookup(env *Env, args []string) error {
 func lookup(r *codeset.Release, q string, dos time.Time) codeView {
 	v := codeView{Query: strings.ToUpper(strings.TrimSpace(q)), Release: r.Name}
 	if c, ok := r.ICD.Lookup(q); ok {
-		iv := &icdView{Code: c.Code, Title: c.Title, ShortTitle: c.ShortTitle, Billable: c.Billable, Chapter: c.Chapter, Section: c.Section, Manifestation: c.Manifestation}
+		iv := &icdView{Code: c.Code, Title: c.Title, Billable: c.Billable, Chapter: c.Chapter, Section: c.Section, Manifestation: c.Manifestation}
+		if r.Order != nil {
+			if e, ok := r.Order.Lookup(c.Code); ok {
+				iv.ShortTitle = e.Short
+			}
+		}
 		for _, a := range r.ICD.Ancestors(q) {
 			iv.Ancestors = append(iv.Ancestors, titled{a.Code, a.Title})
 		}

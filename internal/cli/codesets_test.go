@@ -12,9 +12,10 @@ import (
 	"github.com/medcode/medcode/internal/datadir"
 )
 
-// officialData returns the installed official data directory, or skips.
-func officialData(t *testing.T) string {
-	t.Helper()
+// TestCodesetsOfficialData runs the reading subcommands on the installed
+// official data; the subtests share one snapshot cache, so only the first
+// loads the release files.
+func TestCodesetsOfficialData(t *testing.T) {
 	dir, err := datadir.Resolve()
 	if err != nil {
 		t.Skipf("official code-set data not installed: %v", err)
@@ -23,11 +24,12 @@ func officialData(t *testing.T) string {
 		t.Skipf("FY2025 release not installed in %s", dir)
 	}
 	t.Setenv("MEDCODE_CACHE", t.TempDir())
-	return dir
+	t.Run("info", func(t *testing.T) { testInfo(t, dir) })
+	t.Run("lookup", func(t *testing.T) { testLookup(t, dir) })
+	t.Run("search", func(t *testing.T) { testSearch(t, dir) })
 }
 
-func TestCodesetsInfo(t *testing.T) {
-	dir := officialData(t)
+func testInfo(t *testing.T, dir string) {
 	code, out, errOut := runCLI(t, "", "codesets", "info", "--data", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -64,8 +66,7 @@ func TestCodesetsInfo(t *testing.T) {
 	}
 }
 
-func TestCodesetsLookup(t *testing.T) {
-	dir := officialData(t)
+func testLookup(t *testing.T, dir string) {
 	tests := []struct {
 		args []string
 		code int
@@ -107,8 +108,7 @@ func TestCodesetsLookup(t *testing.T) {
 	}
 }
 
-func TestCodesetsSearch(t *testing.T) {
-	dir := officialData(t)
+func testSearch(t *testing.T, dir string) {
 	code, out, errOut := runCLI(t, "", "codesets", "search", "--data", dir, "--limit", "5", "chronic", "kidney", "disease", "stage", "3")
 	if code != 0 || !strings.Contains(out, "N18.30") {
 		t.Errorf("search: exit %d %s\n%s", code, errOut, out)

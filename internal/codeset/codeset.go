@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -74,6 +75,10 @@ func dateOf(t time.Time) time.Time {
 // release directory.
 var ErrNoReleases = errors.New("codeset: no ICD-10-CM release installed (expected icd10cm/fyYYYY directories)")
 
+// coldLoadGCPercent is the garbage collector's target while the release
+// files are loaded (see OpenWith).
+const coldLoadGCPercent = 40
+
 // Options adjust how Open works.
 type Options struct {
 	// CacheDir holds the snapshot; "" means DefaultCacheDir().
@@ -119,6 +124,15 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 		}
 	}
 	if !s.Snapshot.Used {
+		// Parsing the XML and CSV files allocates several times what the
+		// loaded releases keep; collecting garbage more often during the
+		// load keeps its peak memory near that of a start from the
+		// snapshot.
+		if old := debug.SetGCPercent(coldLoadGCPercent); old >= 0 && old < coldLoadGCPercent {
+			debug.SetGCPercent(old)
+		} else {
+			defer debug.SetGCPercent(old)
+		}
 		releases, comps, err := loadReleases(l)
 		if err != nil {
 			return nil, err

@@ -178,16 +178,22 @@ func stageDirectory(staging, into, dir string) ([]stagedFile, error) {
 
 type sumLine struct{ sum, path string }
 
-// readSums reads a sha256sum listing: "<hex>  <path>" per line ("*" before
-// the path marks binary mode).
+// readSums reads a sha256sum listing file.
 func readSums(file string) ([]sumLine, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("install: a directory must hold a %s file to verify its files: %w", sumsFile, err)
 	}
 	defer f.Close()
+	return parseSums(f, file)
+}
+
+// parseSums reads a sha256sum listing: "<hex>  <path>" per line ("*" before
+// the path marks binary mode), each path relative and inside its
+// directory.
+func parseSums(r io.Reader, file string) ([]sumLine, error) {
 	var out []sumLine
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {

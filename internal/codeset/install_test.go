@@ -260,3 +260,19 @@ func TestInstallURL(t *testing.T) {
 		t.Errorf("missing download: %v", err)
 	}
 }
+
+func FuzzParseSums(f *testing.F) {
+	f.Add("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef  icd10cm/fy2025/a.xml\n# comment\n\n")
+	f.Add("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef *../escape\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		sums, err := parseSums(strings.NewReader(text), "SUMS")
+		if err != nil {
+			return
+		}
+		for _, s := range sums {
+			if !isSHA256(s.sum) || strings.HasPrefix(s.path, "/") || s.path == ".." || strings.HasPrefix(s.path, "../") {
+				t.Fatalf("accepted %+v", s)
+			}
+		}
+	})
+}

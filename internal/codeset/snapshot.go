@@ -146,7 +146,7 @@ func writeSnapshot(path string, inputs []SourceFile, releases []*Release, comps 
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(w.Bytes(snapshotMagic, snapshotVersion)); err != nil {
+	if err := w.WriteTo(tmp, snapshotMagic, snapshotVersion); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -268,9 +268,6 @@ func decodeRelease(r *snapio.Reader) (*Release, error) {
 	if r.Bool() {
 		if rel.Order, err = icd.DecodeOrder(r); err != nil {
 			return nil, err
-		}
-		if rel.ICD != nil {
-			rel.ICD.ApplyShortTitles(rel.Order)
 		}
 	}
 	for _, dst := range []**icd.Index{&rel.Index, &rel.ExternalIndex} {
