@@ -229,6 +229,10 @@ func DecodeTable(r *snapio.Reader) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(ix.Columns) < 2 {
+		r.Fail("table without column headings")
+		return nil, r.Err()
+	}
 	return &Table{Index: *ix}, nil
 }
 
