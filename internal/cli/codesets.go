@@ -48,15 +48,15 @@ func runCodesets(ctx context.Context, env *Env, args []string) error {
 	return usageError("unknown subcommand %q\nUsage: medcode codesets %s", sub, codesetsUsage)
 }
 
-// dataFlags are the flags every reading subcommand shares.
-type dataFlags struct {
+// codesetFlags are the flags every reading subcommand shares.
+type codesetFlags struct {
 	data    string
 	dos     string
 	asJSON  bool
 	noCache bool
 }
 
-func (d *dataFlags) register(fs *flag.FlagSet, withDate bool) {
+func (d *codesetFlags) register(fs *flag.FlagSet, withDate bool) {
 	fs.StringVar(&d.data, "data", "", "code-set data directory (default: $MEDCODE_DATA, ./data, ../shared/data)")
 	fs.BoolVar(&d.asJSON, "json", false, "print JSON")
 	fs.BoolVar(&d.noCache, "no-snapshot", false, "load the release files, neither reading nor writing the snapshot")
@@ -65,7 +65,7 @@ func (d *dataFlags) register(fs *flag.FlagSet, withDate bool) {
 	}
 }
 
-func (d *dataFlags) open() (*codeset.Set, error) {
+func (d *codesetFlags) open() (*codeset.Set, error) {
 	dir := d.data
 	if dir == "" {
 		var err error
@@ -77,7 +77,7 @@ func (d *dataFlags) open() (*codeset.Set, error) {
 }
 
 // release opens the data and picks the release for --dos.
-func (d *dataFlags) release() (*codeset.Release, error) {
+func (d *codesetFlags) release() (*codeset.Release, error) {
 	var dos time.Time
 	if d.dos != "" {
 		var err error
@@ -95,7 +95,7 @@ func (d *dataFlags) release() (*codeset.Release, error) {
 	return s.ForDate(dos)
 }
 
-func printJSON(w io.Writer, v any) error {
+func printCodesetJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
@@ -141,27 +141,27 @@ func codesetsInstall(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// releaseInfo is the JSON form of a release for `codesets info`.
-type releaseInfo struct {
+// codesetReleaseInfo is the JSON form of a release for `codesets info`.
+type codesetReleaseInfo struct {
 	Name          string               `json:"name"`
 	FiscalYear    int                  `json:"fiscal_year"`
 	Dir           string               `json:"dir"`
 	EffectiveFrom string               `json:"effective_from"`
 	EffectiveTo   string               `json:"effective_to"`
-	Counts        []count              `json:"counts"`
+	Counts        []codesetCount       `json:"counts"`
 	CodeSets      []codeset.Version    `json:"code_sets"`
 	Files         []codeset.SourceFile `json:"files"`
 	Notes         []string             `json:"notes,omitempty"`
 }
 
-type count struct {
+type codesetCount struct {
 	What  string `json:"what"`
 	Count int    `json:"count"`
 }
 
-func releaseCounts(r *codeset.Release) []count {
-	var out []count
-	add := func(what string, n int) { out = append(out, count{what, n}) }
+func codesetCounts(r *codeset.Release) []codesetCount {
+	var out []codesetCount
+	add := func(what string, n int) { out = append(out, codesetCount{what, n}) }
 	add("tabular diag entries", r.ICD.NumDiag())
 	add("billable codes", r.ICD.NumBillable())
 	if r.Order != nil {
@@ -205,7 +205,7 @@ func releaseCounts(r *codeset.Release) []count {
 
 func codesetsInfo(env *Env, args []string) error {
 	fs := newFlags(env, "codesets info", "[--data DIR] [--json]")
-	var d dataFlags
+	var d codesetFlags
 	d.register(fs, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -217,17 +217,17 @@ func codesetsInfo(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var infos []releaseInfo
+	var infos []codesetReleaseInfo
 	for _, r := range s.Releases() {
-		infos = append(infos, releaseInfo{
+		infos = append(infos, codesetReleaseInfo{
 			Name: r.Name, FiscalYear: r.FiscalYear, Dir: r.Dir,
 			EffectiveFrom: r.EffectiveFrom.Format(time.DateOnly), EffectiveTo: r.EffectiveTo.Format(time.DateOnly),
-			Counts: releaseCounts(r), CodeSets: r.CodeSets, Files: r.Files, Notes: r.Notes,
+			Counts: codesetCounts(r), CodeSets: r.CodeSets, Files: r.Files, Notes: r.Notes,
 		})
 	}
-	snap := snapshotText(s.Snapshot)
+	snap := codesetSnapshotText(s.Snapshot)
 	if d.asJSON {
-		return printJSON(env.Stdout, map[string]any{"data_dir": s.Dir, "snapshot": snap, "releases": infos})
+		return printCodesetJSON(env.Stdout, map[string]any{"data_dir": s.Dir, "snapshot": snap, "releases": infos})
 	}
 	fmt.Fprintf(env.Stdout, "data directory: %s\nsnapshot: %s\n", s.Dir, snap)
 	for _, r := range infos {
@@ -255,7 +255,7 @@ func codesetsInfo(env *Env, args []string) error {
 	return nil
 }
 
-func snapshotText(st codeset.SnapshotStatus) string {
+func codesetSnapshotText(st codeset.SnapshotStatus) string {
 	var s string
 	switch {
 	case st.Path == "":
@@ -273,46 +273,46 @@ func snapshotText(st codeset.SnapshotStatus) string {
 	return s
 }
 
-// codeView is what `codesets lookup` shows of a code.
-type codeView struct {
-	Query      string     `json:"query"`
-	Release    string     `json:"release"`
-	ICD        *icdView   `json:"icd10cm,omitempty"`
-	Invalid    string     `json:"invalid,omitempty"`
-	HCPCS      *hcpcsView `json:"hcpcs,omitempty"`
-	RVU        *rvuView   `json:"pfs,omitempty"`
-	MUE        *mueView   `json:"mue,omitempty"`
-	PTPColumn2 []string   `json:"ptp_column2,omitempty"`
+// codesetCodeView is what `codesets lookup` shows of a code.
+type codesetCodeView struct {
+	Query      string            `json:"query"`
+	Release    string            `json:"release"`
+	ICD        *codesetICDView   `json:"icd10cm,omitempty"`
+	Invalid    string            `json:"invalid,omitempty"`
+	HCPCS      *codesetHCPCSView `json:"hcpcs,omitempty"`
+	RVU        *codesetRVUView   `json:"pfs,omitempty"`
+	MUE        *codesetMUEView   `json:"mue,omitempty"`
+	PTPColumn2 []string          `json:"ptp_column2,omitempty"`
 }
 
-type icdView struct {
-	Code          string     `json:"code"`
-	Title         string     `json:"title"`
-	ShortTitle    string     `json:"short_title,omitempty"`
-	Billable      bool       `json:"billable"`
-	Chapter       string     `json:"chapter"`
-	Section       string     `json:"section"`
-	Manifestation bool       `json:"manifestation,omitempty"`
-	Ancestors     []titled   `json:"ancestors,omitempty"`
-	Children      []string   `json:"children,omitempty"`
-	Seventh       []titled   `json:"seventh_characters,omitempty"`
-	Notes         []noteView `json:"notes,omitempty"`
-	MCE           []string   `json:"mce_edits,omitempty"`
+type codesetICDView struct {
+	Code          string            `json:"code"`
+	Title         string            `json:"title"`
+	ShortTitle    string            `json:"short_title,omitempty"`
+	Billable      bool              `json:"billable"`
+	Chapter       string            `json:"chapter"`
+	Section       string            `json:"section"`
+	Manifestation bool              `json:"manifestation,omitempty"`
+	Ancestors     []codesetTitled   `json:"ancestors,omitempty"`
+	Children      []string          `json:"children,omitempty"`
+	Seventh       []codesetTitled   `json:"seventh_characters,omitempty"`
+	Notes         []codesetNoteView `json:"notes,omitempty"`
+	MCE           []string          `json:"mce_edits,omitempty"`
 }
 
-type titled struct {
+type codesetTitled struct {
 	Code  string `json:"code"`
 	Title string `json:"title"`
 }
 
-type noteView struct {
+type codesetNoteView struct {
 	Kind string   `json:"kind"`
 	From string   `json:"from"`
 	Text string   `json:"text"`
 	Refs []string `json:"refs,omitempty"`
 }
 
-type hcpcsView struct {
+type codesetHCPCSView struct {
 	Code       string `json:"code"`
 	Modifier   bool   `json:"modifier,omitempty"`
 	Long       string `json:"long_description"`
@@ -324,7 +324,7 @@ type hcpcsView struct {
 	Active     bool   `json:"active"`
 }
 
-type rvuView struct {
+type codesetRVUView struct {
 	Status           string  `json:"status"`
 	Work             float64 `json:"work_rvu"`
 	NonFacilityPE    float64 `json:"non_facility_pe_rvu"`
@@ -335,14 +335,14 @@ type rvuView struct {
 	Description      string  `json:"description,omitempty"`
 }
 
-type mueView struct {
+type codesetMUEView struct {
 	Units int    `json:"units"`
 	MAI   string `json:"mai"`
 }
 
 func codesetsLookup(env *Env, args []string) error {
 	fs := newFlags(env, "codesets lookup", "[--data DIR] [--dos YYYY-MM-DD] [--json] CODE...")
-	var d dataFlags
+	var d codesetFlags
 	d.register(fs, true)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -360,10 +360,10 @@ func codesetsLookup(env *Env, args []string) error {
 	if d.dos != "" {
 		dos, _ = time.Parse(time.DateOnly, d.dos)
 	}
-	var views []codeView
+	var views []codesetCodeView
 	var unknown []string
 	for _, q := range fs.Args() {
-		v := lookup(r, q, dos)
+		v := lookupCodesetCode(r, q, dos)
 		if v.ICD == nil && v.HCPCS == nil && v.RVU == nil && v.MUE == nil && v.PTPColumn2 == nil {
 			unknown = append(unknown, q)
 			if !d.asJSON {
@@ -373,11 +373,11 @@ func codesetsLookup(env *Env, args []string) error {
 		}
 		views = append(views, v)
 		if !d.asJSON {
-			printCode(env.Stdout, v)
+			printCodesetCode(env.Stdout, v)
 		}
 	}
 	if d.asJSON {
-		if err := printJSON(env.Stdout, views); err != nil {
+		if err := printCodesetJSON(env.Stdout, views); err != nil {
 			return err
 		}
 	}
@@ -387,27 +387,27 @@ func codesetsLookup(env *Env, args []string) error {
 	return nil
 }
 
-// lookup gathers what the release says about a code in every code set.
-func lookup(r *codeset.Release, q string, dos time.Time) codeView {
-	v := codeView{Query: strings.ToUpper(strings.TrimSpace(q)), Release: r.Name}
+// lookupCodesetCode gathers what the release says about a code in every code set.
+func lookupCodesetCode(r *codeset.Release, q string, dos time.Time) codesetCodeView {
+	v := codesetCodeView{Query: strings.ToUpper(strings.TrimSpace(q)), Release: r.Name}
 	if c, ok := r.ICD.Lookup(q); ok {
-		iv := &icdView{Code: c.Code, Title: c.Title, Billable: c.Billable, Chapter: c.Chapter, Section: c.Section, Manifestation: c.Manifestation}
+		iv := &codesetICDView{Code: c.Code, Title: c.Title, Billable: c.Billable, Chapter: c.Chapter, Section: c.Section, Manifestation: c.Manifestation}
 		if r.Order != nil {
 			if e, ok := r.Order.Lookup(c.Code); ok {
 				iv.ShortTitle = e.Short
 			}
 		}
 		for _, a := range r.ICD.Ancestors(q) {
-			iv.Ancestors = append(iv.Ancestors, titled{a.Code, a.Title})
+			iv.Ancestors = append(iv.Ancestors, codesetTitled{a.Code, a.Title})
 		}
 		for _, k := range r.ICD.Children(q) {
 			iv.Children = append(iv.Children, k.Code)
 		}
 		for _, sc := range r.ICD.SeventhChars(q) {
-			iv.Seventh = append(iv.Seventh, titled{sc.Char, sc.Meaning})
+			iv.Seventh = append(iv.Seventh, codesetTitled{sc.Char, sc.Meaning})
 		}
 		for _, n := range r.ICD.NotesFor(q) {
-			nv := noteView{Kind: n.Kind.String(), From: n.From, Text: n.Text}
+			nv := codesetNoteView{Kind: n.Kind.String(), From: n.From, Text: n.Text}
 			for _, ref := range n.Refs {
 				nv.Refs = append(nv.Refs, ref.String())
 			}
@@ -415,7 +415,7 @@ func lookup(r *codeset.Release, q string, dos time.Time) codeView {
 		}
 		if r.MCE != nil {
 			for _, e := range r.MCE.Diagnosis(q) {
-				iv.MCE = append(iv.MCE, mceText(r.MCE, e))
+				iv.MCE = append(iv.MCE, codesetMCEText(r.MCE, e))
 			}
 		}
 		v.ICD = iv
@@ -429,19 +429,19 @@ func lookup(r *codeset.Release, q string, dos time.Time) codeView {
 			h, ok = r.HCPCS.Modifier(q)
 		}
 		if ok {
-			v.HCPCS = &hcpcsView{Code: h.Code, Modifier: h.Modifier, Long: h.Long, Short: h.Short, Coverage: h.Coverage,
-				BETOS: h.BETOS, Added: dateText(h.Added), Terminated: dateText(h.Terminated), Active: h.ActiveOn(dos)}
+			v.HCPCS = &codesetHCPCSView{Code: h.Code, Modifier: h.Modifier, Long: h.Long, Short: h.Short, Coverage: h.Coverage,
+				BETOS: h.BETOS, Added: codesetDate(h.Added), Terminated: codesetDate(h.Terminated), Active: h.ActiveOn(dos)}
 		}
 	}
 	if r.PFS != nil {
 		if rvu, ok := r.PFS.Lookup(q, ""); ok {
-			v.RVU = &rvuView{Status: rvu.Status, Work: rvu.Work, NonFacilityPE: rvu.NonFacilityPE, FacilityPE: rvu.FacilityPE,
+			v.RVU = &codesetRVUView{Status: rvu.Status, Work: rvu.Work, NonFacilityPE: rvu.NonFacilityPE, FacilityPE: rvu.FacilityPE,
 				MP: rvu.MP, GlobalDays: rvu.GlobalDays, ConversionFactor: rvu.ConversionFactor, Description: rvu.Description}
 		}
 	}
 	if r.MUE != nil {
 		if m, ok := r.MUE.Lookup(q); ok {
-			v.MUE = &mueView{Units: m.Units, MAI: m.MAIText}
+			v.MUE = &codesetMUEView{Units: m.Units, MAI: m.MAIText}
 		}
 	}
 	if r.PTP != nil {
@@ -452,8 +452,8 @@ func lookup(r *codeset.Release, q string, dos time.Time) codeView {
 	return v
 }
 
-// mceText describes an MCE edit with the age or sex it checks.
-func mceText(edits *mce.Edits, e mce.Edit) string {
+// codesetMCEText describes an MCE edit with the age or sex it checks.
+func codesetMCEText(edits *mce.Edits, e mce.Edit) string {
 	text := e.Section + " " + e.Type
 	rule, ok := edits.Rule(e.Type)
 	switch {
@@ -466,14 +466,14 @@ func mceText(edits *mce.Edits, e mce.Edit) string {
 	return text
 }
 
-func dateText(t time.Time) string {
+func codesetDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.Format(time.DateOnly)
 }
 
-func printCode(w io.Writer, v codeView) {
+func printCodesetCode(w io.Writer, v codesetCodeView) {
 	if c := v.ICD; c != nil {
 		status := "billable"
 		if !c.Billable {
@@ -532,7 +532,7 @@ func printCode(w io.Writer, v codeView) {
 
 func codesetsSearch(env *Env, args []string) error {
 	fs := newFlags(env, "codesets search", "[--data DIR] [--dos YYYY-MM-DD] [--limit N] [--json] TEXT")
-	var d dataFlags
+	var d codesetFlags
 	d.register(fs, true)
 	limit := fs.Int("limit", 20, "most results to print")
 	if err := parseFlags(fs, args); err != nil {
@@ -551,7 +551,7 @@ func codesetsSearch(env *Env, args []string) error {
 	}
 	hits := r.Search(query, *limit)
 	if d.asJSON {
-		return printJSON(env.Stdout, hits)
+		return printCodesetJSON(env.Stdout, hits)
 	}
 	if len(hits) == 0 {
 		return errors.New("no index entry or title matches")

@@ -24,12 +24,12 @@ func TestCodesetsOfficialData(t *testing.T) {
 		t.Skipf("FY2025 release not installed in %s", dir)
 	}
 	t.Setenv("MEDCODE_CACHE", t.TempDir())
-	t.Run("info", func(t *testing.T) { testInfo(t, dir) })
-	t.Run("lookup", func(t *testing.T) { testLookup(t, dir) })
-	t.Run("search", func(t *testing.T) { testSearch(t, dir) })
+	t.Run("info", func(t *testing.T) { testCodesetsInfo(t, dir) })
+	t.Run("lookup", func(t *testing.T) { testCodesetsLookup(t, dir) })
+	t.Run("search", func(t *testing.T) { testCodesetsSearch(t, dir) })
 }
 
-func testInfo(t *testing.T, dir string) {
+func testCodesetsInfo(t *testing.T, dir string) {
 	code, out, errOut := runCLI(t, "", "codesets", "info", "--data", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -66,7 +66,7 @@ func testInfo(t *testing.T, dir string) {
 	}
 }
 
-func testLookup(t *testing.T, dir string) {
+func testCodesetsLookup(t *testing.T, dir string) {
 	tests := []struct {
 		args []string
 		code int
@@ -108,7 +108,7 @@ func testLookup(t *testing.T, dir string) {
 	}
 }
 
-func testSearch(t *testing.T, dir string) {
+func testCodesetsSearch(t *testing.T, dir string) {
 	code, out, errOut := runCLI(t, "", "codesets", "search", "--data", dir, "--limit", "5", "chronic", "kidney", "disease", "stage", "3")
 	if code != 0 || !strings.Contains(out, "N18.30") {
 		t.Errorf("search: exit %d %s\n%s", code, errOut, out)
@@ -146,7 +146,7 @@ func TestCodesetsInstall(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "checksum") {
 		t.Errorf("bad checksum: exit %d, %s", code, errOut)
 	}
-	sum := sha256Hex(tabular)
+	sum := codesetSHA256Hex(tabular)
 	if err := os.WriteFile(filepath.Join(src, "SHA256SUMS"), []byte(sum+"  icd10cm/fy2099/tabular.xml\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestCodesetsUsage(t *testing.T) {
 	}
 }
 
-func sha256Hex(data []byte) string {
+func codesetSHA256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }

@@ -12,7 +12,8 @@
 //
 // The release files are read in their published formats; the loaded
 // releases are kept in a snapshot in the cache directory so that later
-// starts are fast.
+// starts are fast. A Set is read-only once opened and safe for concurrent
+// use.
 package codeset
 
 import (
@@ -128,11 +129,11 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 		// loaded releases keep; collecting garbage more often during the
 		// load keeps its peak memory near that of a start from the
 		// snapshot.
-		if old := debug.SetGCPercent(coldLoadGCPercent); old >= 0 && old < coldLoadGCPercent {
-			debug.SetGCPercent(old)
-		} else {
-			defer debug.SetGCPercent(old)
+		old := debug.SetGCPercent(coldLoadGCPercent)
+		if old >= 0 && old < coldLoadGCPercent {
+			debug.SetGCPercent(old) // already collecting more often
 		}
+		defer debug.SetGCPercent(old)
 		releases, comps, err := loadReleases(l)
 		if err != nil {
 			return nil, err

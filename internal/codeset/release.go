@@ -58,11 +58,11 @@ type Release struct {
 
 // SourceFile is a release file as loaded.
 type SourceFile struct {
-	Kind    string // "tabular", "index", "hcpcs", ...
-	Path    string // relative to the data directory
-	Size    int64
-	ModTime time.Time
-	SHA256  string
+	Kind    string    `json:"kind"` // "tabular", "index", "hcpcs", ...
+	Path    string    `json:"path"` // relative to the data directory
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"modified"`
+	SHA256  string    `json:"sha256"`
 }
 
 // layout is what scan finds in the data directory before anything is

@@ -78,6 +78,10 @@ func readSnapshot(path string, l *layout) ([]*Release, []*component, error) {
 	// Releases and code-set versions are blocks, decoded in parallel.
 	releases := make([]*Release, r.Len())
 	comps := make([]*component, r.Len())
+	if len(releases) != len(l.releases) || len(comps) != len(l.catalog) {
+		return nil, nil, fmt.Errorf("%w: %d releases and %d code-set versions for %d and %d directories",
+			snapio.ErrCorrupt, len(releases), len(comps), len(l.releases), len(l.catalog))
+	}
 	blocks := make([]*snapio.Reader, len(releases)+len(comps))
 	for i := range blocks {
 		blocks[i] = r.Block()
