@@ -74,6 +74,15 @@ type Code struct {
 // Category returns the code's 3-character category.
 func (c *Code) Category() string { return c.Code[:3] }
 
+// Notes returns the notes attached to the entry itself (NotesFor adds the
+// inherited ones); nil when there are none.
+func (s *scope) Notes() []Note {
+	if s == nil {
+		return nil
+	}
+	return s.notes
+}
+
 // Lookup returns the entry for code, written with or without its dot, in
 // any case.
 func (t *Tabular) Lookup(code string) (*Code, bool) {
