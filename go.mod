@@ -1,3 +1,5 @@
 module github.com/medcode/medcode
 
 go 1.26
+
+require github.com/ulikunitz/xz v0.5.17

@@ -35,6 +35,7 @@ var commands = []command{
 	{"version", "print the medcode version", runVersion},
 	{"scrub", "check claims (CSV or 837P) against the scrubber's edits", runScrub},
 	{"claims", "837P export and import, 835 remittances, synthetic claim sets", runClaims},
+	{"codesets", "code-set releases: install, info, lookup, search", runCodesets},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".
