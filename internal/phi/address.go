@@ -1,0 +1,477 @@
+package phi
+
+import "strings"
+
+// streetParticles may stand between the capitalised words of a street or
+// city name: "Rue de la Hulotais", "Via delle Coste", "Jiřího z Poděbrad".
+var streetParticles = map[string]bool{
+	"de": true, "del": true, "della": true, "delle": true, "dei": true, "degli": true, "di": true, "da": true,
+	"do": true, "dos": true, "das": true, "du": true, "des": true, "la": true, "le": true, "les": true,
+	"el": true, "los": true, "las": true, "van": true, "von": true, "der": true, "den": true, "het": true,
+	"z": true, "u": true, "na": true, "am": true, "an": true, "im": true, "of": true, "st": true, "saint": true,
+}
+
+// directions may precede or follow a street name: "1200 N Main St NW".
+var directions = map[string]bool{
+	"n": true, "s": true, "e": true, "w": true, "ne": true, "nw": true, "se": true, "sw": true,
+	"north": true, "south": true, "east": true, "west": true,
+}
+
+// addressCues announce an address: "lives at", "Address:", "located at".
+var addressCues = [][]string{
+	{"address", ":"}, {"address", "is"}, {"addresses", ":"}, {"lives", "at"}, {"lives", "on"}, {"live", "at"},
+	{"living", "at"}, {"resides", "at"}, {"located", "at"}, {"moved", "to"}, {"sent", "to"}, {"send", "to"},
+	{"mail", "to"}, {"meet", "me", "at"}, {"meet", "you", "at"}, {"return", "to"}, {"it", "is"}, {"is", "at"},
+	{"it's", "in"}, {"live", "in"}, {"lived", "in"}, {"corner", "of"}, {"off", "at"}, {"is", "on"}, {"arrived", "at"},
+}
+
+// addressCueBefore reports an address cue ending just before token i.
+func (d *doc) addressCueBefore(i int) bool {
+	for _, cue := range addressCues {
+		n := len(cue)
+		if i-n < 0 {
+			continue
+		}
+		ok := true
+		for k, w := range cue {
+			if d.low[i-n+k] != w {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// findAddresses finds street addresses with what follows them (unit, city,
+// state, ZIP, country lines), postal boxes, ZIP codes and cities of
+// residence.
+func (d *doc) findAddresses() {
+	for i := 0; i < len(d.toks); i++ {
+		if d.claimed[i] {
+			continue
+		}
+		j, conf, ok := d.streetAt(i)
+		if !ok {
+			j, conf, ok = d.boxAt(i)
+		}
+		if !ok {
+			continue
+		}
+		d.add(i, d.extendAddress(j), KindAddress, conf)
+		i = j
+	}
+	d.findZIPs()
+	d.findCities()
+}
+
+// placeWord reports whether token i can be part of a street or city name:
+// a capitalised word (any word in a lower-case text), not a clinical word.
+func (d *doc) placeWord(i int) bool {
+	if i >= len(d.toks) || d.toks[i].newlines > 0 {
+		return false
+	}
+	t := d.toks[i]
+	if t.class != tokAlpha || d.flags[i]&wClinical != 0 || d.claimed[i] {
+		return false
+	}
+	return t.capInitial || t.allCaps || d.lowercase
+}
+
+// houseNumberAt reports a building number: digits, or digits and one
+// letter ("12B"), not glued to a preceding word or decimal.
+func (d *doc) houseNumberAt(i int) bool {
+	if i >= len(d.toks) {
+		return false
+	}
+	t := d.toks[i]
+	s := d.low[i]
+	switch t.class {
+	case tokNum:
+		if len(s) > 6 {
+			return false
+		}
+	case tokAlnum:
+		if len(s) < 2 || len(s) > 6 || countDigits(s) != len(s)-1 || s[0] < '0' || s[0] > '9' {
+			return false
+		}
+	default:
+		return false
+	}
+	return !(i > 0 && d.joined(i) && d.toks[i-1].class != tokPunct) && !d.partOfNumber(i)
+}
+
+// streetEnds reports whether a word ends like a street name ("Koskikatu").
+func (d *doc) streetEnds(i int) bool {
+	if d.toks[i].class != tokAlpha {
+		return false
+	}
+	w := d.low[i]
+	for _, e := range d.lx.streetEnding {
+		if len(w) > len(e)+2 && strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// streetAt matches a street address starting at token i and returns its
+// last token and a confidence.
+func (d *doc) streetAt(i int) (int, float64, bool) {
+	cue := d.addressCueBefore(i)
+	k := i
+	numbered := false
+	if d.houseNumberAt(k) {
+		numbered = true
+		k++
+		if d.houseNumberAt(k) && d.toks[k].newlines == 0 {
+			k++ // "704 1436 Redbud Drive": building and street numbers
+		}
+		if k < len(d.toks) && d.toks[k].newlines > 0 {
+			return 0, 0, false
+		}
+	}
+	if k < len(d.toks) && directions[d.low[k]] && d.placeWord(k+1) && d.toks[k].capInitial {
+		k++
+	}
+	// The name words, up to five; stop at a street suffix.
+	first := k
+	prefix := k < len(d.toks) && d.is(k, wStreetPrefix) && d.placeWord(k)
+	if prefix && d.punct(k+1, ".") && d.joined(k+1) {
+		k++ // "ul."
+	}
+	var last int = -1
+	suffix, ending, unknown := false, false, false
+	for n := 0; n < 6 && k < len(d.toks); n++ {
+		if k > first && d.toks[k].newlines > 0 {
+			break
+		}
+		if !(d.placeWord(k) || k > first && streetParticles[d.low[k]] && d.placeWord(k+1) || k > first && isOrdinal(d.low[k])) {
+			break
+		}
+		if k > first && d.is(k, wStreetSuffix) && (d.toks[k].capInitial || d.lowercase || d.toks[k].allCaps) {
+			suffix = true
+			last = k
+			if d.punct(k+1, ".") && d.joined(k+1) {
+				last = k + 1
+			}
+			break
+		}
+		if d.streetEnds(k) {
+			ending = true
+		}
+		if d.flags[k]&(wEnglish|wAnyName) == 0 || d.toks[k].nonASCII {
+			unknown = true
+		}
+		last = k
+		k++
+	}
+	if last < first {
+		return 0, 0, false
+	}
+	// A street number after the name: "Via Roma 131", "Koskikatu 25".
+	trailing := -1
+	if n := last + 1; !suffix && d.houseNumberAt(n) && d.toks[n].newlines == 0 && !d.unitFollows(n) {
+		trailing = n
+	}
+	end := last
+	if trailing >= 0 {
+		end = trailing
+	}
+	if d.unitFollows(end) && !suffix {
+		return 0, 0, false
+	}
+	switch {
+	case numbered && suffix && last > first:
+		return end, 0.9, true
+	case (prefix || ending) && (numbered || trailing >= 0) && last > first || ending && (numbered || trailing >= 0):
+		return end, 0.85, true
+	case numbered && trailing >= 0 && unknown:
+		return end, 0.75, true
+	case cue && numbered && (unknown || suffix):
+		return end, 0.7, true
+	case cue && suffix && last > first:
+		return end, 0.7, true
+	}
+	return 0, 0, false
+}
+
+func isOrdinal(s string) bool {
+	if len(s) < 3 {
+		return false
+	}
+	suf := s[len(s)-2:]
+	return (suf == "st" || suf == "nd" || suf == "rd" || suf == "th") && countDigits(s[:len(s)-2]) == len(s)-2
+}
+
+// boxAt matches postal and military boxes: "P.O. Box 242", "PSC 3294, Box
+// 9168", "Unit 4719 Box 7394", "USNS Saibara", "APO AA 61487".
+func (d *doc) boxAt(i int) (int, float64, bool) {
+	k := i
+	// P.O. / PO
+	if d.wordIs(k, "p") && d.punct(k+1, ".") && d.wordIs(k+2, "o") {
+		k += 3
+		if d.punct(k, ".") {
+			k++
+		}
+	} else if d.wordIs(k, "po") {
+		k++
+	}
+	switch {
+	case d.wordIs(k, "box") && k+1 < len(d.toks):
+		if _, ok := d.num(k + 1); ok && (k > i || d.addressCueBefore(i)) {
+			return k + 1, 0.9, true
+		}
+	case k == i && (d.wordIs(k, "psc") || d.wordIs(k, "cmr") || d.wordIs(k, "unit")) && d.toks[k].capInitial:
+		if _, ok := d.num(k + 1); ok {
+			j := k + 1
+			if d.punct(j+1, ",") {
+				j++
+			}
+			if d.wordIs(j+1, "box") {
+				if _, ok := d.num(j + 2); ok {
+					return j + 2, 0.9, true
+				}
+			}
+		}
+	case k == i && (d.wordIs(k, "usns") || d.wordIs(k, "uss")) && d.toks[k].allCaps && d.placeWord(k+1):
+		return k + 1, 0.85, true
+	case k == i && (d.wordIs(k, "apo") || d.wordIs(k, "fpo") || d.wordIs(k, "dpo")) && d.toks[k].allCaps:
+		if k+2 < len(d.toks) && d.toks[k+1].allCaps && len(d.low[k+1]) == 2 {
+			if _, ok := d.num(k + 2); ok {
+				return k + 2, 0.9, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// extendAddress extends an address ending at token j over a unit, city,
+// state, ZIP and country on the same line and over the short lines that
+// follow it in an address block.
+func (d *doc) extendAddress(j int) int {
+	for {
+		k := d.extendLine(j)
+		if k > j {
+			j = k
+			continue
+		}
+		k = d.nextAddressLine(j)
+		if k <= j {
+			return j
+		}
+		j = k
+	}
+}
+
+// extendLine extends over what follows on the same line: ", Apt. 864",
+// " Suite 12", ", Springfield, IL 62704", " BODØ", " Italy 95787".
+func (d *doc) extendLine(j int) int {
+	k := j + 1
+	if k < len(d.toks) && d.toks[k].newlines > 0 {
+		return j
+	}
+	if d.punct(k, ",") && k+1 < len(d.toks) && d.toks[k+1].newlines == 0 {
+		k++
+	}
+	if k >= len(d.toks) || d.toks[k].newlines > 0 {
+		return j
+	}
+	// Unit: "Apt. 864", "Suite 12B", "# 4".
+	if d.is(k, wUnit) && (d.toks[k].capInitial || d.lowercase || d.toks[k].allCaps) {
+		n := k + 1
+		if d.punct(n, ".") && d.joined(n) {
+			n++
+		}
+		if n < len(d.toks) && d.toks[n].newlines == 0 && (d.toks[n].class == tokNum || d.toks[n].class == tokAlnum && len(d.low[n]) <= 5) {
+			return n
+		}
+	}
+	if d.punct(k, "#") && k+1 < len(d.toks) && (d.toks[k+1].class == tokNum || d.toks[k+1].class == tokAlnum) && d.toks[k+1].newlines == 0 {
+		return k + 1
+	}
+	// Place words (city, region, country), then an optional postcode.
+	n := k
+	words := 0
+	for n < len(d.toks) && words < 5 && d.toks[n].newlines == 0 && (d.placeWord(n) || d.wordIs(n, "nan") || words > 0 && (streetParticles[d.low[n]] || d.punct(n, "-") && d.joined(n)) || d.punct(n, ",") && words > 0) {
+		if d.toks[n].isWord() {
+			words++
+		}
+		n++
+	}
+	for n > k && (d.punct(n-1, ",") || d.punct(n-1, "-")) {
+		n--
+	}
+	if post := d.postcodeAt(n); post >= n {
+		return post
+	}
+	if n > k && d.lineEndsAt(n) {
+		return n - 1
+	}
+	return j
+}
+
+// lineEndsAt reports whether token n starts a new line, ends the text, or
+// is sentence punctuation ending the line.
+func (d *doc) lineEndsAt(n int) bool {
+	for n < len(d.toks) && d.toks[n].newlines == 0 && d.toks[n].class == tokPunct && strings.Contains(".,;!?)", d.low[n]) {
+		n++
+	}
+	return n >= len(d.toks) || d.toks[n].newlines > 0
+}
+
+// postcodeAt matches a postal code at token n: "62704", "62704-1234",
+// "53-320", "B0J 2H0", "1021". Returns its last token, or n-1.
+func (d *doc) postcodeAt(n int) int {
+	if n >= len(d.toks) || d.toks[n].newlines > 0 && n > 0 {
+		return n - 1
+	}
+	if d.toks[n].class == tokNum && len(d.low[n]) >= 3 && len(d.low[n]) <= 6 {
+		if d.punct(n+1, "-") && d.joined(n+1) && d.joined(n+2) && n+2 < len(d.toks) && d.toks[n+2].class == tokNum && len(d.low[n+2]) <= 4 {
+			return n + 2
+		}
+		return n
+	}
+	if d.toks[n].class == tokAlnum && len(d.low[n]) == 3 && n+1 < len(d.toks) && d.toks[n+1].class == tokAlnum && len(d.low[n+1]) == 3 && d.toks[n+1].newlines == 0 {
+		return n + 1 // Canadian "B0J 2H0"
+	}
+	return n - 1
+}
+
+// nextAddressLine extends an address over the next line when that line
+// reads like the rest of an address: a unit, a city, a region, a country,
+// a postcode. One blank line may separate them ("KOKKOLA\n\n Finland").
+func (d *doc) nextAddressLine(j int) int {
+	k := j + 1
+	if k >= len(d.toks) || d.toks[k].newlines == 0 || d.toks[k].newlines > 2 {
+		return j
+	}
+	// Quote marks and bullets at the start of a line (">", "???") are skipped.
+	for k < len(d.toks) && d.toks[k].class == tokPunct && !d.punct(k, "+") && !d.punct(k, "(") && (k == j+1 || d.toks[k].newlines == 0) {
+		k++
+	}
+	end := -1
+	words := 0
+	for n := k; n < len(d.toks) && (n == k || d.toks[n].newlines == 0); n++ {
+		t := d.toks[n]
+		switch {
+		case d.claimed[n] && t.class != tokPunct:
+			return j
+		case t.class == tokPunct:
+			if !strings.Contains(",.-'()", d.low[n]) {
+				return j
+			}
+			continue
+		case t.class == tokNum:
+			if p := d.postcodeAt(n); p >= n {
+				end = p
+				n = p
+				continue
+			}
+			if len(d.low[n]) > 2 {
+				return j
+			}
+		case d.is(n, wUnit) && d.toks[n].capInitial:
+		case d.placeWord(n) || d.wordIs(n, "nan") || streetParticles[d.low[n]] && words > 0:
+			if d.phoneLabelWord(n) {
+				return j
+			}
+			words++
+		case t.class == tokAlnum && len(d.low[n]) <= 4:
+		default:
+			return j
+		}
+		end = n
+		if words > 6 {
+			return j
+		}
+	}
+	if end < k || end+1 < len(d.toks) && d.punct(end+1, ":") {
+		return j
+	}
+	return end
+}
+
+// phoneLabelWord reports words that label a contact line, not a place.
+func (d *doc) phoneLabelWord(n int) bool {
+	_, label := phoneLabels[d.low[n]]
+	return label || d.wordIs(n, "email") || d.wordIs(n, "e") || d.wordIs(n, "website") || d.wordIs(n, "phone")
+}
+
+// zipCues announce a postal code.
+var zipCues = map[string]bool{"zip": true, "zipcode": true, "postcode": true, "postal": true}
+
+// findZIPs finds postal codes after a cue ("ZIP: 60614", "my zip code is
+// 610") and after a state code ("IL 60614"), with the city before it.
+func (d *doc) findZIPs() {
+	for i := 0; i < len(d.toks); i++ {
+		if d.claimed[i] {
+			continue
+		}
+		if zipCues[d.low[i]] {
+			k := i + 1
+			for steps := 0; steps < 3 && k < len(d.toks) && (d.wordIs(k, "code") || d.wordIs(k, "is") || d.punct(k, ":") || d.punct(k, "#")); steps++ {
+				k++
+			}
+			if p := d.postcodeAt(k); p >= k && !d.claimed[k] {
+				d.add(k, p, KindAddress, 0.9)
+				i = p
+			}
+			continue
+		}
+		t := d.toks[i]
+		if t.class != tokAlpha || !t.allCaps || len(d.low[i]) != 2 || !d.lx.stateCodes[strings.ToUpper(d.low[i])] {
+			continue
+		}
+		n, ok := d.num(i + 1)
+		if !ok || len(d.low[i+1]) != 5 || n == 0 || d.toks[i+1].newlines > 0 {
+			continue
+		}
+		end := i + 1
+		if d.punct(end+1, "-") && d.joined(end+1) && d.joined(end+2) && end+2 < len(d.toks) && len(d.low[end+2]) == 4 && d.toks[end+2].class == tokNum {
+			end += 2
+		}
+		start := i
+		k := i - 1
+		if d.punct(k, ",") {
+			k--
+		}
+		for words := 0; k >= 0 && words < 3 && d.placeWord(k) && d.flags[k]&wTitle == 0; words++ {
+			start = k
+			k--
+		}
+		d.add(start, end, KindAddress, 0.85)
+		i = end
+	}
+}
+
+// residenceVerbs introduce the place someone lives: "lives in Springfield".
+var residenceVerbs = map[string]bool{"lives": true, "living": true, "lived": true, "resides": true, "residing": true, "live": true}
+
+// findCities finds the city of residence after "lives in", and a city
+// before ", ST" (a state code) that has no ZIP code.
+func (d *doc) findCities() {
+	for i := 2; i < len(d.toks); i++ {
+		if d.claimed[i] || !d.placeWord(i) || !d.toks[i].capInitial || d.flags[i]&(wCountry|wState) != 0 {
+			continue
+		}
+		if d.wordIs(i-1, "in") && residenceVerbs[d.low[i-2]] && !d.startsMultiGeo(i) {
+			j := i
+			for j+1 < len(d.toks) && j-i < 3 && d.placeWord(j+1) && d.toks[j+1].capInitial {
+				j++
+			}
+			d.add(i, j, KindAddress, 0.65)
+			i = j
+		}
+	}
+}
+
+// startsMultiGeo reports a multi-word country or state at token i ("New
+// York", "United Kingdom"): state-level geography, not PHI.
+func (d *doc) startsMultiGeo(i int) bool {
+	_, ok := d.matchAfter(d.lx.multiGeo, i)
+	return ok
+}

@@ -1,0 +1,696 @@
+package phi
+
+import "strings"
+
+// nameEvidence is what a word says by itself about being part of a name.
+type nameEvidence uint8
+
+const (
+	evNone    nameEvidence = iota // not a name
+	evWeak                        // a name only with support: "White", "Will", a lower-case surname
+	evUnknown                     // a capitalised word in no list: a proper noun
+	evLexicon                     // in a name list and not a common English word
+)
+
+// nameParticles join the parts of a name: "Ludwig van Beethoven".
+var nameParticles = map[string]bool{
+	"van": true, "von": true, "de": true, "der": true, "den": true, "del": true, "della": true, "di": true,
+	"da": true, "dos": true, "du": true, "la": true, "le": true, "bin": true, "ibn": true, "al": true, "el": true,
+	"ben": true, "ter": true, "ten": true, "mac": true, "st": true,
+}
+
+// nameSuffixes follow a name and belong to it: "John Smith Jr.".
+var nameSuffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true}
+
+// placePreps before a proper noun make it a place rather than a person:
+// "flew to Loeches", "arrived at Hasle".
+var placePreps = map[string]bool{
+	"in": true, "at": true, "to": true, "from": true, "near": true, "into": true, "via": true,
+	"toward": true, "towards": true, "outside": true, "across": true,
+}
+
+// ageAfterVerbs introduce an age after a name: "Martha is a 50-year-old".
+var ageAfterVerbs = map[string]bool{"is": true, "was": true, "a": true, "an": true, ",": true}
+
+// chunk is a run of tokens that may form one name.
+type chunk struct {
+	first, last int
+	lex, unk    int // tokens with lexicon and unknown evidence
+	weak        int
+	forced      bool // a title or a strong cue stands before it
+	clinician   bool
+	conf        float64
+}
+
+// findNames finds personal names from name lists, capitalisation, titles
+// and cue phrases, then spreads what it found: to the other items of a
+// list of names, to the other mentions of the same name in the text, and
+// to the name line above an address.
+func (d *doc) findNames() {
+	n := len(d.toks)
+	ev := make([]nameEvidence, n)
+	for i := range d.toks {
+		ev[i] = d.nameEvidence(i)
+	}
+	forced := make([]uint8, n) // 1: strong cue, 2: clinician cue
+	d.forceAfterCues(ev, forced)
+	inName := make([]bool, n)
+	var chunks []chunk
+	for i := 0; i < n; i++ {
+		if ev[i] == evNone && forced[i] == 0 && !d.initialStartsName(i, ev) {
+			continue
+		}
+		c := d.buildChunk(i, ev, forced)
+		d.scoreChunk(&c, ev, forced)
+		chunks = append(chunks, c)
+		i = c.last
+	}
+	d.promoteLists(chunks, ev)
+	for _, c := range chunks {
+		if c.conf >= 0.5 {
+			d.addName(c, inName)
+		}
+	}
+	d.propagateNames(chunks, ev, inName)
+	d.findHeaderNames(ev, inName)
+}
+
+// nameEvidence classifies token i by itself.
+func (d *doc) nameEvidence(i int) nameEvidence {
+	t := d.toks[i]
+	if t.class != tokAlpha || d.claimed[i] || len(d.low[i]) < 2 {
+		return evNone
+	}
+	f := d.flags[i]
+	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix) != 0 {
+		return evNone
+	}
+	lex := f&wAnyName != 0
+	eng := f&wEnglish != 0
+	switch {
+	case t.allCaps:
+		if lex && !eng && len(d.low[i]) >= 3 && f&(wMonth|wWeekday) == 0 {
+			return evWeak
+		}
+		return evNone
+	case t.capInitial:
+		switch {
+		case f&(wMonth|wWeekday) != 0:
+			if lex {
+				return evWeak
+			}
+			return evNone
+		case lex && !eng:
+			return evLexicon
+		case lex || eng:
+			if lex {
+				return evWeak
+			}
+			return evNone
+		case d.clinicalShape(i):
+			return evNone
+		}
+		return evUnknown
+	case t.lowerAll:
+		if eng {
+			return evNone
+		}
+		if f&wGiven != 0 {
+			return evLexicon
+		}
+		if lex {
+			return evWeak
+		}
+	}
+	return evNone
+}
+
+// clinicalShape reports a word ending like a drug or a clinical term.
+func (d *doc) clinicalShape(i int) bool {
+	w := d.low[i]
+	for _, e := range d.lx.clinicalEnd {
+		if len(w) > len(e)+1 && strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// forceAfterCues marks the words a title or a strong cue makes a name:
+// "Mr. White", "mrs . peterson", "my name is Rubija", "Name: Ana Dias".
+func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
+	for i := 0; i < len(d.toks); i++ {
+		start, mark := -1, uint8(0)
+		if d.is(i, wTitle) && (d.toks[i].capInitial || d.lowercase || d.toks[i].allCaps && len(d.low[i]) <= 4) {
+			k := i + 1
+			if d.punct(k, ".") {
+				k++
+			}
+			start, mark = k, 1
+			if d.is(i, wClinicianTitle) {
+				mark = 2
+			}
+		} else if p, ok := d.matchBefore(d.lx.nameBefore, i+1); ok && p.strong {
+			start, mark = i+1, 1
+			if p.staff {
+				mark = 2
+			}
+		}
+		if start < 0 || start >= len(d.toks) || d.toks[start].newlines > 1 {
+			continue
+		}
+		if d.toks[start].newlines > 0 && !d.punct(i, ":") && !d.punct(start-1, ":") {
+			continue
+		}
+		if !d.cueTarget(start, ev) {
+			continue
+		}
+		forced[start] = max(forced[start], mark)
+		// Following name words on the same line: "Dr. Garðar Matthíasson".
+		for k := start + 1; k < len(d.toks) && k <= start+3 && d.toks[k].newlines == 0; k++ {
+			if d.initialAt(k) {
+				if d.punct(k+1, ".") {
+					k++
+				}
+				continue
+			}
+			if !(ev[k] != evNone || d.toks[k].capInitial && d.cueTarget(k, ev) && d.flags[k]&wEnglish == 0) {
+				break
+			}
+			forced[k] = max(forced[k], mark)
+		}
+	}
+}
+
+// cueTarget reports whether token k can be the name a cue announces: a
+// word that is not a function word, a clinical word or a place.
+func (d *doc) cueTarget(k int, ev []nameEvidence) bool {
+	t := d.toks[k]
+	if t.class != tokAlpha || d.claimed[k] || d.flags[k]&(wFunction|wClinical|wTitle|wCountry|wState|wMonth|wWeekday) != 0 {
+		return false
+	}
+	if ev[k] != evNone {
+		return true
+	}
+	if t.capInitial && !t.allCaps {
+		return d.flags[k]&wEponymHead == 0
+	}
+	// Lower-case text: a lower-case word after a title is a name ("mr . ward").
+	return d.lowercase && len(d.low[k]) >= 2
+}
+
+// initialAt reports a single capital letter, optionally with a period.
+func (d *doc) initialAt(k int) bool {
+	return k < len(d.toks) && d.toks[k].class == tokAlpha && len(d.low[k]) == 1 && d.toks[k].capInitial && d.toks[k].newlines == 0
+}
+
+// initialStartsName reports "J. Smith": an initial followed by a name word.
+func (d *doc) initialStartsName(i int, ev []nameEvidence) bool {
+	if !d.initialAt(i) {
+		return false
+	}
+	k := i + 1
+	if d.punct(k, ".") && d.joined(k) {
+		k++
+	}
+	return k < len(d.toks) && d.toks[k].newlines == 0 && ev[k] >= evUnknown
+}
+
+// buildChunk collects the name words that start at token i.
+func (d *doc) buildChunk(i int, ev []nameEvidence, forced []uint8) chunk {
+	c := chunk{first: i, last: i}
+	words := 0
+	for k := i; k < len(d.toks) && words < 5; {
+		if k > i && d.toks[k].newlines > 0 {
+			break
+		}
+		switch {
+		case ev[k] != evNone || forced[k] > 0:
+			c.last = k
+			words++
+			if d.toks[k].possessive {
+				return c
+			}
+			k++
+		case d.initialAt(k) && (k > i || d.initialStartsName(k, ev)):
+			c.last = k
+			if d.punct(k+1, ".") && d.joined(k+1) {
+				c.last = k + 1
+			}
+			k = c.last + 1
+			continue
+		case k > i && nameParticles[d.low[k]] && d.toks[k].lowerAll && k+1 < len(d.toks) && ev[k+1] >= evUnknown && d.toks[k+1].newlines == 0:
+			k++
+			continue
+		case k > i && d.lowercaseSurnameAfterGiven(k, ev):
+			c.last = k
+			words++
+			k++
+		default:
+			return c
+		}
+		// Hyphenated parts: "Jean-Pierre", "Smith-Jones".
+		if k+1 < len(d.toks) && d.punct(k, "-") && d.joined(k) && d.joined(k+1) && (ev[k+1] != evNone || d.toks[k+1].capInitial && d.flags[k+1]&(wClinical|wEponymHead) == 0) {
+			k++
+			continue
+		}
+		if k < len(d.toks) && !d.toks[k].space && d.toks[k].class != tokPunct {
+			return c
+		}
+		if k < len(d.toks) && d.toks[k].class == tokPunct {
+			return c
+		}
+	}
+	return c
+}
+
+// lowercaseSurnameAfterGiven accepts a lower-case family name that is also
+// an English word right after a given name at the end of a phrase:
+// "sharon brooks is a 48 year old", "patient , bruce ward ."
+func (d *doc) lowercaseSurnameAfterGiven(k int, ev []nameEvidence) bool {
+	if !d.lowercase || d.flags[k]&wSurname == 0 || d.flags[k]&(wFunction|wClinical) != 0 || ev[k-1] != evLexicon || d.flags[k-1]&wGiven == 0 {
+		return false
+	}
+	n := k + 1
+	return n >= len(d.toks) || d.toks[n].newlines > 0 || d.toks[n].class == tokPunct ||
+		d.wordIs(n, "is") || d.wordIs(n, "was") || d.wordIs(n, "has") || d.wordIs(n, "and") || d.toks[k].possessive
+}
+
+// scoreChunk sets the chunk's confidence from its words and their context.
+func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
+	nameWords := 0
+	for k := c.first; k <= c.last; k++ {
+		switch {
+		case forced[k] > 0:
+			c.forced = true
+			c.clinician = c.clinician || forced[k] == 2
+		}
+		switch ev[k] {
+		case evLexicon:
+			c.lex++
+		case evUnknown:
+			c.unk++
+		case evWeak:
+			c.weak++
+		}
+		if ev[k] != evNone || forced[k] > 0 {
+			nameWords++
+		}
+	}
+	if d.credentialAfter(c.last) {
+		c.clinician = true
+	}
+	// Eponyms: "Parkinson's disease", "positive Murphy sign", "Bell palsy".
+	if !c.forced && d.eponymChunk(c, ev) {
+		c.conf = 0
+		return
+	}
+	if c.forced {
+		c.conf = 0.95
+		if c.lex == 0 && c.unk == 0 {
+			c.conf = 0.85
+		}
+		return
+	}
+	if d.orgOrPlace(c) {
+		c.conf = 0
+		return
+	}
+	first := c.first
+	sentenceStart := d.sentenceStart(first)
+	conf := 0.0
+	switch {
+	case c.lex >= 2 || c.lex == 1 && nameWords >= 2:
+		conf = 0.85
+	case c.lex == 1:
+		conf = 0.8
+		if d.lowercase || !d.toks[first].capInitial {
+			conf = 0.72
+		}
+		if sentenceStart && d.flags[first]&wGiven == 0 && c.unk+c.weak == 0 && d.toks[first].capInitial {
+			conf = 0.65 // a surname alone at the start of a sentence
+		}
+	case c.unk >= 2 || c.unk == 1 && c.weak >= 1:
+		conf = 0.7
+	case c.unk == 1:
+		conf = 0.6
+		if sentenceStart {
+			conf = 0.45
+		}
+	case c.weak >= 2:
+		conf = 0.6
+	default:
+		conf = 0.3
+	}
+	// Context.
+	if p, ok := d.matchBefore(d.lx.nameBefore, first); ok {
+		conf += 0.2
+		if p.staff {
+			c.clinician = true
+		}
+	}
+	if d.ageAfter(c.last) {
+		conf += 0.3
+	} else if _, ok := d.matchAfter(d.lx.nameAfter, c.last+1); ok {
+		conf += 0.15
+	}
+	if d.toks[c.last].possessive && c.unk > 0 {
+		conf += 0.05
+	}
+	if d.speakerLabel(c) {
+		conf += 0.25
+	}
+	if c.lex == 0 {
+		if d.drugContext(c) {
+			conf = 0
+		} else if first > 0 && placePreps[d.low[first-1]] {
+			if c.last == first {
+				conf = 0
+			} else {
+				conf -= 0.2
+			}
+		}
+	}
+	c.conf = min(conf, 0.95)
+}
+
+// eponymChunk reports a chunk that is an eponym rather than a person.
+func (d *doc) eponymChunk(c *chunk, ev []nameEvidence) bool {
+	// A clinical head word after the chunk: "Baker's cyst", "Smith-Magenis syndrome".
+	k := c.last + 1
+	if d.punct(k, "'") || d.punct(k, "\u2019") {
+		k++
+	}
+	if d.is(k, wEponymHead) && d.toks[k].newlines == 0 {
+		return true
+	}
+	for i := c.first; i <= c.last; i++ {
+		f := d.flags[i]
+		if f&(wEponymDisease|wEponymSign) == 0 {
+			continue
+		}
+		// "James Parkinson", "Patrick Allen's": a given name before it makes it a person.
+		if i > c.first && ev[i-1] == evLexicon && d.flags[i-1]&wGiven != 0 && d.flags[i-1]&(wEponymDisease|wEponymSign) == 0 {
+			continue
+		}
+		if f&wEponymDisease != 0 {
+			return true
+		}
+		if d.toks[i].possessive || d.signContext(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// signContext reports "positive Tinel", "Lachman negative", "Murphy +".
+func (d *doc) signContext(i int) bool {
+	for _, k := range []int{i - 1, i + 1} {
+		if k < 0 || k >= len(d.toks) {
+			continue
+		}
+		switch d.low[k] {
+		case "positive", "negative", "pos", "neg", "+", "-", "equivocal", "bilateral", "bilaterally", "intact":
+			return true
+		}
+	}
+	return false
+}
+
+// credentialAfter reports a clinician credential after the name: "Jane
+// Doe, NP", "John Smith MD".
+func (d *doc) credentialAfter(last int) bool {
+	k := last + 1
+	if d.punct(k, ",") {
+		k++
+	}
+	return k < len(d.toks) && d.toks[k].newlines == 0 && d.is(k, wCredential) && d.toks[k].allCaps
+}
+
+// orgOrPlace reports a chunk that names an organisation, a street or a
+// medication: "Careset Systems", "Clarke Avenue", "the Guidestar".
+func (d *doc) orgOrPlace(c *chunk) bool {
+	next := c.last + 1
+	if next < len(d.toks) && d.toks[next].newlines == 0 && d.is(next, wOrgSuffix|wStreetSuffix) && d.toks[next].capInitial {
+		return true
+	}
+	if c.lex == 0 && c.first > 0 && d.wordIs(c.first-1, "the") {
+		return true
+	}
+	return false
+}
+
+// drugContext reports a proper noun used as a medication: after "started",
+// "continue", "on", or before a dose.
+func (d *doc) drugContext(c *chunk) bool {
+	if p := c.first - 1; p >= 0 && d.flags[p]&wDrugContext != 0 {
+		return true
+	}
+	n := c.last + 1
+	if n < len(d.toks) && d.toks[n].newlines == 0 && d.toks[n].class == tokNum {
+		return !d.ageAfter(c.last)
+	}
+	return false
+}
+
+// ageAfter reports "Martha is a 50-year-old", "John, 45, ...", "Mr. X, a
+// 61 y.o.".
+func (d *doc) ageAfter(last int) bool {
+	k := last + 1
+	for steps := 0; steps < 3 && k < len(d.toks) && ageAfterVerbs[d.low[k]]; steps++ {
+		k++
+	}
+	if d.wordIs(k, "pleasant") || d.wordIs(k, "very") {
+		k++
+		if d.wordIs(k, "pleasant") {
+			k++
+		}
+	}
+	if k == last+1 || k >= len(d.toks) {
+		return false
+	}
+	if _, ok := d.num(k); !ok {
+		return false
+	}
+	n := k + 1
+	if d.punct(n, "-") {
+		n++
+	}
+	return n < len(d.toks) && (ageWords[d.low[n]] || d.wordIs(n, "month") || d.wordIs(n, "months"))
+}
+
+// speakerLabel reports a name that opens a line and is followed by a
+// colon: the speaker in a transcript ("Halldór: What a wife.").
+func (d *doc) speakerLabel(c *chunk) bool {
+	return (c.first == 0 || d.toks[c.first].newlines > 0 || d.punct(c.first-1, ">")) && d.punct(c.last+1, ":") && c.lex+c.unk > 0
+}
+
+// sentenceStart reports whether token i opens a sentence or a line, where
+// capitalisation says nothing about proper nouns.
+func (d *doc) sentenceStart(i int) bool {
+	if i == 0 || d.toks[i].newlines > 0 {
+		return true
+	}
+	switch d.low[i-1] {
+	case ".", "!", "?", ":", ";", "\"", "\u201c", ">", "\u2022", "*", "(", "[", "]", "-", "\u2013", "\u2014":
+		return true
+	}
+	return false
+}
+
+// addName records a chunk as a name span, without a trailing possessive.
+func (d *doc) addName(c chunk, inName []bool) {
+	last := c.last
+	for last > c.first && d.toks[last].class == tokPunct {
+		last--
+	}
+	d.cands = append(d.cands, cand{start: d.toks[c.first].start, end: d.toks[last].end, kind: KindName, conf: round2(c.conf), clinician: c.clinician})
+	for k := c.first; k <= last; k++ {
+		inName[k] = true
+	}
+}
+
+// promoteLists accepts the proper nouns in a list whose other items are
+// names: "They had 6: Efimiya, Mary, Ariana and Jodi."
+func (d *doc) promoteLists(chunks []chunk, ev []nameEvidence) {
+	for a := 0; a < len(chunks); {
+		b := a
+		names := 0
+		for b+1 < len(chunks) && d.listSeparated(chunks[b].last, chunks[b+1].first) {
+			b++
+		}
+		if b == a {
+			a++
+			continue
+		}
+		for k := a; k <= b; k++ {
+			if chunks[k].conf >= 0.7 {
+				names++
+			}
+		}
+		if names*2 >= b-a+1 && names >= 2 {
+			for k := a; k <= b; k++ {
+				if chunks[k].conf > 0 && chunks[k].conf < 0.7 || chunks[k].conf == 0 && chunks[k].weak+chunks[k].unk > 0 && !d.eponymChunk(&chunks[k], ev) {
+					chunks[k].conf = 0.7
+				}
+			}
+		}
+		a = b + 1
+	}
+}
+
+// listSeparated reports whether only ", ", " and ", " or " or " & "
+// separate token a from token b.
+func (d *doc) listSeparated(a, b int) bool {
+	k := a + 1
+	if d.punct(k, ",") {
+		k++
+	}
+	if d.wordIs(k, "and") || d.wordIs(k, "or") || d.punct(k, "&") {
+		k++
+	}
+	return k == b && b > a+1 && d.toks[b].newlines == 0
+}
+
+// propagateNames marks the other mentions of a name found with good
+// confidence: "Wacława Adamska ... starring Adamska", "karen ... karen".
+func (d *doc) propagateNames(chunks []chunk, ev []nameEvidence, inName []bool) {
+	found := map[string]float64{}
+	for _, c := range chunks {
+		if c.conf < 0.7 {
+			continue
+		}
+		for k := c.first; k <= c.last; k++ {
+			if d.toks[k].class == tokAlpha && len(d.low[k]) >= 2 && d.flags[k]&(wFunction|wClinical|wEponymDisease) == 0 {
+				found[d.low[k]] = max(found[d.low[k]], c.conf)
+			}
+		}
+	}
+	if len(found) == 0 {
+		return
+	}
+	for i := 0; i < len(d.toks); i++ {
+		if inName[i] || d.claimed[i] || d.toks[i].class != tokAlpha {
+			continue
+		}
+		conf, ok := found[d.low[i]]
+		if !ok {
+			continue
+		}
+		t := d.toks[i]
+		// An English word ("white", "ward") is a name again only where it is
+		// capitalised inside a sentence.
+		if d.flags[i]&wEnglish != 0 && (!t.capInitial || t.allCaps || d.sentenceStart(i)) {
+			continue
+		}
+		c := chunk{first: i, last: i}
+		if d.eponymChunk(&c, ev) {
+			continue
+		}
+		d.cands = append(d.cands, cand{start: t.start, end: t.end, kind: KindName, conf: round2(min(conf, 0.8))})
+		inName[i] = true
+	}
+}
+
+// findHeaderNames marks the name line at the head of an address block:
+// "Satu Elomo\n\n45818 P.O. Box 242 ...", with an organisation line
+// possibly between them.
+func (d *doc) findHeaderNames(ev []nameEvidence, inName []bool) {
+	var starts []int
+	for _, c := range d.cands {
+		if c.kind == KindAddress {
+			starts = append(starts, c.start)
+		}
+	}
+	for _, start := range starts {
+		i := d.tokenAt(start)
+		if i < 0 || d.toks[i].newlines == 0 && !d.lineStartAfterPunct(i) {
+			continue
+		}
+		// Walk up to three lines above the address.
+		for line, k := 0, d.lineStart(i-1); line < 3 && k >= 0; line, k = line+1, d.lineStart(k-1) {
+			first, last, ok := d.nameLine(k, ev)
+			if ok && !inName[first] {
+				c := chunk{first: first, last: last, conf: 0.75}
+				d.addName(c, inName)
+			}
+			if k == 0 {
+				break
+			}
+		}
+	}
+}
+
+// tokenAt returns the token starting at byte offset off, or -1.
+func (d *doc) tokenAt(off int) int {
+	lo, hi := 0, len(d.toks)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if d.toks[m].start < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(d.toks) && d.toks[lo].start == off {
+		return lo
+	}
+	return -1
+}
+
+// lineStartAfterPunct reports a token preceded on its line only by quote
+// marks: "> 45 Elm St".
+func (d *doc) lineStartAfterPunct(i int) bool {
+	k := i - 1
+	for k >= 0 && d.toks[k].class == tokPunct && d.toks[k+1].newlines == 0 {
+		if d.toks[k].newlines > 0 || k == 0 {
+			return true
+		}
+		k--
+	}
+	return false
+}
+
+// lineStart returns the first token of the line holding token i, or -1.
+func (d *doc) lineStart(i int) int {
+	if i < 0 {
+		return -1
+	}
+	for i > 0 && d.toks[i].newlines == 0 {
+		i--
+	}
+	return i
+}
+
+// nameLine reports whether the line starting at token k is a name alone
+// (after any quote marks): one to four name words, at least one of them
+// from the name lists or two unknown ones, and nothing else.
+func (d *doc) nameLine(k int, ev []nameEvidence) (int, int, bool) {
+	for k < len(d.toks) && d.toks[k].class == tokPunct && (d.toks[k].newlines > 0 || k == 0 || d.toks[k-1].class == tokPunct) {
+		k++
+		if k < len(d.toks) && d.toks[k].newlines > 0 {
+			return 0, 0, false
+		}
+	}
+	first, last := k, -1
+	lex, unk, words := 0, 0, 0
+	for n := k; n < len(d.toks) && (n == k || d.toks[n].newlines == 0); n++ {
+		switch {
+		case ev[n] == evLexicon:
+			lex++
+		case ev[n] == evUnknown:
+			unk++
+		case ev[n] == evWeak:
+		case d.initialAt(n), d.punct(n, ".") && n > k && d.initialAt(n-1):
+			continue
+		default:
+			return 0, 0, false
+		}
+		words++
+		last = n
+	}
+	if last < first || words > 4 || d.is(last, wOrgSuffix) {
+		return 0, 0, false
+	}
+	return first, last, lex >= 1 || unk >= 2
+}
