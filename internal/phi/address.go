@@ -71,7 +71,7 @@ func (d *doc) findAddresses() {
 // placeWord reports whether token i can be part of a street or city name:
 // a capitalised word (any word in a lower-case text), not a clinical word.
 func (d *doc) placeWord(i int) bool {
-	if i >= len(d.toks) || d.toks[i].newlines > 0 {
+	if i < 0 || i >= len(d.toks) {
 		return false
 	}
 	t := d.toks[i]
@@ -79,6 +79,11 @@ func (d *doc) placeWord(i int) bool {
 		return false
 	}
 	return t.capInitial || t.allCaps || d.lowercase
+}
+
+// linePlaceWord is placeWord for a word on the same line as the one before.
+func (d *doc) linePlaceWord(i int) bool {
+	return d.placeWord(i) && d.toks[i].newlines == 0
 }
 
 // houseNumberAt reports a building number: digits, or digits and one
@@ -119,12 +124,19 @@ func (d *doc) streetEnds(i int) bool {
 }
 
 // streetAt matches a street address starting at token i and returns its
-// last token and a confidence.
+// last token and a confidence. It accepts a leading unit ("Apt. 675 62314
+// Mellemvej 32"), a building number, a direction, up to six name words
+// ending in a street type ("Elm St", "Erzsébet tér") or starting with one
+// ("Via Roma", "ul. Narewska"), and a trailing street number.
 func (d *doc) streetAt(i int) (int, float64, bool) {
 	cue := d.addressCueBefore(i)
 	k := i
+	unitFirst := false
+	if u := d.unitAt(k); u >= k {
+		k, unitFirst = u+1, true
+	}
 	numbered := false
-	if d.houseNumberAt(k) {
+	if d.houseNumberAt(k) && (k == i || d.toks[k].newlines == 0) {
 		numbered = true
 		k++
 		if d.houseNumberAt(k) && d.toks[k].newlines == 0 {
@@ -134,27 +146,30 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 			return 0, 0, false
 		}
 	}
-	if k < len(d.toks) && directions[d.low[k]] && d.placeWord(k+1) && d.toks[k].capInitial {
+	if unitFirst && !numbered {
+		return 0, 0, false
+	}
+	if k < len(d.toks) && directions[d.low[k]] && d.linePlaceWord(k+1) && d.toks[k].capInitial {
 		k++
 	}
-	// The name words, up to five; stop at a street suffix.
 	first := k
-	prefix := k < len(d.toks) && d.is(k, wStreetPrefix) && d.placeWord(k)
-	if prefix && d.punct(k+1, ".") && d.joined(k+1) {
-		k++ // "ul."
-	}
-	var last int = -1
+	prefix := k < len(d.toks) && d.is(k, wStreetPrefix) && d.toks[k].class == tokAlpha
+	last := -1
 	suffix, ending, unknown := false, false, false
 	for n := 0; n < 6 && k < len(d.toks); n++ {
 		if k > first && d.toks[k].newlines > 0 {
 			break
 		}
-		if !(d.placeWord(k) || k > first && streetParticles[d.low[k]] && d.placeWord(k+1) || k > first && isOrdinal(d.low[k])) {
+		if k > first && d.is(k, wUnit) && !d.lowercase && d.toks[k].capInitial {
+			break // "Apt." ends the street name
+		}
+		isSuffix := k > first && d.is(k, wStreetSuffix) && d.toks[k].class == tokAlpha
+		if !(d.placeWord(k) || k == first && prefix || isSuffix || k > first && streetParticles[d.low[k]] && d.linePlaceWord(k+1) || k > first && isOrdinal(d.low[k])) {
 			break
 		}
-		if k > first && d.is(k, wStreetSuffix) && (d.toks[k].capInitial || d.lowercase || d.toks[k].allCaps) {
+		last = k
+		if isSuffix && (d.placeWord(k) || !d.houseNumberAt(k+1) || d.toks[k].lowerAll) {
 			suffix = true
-			last = k
 			if d.punct(k+1, ".") && d.joined(k+1) {
 				last = k + 1
 			}
@@ -166,37 +181,93 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 		if d.flags[k]&(wEnglish|wAnyName) == 0 || d.toks[k].nonASCII {
 			unknown = true
 		}
-		last = k
 		k++
+		// An abbreviation inside the name: "Λ. Αλεξάνδρας", "Avda. Rio Nalon".
+		if d.punct(k, ".") && d.joined(k) && d.linePlaceWord(k+1) {
+			k++
+		}
 	}
 	if last < first {
 		return 0, 0, false
 	}
-	// A street number after the name: "Via Roma 131", "Koskikatu 25".
+	// A street number after the name: "Via Roma 131", "Erzsébet tér 19.".
 	trailing := -1
-	if n := last + 1; !suffix && d.houseNumberAt(n) && d.toks[n].newlines == 0 && !d.unitFollows(n) {
+	if n := last + 1; d.houseNumberAt(n) && d.toks[n].newlines == 0 && !d.unitFollows(n) {
 		trailing = n
 	}
 	end := last
 	if trailing >= 0 {
 		end = trailing
 	}
-	if d.unitFollows(end) && !suffix {
+	if !suffix && d.unitFollows(end) {
 		return 0, 0, false
 	}
+	named := last > first || suffix && last == first+1 && d.punct(last, ".")
+	conf := 0.0
 	switch {
 	case numbered && suffix && last > first:
-		return end, 0.9, true
-	case (prefix || ending) && (numbered || trailing >= 0) && last > first || ending && (numbered || trailing >= 0):
-		return end, 0.85, true
+		conf = 0.9
+	case (prefix && named || ending) && (numbered || trailing >= 0):
+		conf = 0.85
+	case suffix && trailing >= 0 && last > first:
+		conf = 0.85
 	case numbered && trailing >= 0 && unknown:
-		return end, 0.75, true
-	case cue && numbered && (unknown || suffix):
-		return end, 0.7, true
+		conf = 0.75
+	case cue && (numbered || trailing >= 0) && (unknown || suffix):
+		conf = 0.7
 	case cue && suffix && last > first:
-		return end, 0.7, true
+		conf = 0.7
+	default:
+		return 0, 0, false
 	}
-	return 0, 0, false
+	return d.cornerOf(i, end), conf, true
+}
+
+// unitAt matches a secondary unit at token k ("Apt. 864", "Suite 12B") and
+// returns its last token, or k-1.
+func (d *doc) unitAt(k int) int {
+	if !(d.is(k, wUnit) && (d.toks[k].capInitial || d.lowercase || d.toks[k].allCaps)) {
+		return k - 1
+	}
+	n := k + 1
+	if d.punct(n, ".") && d.joined(n) {
+		n++
+	}
+	if n < len(d.toks) && d.toks[n].newlines == 0 && (d.toks[n].class == tokNum || d.toks[n].class == tokAlnum && len(d.low[n]) <= 5) {
+		return n
+	}
+	return k - 1
+}
+
+// cornerOf extends "the corner of <street> and <street>" over the second
+// street, which often has neither a number nor a known street type.
+func (d *doc) cornerOf(i, end int) int {
+	if !(d.wordIs(i-1, "of") && d.wordIs(i-2, "corner")) {
+		return end
+	}
+	k := end + 1
+	if d.is(k, wStreetSuffix) && d.toks[k].newlines == 0 {
+		k++
+		if d.punct(k, ".") {
+			k++
+		}
+	}
+	if !d.wordIs(k, "and") || d.toks[k].newlines > 0 {
+		return end
+	}
+	n := k + 1
+	last := -1
+	for w := 0; w < 5 && d.linePlaceWord(n) || w < 5 && d.houseNumberAt(n) && d.toks[n].newlines == 0; w++ {
+		last = n
+		n++
+		if d.punct(n, ".") && d.joined(n) {
+			n++
+		}
+	}
+	if last < 0 {
+		return end
+	}
+	return last
 }
 
 func isOrdinal(s string) bool {
@@ -211,6 +282,10 @@ func isOrdinal(s string) bool {
 // 9168", "Unit 4719 Box 7394", "USNS Saibara", "APO AA 61487".
 func (d *doc) boxAt(i int) (int, float64, bool) {
 	k := i
+	if d.houseNumberAt(k) && (d.wordIs(k+1, "p") || d.wordIs(k+1, "po")) {
+		k++ // "45818 P.O. Box 242"
+	}
+	start := k
 	// P.O. / PO
 	if d.wordIs(k, "p") && d.punct(k+1, ".") && d.wordIs(k+2, "o") {
 		k += 3
@@ -222,10 +297,10 @@ func (d *doc) boxAt(i int) (int, float64, bool) {
 	}
 	switch {
 	case d.wordIs(k, "box") && k+1 < len(d.toks):
-		if _, ok := d.num(k + 1); ok && (k > i || d.addressCueBefore(i)) {
+		if _, ok := d.num(k + 1); ok && (k > start || d.addressCueBefore(i)) {
 			return k + 1, 0.9, true
 		}
-	case k == i && (d.wordIs(k, "psc") || d.wordIs(k, "cmr") || d.wordIs(k, "unit")) && d.toks[k].capInitial:
+	case k == i && (d.wordIs(k, "psc") || d.wordIs(k, "cmr") || d.wordIs(k, "unit")) && (d.toks[k].capInitial || d.lowercase):
 		if _, ok := d.num(k + 1); ok {
 			j := k + 1
 			if d.punct(j+1, ",") {
@@ -237,10 +312,10 @@ func (d *doc) boxAt(i int) (int, float64, bool) {
 				}
 			}
 		}
-	case k == i && (d.wordIs(k, "usns") || d.wordIs(k, "uss")) && d.toks[k].allCaps && d.placeWord(k+1):
+	case k == i && (d.wordIs(k, "usns") || d.wordIs(k, "uss") || d.wordIs(k, "usnv") || d.wordIs(k, "uscgc")) && (d.toks[k].allCaps || d.lowercase) && d.linePlaceWord(k+1):
 		return k + 1, 0.85, true
-	case k == i && (d.wordIs(k, "apo") || d.wordIs(k, "fpo") || d.wordIs(k, "dpo")) && d.toks[k].allCaps:
-		if k+2 < len(d.toks) && d.toks[k+1].allCaps && len(d.low[k+1]) == 2 {
+	case k == i && (d.wordIs(k, "apo") || d.wordIs(k, "fpo") || d.wordIs(k, "dpo")) && (d.toks[k].allCaps || d.lowercase):
+		if k+2 < len(d.toks) && (d.toks[k+1].allCaps || d.lowercase) && len(d.low[k+1]) == 2 {
 			if _, ok := d.num(k + 2); ok {
 				return k + 2, 0.9, true
 			}
@@ -281,14 +356,8 @@ func (d *doc) extendLine(j int) int {
 		return j
 	}
 	// Unit: "Apt. 864", "Suite 12B", "# 4".
-	if d.is(k, wUnit) && (d.toks[k].capInitial || d.lowercase || d.toks[k].allCaps) {
-		n := k + 1
-		if d.punct(n, ".") && d.joined(n) {
-			n++
-		}
-		if n < len(d.toks) && d.toks[n].newlines == 0 && (d.toks[n].class == tokNum || d.toks[n].class == tokAlnum && len(d.low[n]) <= 5) {
-			return n
-		}
+	if u := d.unitAt(k); u >= k {
+		return u
 	}
 	if d.punct(k, "#") && k+1 < len(d.toks) && (d.toks[k+1].class == tokNum || d.toks[k+1].class == tokAlnum) && d.toks[k+1].newlines == 0 {
 		return k + 1
@@ -296,19 +365,25 @@ func (d *doc) extendLine(j int) int {
 	// Place words (city, region, country), then an optional postcode.
 	n := k
 	words := 0
+	region := false // a state or a country closes the address
 	for n < len(d.toks) && words < 5 && d.toks[n].newlines == 0 && (d.placeWord(n) || d.wordIs(n, "nan") || words > 0 && (streetParticles[d.low[n]] || d.punct(n, "-") && d.joined(n)) || d.punct(n, ",") && words > 0) {
 		if d.toks[n].isWord() {
 			words++
+		}
+		if d.is(n, wCountry|wState) || d.startsMultiGeo(n) || d.toks[n].allCaps && d.lx.stateCodes[strings.ToUpper(d.low[n])] {
+			region = true
 		}
 		n++
 	}
 	for n > k && (d.punct(n-1, ",") || d.punct(n-1, "-")) {
 		n--
 	}
-	if post := d.postcodeAt(n); post >= n {
-		return post
+	if n < len(d.toks) && d.toks[n].newlines == 0 {
+		if post := d.postcodeAt(n); post >= n {
+			return post
+		}
 	}
-	if n > k && d.lineEndsAt(n) {
+	if n > k && (d.lineEndsAt(n) || region) {
 		return n - 1
 	}
 	return j
@@ -326,7 +401,7 @@ func (d *doc) lineEndsAt(n int) bool {
 // postcodeAt matches a postal code at token n: "62704", "62704-1234",
 // "53-320", "B0J 2H0", "1021". Returns its last token, or n-1.
 func (d *doc) postcodeAt(n int) int {
-	if n >= len(d.toks) || d.toks[n].newlines > 0 && n > 0 {
+	if n >= len(d.toks) {
 		return n - 1
 	}
 	if d.toks[n].class == tokNum && len(d.low[n]) >= 3 && len(d.low[n]) <= 6 {
@@ -346,6 +421,9 @@ func (d *doc) postcodeAt(n int) int {
 // a postcode. One blank line may separate them ("KOKKOLA\n\n Finland").
 func (d *doc) nextAddressLine(j int) int {
 	k := j + 1
+	if (d.punct(k, ".") || d.punct(k, ",")) && k+1 < len(d.toks) && d.toks[k+1].newlines > 0 {
+		k++ // "Piroska u. 97.\nPorto Alegre"
+	}
 	if k >= len(d.toks) || d.toks[k].newlines == 0 || d.toks[k].newlines > 2 {
 		return j
 	}
@@ -354,25 +432,39 @@ func (d *doc) nextAddressLine(j int) int {
 		k++
 	}
 	end := -1
-	words := 0
+	words, numbers := 0, 0
+	postcode := false
+	// stop ends the line early: after a postcode the rest of a sentence may
+	// follow ("..., RS 24893, and ..."); otherwise the line is not an address.
+	stop := func() int {
+		if postcode {
+			return end
+		}
+		return j
+	}
 	for n := k; n < len(d.toks) && (n == k || d.toks[n].newlines == 0); n++ {
 		t := d.toks[n]
 		switch {
 		case d.claimed[n] && t.class != tokPunct:
-			return j
+			return stop()
 		case t.class == tokPunct:
 			if !strings.Contains(",.-'()", d.low[n]) {
-				return j
+				return stop()
 			}
 			continue
 		case t.class == tokNum:
+			numbers++
+			if numbers > 1 {
+				return j // two numbers on a line: a phone number, not a postcode
+			}
 			if p := d.postcodeAt(n); p >= n {
 				end = p
 				n = p
+				postcode = true
 				continue
 			}
 			if len(d.low[n]) > 2 {
-				return j
+				return stop()
 			}
 		case d.is(n, wUnit) && d.toks[n].capInitial:
 		case d.placeWord(n) || d.wordIs(n, "nan") || streetParticles[d.low[n]] && words > 0:
@@ -382,11 +474,11 @@ func (d *doc) nextAddressLine(j int) int {
 			words++
 		case t.class == tokAlnum && len(d.low[n]) <= 4:
 		default:
-			return j
+			return stop()
 		}
 		end = n
 		if words > 6 {
-			return j
+			return stop()
 		}
 	}
 	if end < k || end+1 < len(d.toks) && d.punct(end+1, ":") {
@@ -439,7 +531,7 @@ func (d *doc) findZIPs() {
 		if d.punct(k, ",") {
 			k--
 		}
-		for words := 0; k >= 0 && words < 3 && d.placeWord(k) && d.flags[k]&wTitle == 0; words++ {
+		for words := 0; k >= 0 && words < 3 && d.placeWord(k) && d.flags[k]&wTitle == 0 && d.toks[k+1].newlines == 0; words++ {
 			start = k
 			k--
 		}
@@ -460,7 +552,7 @@ func (d *doc) findCities() {
 		}
 		if d.wordIs(i-1, "in") && residenceVerbs[d.low[i-2]] && !d.startsMultiGeo(i) {
 			j := i
-			for j+1 < len(d.toks) && j-i < 3 && d.placeWord(j+1) && d.toks[j+1].capInitial {
+			for j+1 < len(d.toks) && j-i < 3 && d.linePlaceWord(j+1) && d.toks[j+1].capInitial {
 				j++
 			}
 			d.add(i, j, KindAddress, 0.65)

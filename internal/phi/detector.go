@@ -50,10 +50,11 @@ func (det *Detector) Scan(text string) []Span {
 	d := newDoc(text, det.lx)
 	d.findWeb()
 	d.findIdentifiers()
-	d.findPhones()
 	d.findDates()
 	d.findAges()
 	d.findAddresses()
+	d.findPhones()
+	d.findOtherNumbers()
 	d.findNames()
 	return d.resolve(det.opts)
 }

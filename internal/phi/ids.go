@@ -48,9 +48,22 @@ func (d *doc) findIdentifiers() {
 			d.add(i, i, KindAccount, 0.95)
 		case t.class == tokAlnum && isVIN(s):
 			d.add(i, i, KindVehicle, 0.85)
+		}
+	}
+}
+
+// findOtherNumbers marks long numbers and codes that no other detector
+// claimed: Safe Harbor's "any other unique identifying number".
+func (d *doc) findOtherNumbers() {
+	for i, t := range d.toks {
+		if d.claimed[i] {
+			continue
+		}
+		s := d.low[i]
+		switch {
 		case t.class == tokNum && len(s) >= 8 && !d.partOfNumber(i):
 			d.add(i, i, KindOtherID, 0.6)
-		case t.class == tokAlnum && countDigits(s) >= 5 && len(s) >= 7:
+		case t.class == tokAlnum && countDigits(s) >= 5 && len(s) >= 7 && !isExtension(s):
 			d.add(i, i, KindOtherID, 0.55)
 		}
 	}

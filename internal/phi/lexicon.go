@@ -44,6 +44,8 @@ const (
 	wDateCue                             // word after which "3/14" is a date
 	wFunction                            // English function word, never a name
 	wDrugContext                         // word after which a capitalised word is a drug
+	wProper                              // proper noun that is not a personal name
+	wMeasure                             // unit of measure or counted thing after a number
 )
 
 const wAnyName = wGiven | wSurname | wOtherName
@@ -110,6 +112,8 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 		{"org_suffixes.txt", wOrgSuffix},
 		{"function_words.txt", wFunction},
 		{"drug_context.txt", wDrugContext},
+		{"proper_nouns.txt", wProper},
+		{"units.txt", wMeasure},
 	}
 	for _, s := range simple {
 		err := eachLine(fsys, s.file, 1, func(f []string) error {

@@ -82,7 +82,7 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 		return evNone
 	}
 	f := d.flags[i]
-	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix) != 0 {
+	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix|wProper) != 0 || contraction(d.low[i]) {
 		return evNone
 	}
 	lex := f&wAnyName != 0
@@ -112,10 +112,12 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 		}
 		return evUnknown
 	case t.lowerAll:
+		// Lower-case names are the rule in speech transcripts and an
+		// accident elsewhere, where they need a cue.
 		if eng {
 			return evNone
 		}
-		if f&wGiven != 0 {
+		if f&wGiven != 0 && d.lowercase {
 			return evLexicon
 		}
 		if lex {
@@ -123,6 +125,20 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 		}
 	}
 	return evNone
+}
+
+// contraction reports "you're", "i'd", "don't": an apostrophe followed by
+// a verb ending, unlike the apostrophe of O'Brien.
+func contraction(w string) bool {
+	k := strings.LastIndexAny(w, "'\u2019")
+	if k < 0 {
+		return false
+	}
+	switch strings.TrimLeft(w[k:], "'\u2019") {
+	case "re", "d", "m", "ll", "ve", "t", "s":
+		return true
+	}
+	return false
 }
 
 // clinicalShape reports a word ending like a drug or a clinical term.
@@ -337,10 +353,8 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 		if sentenceStart {
 			conf = 0.45
 		}
-	case c.weak >= 2:
-		conf = 0.6
 	default:
-		conf = 0.3
+		conf = 0.3 // only words that are also common English words: "Labor Day"
 	}
 	// Context.
 	if p, ok := d.matchBefore(d.lx.nameBefore, first); ok {

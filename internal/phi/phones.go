@@ -45,7 +45,7 @@ func (d *doc) findPhones() {
 			conf = 0.9
 		case p.isNANP():
 			conf = 0.93
-		case p.digits >= 10 && p.digits <= 15 && len(p.groups) >= 3 && !strings.Contains(p.seps, "."):
+		case p.digits >= 10 && p.digits <= 15 && len(p.groups) >= 2 && !strings.Contains(p.seps, "."):
 			conf = 0.8
 		case p.digits == 7 && len(p.groups) == 2 && p.groups[0] == 3 && p.seps == "-" && d.text[d.toks[p.first].start] >= '2' && !d.unitFollows(p.last):
 			conf = 0.7
@@ -91,7 +91,7 @@ func (d *doc) phoneAt(i int) (phoneNumber, bool) {
 			return p, false
 		}
 	} else if k < len(d.toks) && d.toks[k].class == tokNum {
-		if i > 0 && d.joined(i) && !p.plus && (d.toks[i-1].class != tokPunct || d.punct(i-1, ".") || d.punct(i-1, "/") || d.punct(i-1, "-") || d.punct(i-1, ",")) {
+		if !p.plus && d.gluedToNumber(i) {
 			return p, false
 		}
 		p.groups = append(p.groups, len(d.low[k]))
@@ -118,6 +118,16 @@ func (d *doc) phoneAt(i int) (phoneNumber, bool) {
 			p.seps += d.low[k]
 			k++
 			t = d.toks[k]
+		case t.class == tokPunct && !t.space && (d.low[k] == "-" || d.low[k] == ".") && k+1 < len(d.toks) && d.toks[k+1].class == tokAlnum && d.joined(k+1) && isExtension(d.low[k+1]):
+			// "463-612-6138x036": the last group carries the extension
+			p.seps += d.low[k]
+			p.ext = true
+			x := strings.IndexByte(d.low[k+1], 'x')
+			p.groups = append(p.groups, x)
+			p.digits += x
+			p.last = k + 1
+			k = len(d.toks)
+			continue
 		case t.class == tokPunct && d.low[k] == "(" && k+2 < len(d.toks) && d.toks[k+1].class == tokNum && d.punct(k+2, ")") && d.joined(k+1) && d.joined(k+2):
 			// "+46 (0)8": a trunk prefix in parentheses
 			p.groups = append(p.groups, len(d.low[k+1]))
@@ -138,7 +148,7 @@ func (d *doc) phoneAt(i int) (phoneNumber, bool) {
 			k = len(d.toks)
 			continue
 		}
-		if t.class != tokNum || len(d.low[k]) > 5 {
+		if t.class != tokNum || len(d.low[k]) > 5 && !(len(p.groups) == 1 && len(d.low[k]) <= 8) {
 			break
 		}
 		p.groups = append(p.groups, len(d.low[k]))
@@ -149,11 +159,26 @@ func (d *doc) phoneAt(i int) (phoneNumber, bool) {
 	if p.last < p.first || p.digits < 6 || p.digits > 15 {
 		return p, false
 	}
-	// A decimal or a ratio glued after the last group is a measurement.
-	if n := p.last + 1; n < len(d.toks) && d.joined(n) && (d.punct(n, ".") || d.punct(n, "/") || d.punct(n, ",")) && n+1 < len(d.toks) && d.toks[n+1].class == tokNum && d.joined(n+1) {
+	// A decimal, a ratio or a time glued after the last group is not a phone number.
+	if n := p.last + 1; n < len(d.toks) && d.joined(n) && (d.punct(n, ".") || d.punct(n, "/") || d.punct(n, ",") || d.punct(n, ":")) && n+1 < len(d.toks) && d.toks[n+1].class == tokNum && d.joined(n+1) {
 		return p, false
 	}
 	return p, true
+}
+
+// gluedToNumber reports whether token i continues a word or a number
+// written before it: "E11", "1.5", "3/4", "12-".
+func (d *doc) gluedToNumber(i int) bool {
+	if i == 0 || !d.joined(i) {
+		return false
+	}
+	if d.toks[i-1].class != tokPunct {
+		return true
+	}
+	if !strings.Contains(".,/-:", d.low[i-1]) {
+		return false
+	}
+	return i >= 2 && d.joined(i-1) && d.toks[i-2].class != tokPunct
 }
 
 // isExtension matches digits, "x", digits ("3560x4587").
@@ -185,6 +210,9 @@ func (d *doc) phoneCue(first, last int) (Kind, bool) {
 	if n < len(d.toks) && d.toks[n].newlines == 0 && (d.punct(n, "-") || d.punct(n, ",") || d.punct(n, "(")) {
 		n++
 	}
+	if n < len(d.toks) && d.toks[n].newlines == 0 && d.punct(n, "-") {
+		n++
+	}
 	if n < len(d.toks) && d.toks[n].newlines == 0 {
 		if k, ok := phoneLabels[d.low[n]]; ok {
 			return k, true
@@ -193,9 +221,12 @@ func (d *doc) phoneCue(first, last int) (Kind, bool) {
 	return KindPhone, false
 }
 
-// unitFollows reports whether a unit or a clinical word follows token i
-// ("150-4000 mg", "250-1000 units").
+// unitFollows reports whether a unit follows token i ("150-4000 mg",
+// "250-1000 units", "2 tabs").
 func (d *doc) unitFollows(i int) bool {
 	n := i + 1
-	return n < len(d.toks) && d.toks[n].isWord() && d.flags[n]&(wEnglish|wClinical) != 0 && d.toks[n].newlines == 0
+	if d.punct(n, "%") {
+		return true
+	}
+	return n < len(d.toks) && d.toks[n].newlines == 0 && d.flags[n]&wMeasure != 0 && d.toks[n].isWord()
 }

@@ -192,16 +192,25 @@ func (s *KindScore) finish() {
 }
 
 // goldSpans maps a record's entities to HIPAA kinds and decides which are
-// Safe Harbor identifiers.
+// Safe Harbor identifiers. The set gives character (code point) offsets;
+// the detector works in bytes.
 func goldSpans(r presidioRecord) ([]goldSpan, error) {
+	byteAt := make([]int, 0, len(r.FullText)+1)
+	for i := range r.FullText {
+		byteAt = append(byteAt, i)
+	}
+	byteAt = append(byteAt, len(r.FullText))
 	var out []goldSpan
 	for _, s := range r.Spans {
-		if s.Start < 0 || s.End > len(r.FullText) || s.Start >= s.End {
+		if s.Start < 0 || s.End >= len(byteAt) || s.Start >= s.End {
 			return nil, fmt.Errorf("span %s [%d,%d) outside the text", s.EntityType, s.Start, s.End)
 		}
 		kind, ok := presidioKinds[s.EntityType]
-		g := goldSpan{start: s.Start, end: s.End, kind: kind, relevant: ok, source: s.EntityType}
-		value := r.FullText[s.Start:s.End]
+		g := goldSpan{start: byteAt[s.Start], end: byteAt[s.End], kind: kind, relevant: ok, source: s.EntityType}
+		value := r.FullText[g.start:g.end]
+		if value != s.Value {
+			return nil, fmt.Errorf("span %s [%d,%d) is %q in the text, %q in the annotation", s.EntityType, s.Start, s.End, value, s.Value)
+		}
 		switch s.EntityType {
 		case "DATE_TIME":
 			g.relevant = digitRuns(value) >= 2
