@@ -75,7 +75,7 @@ func (d *doc) placeWord(i int) bool {
 		return false
 	}
 	t := d.toks[i]
-	if t.class != tokAlpha || d.flags[i]&wClinical != 0 || d.claimed[i] {
+	if t.class != tokAlpha || d.flags[i]&(wClinical|wFunction|wMeasure) != 0 || d.claimed[i] {
 		return false
 	}
 	return t.capInitial || t.allCaps || d.lowercase
@@ -211,7 +211,7 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 		conf = 0.85
 	case suffix && trailing >= 0 && last > first:
 		conf = 0.85
-	case numbered && trailing >= 0 && unknown:
+	case numbered && trailing >= 0 && unknown && !d.lowercase:
 		conf = 0.75
 	case cue && (numbered || trailing >= 0) && (unknown || suffix):
 		conf = 0.7

@@ -49,9 +49,9 @@ func Scan(text string) []Span { return defaultDetector().Scan(text) }
 func (det *Detector) Scan(text string) []Span {
 	d := newDoc(text, det.lx)
 	d.findWeb()
-	d.findIdentifiers()
 	d.findDates()
 	d.findAges()
+	d.findIdentifiers()
 	d.findAddresses()
 	d.findPhones()
 	d.findOtherNumbers()

@@ -100,6 +100,11 @@ func (d *doc) findCuedIdentifiers() {
 		if !ok || p.kind == KindPhone || p.kind == KindFax {
 			continue
 		}
+		// A short cue ("DL", "SN", "MR") must be written in capitals or
+		// be followed by "#" or ":": "ng/dL" is a unit.
+		if len(p.words) == 1 && len(p.words[0]) <= 3 && !d.toks[i].allCaps && !(d.punct(i+1, "#") || d.punct(i+1, ":")) {
+			continue
+		}
 		// One common word ("card", "chart", "member") is a weak cue and
 		// needs a longer value than "MRN" does.
 		weak := len(p.words) == 1 && d.flags[i]&wEnglish != 0

@@ -46,6 +46,7 @@ const (
 	wDrugContext                         // word after which a capitalised word is a drug
 	wProper                              // proper noun that is not a personal name
 	wMeasure                             // unit of measure or counted thing after a number
+	wRareWord                            // less common English word
 )
 
 const wAnyName = wGiven | wSurname | wOtherName
@@ -55,6 +56,7 @@ type phrase struct {
 	words  []string
 	strong bool // name cues: strong or weak
 	staff  bool // name cues: the name is a clinician's
+	greet  bool // name cues: a greeting, which may address a common-word name
 	kind   Kind // identifier cues: the kind that follows
 }
 
@@ -107,6 +109,7 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 		{"surnames.txt", wSurname},
 		{"other_names.txt", wOtherName},
 		{"english_words.txt", wEnglish},
+		{"english_rare.txt", wRareWord},
 		{"clinical_words.txt", wClinical},
 		{"eponym_heads.txt", wEponymHead},
 		{"org_suffixes.txt", wOrgSuffix},
@@ -211,10 +214,13 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 		case "cue":
 			lx.words[f[0]] |= wDateCue
 			return nil
+		case "holiday":
+			lx.words[f[0]] |= wProper
+			return nil
 		}
 		m, err := strconv.Atoi(f[1])
 		if err != nil || m < 1 || m > 12 {
-			return fmt.Errorf("value %q is not a month 1-12, \"weekday\" or \"cue\"", f[1])
+			return fmt.Errorf("value %q is not a month 1-12, \"weekday\", \"cue\" or \"holiday\"", f[1])
 		}
 		lx.words[f[0]] |= wMonth
 		lx.months[f[0]] = m
@@ -230,6 +236,8 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 			p.strong = true
 		case "staff":
 			p.strong, p.staff = true, true
+		case "greeting":
+			p.greet = true
 		case "weak":
 		default:
 			return fmt.Errorf("unknown cue strength %q", f[2])

@@ -1,6 +1,9 @@
 package phi
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // nameEvidence is what a word says by itself about being part of a name.
 type nameEvidence uint8
@@ -60,6 +63,9 @@ func (d *doc) findNames() {
 		if ev[i] == evNone && forced[i] == 0 && !d.initialStartsName(i, ev) {
 			continue
 		}
+		if d.punct(i-1, "-") && d.joined(i-1) && d.joined(i) && forced[i] == 0 {
+			continue // the second part of a compound: "x-ray"
+		}
 		c := d.buildChunk(i, ev, forced)
 		d.scoreChunk(&c, ev, forced)
 		chunks = append(chunks, c)
@@ -82,7 +88,10 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 		return evNone
 	}
 	f := d.flags[i]
-	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix|wProper) != 0 || contraction(d.low[i]) {
+	if f&wState != 0 && f&wGiven != 0 && f&(wClinical|wFunction) == 0 && !t.allCaps {
+		return evWeak // "Virginia Phillips", "hi virginia"
+	}
+	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix|wProper|wWeekday) != 0 || contraction(d.low[i]) {
 		return evNone
 	}
 	lex := f&wAnyName != 0
@@ -95,9 +104,11 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 		return evNone
 	case t.capInitial:
 		switch {
-		case f&(wMonth|wWeekday) != 0:
-			if lex {
-				return evWeak
+		case f&wWeekday != 0:
+			return evNone
+		case f&wMonth != 0:
+			if f&wGiven != 0 {
+				return evWeak // "April", "June"
 			}
 			return evNone
 		case lex && !eng:
@@ -107,17 +118,20 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 				return evWeak
 			}
 			return evNone
-		case d.clinicalShape(i):
-			return evNone
+		case f&wRareWord != 0 || d.clinicalShape(i) || d.acronymShape(i) || len(d.low[i]) < 4:
+			return evNone // "Hgb", "Gy": abbreviations
 		}
 		return evUnknown
 	case t.lowerAll:
 		// Lower-case names are the rule in speech transcripts and an
 		// accident elsewhere, where they need a cue.
-		if eng {
+		if f&wMonth != 0 || eng && !(d.lowercase && f&wGiven != 0) {
 			return evNone
 		}
 		if f&wGiven != 0 && d.lowercase {
+			if eng {
+				return evWeak // "john", "roger", "billy": a name only where addressed or introduced
+			}
 			return evLexicon
 		}
 		if lex {
@@ -141,6 +155,19 @@ func contraction(w string) bool {
 	return false
 }
 
+// acronymShape reports a capital inside a word that no name list knows:
+// "IgA", "NSAIDs", "eGFR" are abbreviations, not names.
+func (d *doc) acronymShape(i int) bool {
+	s := d.text[d.toks[i].start:d.toks[i].end]
+	uppers := 0
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			uppers++
+		}
+	}
+	return uppers >= 2
+}
+
 // clinicalShape reports a word ending like a drug or a clinical term.
 func (d *doc) clinicalShape(i int) bool {
 	w := d.low[i]
@@ -157,7 +184,7 @@ func (d *doc) clinicalShape(i int) bool {
 func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 	for i := 0; i < len(d.toks); i++ {
 		start, mark := -1, uint8(0)
-		if d.is(i, wTitle) && (d.toks[i].capInitial || d.lowercase || d.toks[i].allCaps && len(d.low[i]) <= 4) {
+		if d.is(i, wTitle) && (d.toks[i].capInitial || d.lowercase || d.toks[i].allCaps && len(d.low[i]) <= 4 || d.nextCapitalised(i)) {
 			k := i + 1
 			if d.punct(k, ".") {
 				k++
@@ -181,6 +208,12 @@ func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 		if !d.cueTarget(start, ev) {
 			continue
 		}
+		// In lower-case text only "mr", "mrs", "ms", "dr", "miss" make a common word a
+		// name ("mr . ward"); after "the doctor" or a cue phrase a common word
+		// stays a word ("the doctor said").
+		if d.lowercase && ev[start] < evUnknown && !abbreviatedTitles[d.low[i]] {
+			continue
+		}
 		forced[start] = max(forced[start], mark)
 		// Following name words on the same line: "Dr. Garðar Matthíasson".
 		for k := start + 1; k < len(d.toks) && k <= start+3 && d.toks[k].newlines == 0; k++ {
@@ -198,6 +231,19 @@ func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 	}
 }
 
+// abbreviatedTitles are the titles that only ever stand before a name.
+var abbreviatedTitles = map[string]bool{"mr": true, "mrs": true, "ms": true, "mx": true, "dr": true, "miss": true}
+
+// nextCapitalised reports a lower-case title before a capitalised word:
+// "with ms. Quinzia".
+func (d *doc) nextCapitalised(i int) bool {
+	k := i + 1
+	if d.punct(k, ".") {
+		k++
+	}
+	return k < len(d.toks) && d.toks[k].capInitial && !d.toks[k].allCaps && d.toks[k].newlines == 0
+}
+
 // cueTarget reports whether token k can be the name a cue announces: a
 // word that is not a function word, a clinical word or a place.
 func (d *doc) cueTarget(k int, ev []nameEvidence) bool {
@@ -205,11 +251,14 @@ func (d *doc) cueTarget(k int, ev []nameEvidence) bool {
 	if t.class != tokAlpha || d.claimed[k] || d.flags[k]&(wFunction|wClinical|wTitle|wCountry|wState|wMonth|wWeekday) != 0 {
 		return false
 	}
+	if d.flags[k]&(wEponymDisease|wProper) != 0 {
+		return false
+	}
 	if ev[k] != evNone {
 		return true
 	}
 	if t.capInitial && !t.allCaps {
-		return d.flags[k]&wEponymHead == 0
+		return d.flags[k]&(wEponymHead|wEnglish|wRareWord) == 0 && !d.acronymShape(k)
 	}
 	// Lower-case text: a lower-case word after a title is a name ("mr . ward").
 	return d.lowercase && len(d.low[k]) >= 2
@@ -217,7 +266,18 @@ func (d *doc) cueTarget(k int, ev []nameEvidence) bool {
 
 // initialAt reports a single capital letter, optionally with a period.
 func (d *doc) initialAt(k int) bool {
-	return k < len(d.toks) && d.toks[k].class == tokAlpha && len(d.low[k]) == 1 && d.toks[k].capInitial && d.toks[k].newlines == 0
+	if k >= len(d.toks) || d.toks[k].class != tokAlpha || len(d.low[k]) != 1 || d.toks[k].newlines > 0 {
+		return false
+	}
+	if d.toks[k].capInitial {
+		return true
+	}
+	// Lower-case text: "eric g. samoylova", "leidy t muris", not "sophia i see".
+	n := k + 1
+	if d.punct(n, ".") && d.joined(n) {
+		return true
+	}
+	return d.lowercase && n < len(d.toks) && d.toks[n].class == tokAlpha && d.flags[n]&(wEnglish|wFunction|wRareWord) == 0
 }
 
 // initialStartsName reports "J. Smith": an initial followed by a name word.
@@ -258,6 +318,10 @@ func (d *doc) buildChunk(i int, ev []nameEvidence, forced []uint8) chunk {
 		case k > i && nameParticles[d.low[k]] && d.toks[k].lowerAll && k+1 < len(d.toks) && ev[k+1] >= evUnknown && d.toks[k+1].newlines == 0:
 			k++
 			continue
+		case k > i && d.surnameAfterGiven(k):
+			c.last = k
+			words++
+			k++
 		case k > i && d.lowercaseSurnameAfterGiven(k, ev):
 			c.last = k
 			words++
@@ -280,11 +344,35 @@ func (d *doc) buildChunk(i int, ev []nameEvidence, forced []uint8) chunk {
 	return c
 }
 
+// surnameAfterGiven accepts a capitalised family name that is also a
+// street word or a title after a given name: "Betty Hill", "Fletcher Hill".
+func (d *doc) surnameAfterGiven(k int) bool {
+	t := d.toks[k]
+	return t.capInitial && !t.allCaps && t.newlines == 0 && d.is(k, wSurname) && d.is(k-1, wGiven) &&
+		d.flags[k]&(wStreetSuffix|wOrgSuffix) != 0 && !d.houseNumberAt(k-2) && !d.is(k+1, wStreetSuffix)
+}
+
 // lowercaseSurnameAfterGiven accepts a lower-case family name that is also
 // an English word right after a given name at the end of a phrase:
 // "sharon brooks is a 48 year old", "patient , bruce ward ."
 func (d *doc) lowercaseSurnameAfterGiven(k int, ev []nameEvidence) bool {
-	if !d.lowercase || d.flags[k]&wSurname == 0 || d.flags[k]&(wFunction|wClinical) != 0 || ev[k-1] != evLexicon || d.flags[k-1]&wGiven == 0 {
+	if !d.lowercase || d.toks[k].class != tokAlpha || d.flags[k]&(wFunction|wClinical|wMeasure) != 0 || len(d.low[k]) < 2 {
+		return false
+	}
+	prev := k - 1
+	if prev > 0 && d.punct(prev, ".") && d.initialAt(prev-1) {
+		prev -= 2 // "eric g. samoylova"
+	} else if d.initialAt(prev) {
+		prev-- // "leidy t muris"
+	}
+	if prev < 0 || ev[prev] != evLexicon || d.flags[prev]&wGiven == 0 {
+		return false
+	}
+	// A word in no list at all reads as the family name: "monika žilková".
+	if d.flags[k]&(wAnyName|wEnglish|wProper|wRareWord) == 0 && !contraction(d.low[k]) {
+		return true
+	}
+	if d.flags[k]&wSurname == 0 {
 		return false
 	}
 	n := k + 1
@@ -353,15 +441,29 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 		if sentenceStart {
 			conf = 0.45
 		}
+		if d.toks[first].nonASCII {
+			conf += 0.1 // "Järvilehto", "Aristóteles": accents mark foreign names, not drugs
+		}
+	case c.weak >= 2 && d.flags[first]&wGiven != 0 && d.flags[c.last]&wSurname != 0 && d.toks[first].capInitial && d.toks[c.last].capInitial:
+		conf = 0.6 // "John Brooks", "Mason Ward": a given name and a family name
 	default:
 		conf = 0.3 // only words that are also common English words: "Labor Day"
 	}
 	// Context.
-	if p, ok := d.matchBefore(d.lx.nameBefore, first); ok {
+	cueEnd := first
+	if d.punct(first-1, ",") {
+		cueEnd = first - 1 // "hi , john"
+	}
+	// A weak cue supports a proper noun; only a greeting lifts a name that
+	// is also a common word ("hi , john", not "i'm happy").
+	onlyCommon := c.lex+c.unk == 0
+	if p, ok := d.matchBefore(d.lx.nameBefore, first); ok && (!onlyCommon || p.greet || p.strong) {
 		conf += 0.2
 		if p.staff {
 			c.clinician = true
 		}
+	} else if p, ok := d.matchBefore(d.lx.nameBefore, cueEnd); ok && !p.strong && (!onlyCommon || p.greet) {
+		conf += 0.2
 	}
 	if d.ageAfter(c.last) {
 		conf += 0.3
@@ -372,10 +474,13 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 		conf += 0.05
 	}
 	if d.speakerLabel(c) {
-		conf += 0.25
+		conf += 0.3
+	}
+	if d.vocative(c) {
+		conf += 0.3
 	}
 	if c.lex == 0 {
-		if d.drugContext(c) {
+		if c.last == first && d.drugContext(c) {
 			conf = 0
 		} else if first > 0 && placePreps[d.low[first-1]] {
 			if c.last == first {
@@ -385,7 +490,31 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 			}
 		}
 	}
-	c.conf = min(conf, 0.95)
+	c.conf = round2(min(conf, 0.95))
+}
+
+// vocative reports a name addressed to someone: "Remember me, Maria?",
+// "Don't go to town, Mark!", "Warrane, can I please speak to your boss?".
+func (d *doc) vocative(c *chunk) bool {
+	comma := c.first > 0 && d.punct(c.first-1, ",")
+	opener := d.sentenceStart(c.first) || comma || d.wordIs(c.first-1, "so") || d.wordIs(c.first-1, "okay") || d.wordIs(c.first-1, "alright")
+	n := c.last + 1
+	switch {
+	case d.punct(n, "?") || d.punct(n, "!"):
+		return comma
+	case d.punct(n, ","):
+		return opener && n+1 < len(d.toks) && addressedWords[d.low[n+1]] && d.toks[n+1].newlines == 0
+	}
+	return false
+}
+
+// addressedWords open what is said to someone after a vocative comma:
+// "Warrane, can I please ...", "John, you ...".
+var addressedWords = map[string]bool{
+	"can": true, "could": true, "would": true, "will": true, "i": true, "i'm": true, "you": true, "please": true,
+	"do": true, "are": true, "have": true, "how": true, "what": true, "where": true, "why": true, "did": true,
+	"let's": true, "we": true, "thank": true, "thanks": true, "listen": true, "look": true, "come": true,
+	"it's": true, "what's": true, "how's": true, "um": true, "uh": true, "tell": true,
 }
 
 // eponymChunk reports a chunk that is an eponym rather than a person.
@@ -445,10 +574,22 @@ func (d *doc) credentialAfter(last int) bool {
 // medication: "Careset Systems", "Clarke Avenue", "the Guidestar".
 func (d *doc) orgOrPlace(c *chunk) bool {
 	next := c.last + 1
-	if next < len(d.toks) && d.toks[next].newlines == 0 && d.is(next, wOrgSuffix|wStreetSuffix) && d.toks[next].capInitial {
+	if next < len(d.toks) && d.toks[next].newlines == 0 && d.toks[next].capInitial {
+		if d.is(next, wOrgSuffix) {
+			return true
+		}
+		// "Clarke Avenue" is a street, "Betty Hill" a woman: a street word that
+		// is also a family name, after a given name, stays a name.
+		if d.is(next, wStreetSuffix) && !(d.is(next, wSurname) && d.is(c.last, wGiven) && !d.houseNumberAt(c.first-1)) {
+			return true
+		}
+	}
+	if c.lex == 0 && c.first > 0 && d.wordIs(c.first-1, "the") && c.last == c.first && !d.toks[c.first].nonASCII {
 		return true
 	}
-	if c.lex == 0 && c.first > 0 && d.wordIs(c.first-1, "the") {
+	// "Columbus, Georgia", "Springfield, IL": a city.
+	if n := c.last + 2; d.punct(c.last+1, ",") && n < len(d.toks) && d.toks[n].newlines == 0 &&
+		(d.is(n, wState) || d.startsMultiGeo(n) || d.toks[n].allCaps && d.lx.stateCodes[strings.ToUpper(d.low[n])]) {
 		return true
 	}
 	return false
@@ -457,8 +598,34 @@ func (d *doc) orgOrPlace(c *chunk) bool {
 // drugContext reports a proper noun used as a medication: after "started",
 // "continue", "on", or before a dose.
 func (d *doc) drugContext(c *chunk) bool {
-	if p := c.first - 1; p >= 0 && d.flags[p]&wDrugContext != 0 {
+	p := c.first - 1
+	if p >= 0 && d.flags[p]&wDrugContext != 0 {
 		return true
+	}
+	// "an Aircast": a person's name takes no indefinite article.
+	if d.wordIs(p, "a") || d.wordIs(p, "an") {
+		return true
+	}
+	// "1.0 cc of Celestone".
+	if d.wordIs(p, "of") && d.is(p-1, wMeasure) {
+		return true
+	}
+	// "Indole-3-carbinol": a chemical name.
+	if n := c.last + 1; d.punct(n, "-") && d.joined(n) && n+1 < len(d.toks) && d.toks[n+1].class == tokNum {
+		return true
+	}
+	// "Cisplatin and etoposide", "Finasteride and Cialis": listed with a drug.
+	for _, k := range []int{c.last + 2, c.first - 2} {
+		sep := (k + c.last + 1) / 2
+		if k == c.first-2 {
+			sep = c.first - 1
+		}
+		if !(d.wordIs(sep, "and") || d.wordIs(sep, "or") || d.punct(sep, ",") || d.wordIs(sep, "with") || d.wordIs(sep, "plus")) {
+			continue
+		}
+		if k >= 0 && k < len(d.toks) && d.toks[k].isWord() && (d.flags[k]&wClinical != 0 || d.clinicalShape(k) || d.toks[k].lowerAll && d.flags[k]&(wRareWord) != 0 && d.flags[k]&wAnyName == 0) {
+			return true
+		}
 	}
 	n := c.last + 1
 	if n < len(d.toks) && d.toks[n].newlines == 0 && d.toks[n].class == tokNum {
@@ -496,7 +663,14 @@ func (d *doc) ageAfter(last int) bool {
 // speakerLabel reports a name that opens a line and is followed by a
 // colon: the speaker in a transcript ("Halldór: What a wife.").
 func (d *doc) speakerLabel(c *chunk) bool {
-	return (c.first == 0 || d.toks[c.first].newlines > 0 || d.punct(c.first-1, ">")) && d.punct(c.last+1, ":") && c.lex+c.unk > 0
+	if !(c.first == 0 || d.toks[c.first].newlines > 0 || d.punct(c.first-1, ">")) || !d.punct(c.last+1, ":") || c.last-c.first >= 3 {
+		return false
+	}
+	// A field label is followed by a value ("Pulse: 67"); a speaker by words.
+	if n := c.last + 2; n < len(d.toks) && (d.toks[n].class == tokNum || d.toks[n].newlines > 0) {
+		return false
+	}
+	return c.lex+c.unk > 0 || c.weak > 0 && d.flags[c.first]&wGiven != 0
 }
 
 // sentenceStart reports whether token i opens a sentence or a line, where
@@ -524,12 +698,12 @@ func (d *doc) addName(c chunk, inName []bool) {
 	}
 }
 
-// promoteLists accepts the proper nouns in a list whose other items are
-// names: "They had 6: Efimiya, Mary, Ariana and Jodi."
+// promoteLists accepts the proper nouns in a list of names: "They had 6:
+// Efimiya, Mary, Ariana and Jodi", "Lamovec and Morales were ...". Every
+// item must look like a name and one must come from the name lists.
 func (d *doc) promoteLists(chunks []chunk, ev []nameEvidence) {
 	for a := 0; a < len(chunks); {
 		b := a
-		names := 0
 		for b+1 < len(chunks) && d.listSeparated(chunks[b].last, chunks[b+1].first) {
 			b++
 		}
@@ -537,16 +711,17 @@ func (d *doc) promoteLists(chunks []chunk, ev []nameEvidence) {
 			a++
 			continue
 		}
-		for k := a; k <= b; k++ {
-			if chunks[k].conf >= 0.7 {
-				names++
+		lex, ok := 0, true
+		for k := a; k <= b && ok; k++ {
+			c := chunks[k]
+			ok = c.lex+c.unk+c.weak > 0 && !d.eponymChunk(&chunks[k], ev) && (d.toks[c.first].capInitial || d.lowercase)
+			if c.lex > 0 || c.conf >= 0.7 {
+				lex++
 			}
 		}
-		if names*2 >= b-a+1 && names >= 2 {
+		if ok && lex >= 1 {
 			for k := a; k <= b; k++ {
-				if chunks[k].conf > 0 && chunks[k].conf < 0.7 || chunks[k].conf == 0 && chunks[k].weak+chunks[k].unk > 0 && !d.eponymChunk(&chunks[k], ev) {
-					chunks[k].conf = 0.7
-				}
+				chunks[k].conf = max(chunks[k].conf, 0.7)
 			}
 		}
 		a = b + 1
@@ -571,11 +746,12 @@ func (d *doc) listSeparated(a, b int) bool {
 func (d *doc) propagateNames(chunks []chunk, ev []nameEvidence, inName []bool) {
 	found := map[string]float64{}
 	for _, c := range chunks {
-		if c.conf < 0.7 {
+		if c.conf < 0.5 {
 			continue
 		}
 		for k := c.first; k <= c.last; k++ {
-			if d.toks[k].class == tokAlpha && len(d.low[k]) >= 2 && d.flags[k]&(wFunction|wClinical|wEponymDisease) == 0 {
+			// Below 0.7 only words in no English list spread: "Alvir D. Pušaver ... Alvir".
+			if d.toks[k].class == tokAlpha && len(d.low[k]) >= 2 && d.flags[k]&(wFunction|wClinical|wEponymDisease) == 0 && (c.conf >= 0.7 || d.flags[k]&wEnglish == 0) {
 				found[d.low[k]] = max(found[d.low[k]], c.conf)
 			}
 		}
@@ -593,8 +769,9 @@ func (d *doc) propagateNames(chunks []chunk, ev []nameEvidence, inName []bool) {
 		}
 		t := d.toks[i]
 		// An English word ("white", "ward") is a name again only where it is
-		// capitalised inside a sentence.
-		if d.flags[i]&wEnglish != 0 && (!t.capInitial || t.allCaps || d.sentenceStart(i)) {
+		// capitalised inside a sentence; in mixed-case text a lower-case
+		// mention is not a name either ("Acne Vulgaris" ... "acne vulgaris").
+		if d.flags[i]&wEnglish != 0 && (!t.capInitial || t.allCaps || d.sentenceStart(i)) || t.lowerAll && !d.lowercase {
 			continue
 		}
 		c := chunk{first: i, last: i}
