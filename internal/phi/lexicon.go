@@ -77,6 +77,8 @@ type lexicon struct {
 	nameBefore   phraseIndex     // cues before a name, by last word
 	nameAfter    phraseIndex     // cues after a name, by first word
 	idCues       phraseIndex     // identifier cues, by last word
+	// Stand-in words for pseudonymised names.
+	surrogateGiven, surrogateFamily []string
 }
 
 var loadLexicon = sync.OnceValues(func() (*lexicon, error) { return parseLexicon(dataFS) })
@@ -267,13 +269,46 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = eachRawLine(fsys, "surrogates.tsv", func(f []string) error {
+		if len(f) != 2 || f[0] == "" {
+			return fmt.Errorf("want word and role")
+		}
+		switch f[1] {
+		case "given":
+			lx.surrogateGiven = append(lx.surrogateGiven, f[0])
+		case "family":
+			lx.surrogateFamily = append(lx.surrogateFamily, f[0])
+		default:
+			return fmt.Errorf("unknown role %q", f[1])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(lx.surrogateGiven) == 0 || len(lx.surrogateFamily) == 0 {
+		return nil, fmt.Errorf("phi: lexicon surrogates.tsv: needs given and family names")
+	}
 	return lx, nil
 }
 
-// eachLine calls fn with the tab-separated fields of every non-comment
-// line of a data file, after checking the field count and that the first
-// field is lower case (upper case for nothing: lookups are lower-cased).
+// eachLine is eachRawLine for the lexicon files: it checks the field count
+// and that the first field is lower case, as lookups are.
 func eachLine(fsys embed.FS, name string, fields int, fn func([]string) error) error {
+	return eachRawLine(fsys, name, func(parts []string) error {
+		if len(parts) != fields {
+			return fmt.Errorf("%d fields, want %d", len(parts), fields)
+		}
+		if parts[0] == "" || strings.ToLower(parts[0]) != parts[0] || !utf8.ValidString(parts[0]) {
+			return fmt.Errorf("entry %q is empty or not lower case", parts[0])
+		}
+		return fn(parts)
+	})
+}
+
+// eachRawLine calls fn with the tab-separated fields of every non-comment
+// line of a data file; errors name the file and line.
+func eachRawLine(fsys embed.FS, name string, fn func([]string) error) error {
 	f, err := fsys.Open("data/" + name)
 	if err != nil {
 		return fmt.Errorf("phi: lexicon %s: %w", name, err)
@@ -287,14 +322,7 @@ func eachLine(fsys embed.FS, name string, fields int, fn func([]string) error) e
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		parts := strings.Split(line, "\t")
-		if len(parts) != fields {
-			return fmt.Errorf("phi: lexicon %s:%d: %d fields, want %d", name, n, len(parts), fields)
-		}
-		if parts[0] == "" || strings.ToLower(parts[0]) != parts[0] || !utf8.ValidString(parts[0]) {
-			return fmt.Errorf("phi: lexicon %s:%d: entry %q is empty or not lower case", name, n, parts[0])
-		}
-		if err := fn(parts); err != nil {
+		if err := fn(strings.Split(line, "\t")); err != nil {
 			return fmt.Errorf("phi: lexicon %s:%d: %w", name, n, err)
 		}
 	}
