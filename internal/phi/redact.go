@@ -248,4 +248,3 @@ func normalizeValue(s string) string {
 	}
 	return b.String()
 }
-
