@@ -63,10 +63,19 @@ func (d *doc) findOtherNumbers() {
 		switch {
 		case t.class == tokNum && len(s) >= 8 && !d.partOfNumber(i):
 			d.add(i, i, KindOtherID, 0.6)
-		case t.class == tokAlnum && countDigits(s) >= 5 && len(s) >= 7 && !isExtension(s):
+		case t.class == tokAlnum && countDigits(s) >= 5 && len(s) >= 7 && !isExtension(s) && !isObstetric(s):
 			d.add(i, i, KindOtherID, 0.55)
 		}
 	}
+}
+
+// isObstetric matches gravida/para notation: "g2p1011".
+func isObstetric(s string) bool {
+	if len(s) < 4 || s[0] != 'g' {
+		return false
+	}
+	p := strings.IndexByte(s, 'p')
+	return p > 1 && countDigits(s[1:p]) == p-1 && countDigits(s[p+1:]) == len(s)-p-1 && len(s) > p+1
 }
 
 // partOfNumber reports whether a digit token is glued to a decimal point

@@ -465,7 +465,7 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 	} else if p, ok := d.matchBefore(d.lx.nameBefore, cueEnd); ok && !p.strong && (!onlyCommon || p.greet) {
 		conf += 0.2
 	}
-	if d.ageAfter(c.last) {
+	if d.ageAfter(c.last) && (!onlyCommon || d.is(c.first, wGiven)) {
 		conf += 0.3
 	} else if _, ok := d.matchAfter(d.lx.nameAfter, c.last+1); ok {
 		conf += 0.15
@@ -519,12 +519,7 @@ var addressedWords = map[string]bool{
 
 // eponymChunk reports a chunk that is an eponym rather than a person.
 func (d *doc) eponymChunk(c *chunk, ev []nameEvidence) bool {
-	// A clinical head word after the chunk: "Baker's cyst", "Smith-Magenis syndrome".
-	k := c.last + 1
-	if d.punct(k, "'") || d.punct(k, "\u2019") {
-		k++
-	}
-	if d.is(k, wEponymHead) && d.toks[k].newlines == 0 {
+	if d.headWordAfter(c.last) {
 		return true
 	}
 	for i := c.first; i <= c.last; i++ {
@@ -541,6 +536,27 @@ func (d *doc) eponymChunk(c *chunk, ev []nameEvidence) bool {
 		}
 		if d.toks[i].possessive || d.signContext(i) {
 			return true
+		}
+	}
+	return false
+}
+
+// headWordAfter reports a clinical head word within the next few words:
+// "Baker's cyst", "Smith-Magenis syndrome", "Glasgow Coma Scale", "Hawkins
+// and Neer impingement tests". The look-ahead stops at punctuation, a line
+// break and function words other than "and".
+func (d *doc) headWordAfter(last int) bool {
+	k := last + 1
+	if d.punct(k, "'") || d.punct(k, "\u2019") {
+		k++
+	}
+	for steps := 0; steps < 4 && k < len(d.toks) && d.toks[k].newlines == 0; steps, k = steps+1, k+1 {
+		switch {
+		case d.is(k, wEponymHead):
+			return true
+		case d.punct(k, "-") || d.wordIs(k, "and"):
+		case d.toks[k].class != tokAlpha || d.flags[k]&wFunction != 0:
+			return false
 		}
 	}
 	return false
