@@ -129,7 +129,8 @@ func (d *doc) findCuedIdentifiers() {
 		if weak {
 			minDigits = 5
 		}
-		if end < j || digits < minDigits && !(p.kind == KindVehicle && digits >= 1 && end > j) {
+		plate := p.kind == KindVehicle && digits >= 1 && d.toks[end].end-d.toks[j].start >= 5
+		if end < j || digits < minDigits && !plate {
 			continue
 		}
 		conf := 0.9

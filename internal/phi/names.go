@@ -66,6 +66,9 @@ func (d *doc) findNames() {
 		if d.punct(i-1, "-") && d.joined(i-1) && d.joined(i) && forced[i] == 0 {
 			continue // the second part of a compound: "x-ray"
 		}
+		if ev[i] == evWeak && forced[i] == 0 && d.singleWordCue(i) && i+1 < len(d.toks) && ev[i+1] != evNone && d.toks[i+1].newlines == 0 {
+			continue // "Patient Maria Lopez": the cue word is not part of the name
+		}
 		c := d.buildChunk(i, ev, forced)
 		d.scoreChunk(&c, ev, forced)
 		chunks = append(chunks, c)
@@ -229,6 +232,16 @@ func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 			forced[k] = max(forced[k], mark)
 		}
 	}
+}
+
+// singleWordCue reports a one-word name cue: "Patient", "Daughter".
+func (d *doc) singleWordCue(i int) bool {
+	for _, p := range d.lx.nameBefore[d.low[i]] {
+		if len(p.words) == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // abbreviatedTitles are the titles that only ever stand before a name.

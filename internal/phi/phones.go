@@ -196,12 +196,14 @@ func (d *doc) gapIsOneSpace(k int) bool {
 // phoneCue looks for a phone or fax cue before the number (within a few
 // filler words, or as the label of the previous line) or a label after it.
 func (d *doc) phoneCue(first, last int) (Kind, bool) {
+	// The cue may stand a few words before: "fax records to 555-222-3333".
 	j := first
 	for steps := 0; j > 0 && steps < 4; steps++ {
 		if p, ok := d.matchBefore(d.lx.idCues, j); ok && (p.kind == KindPhone || p.kind == KindFax) {
 			return p.kind, true
 		}
-		if !phoneFiller[d.low[j-1]] {
+		prev := d.toks[j-1]
+		if !phoneFiller[d.low[j-1]] && !(prev.class == tokAlpha && prev.lowerAll) || d.toks[j].newlines > 0 && !d.punct(j-1, ":") {
 			break
 		}
 		j--
