@@ -89,7 +89,7 @@ func (d *doc) linePlaceWord(i int) bool {
 // houseNumberAt reports a building number: digits, or digits and one
 // letter ("12B"), not glued to a preceding word or decimal.
 func (d *doc) houseNumberAt(i int) bool {
-	if i >= len(d.toks) {
+	if i < 0 || i >= len(d.toks) {
 		return false
 	}
 	t := d.toks[i]
@@ -129,7 +129,9 @@ func (d *doc) streetEnds(i int) bool {
 // ending in a street type ("Elm St", "Erzsébet tér") or starting with one
 // ("Via Roma", "ul. Narewska"), and a trailing street number.
 func (d *doc) streetAt(i int) (int, float64, bool) {
-	cue := d.addressCueBefore(i)
+	if !d.mayStartStreet(i) {
+		return 0, 0, false
+	}
 	k := i
 	unitFirst := false
 	if u := d.unitAt(k); u >= k {
@@ -203,6 +205,7 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 		return 0, 0, false
 	}
 	named := last > first || suffix && last == first+1 && d.punct(last, ".")
+	cue := (numbered || trailing >= 0 || suffix) && d.addressCueBefore(i)
 	conf := 0.0
 	switch {
 	case numbered && suffix && last > first:
@@ -221,6 +224,29 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 		return 0, 0, false
 	}
 	return d.cornerOf(i, end), conf, true
+}
+
+// mayStartStreet is a cheap test before streetAt: a street starts with a
+// number, a unit, a street-type word, or a place word followed on its line
+// by a number or a street-type word.
+func (d *doc) mayStartStreet(i int) bool {
+	t := d.toks[i]
+	switch {
+	case t.class == tokNum || t.class == tokAlnum:
+		return d.houseNumberAt(i)
+	case t.class != tokAlpha:
+		return false
+	case d.flags[i]&(wUnit|wStreetPrefix) != 0:
+		return true
+	case !d.placeWord(i):
+		return false
+	}
+	for k := i + 1; k < len(d.toks) && k <= i+7 && d.toks[k].newlines == 0; k++ {
+		if d.toks[k].class == tokNum || d.flags[k]&wStreetSuffix != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // unitAt matches a secondary unit at token k ("Apt. 864", "Suite 12B") and
@@ -281,6 +307,12 @@ func isOrdinal(s string) bool {
 // boxAt matches postal and military boxes: "P.O. Box 242", "PSC 3294, Box
 // 9168", "Unit 4719 Box 7394", "USNS Saibara", "APO AA 61487".
 func (d *doc) boxAt(i int) (int, float64, bool) {
+	switch {
+	case d.toks[i].class == tokNum, d.flags[i]&wBox != 0:
+	case d.low[i] == "p", d.low[i] == "po", d.low[i] == "apo", d.low[i] == "fpo", d.low[i] == "dpo":
+	default:
+		return 0, 0, false
+	}
 	k := i
 	if d.houseNumberAt(k) && (d.wordIs(k+1, "p") || d.wordIs(k+1, "po")) {
 		k++ // "45818 P.O. Box 242"
@@ -503,7 +535,7 @@ func (d *doc) findZIPs() {
 		if d.claimed[i] {
 			continue
 		}
-		if zipCues[d.low[i]] {
+		if d.toks[i].class == tokAlpha && (d.low[i][0] == 'z' || d.low[i][0] == 'p') && zipCues[d.low[i]] {
 			k := i + 1
 			for steps := 0; steps < 3 && k < len(d.toks) && (d.wordIs(k, "code") || d.wordIs(k, "is") || d.punct(k, ":") || d.punct(k, "#")); steps++ {
 				k++

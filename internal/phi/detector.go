@@ -48,6 +48,7 @@ func Scan(text string) []Span { return defaultDetector().Scan(text) }
 // overlap, and carry their Text.
 func (det *Detector) Scan(text string) []Span {
 	d := newDoc(text, det.lx)
+	defer d.release()
 	d.findWeb()
 	d.findDates()
 	d.findAges()
@@ -85,9 +86,17 @@ type doc struct {
 // it keeps every byte offset.
 func (d *doc) foldedText() string {
 	if d.folded == "" && d.text != "" {
+		k := 0
+		for k < len(d.text) && !('A' <= d.text[k] && d.text[k] <= 'Z') {
+			k++
+		}
+		if k == len(d.text) {
+			d.folded = d.text // nothing to fold
+			return d.folded
+		}
 		b := []byte(d.text)
-		for i, c := range b {
-			if 'A' <= c && c <= 'Z' {
+		for i := k; i < len(b); i++ {
+			if c := b[i]; 'A' <= c && c <= 'Z' {
 				b[i] = c + 'a' - 'A'
 			}
 		}
@@ -96,24 +105,61 @@ func (d *doc) foldedText() string {
 	return d.folded
 }
 
+// docPool recycles the per-scan slices: scanning many notes then costs
+// little garbage collection.
+var docPool = sync.Pool{New: func() any { return new(doc) }}
+
 func newDoc(text string, lx *lexicon) *doc {
-	d := &doc{text: text, lx: lx, toks: tokenize(text), lowercase: true}
-	d.low = make([]string, len(d.toks))
-	d.flags = make([]wordFlag, len(d.toks))
-	d.claimed = make([]bool, len(d.toks))
+	d := docPool.Get().(*doc)
+	*d = doc{text: text, lx: lx, toks: tokenizeInto(d.toks[:0], text), lowercase: true,
+		low: d.low[:0], flags: d.flags[:0], claimed: d.claimed[:0], cands: d.cands[:0]}
+	n := len(d.toks)
+	d.low = grow(d.low, n)
+	d.flags = grow(d.flags, n)
+	d.claimed = grow(d.claimed, n)
+	folded := d.foldedText()
 	for i, t := range d.toks {
-		s := t.text(text)
-		if t.class == tokPunct || t.class == tokNum {
-			d.low[i] = s
+		if t.class == tokPunct {
+			// Punctuation that ends a cue ("name :", "ss #") carries its flags.
+			d.low[i] = text[t.start:t.end]
+			if c := text[t.start]; c == ':' || c == '#' || c == '?' || c == '/' {
+				d.flags[i] = lx.words[d.low[i]]
+			}
+			continue
+		}
+		if t.class == tokNum || t.lowerAll {
+			d.low[i] = text[t.start:t.end]
+		} else if t.nonASCII {
+			d.low[i] = strings.ToLower(text[t.start:t.end])
+		} else {
+			d.low[i] = folded[t.start:t.end] // no allocation per word
+		}
+		if t.class == tokNum {
 			continue
 		}
 		if !t.lowerAll {
 			d.lowercase = false
 		}
-		d.low[i] = lowerWord(s)
 		d.flags[i] = lx.words[d.low[i]]
 	}
 	return d
+}
+
+// release returns the doc to the pool; nothing of it may be used after.
+func (d *doc) release() {
+	clear(d.low) // drop references to the text
+	*d = doc{toks: d.toks[:0], low: d.low[:0], flags: d.flags[:0], claimed: d.claimed[:0], cands: d.cands[:0]}
+	docPool.Put(d)
+}
+
+// grow returns s resized to n zero values, reusing its array when it can.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // add records a candidate covering tokens [i, j].
@@ -173,7 +219,11 @@ func (d *doc) joined(i int) bool {
 // matchBefore returns the longest phrase of ix that ends at token j-1
 // (skipping nothing), and its length in tokens.
 func (d *doc) matchBefore(ix phraseIndex, j int) (phrase, bool) {
-	if j <= 0 {
+	if j <= 0 || j > len(d.toks) {
+		return phrase{}, false
+	}
+	// The flags say whether any cue ends with this word; most words do not.
+	if d.flags[j-1]&(wNameCueEnd|wIDCueEnd) == 0 {
 		return phrase{}, false
 	}
 	var best phrase

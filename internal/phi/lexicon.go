@@ -47,6 +47,8 @@ const (
 	wProper                              // proper noun that is not a personal name
 	wMeasure                             // unit of measure or counted thing after a number
 	wRareWord                            // less common English word
+	wNameCueEnd                          // last word of a name cue
+	wIDCueEnd                            // last word of an identifier cue
 )
 
 const wAnyName = wGiven | wSurname | wOtherName
@@ -247,6 +249,7 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 		switch f[1] {
 		case "before":
 			lx.nameBefore.add(p, p.words[len(p.words)-1])
+			lx.words[p.words[len(p.words)-1]] |= wNameCueEnd
 		case "after":
 			lx.nameAfter.add(p, p.words[0])
 		default:
@@ -264,6 +267,7 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 		}
 		p := phrase{words: phraseWords(f[0]), kind: k}
 		lx.idCues.add(p, p.words[len(p.words)-1])
+		lx.words[p.words[len(p.words)-1]] |= wIDCueEnd
 		return nil
 	})
 	if err != nil {

@@ -147,10 +147,10 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 // contraction reports "you're", "i'd", "don't": an apostrophe followed by
 // a verb ending, unlike the apostrophe of O'Brien.
 func contraction(w string) bool {
-	k := strings.LastIndexAny(w, "'\u2019")
-	if k < 0 {
+	if strings.IndexByte(w, '\'') < 0 && !strings.Contains(w, "\u2019") {
 		return false
 	}
+	k := strings.LastIndexAny(w, "'\u2019")
 	switch strings.TrimLeft(w[k:], "'\u2019") {
 	case "re", "d", "m", "ll", "ve", "t", "s":
 		return true

@@ -35,8 +35,13 @@ type token struct {
 
 // tokenize splits text into tokens. It never fails: any byte sequence,
 // valid UTF-8 or not, yields in-bounds, increasing tokens.
-func tokenize(text string) []token {
-	toks := make([]token, 0, len(text)/5+4)
+func tokenize(text string) []token { return tokenizeInto(nil, text) }
+
+// tokenizeInto appends the tokens of text to toks.
+func tokenizeInto(toks []token, text string) []token {
+	if toks == nil {
+		toks = make([]token, 0, len(text)/5+4)
+	}
 	var space bool
 	var newlines int
 	i := 0
@@ -130,6 +135,27 @@ func scanWord(text string, i int) token {
 	first := true
 	j := i
 	for j < len(text) {
+		// ASCII fast path: most clinical text is plain ASCII.
+		if c := text[j]; c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z':
+				letters++
+			case c >= 'A' && c <= 'Z':
+				letters++
+				uppers++
+				if first {
+					t.capInitial = true
+				}
+			case c >= '0' && c <= '9':
+				digits++
+			default:
+				goto notWord
+			}
+			first = false
+			j++
+			continue
+		}
+	notWord:
 		r, size := rune(text[j]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[j:])

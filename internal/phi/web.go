@@ -202,7 +202,8 @@ func isHexWord(s string) bool {
 // or a "::" abbreviation, so that times (12:30:45) never match.
 func (d *doc) findIPv6() {
 	for i := 0; i < len(d.toks); i++ {
-		if d.toks[i].class == tokPunct && !d.punct(i, ":") {
+		// An address has a colon within its first two tokens.
+		if !(d.punct(i, ":") || d.punct(i+1, ":") && d.joined(i+1)) {
 			continue
 		}
 		j := i
