@@ -326,6 +326,10 @@ func (d *doc) boxAt(i int) (int, float64, bool) {
 		}
 	} else if d.wordIs(k, "po") {
 		k++
+	} else if d.wordIs(k, "pob") {
+		if _, ok := d.num(k + 1); ok {
+			return k + 1, 0.9, true // "POB 4821"
+		}
 	}
 	switch {
 	case d.wordIs(k, "box") && k+1 < len(d.toks):

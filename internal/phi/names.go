@@ -55,6 +55,18 @@ func (d *doc) findNames() {
 	for i := range d.toks {
 		ev[i] = d.nameEvidence(i)
 	}
+	// "New Zealand", "Sierra Leone", "New York": state-level geography.
+	for i := 0; i < n; i++ {
+		if !d.toks[i].capInitial {
+			continue
+		}
+		if p, ok := d.matchAfter(d.lx.multiGeo, i); ok {
+			for k := i; k < i+len(p.words); k++ {
+				ev[k] = evNone
+			}
+			i += len(p.words) - 1
+		}
+	}
 	forced := make([]uint8, n) // 1: strong cue, 2: clinician cue
 	d.forceAfterCues(ev, forced)
 	inName := make([]bool, n)
@@ -127,8 +139,8 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 		return evUnknown
 	case t.lowerAll:
 		// Lower-case names are the rule in speech transcripts and an
-		// accident elsewhere, where they need a cue.
-		if f&wMonth != 0 || eng && !(d.lowercase && f&wGiven != 0) {
+		// accident elsewhere, where they need a cue (see cueTarget).
+		if !d.lowercase || f&wMonth != 0 || eng && f&wGiven == 0 {
 			return evNone
 		}
 		if f&wGiven != 0 && d.lowercase {
@@ -208,7 +220,7 @@ func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 		if d.toks[start].newlines > 0 && !d.punct(i, ":") && !d.punct(start-1, ":") {
 			continue
 		}
-		if !d.cueTarget(start, ev) {
+		if !d.cueTarget(start, ev, mark != 0 && d.is(i, wTitle)) {
 			continue
 		}
 		// In lower-case text only "mr", "mrs", "ms", "dr", "miss" make a common word a
@@ -226,7 +238,7 @@ func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 				}
 				continue
 			}
-			if !(ev[k] != evNone || d.toks[k].capInitial && d.cueTarget(k, ev) && d.flags[k]&wEnglish == 0) {
+			if !(ev[k] != evNone || d.toks[k].capInitial && d.cueTarget(k, ev, false) && d.flags[k]&wEnglish == 0) {
 				break
 			}
 			forced[k] = max(forced[k], mark)
@@ -258,16 +270,24 @@ func (d *doc) nextCapitalised(i int) bool {
 }
 
 // cueTarget reports whether token k can be the name a cue announces: a
-// word that is not a function word, a clinical word or a place.
-func (d *doc) cueTarget(k int, ev []nameEvidence) bool {
+// word that is not a function word, a clinical word or a place. After a
+// title ("Dr. Parkinson") an eponym is a name too.
+func (d *doc) cueTarget(k int, ev []nameEvidence, afterTitle bool) bool {
 	t := d.toks[k]
 	if t.class != tokAlpha || d.claimed[k] || d.flags[k]&(wFunction|wClinical|wTitle|wCountry|wState|wMonth|wWeekday) != 0 {
 		return false
+	}
+	if d.flags[k]&(wEponymDisease|wEponymSign) != 0 && afterTitle {
+		return true
 	}
 	if d.flags[k]&(wEponymDisease|wProper) != 0 {
 		return false
 	}
 	if ev[k] != evNone {
+		return true
+	}
+	// A lower-case name in mixed-case text, after a cue: "seen by smith".
+	if t.lowerAll && d.flags[k]&wAnyName != 0 && d.flags[k]&wEnglish == 0 {
 		return true
 	}
 	if t.capInitial && !t.allCaps {
@@ -616,8 +636,8 @@ func (d *doc) orgOrPlace(c *chunk) bool {
 	if c.lex == 0 && c.first > 0 && d.wordIs(c.first-1, "the") && c.last == c.first && !d.toks[c.first].nonASCII {
 		return true
 	}
-	// "Columbus, Georgia", "Springfield, IL": a city.
-	if n := c.last + 2; d.punct(c.last+1, ",") && n < len(d.toks) && d.toks[n].newlines == 0 &&
+	// "Columbus, Georgia", "Springfield, IL": a city. "Jane Doe, MD" is a doctor.
+	if n := c.last + 2; d.punct(c.last+1, ",") && n < len(d.toks) && d.toks[n].newlines == 0 && !d.is(n, wCredential) &&
 		(d.is(n, wState) || d.startsMultiGeo(n) || d.toks[n].allCaps && d.lx.stateCodes[strings.ToUpper(d.low[n])]) {
 		return true
 	}
