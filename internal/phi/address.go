@@ -9,6 +9,8 @@ var streetParticles = map[string]bool{
 	"do": true, "dos": true, "das": true, "du": true, "des": true, "la": true, "le": true, "les": true,
 	"el": true, "los": true, "las": true, "van": true, "von": true, "der": true, "den": true, "het": true,
 	"z": true, "u": true, "na": true, "am": true, "an": true, "im": true, "of": true, "st": true, "saint": true,
+	"nad": true, "pod": true, "pri": true, "v": true, "ob": true, "bei": true, "sur": true, "sous": true, "e": true,
+	"y": true, "i": true, "aan": true, "op": true, "ter": true,
 }
 
 // directions may precede or follow a street name: "1200 N Main St NW".
@@ -75,8 +77,17 @@ func (d *doc) placeWord(i int) bool {
 		return false
 	}
 	t := d.toks[i]
-	if t.class != tokAlpha || d.flags[i]&(wClinical|wFunction|wMeasure) != 0 || d.claimed[i] {
+	if t.class != tokAlpha || d.claimed[i] {
 		return false
+	}
+	if t.allCaps && len(d.low[i]) == 2 {
+		return true // a region code: "NO", "CO", "IL"
+	}
+	if d.flags[i]&(wClinical|wFunction|wMeasure|wEponymDisease) != 0 {
+		return false
+	}
+	if a := strings.IndexAny(d.low[i], "'\u2019"); a > 0 && a < 3 {
+		return true // "d'Ouchy", "l'Église"
 	}
 	return t.capInitial || t.allCaps || d.lowercase
 }
@@ -166,7 +177,9 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 			break // "Apt." ends the street name
 		}
 		isSuffix := k > first && d.is(k, wStreetSuffix) && d.toks[k].class == tokAlpha
-		if !(d.placeWord(k) || k == first && prefix || isSuffix || k > first && streetParticles[d.low[k]] && d.linePlaceWord(k+1) || k > first && isOrdinal(d.low[k])) {
+		// After a street type word a lower-case name is still the street's: "Rue tachkent".
+		lowerAfterPrefix := prefix && k > first && d.toks[k].class == tokAlpha && d.toks[k].lowerAll && d.flags[k]&(wFunction|wMeasure) == 0
+		if !(d.placeWord(k) || k == first && prefix || isSuffix || lowerAfterPrefix || k > first && streetParticles[d.low[k]] && d.linePlaceWord(k+1) || k > first && isOrdinal(d.low[k])) {
 			break
 		}
 		last = k
@@ -180,12 +193,13 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 		if d.streetEnds(k) {
 			ending = true
 		}
-		if d.flags[k]&(wEnglish|wAnyName) == 0 || d.toks[k].nonASCII {
+		if d.flags[k]&wEnglish == 0 || d.toks[k].nonASCII {
 			unknown = true
 		}
 		k++
-		// An abbreviation inside the name: "Λ. Αλεξάνδρας", "Avda. Rio Nalon".
-		if d.punct(k, ".") && d.joined(k) && d.linePlaceWord(k+1) {
+		// An abbreviation inside the name: "Λ. Αλεξάνδρας", "Avda. Rio Nalon";
+		// a hyphenated name: "Langeskov-Centret", "El-Jazzar".
+		if (d.punct(k, ".") || d.punct(k, "-") && d.joined(k) && d.joined(k+1)) && d.linePlaceWord(k+1) {
 			k++
 		}
 	}
@@ -314,8 +328,8 @@ func (d *doc) boxAt(i int) (int, float64, bool) {
 		return 0, 0, false
 	}
 	k := i
-	if d.houseNumberAt(k) && (d.wordIs(k+1, "p") || d.wordIs(k+1, "po")) {
-		k++ // "45818 P.O. Box 242"
+	if d.houseNumberAt(k) && (d.wordIs(k+1, "p") || d.wordIs(k+1, "po") || d.wordIs(k+1, "postbox")) {
+		k++ // "45818 P.O. Box 242", "7167 Postbox 53"
 	}
 	start := k
 	// P.O. / PO
@@ -332,6 +346,10 @@ func (d *doc) boxAt(i int) (int, float64, bool) {
 		}
 	}
 	switch {
+	case d.wordIs(k, "postbox"):
+		if _, ok := d.num(k + 1); ok {
+			return k + 1, 0.85, true
+		}
 	case d.wordIs(k, "box") && k+1 < len(d.toks):
 		if _, ok := d.num(k + 1); ok && (k > start || d.addressCueBefore(i)) {
 			return k + 1, 0.9, true
@@ -444,6 +462,9 @@ func (d *doc) postcodeAt(n int) int {
 		if d.punct(n+1, "-") && d.joined(n+1) && d.joined(n+2) && n+2 < len(d.toks) && d.toks[n+2].class == tokNum && len(d.low[n+2]) <= 4 {
 			return n + 2
 		}
+		if len(d.low[n]) == 3 && n+1 < len(d.toks) && d.toks[n+1].class == tokNum && len(d.low[n+1]) == 2 && d.gapIsOneSpace(n+1) {
+			return n + 1 // Swedish "340 12"
+		}
 		return n
 	}
 	if d.toks[n].class == tokAlnum && len(d.low[n]) == 3 && n+1 < len(d.toks) && d.toks[n+1].class == tokAlnum && len(d.low[n+1]) == 3 && d.toks[n+1].newlines == 0 {
@@ -457,8 +478,8 @@ func (d *doc) postcodeAt(n int) int {
 // a postcode. One blank line may separate them ("KOKKOLA\n\n Finland").
 func (d *doc) nextAddressLine(j int) int {
 	k := j + 1
-	if (d.punct(k, ".") || d.punct(k, ",")) && k+1 < len(d.toks) && d.toks[k+1].newlines > 0 {
-		k++ // "Piroska u. 97.\nPorto Alegre"
+	for steps := 0; steps < 2 && (d.punct(k, ".") || d.punct(k, ",") || d.punct(k, ")")) && k+1 < len(d.toks) && d.toks[k].newlines == 0; steps++ {
+		k++ // "Piroska u. 97.\nPorto Alegre", "ΑΣΚΕΙΑ (ΑΣΣΕΙΑ)\n Cyprus"
 	}
 	if k >= len(d.toks) || d.toks[k].newlines == 0 || d.toks[k].newlines > 2 {
 		return j
@@ -585,6 +606,24 @@ func (d *doc) findCities() {
 	for i := 2; i < len(d.toks); i++ {
 		if d.claimed[i] || !d.placeWord(i) || !d.toks[i].capInitial || d.flags[i]&(wCountry|wState) != 0 {
 			continue
+		}
+		// "in Bjert 6091", "in ÖVERTURINGEN 840 24": a place with its postcode.
+		if d.wordIs(i-1, "in") {
+			j := i
+			foreign := d.flags[i]&wEnglish == 0
+			for j+1 < len(d.toks) && j-i < 4 && (d.linePlaceWord(j+1) || streetParticles[d.low[j+1]] && d.linePlaceWord(j+2)) {
+				j++
+				foreign = foreign || d.flags[j]&wEnglish == 0
+			}
+			if n := j + 1; foreign && n < len(d.toks) && d.toks[n].newlines == 0 && !d.claimed[n] {
+				if y, isNum := d.num(n); !(isNum && len(d.low[n]) == 4 && validYear(y)) {
+					if p := d.postcodeAt(n); p >= n && d.toks[n].class == tokNum {
+						d.add(i, p, KindAddress, 0.7)
+						i = p
+						continue
+					}
+				}
+			}
 		}
 		if d.wordIs(i-1, "in") && residenceVerbs[d.low[i-2]] && !d.startsMultiGeo(i) {
 			j := i

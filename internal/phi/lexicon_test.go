@@ -222,6 +222,8 @@ func TestStreetWords(t *testing.T) {
 				want = "P.O. Box 4821"
 			} else if e[0] == "pob" {
 				want = "POB 4821"
+			} else if e[0] == "postbox" {
+				want = "Postbox 4821"
 			} else {
 				want = strings.ToUpper(e[0]) + " 4821, Box 77"
 			}
