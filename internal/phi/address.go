@@ -403,6 +403,11 @@ func (d *doc) extendLine(j int) int {
 	if k < len(d.toks) && d.toks[k].newlines > 0 {
 		return j
 	}
+	// "Rákóczi út 66. Apt. 268": a period after a house number, then more.
+	if d.punct(k, ".") && d.toks[j].class == tokNum && k+1 < len(d.toks) && d.toks[k+1].newlines == 0 &&
+		(d.is(k+1, wUnit) || d.punct(k+1, ",") || d.placeWord(k+1) && d.toks[k+1].capInitial) {
+		k++
+	}
 	if d.punct(k, ",") && k+1 < len(d.toks) && d.toks[k+1].newlines == 0 {
 		k++
 	}
@@ -420,7 +425,7 @@ func (d *doc) extendLine(j int) int {
 	n := k
 	words := 0
 	region := false // a state or a country closes the address
-	for n < len(d.toks) && words < 5 && d.toks[n].newlines == 0 && (d.placeWord(n) || d.wordIs(n, "nan") || words > 0 && (streetParticles[d.low[n]] || d.punct(n, "-") && d.joined(n)) || d.punct(n, ",") && words > 0) {
+	for n < len(d.toks) && words < 8 && d.toks[n].newlines == 0 && (d.placeWord(n) || d.wordIs(n, "nan") || words > 0 && (streetParticles[d.low[n]] || d.punct(n, "-") && d.joined(n)) || d.punct(n, ",") && words > 0) {
 		if d.toks[n].isWord() {
 			words++
 		}
@@ -437,10 +442,16 @@ func (d *doc) extendLine(j int) int {
 			return post
 		}
 	}
-	if n > k && (d.lineEndsAt(n) || region) {
+	if n > k && (d.lineEndsAt(n) || region || d.sentenceEndsAt(n)) {
 		return n - 1
 	}
 	return j
+}
+
+// sentenceEndsAt reports sentence punctuation at token n followed by a
+// space: "... CHARLEROI Victoria? I am in ...".
+func (d *doc) sentenceEndsAt(n int) bool {
+	return (d.punct(n, "?") || d.punct(n, "!") || d.punct(n, ".")) && (n+1 >= len(d.toks) || d.toks[n+1].space)
 }
 
 // lineEndsAt reports whether token n starts a new line, ends the text, or

@@ -59,6 +59,7 @@ type phrase struct {
 	strong bool // name cues: strong or weak
 	staff  bool // name cues: the name is a clinician's
 	greet  bool // name cues: a greeting, which may address a common-word name
+	poss   bool // name cues: follows a possessive name ("Misty's daughter")
 	kind   Kind // identifier cues: the kind that follows
 }
 
@@ -120,6 +121,7 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 		{"function_words.txt", wFunction},
 		{"drug_context.txt", wDrugContext},
 		{"proper_nouns.txt", wProper},
+		{"nationalities.txt", wProper},
 		{"units.txt", wMeasure},
 	}
 	for _, s := range simple {
@@ -242,6 +244,8 @@ func parseLexicon(fsys embed.FS) (*lexicon, error) {
 			p.strong, p.staff = true, true
 		case "greeting":
 			p.greet = true
+		case "possessive":
+			p.poss = true
 		case "weak":
 		default:
 			return fmt.Errorf("unknown cue strength %q", f[2])

@@ -106,7 +106,7 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 	if f&wState != 0 && f&wGiven != 0 && f&(wClinical|wFunction) == 0 && !t.allCaps {
 		return evWeak // "Virginia Phillips", "hi virginia"
 	}
-	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix|wProper|wWeekday) != 0 || contraction(d.low[i]) {
+	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix|wProper|wWeekday|wIDCueEnd) != 0 || contraction(d.low[i]) {
 		return evNone
 	}
 	lex := f&wAnyName != 0
@@ -174,6 +174,12 @@ func contraction(w string) bool {
 // "IgA", "NSAIDs", "eGFR" are abbreviations, not names.
 func (d *doc) acronymShape(i int) bool {
 	s := d.text[d.toks[i].start:d.toks[i].end]
+	for _, p := range namePrefixes {
+		// "McConnan", "LeBatelier", "DeShawn", "MacArthur"
+		if len(s) > len(p)+1 && strings.HasPrefix(s, p) && unicode.IsUpper(rune(s[len(p)])) && strings.ToLower(s[len(p)+1:]) == s[len(p)+1:] {
+			return false
+		}
+	}
 	uppers := 0
 	for _, r := range s {
 		if unicode.IsUpper(r) {
@@ -182,6 +188,9 @@ func (d *doc) acronymShape(i int) bool {
 	}
 	return uppers >= 2
 }
+
+// namePrefixes begin names that carry a second capital.
+var namePrefixes = []string{"Mc", "Mac", "Le", "La", "De", "Di", "Da", "Du", "Van", "Von", "St", "Fitz"}
 
 // clinicalShape reports a word ending like a drug or a clinical term.
 func (d *doc) clinicalShape(i int) bool {
@@ -226,8 +235,11 @@ func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 		// In lower-case text only "mr", "mrs", "ms", "dr", "miss" make a common word a
 		// name ("mr . ward"); after "the doctor" or a cue phrase a common word
 		// stays a word ("the doctor said").
-		if d.lowercase && ev[start] < evUnknown && !abbreviatedTitles[d.low[i]] {
+		if d.lowercase && ev[start] < evUnknown && d.is(i, wTitle) && !abbreviatedTitles[d.low[i]] {
 			continue
+		}
+		if d.lowercase && ev[start] == evNone && !d.is(i, wTitle) && d.flags[start]&(wEnglish|wRareWord|wAnyName) != 0 {
+			continue // "call me višeslav" yes, "this is good" no
 		}
 		forced[start] = max(forced[start], mark)
 		// Following name words on the same line: "Dr. Garðar Matthíasson".
@@ -238,7 +250,8 @@ func (d *doc) forceAfterCues(ev []nameEvidence, forced []uint8) {
 				}
 				continue
 			}
-			if !(ev[k] != evNone || d.toks[k].capInitial && d.cueTarget(k, ev, false) && d.flags[k]&wEnglish == 0) {
+			lowerName := d.lowercase && d.toks[k].class == tokAlpha && d.flags[k]&(wEnglish|wRareWord|wFunction|wClinical|wMeasure) == 0
+			if !(ev[k] != evNone || d.toks[k].capInitial && d.cueTarget(k, ev, false) && d.flags[k]&wEnglish == 0 || lowerName) {
 				break
 			}
 			forced[k] = max(forced[k], mark)
@@ -382,7 +395,14 @@ func (d *doc) buildChunk(i int, ev []nameEvidence, forced []uint8) chunk {
 func (d *doc) surnameAfterGiven(k int) bool {
 	t := d.toks[k]
 	return t.capInitial && !t.allCaps && t.newlines == 0 && d.is(k, wSurname) && d.is(k-1, wGiven) &&
-		d.flags[k]&(wStreetSuffix|wOrgSuffix) != 0 && !d.houseNumberAt(k-2) && !d.is(k+1, wStreetSuffix)
+		d.flags[k]&(wStreetSuffix|wOrgSuffix) != 0 && !streetOnly[d.low[k]] && !d.houseNumberAt(k-2) && !d.is(k+1, wStreetSuffix)
+}
+
+// streetOnly are the street words that are not also common family names.
+var streetOnly = map[string]bool{
+	"street": true, "st": true, "avenue": true, "ave": true, "road": true, "rd": true, "boulevard": true,
+	"blvd": true, "drive": true, "dr": true, "lane": true, "ln": true, "court": true, "ct": true,
+	"terrace": true, "highway": true, "parkway": true, "place": true, "circle": true, "square": true,
 }
 
 // lowercaseSurnameAfterGiven accepts a lower-case family name that is also
@@ -500,8 +520,13 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 	}
 	if d.ageAfter(c.last) && (!onlyCommon || d.is(c.first, wGiven)) {
 		conf += 0.3
-	} else if _, ok := d.matchAfter(d.lx.nameAfter, c.last+1); ok {
-		conf += 0.15
+	} else if p, ok := d.matchAfter(d.lx.nameAfter, c.last+1); ok {
+		switch {
+		case p.poss && d.toks[c.last].possessive && (!onlyCommon || d.is(c.first, wGiven)):
+			conf += 0.3 // "Misty's daughter"
+		case !p.poss && !onlyCommon:
+			conf += 0.15
+		}
 	}
 	if d.toks[c.last].possessive && c.unk > 0 {
 		conf += 0.05
@@ -509,7 +534,7 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 	if d.speakerLabel(c) {
 		conf += 0.3
 	}
-	if d.vocative(c) {
+	if d.vocative(c) && (!onlyCommon || d.is(c.first, wGiven)) {
 		conf += 0.3
 	}
 	if c.lex == 0 {
@@ -633,7 +658,8 @@ func (d *doc) orgOrPlace(c *chunk) bool {
 			return true
 		}
 	}
-	if c.lex == 0 && c.first > 0 && d.wordIs(c.first-1, "the") && c.last == c.first && !d.toks[c.first].nonASCII {
+	// "the Guidestar", "The Princess Royal": names rarely take an article.
+	if c.lex == 0 && c.first > 0 && d.wordIs(c.first-1, "the") && (c.last == c.first && !d.toks[c.first].nonASCII || c.unk == 0) {
 		return true
 	}
 	// "Columbus, Georgia", "Springfield, IL": a city. "Jane Doe, MD" is a doctor.
@@ -748,8 +774,9 @@ func (d *doc) addName(c chunk, inName []bool) {
 }
 
 // promoteLists accepts the proper nouns in a list of names: "They had 6:
-// Efimiya, Mary, Ariana and Jodi", "Lamovec and Morales were ...". Every
-// item must look like a name and one must come from the name lists.
+// Efimiya, Mary, Ariana and Jodi", "Usamov and Bowers were ...". Every item
+// must look like a name, one must be a proper noun or come from the name
+// lists, and a second must be a name too; eponyms in the list stay eponyms.
 func (d *doc) promoteLists(chunks []chunk, ev []nameEvidence) {
 	for a := 0; a < len(chunks); {
 		b := a
@@ -760,16 +787,24 @@ func (d *doc) promoteLists(chunks []chunk, ev []nameEvidence) {
 			a++
 			continue
 		}
-		lex, ok := 0, true
+		strong, names, ok := 0, 0, true
+		var members []int
 		for k := a; k <= b && ok; k++ {
 			c := chunks[k]
-			ok = c.lex+c.unk+c.weak > 0 && !d.eponymChunk(&chunks[k], ev) && (d.toks[c.first].capInitial || d.lowercase)
-			if c.lex > 0 || c.conf >= 0.7 {
-				lex++
+			if d.eponymChunk(&chunks[k], ev) {
+				continue
 			}
+			ok = c.lex+c.unk+c.weak > 0 && (d.toks[c.first].capInitial || d.lowercase) && !d.is(c.first, wState|wCountry)
+			if c.lex+c.unk > 0 || c.conf >= 0.7 {
+				strong++
+			}
+			if c.lex+c.unk > 0 || c.conf >= 0.7 || d.is(c.last, wSurname|wGiven) {
+				names++
+			}
+			members = append(members, k)
 		}
-		if ok && lex >= 1 {
-			for k := a; k <= b; k++ {
+		if ok && strong >= 1 && names >= 2 {
+			for _, k := range members {
 				chunks[k].conf = max(chunks[k].conf, 0.7)
 			}
 		}
