@@ -1,10 +1,3 @@
-// Package phi detects and redacts the HIPAA Safe Harbor identifiers in
-// clinical text.
-//
-// The entry points are Scan (find identifiers), Redact (replace them with
-// typed placeholders or consistent pseudonyms, keeping an offset map back
-// to the original) and Guard (the privacy check every analysis passes
-// through). All offsets are byte offsets into the UTF-8 text.
 package phi
 
 import "strings"
