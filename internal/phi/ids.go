@@ -111,7 +111,8 @@ func (d *doc) findCuedIdentifiers() {
 		}
 		// A short cue ("DL", "SN", "MR") must be written in capitals or
 		// be followed by "#" or ":": "ng/dL" is a unit.
-		if len(p.words) == 1 && len(p.words[0]) <= 3 && !d.toks[i].allCaps && !(d.punct(i+1, "#") || d.punct(i+1, ":")) {
+		if len(p.words) == 1 && len(p.words[0]) <= 3 && !d.toks[i].allCaps && !(d.punct(i+1, "#") || d.punct(i+1, ":")) &&
+			!(i+1 < len(d.toks) && d.toks[i+1].class == tokNum && len(d.low[i+1]) >= 8) {
 			continue
 		}
 		// One common word ("card", "chart", "member") is a weak cue and

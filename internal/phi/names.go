@@ -106,6 +106,9 @@ func (d *doc) nameEvidence(i int) nameEvidence {
 	if f&wState != 0 && f&wGiven != 0 && f&(wClinical|wFunction) == 0 && !t.allCaps {
 		return evWeak // "Virginia Phillips", "hi virginia"
 	}
+	if f&wStreetSuffix != 0 && f&wAnyName != 0 && f&(wClinical|wFunction|wTitle|wOrgSuffix) == 0 && !streetOnly[d.low[i]] && (t.capInitial || d.lowercase) && !t.allCaps {
+		return evWeak // "Glen", "Brooks", "Ford": street words that are names too
+	}
 	if f&(wClinical|wFunction|wCountry|wState|wTitle|wCredential|wOrgSuffix|wStreetSuffix|wProper|wWeekday|wIDCueEnd) != 0 || contraction(d.low[i]) {
 		return evNone
 	}
@@ -580,6 +583,12 @@ func (d *doc) eponymChunk(c *chunk, ev []nameEvidence) bool {
 	if d.headWordAfter(c.last) {
 		return true
 	}
+	// "Thomas's daughter": a possessive before a kinship word is a person.
+	if d.toks[c.last].possessive {
+		if p, ok := d.matchAfter(d.lx.nameAfter, c.last+1); ok && p.poss {
+			return false
+		}
+	}
 	for i := c.first; i <= c.last; i++ {
 		f := d.flags[i]
 		if f&(wEponymDisease|wEponymSign) == 0 {
@@ -654,7 +663,7 @@ func (d *doc) orgOrPlace(c *chunk) bool {
 		}
 		// "Clarke Avenue" is a street, "Betty Hill" a woman: a street word that
 		// is also a family name, after a given name, stays a name.
-		if d.is(next, wStreetSuffix) && !(d.is(next, wSurname) && d.is(c.last, wGiven) && !d.houseNumberAt(c.first-1)) {
+		if d.is(next, wStreetSuffix) && (streetOnly[d.low[next]] || d.houseNumberAt(c.first-1) || c.lex+c.unk == 0) {
 			return true
 		}
 	}
