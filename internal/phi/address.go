@@ -183,7 +183,13 @@ func (d *doc) streetAt(i int) (int, float64, bool) {
 			break
 		}
 		last = k
-		if isSuffix && (d.placeWord(k) || !d.houseNumberAt(k+1) || d.toks[k].lowerAll) {
+		// A lower-case street word that is also an English word ("course",
+		// "view") counts only in lower-case text or before a house number.
+		if isSuffix && d.toks[k].lowerAll && !d.lowercase && d.flags[k]&wEnglish != 0 && len(d.low[k]) > 1 &&
+			!d.houseNumberAt(k+1) && !(d.punct(k+1, ".") && d.houseNumberAt(k+2)) {
+			break
+		}
+		if isSuffix {
 			suffix = true
 			if d.punct(k+1, ".") && d.joined(k+1) {
 				last = k + 1

@@ -63,10 +63,24 @@ func (d *doc) findOtherNumbers() {
 		switch {
 		case t.class == tokNum && len(s) >= 8 && !d.partOfNumber(i):
 			d.add(i, i, KindOtherID, 0.6)
-		case t.class == tokAlnum && countDigits(s) >= 5 && len(s) >= 7 && !isExtension(s) && !isObstetric(s):
+		case t.class == tokAlnum && countDigits(s) >= 5 && len(s) >= 7 && !isExtension(s) && !isObstetric(s) && !isDimension(s):
 			d.add(i, i, KindOtherID, 0.55)
 		}
 	}
+}
+
+// isDimension matches sizes written as one word: "16x10x13mm", "3x4cm".
+func isDimension(s string) bool {
+	parts := strings.Split(strings.TrimRight(s, "abcdefghijklmnopqrstuvwyz"), "x")
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || countDigits(p) != len(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // isObstetric matches gravida/para notation: "g2p1011".

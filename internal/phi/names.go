@@ -540,6 +540,10 @@ func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 	if d.vocative(c) && (!onlyCommon || d.is(c.first, wGiven)) {
 		conf += 0.3
 	}
+	// "Ta 37.8": a two-letter word before a number is an abbreviation.
+	if c.last == first && len(d.low[first]) <= 2 && first+1 < len(d.toks) && d.toks[first+1].class == tokNum {
+		conf = 0
+	}
 	if c.lex == 0 {
 		if c.last == first && d.drugContext(c) {
 			conf = 0
