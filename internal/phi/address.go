@@ -52,6 +52,7 @@ func (d *doc) addressCueBefore(i int) bool {
 // state, ZIP, country lines), postal boxes, ZIP codes and cities of
 // residence.
 func (d *doc) findAddresses() {
+	d.markStreetHints()
 	for i := 0; i < len(d.toks); i++ {
 		if d.claimed[i] {
 			continue
@@ -86,10 +87,14 @@ func (d *doc) placeWord(i int) bool {
 	if d.flags[i]&(wClinical|wFunction|wMeasure|wEponymDisease) != 0 {
 		return false
 	}
-	if a := strings.IndexAny(d.low[i], "'\u2019"); a > 0 && a < 3 {
-		return true // "d'Ouchy", "l'Église"
+	if t.capInitial || t.allCaps || d.lowercase {
+		return true
 	}
-	return t.capInitial || t.allCaps || d.lowercase
+	a := strings.IndexByte(d.low[i], '\'')
+	if a < 0 {
+		a = strings.Index(d.low[i], "\u2019")
+	}
+	return a > 0 && a < 3 // "d'Ouchy", "l'Église"
 }
 
 // linePlaceWord is placeWord for a word on the same line as the one before.
@@ -261,12 +266,26 @@ func (d *doc) mayStartStreet(i int) bool {
 	case !d.placeWord(i):
 		return false
 	}
-	for k := i + 1; k < len(d.toks) && k <= i+7 && d.toks[k].newlines == 0; k++ {
-		if d.toks[k].class == tokNum || d.flags[k]&wStreetSuffix != 0 {
-			return true
+	return d.streetHint[i] > 0 && d.streetHint[i] <= 7
+}
+
+// markStreetHints records, for each token, how many tokens ahead on its
+// line the next number or street word stands (0: none within 255), so that
+// mayStartStreet does not look ahead from every capitalised word.
+func (d *doc) markStreetHints() {
+	d.streetHint = grow(d.streetHint, len(d.toks))
+	next := -1 // index of the next number or street word on the line
+	for i := len(d.toks) - 1; i >= 0; i-- {
+		if next > i && next-i <= 255 {
+			d.streetHint[i] = uint8(next - i)
+		}
+		if d.toks[i].class == tokNum || d.flags[i]&wStreetSuffix != 0 {
+			next = i
+		}
+		if d.toks[i].newlines > 0 {
+			next = -1 // the line starts here; nothing after it counts for earlier tokens
 		}
 	}
-	return false
 }
 
 // unitAt matches a secondary unit at token k ("Apt. 864", "Suite 12B") and
@@ -327,10 +346,8 @@ func isOrdinal(s string) bool {
 // boxAt matches postal and military boxes: "P.O. Box 242", "PSC 3294, Box
 // 9168", "Unit 4719 Box 7394", "USNS Saibara", "APO AA 61487".
 func (d *doc) boxAt(i int) (int, float64, bool) {
-	switch {
-	case d.toks[i].class == tokNum, d.flags[i]&wBox != 0:
-	case d.low[i] == "p", d.low[i] == "po", d.low[i] == "apo", d.low[i] == "fpo", d.low[i] == "dpo":
-	default:
+	if w := d.low[i]; !(d.toks[i].class == tokNum || d.flags[i]&wBox != 0 ||
+		len(w) <= 3 && (w == "p" || w == "po" || w == "apo" || w == "fpo" || w == "dpo")) {
 		return 0, 0, false
 	}
 	k := i

@@ -71,12 +71,21 @@ type cand struct {
 // doc is one text being scanned: its tokens, their lexicon flags, and the
 // candidates found so far.
 type doc struct {
-	text      string
-	lx        *lexicon
-	toks      []token
-	low       []string   // lower-cased text of each token
-	flags     []wordFlag // lexicon flags of each word token
-	claimed   []bool     // token is inside a non-name candidate
+	text    string
+	lx      *lexicon
+	toks    []token
+	low     []string   // lower-cased text of each token
+	flags   []wordFlag // lexicon flags of each word token
+	claimed []bool     // token is inside a non-name candidate
+	taken   []bool     // byte is inside a resolved span
+	// streetHint is the distance to the next number or street word on the
+	// line (markStreetHints).
+	streetHint []uint8
+	// Scratch space of findNames, kept between scans.
+	ev        []nameEvidence
+	forced    []uint8
+	inName    []bool
+	chunks    []chunk
 	cands     []cand
 	lowercase bool   // the text has no upper-case letter (speech transcripts)
 	folded    string // text with ASCII letters lower-cased, same offsets
@@ -112,7 +121,8 @@ var docPool = sync.Pool{New: func() any { return new(doc) }}
 func newDoc(text string, lx *lexicon) *doc {
 	d := docPool.Get().(*doc)
 	*d = doc{text: text, lx: lx, toks: tokenizeInto(d.toks[:0], text), lowercase: true,
-		low: d.low[:0], flags: d.flags[:0], claimed: d.claimed[:0], cands: d.cands[:0]}
+		low: d.low[:0], flags: d.flags[:0], claimed: d.claimed[:0], taken: d.taken[:0], streetHint: d.streetHint[:0],
+		cands: d.cands[:0], ev: d.ev[:0], forced: d.forced[:0], inName: d.inName[:0], chunks: d.chunks[:0]}
 	n := len(d.toks)
 	d.low = grow(d.low, n)
 	d.flags = grow(d.flags, n)
@@ -148,7 +158,9 @@ func newDoc(text string, lx *lexicon) *doc {
 // release returns the doc to the pool; nothing of it may be used after.
 func (d *doc) release() {
 	clear(d.low) // drop references to the text
-	*d = doc{toks: d.toks[:0], low: d.low[:0], flags: d.flags[:0], claimed: d.claimed[:0], cands: d.cands[:0]}
+	*d = doc{toks: d.toks[:0], low: d.low[:0], flags: d.flags[:0], claimed: d.claimed[:0], taken: d.taken[:0],
+		streetHint: d.streetHint[:0], cands: d.cands[:0], ev: d.ev[:0], forced: d.forced[:0], inName: d.inName[:0],
+		chunks: d.chunks[:0]}
 	docPool.Put(d)
 }
 
@@ -288,20 +300,27 @@ func (d *doc) resolve(opts Options) []Span {
 		}
 		return ca.start < cb.start
 	})
-	var kept []cand // sorted by start, non-overlapping
+	// Bytes already taken by a kept span: checking and marking costs the
+	// span's length, so resolving stays linear in the text.
+	d.taken = grow(d.taken, len(d.text))
+	var kept []cand
 	for _, c := range cands {
 		if c.conf < opts.MinConfidence || (c.clinician && opts.KeepClinicianNames) {
 			continue
 		}
-		// First kept span ending after c.start; c overlaps it if it starts before c.end.
-		k := sort.Search(len(kept), func(x int) bool { return kept[x].end > c.start })
-		if k < len(kept) && kept[k].start < c.end {
+		free := true
+		for b := c.start; b < c.end && free; b++ {
+			free = !d.taken[b]
+		}
+		if !free {
 			continue
 		}
-		kept = append(kept, cand{})
-		copy(kept[k+1:], kept[k:])
-		kept[k] = c
+		for b := c.start; b < c.end; b++ {
+			d.taken[b] = true
+		}
+		kept = append(kept, c)
 	}
+	sort.Slice(kept, func(a, b int) bool { return kept[a].start < kept[b].start })
 	spans := make([]Span, 0, len(kept))
 	for _, c := range kept {
 		if n := len(spans); n > 0 && spans[n-1].Type == c.kind && d.mergeable(spans[n-1].End, c.start, c.kind) {

@@ -51,7 +51,8 @@ type chunk struct {
 // to the name line above an address.
 func (d *doc) findNames() {
 	n := len(d.toks)
-	ev := make([]nameEvidence, n)
+	d.ev = grow(d.ev, n)
+	ev := d.ev
 	for i := range d.toks {
 		ev[i] = d.nameEvidence(i)
 	}
@@ -67,10 +68,12 @@ func (d *doc) findNames() {
 			i += len(p.words) - 1
 		}
 	}
-	forced := make([]uint8, n) // 1: strong cue, 2: clinician cue
+	d.forced = grow(d.forced, n) // 1: strong cue, 2: clinician cue
+	forced := d.forced
 	d.forceAfterCues(ev, forced)
-	inName := make([]bool, n)
-	var chunks []chunk
+	d.inName = grow(d.inName, n)
+	inName := d.inName
+	chunks := d.chunks[:0]
 	for i := 0; i < n; i++ {
 		if ev[i] == evNone && forced[i] == 0 && !d.initialStartsName(i, ev) {
 			continue
@@ -86,6 +89,7 @@ func (d *doc) findNames() {
 		chunks = append(chunks, c)
 		i = c.last
 	}
+	d.chunks = chunks // keep the grown array for the next scan
 	d.promoteLists(chunks, ev)
 	for _, c := range chunks {
 		if c.conf >= 0.5 {
