@@ -634,8 +634,8 @@ func (d *doc) findZIPs() {
 // residenceVerbs introduce the place someone lives: "lives in Springfield".
 var residenceVerbs = map[string]bool{"lives": true, "living": true, "lived": true, "resides": true, "residing": true, "live": true}
 
-// findCities finds the city of residence after "lives in", and a city
-// before ", ST" (a state code) that has no ZIP code.
+// findCities finds a place with its postcode after "in" ("in Bjert 6091")
+// and the city of residence after "lives in".
 func (d *doc) findCities() {
 	for i := 2; i < len(d.toks); i++ {
 		if d.claimed[i] || !d.placeWord(i) || !d.toks[i].capInitial || d.flags[i]&(wCountry|wState) != 0 {

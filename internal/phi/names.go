@@ -444,8 +444,7 @@ func (d *doc) lowercaseSurnameAfterGiven(k int, ev []nameEvidence) bool {
 func (d *doc) scoreChunk(c *chunk, ev []nameEvidence, forced []uint8) {
 	nameWords := 0
 	for k := c.first; k <= c.last; k++ {
-		switch {
-		case forced[k] > 0:
+		if forced[k] > 0 {
 			c.forced = true
 			c.clinician = c.clinician || forced[k] == 2
 		}
@@ -707,15 +706,13 @@ func (d *doc) drugContext(c *chunk) bool {
 		return true
 	}
 	// "Cisplatin and etoposide", "Finasteride and Cialis": listed with a drug.
-	for _, k := range []int{c.last + 2, c.first - 2} {
-		sep := (k + c.last + 1) / 2
-		if k == c.first-2 {
-			sep = c.first - 1
-		}
+	for _, pair := range [][2]int{{c.last + 1, c.last + 2}, {c.first - 1, c.first - 2}} {
+		sep, k := pair[0], pair[1]
 		if !(d.wordIs(sep, "and") || d.wordIs(sep, "or") || d.punct(sep, ",") || d.wordIs(sep, "with") || d.wordIs(sep, "plus")) {
 			continue
 		}
-		if k >= 0 && k < len(d.toks) && d.toks[k].isWord() && (d.flags[k]&wClinical != 0 || d.clinicalShape(k) || d.toks[k].lowerAll && d.flags[k]&(wRareWord) != 0 && d.flags[k]&wAnyName == 0) {
+		if k >= 0 && k < len(d.toks) && d.toks[k].isWord() && (d.flags[k]&wClinical != 0 || d.clinicalShape(k) ||
+			d.toks[k].lowerAll && d.flags[k]&wRareWord != 0 && d.flags[k]&wAnyName == 0) {
 			return true
 		}
 	}

@@ -23,7 +23,6 @@ type phoneNumber struct {
 	plus        bool  // starts with "+"
 	paren       bool  // area code in parentheses
 	seps        string
-	ext         bool
 }
 
 // findPhones finds telephone and fax numbers. A North American number, a
@@ -121,7 +120,6 @@ func (d *doc) phoneAt(i int) (phoneNumber, bool) {
 		case t.class == tokPunct && !t.space && (d.low[k] == "-" || d.low[k] == ".") && k+1 < len(d.toks) && d.toks[k+1].class == tokAlnum && d.joined(k+1) && isExtension(d.low[k+1]):
 			// "463-612-6138x036": the last group carries the extension
 			p.seps += d.low[k]
-			p.ext = true
 			x := strings.IndexByte(d.low[k+1], 'x')
 			p.groups = append(p.groups, x)
 			p.digits += x
@@ -138,7 +136,6 @@ func (d *doc) phoneAt(i int) (phoneNumber, bool) {
 			continue
 		case t.class == tokAlnum && !t.space && isExtension(d.low[k]):
 			// "3560x4587"
-			p.ext = true
 			p.groups = append(p.groups, strings.IndexByte(d.low[k], 'x'))
 			p.digits += strings.IndexByte(d.low[k], 'x')
 			p.last = k

@@ -221,11 +221,8 @@ func nextIsWordRune(text string, i int) bool {
 	return isWordRune(r)
 }
 
-// tokenText returns the token's text.
+// text returns the token's text.
 func (t token) text(src string) string { return src[t.start:t.end] }
 
 // isWord reports whether the token holds letters.
 func (t token) isWord() bool { return t.class == tokAlpha || t.class == tokAlnum }
-
-// adjacent reports whether nothing separates the token from the previous one.
-func (t token) adjacent() bool { return !t.space }
