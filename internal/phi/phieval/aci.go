@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -41,12 +42,14 @@ type aciVisit struct {
 // _metadata.csv) fall inside a NAME span.
 //
 // The gold list is built from the data at run time, never stored: the
-// patient's first and family names from the metadata files, and, where the
+// patient's first and family names from the metadata files; where the
 // metadata has no family name that occurs in the note, the capitalised word
-// that follows the first name in the note's "<First> <Family> is a ..."
-// opening. A mention is every whole-word, case-insensitive occurrence of a
-// name part in the note or the dialogue; a manual review of all of them
-// found no occurrence used as a common word.
+// that follows the first name in the note; and where no metadata name
+// occurs in the note at all (the metadata is wrong for a few visits), the
+// name of the note's opening sentence "<Title> <First> <Family> is a NN-year-old".
+// A mention is every whole-word, case-insensitive occurrence of a name
+// part in the note or the dialogue; a manual review of all of them found
+// no occurrence used as a common word.
 func ACINames(det *phi.Detector, dir string, keepMisses int) (*NameReport, error) {
 	visits, err := loadACI(dir)
 	if err != nil {
@@ -131,8 +134,12 @@ func loadACI(dir string) ([]aciVisit, error) {
 			if n := byID[v.id]; n != nil {
 				first, family = n[0], n[1]
 			}
-			if first != "" && (family == "" || len(wordOccurrences(v.note+"\n"+v.dialogue, family)) == 0) {
+			both := v.note + "\n" + v.dialogue
+			if first != "" && (family == "" || len(wordOccurrences(both, family)) == 0) {
 				family = familyFromNote(v.note, first)
+			}
+			if len(wordOccurrences(both, first))+len(wordOccurrences(both, family)) == 0 {
+				first, family = patientFromNote(v.note)
 			}
 			for _, n := range []string{first, family} {
 				if n != "" {
@@ -143,6 +150,23 @@ func loadACI(dir string) ([]aciVisit, error) {
 		}
 	}
 	return visits, nil
+}
+
+// openingSentence matches the patient introduced at the start of a
+// history: "Ms. Hill is a 41-year-old", "Elizabeth Reyes is a pleasant 60".
+var openingSentence = regexp.MustCompile(`(?:(?:Mr|Mrs|Ms|Miss)\. )?([A-Z][a-z]+)(?: ([A-Z][a-z]+))? is an? (?:very )?(?:pleasant )?\d+`)
+
+// patientFromNote returns the names of the note's opening sentence: one
+// name after a title is the family name.
+func patientFromNote(note string) (first, family string) {
+	m := openingSentence.FindStringSubmatch(note)
+	switch {
+	case m == nil:
+		return "", ""
+	case m[2] != "":
+		return m[1], m[2]
+	}
+	return "", m[1]
 }
 
 // familyFromNote finds "<first> <Family> is" in the note.
