@@ -36,6 +36,8 @@ var commands = []command{
 	{"scrub", "check claims (CSV or 837P) against the scrubber's edits", runScrub},
 	{"claims", "837P export and import, 835 remittances, synthetic claim sets", runClaims},
 	{"codesets", "code-set releases: install, info, lookup, search", runCodesets},
+	{"eval", "measure the product against development data (eval -h lists them)", runEval},
+	{"phi", "find (scan) or replace (redact) HIPAA identifiers in a note", runPHI},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".
