@@ -104,7 +104,7 @@ func (a *Analyzer) loadAbbrevs(fsys fs.FS) (*abbrevLexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	lx := &abbrevLexicon{table: newPhraseTable[*abbrevEntry](lowerKey)}
+	lx := &abbrevLexicon{table: newPhraseTable[*abbrevEntry](a, lowerKeys)}
 	entries := map[string]*abbrevEntry{}
 	single := map[string]bool{} // keys owned by an "abbr" row
 	for _, r := range rows {
@@ -132,7 +132,7 @@ func (a *Analyzer) loadAbbrevs(fsys fs.FS) (*abbrevLexicon, error) {
 			return nil, r.errorf("unknown entry kind %q", r.kind())
 		}
 		for _, k := range alternatives(r.field(1)) {
-			keys := a.keys(k, lowerKey)
+			keys := a.keys(k, lowerKeys)
 			id := strings.Join(keys, " ")
 			e := entries[id]
 			if e == nil {
@@ -256,7 +256,7 @@ func (a *Analyzer) parseCues(r row, spec string) ([]cue, error) {
 				c.kind = cueNext
 			}
 			for _, v := range strings.Split(vals, ",") {
-				c.seqs = append(c.seqs, a.keys(v, lowerKey))
+				c.seqs = append(c.seqs, a.keys(v, lowerKeys))
 			}
 		case "near":
 			c.kind = cueNear
@@ -304,7 +304,7 @@ func (a *Analyzer) resolveAbbrevs(d *Doc) {
 			plural := false
 			if n == 0 {
 				if key, ok := pluralAbbrevKey(d.Text, &toks[i]); ok {
-					e, n = a.abbrevs.table.matchFirst(key, toks, i, i+1)
+					e, n = a.abbrevs.table.matchFirst(a.vocab.ids[key], toks, i, i+1)
 					plural = true
 				}
 			}
@@ -411,7 +411,7 @@ func (a *Analyzer) inCapitalProse(d *Doc, si, first, end int) bool {
 	words := 0
 	count := func(k int) {
 		t := &toks[k]
-		if t.Kind == Word && t.Has(AllUpper) && t.End-t.Start >= 3 && !a.abbrevs.table.has(t.Lower) {
+		if t.Kind == Word && t.Has(AllUpper) && t.End-t.Start >= 3 && !a.abbrevs.table.has(t) {
 			words++
 		}
 	}
