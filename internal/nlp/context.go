@@ -89,7 +89,7 @@ type triggerDef struct {
 type contextLexicon struct {
 	triggers    *phraseTable[*triggerDef]
 	terminators *phraseTable[categorySet] // categories whose scope goes on
-	clause      map[string]bool
+	clause      map[string]categorySet    // clause verb -> categories whose scope goes on
 	subjects    *phraseTable[struct{}]
 	current     *phraseTable[struct{}]
 }
@@ -107,7 +107,7 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 	lx := &contextLexicon{
 		triggers:    newPhraseTable[*triggerDef](a, lowerKeys),
 		terminators: newPhraseTable[categorySet](a, lowerKeys),
-		clause:      map[string]bool{},
+		clause:      map[string]categorySet{},
 		subjects:    newPhraseTable[struct{}](a, lowerKeys),
 		current:     newPhraseTable[struct{}](a, lowerKeys),
 	}
@@ -149,29 +149,17 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 			if err != nil {
 				return nil, err
 			}
-		case "terminator":
-			var keep categorySet
-			for _, f := range alternatives(r.field(3)) {
-				if f == "-" {
-					continue
-				}
-				names, ok := strings.CutPrefix(f, "keep=")
-				if !ok {
-					return nil, r.errorf("unknown terminator flag %q", f)
-				}
-				for _, n := range strings.Split(names, ",") {
-					c, ok := categoryNames[n]
-					if !ok || c == catPseudo {
-						return nil, r.errorf("unknown category %q", n)
-					}
-					keep |= 1 << c
-				}
-			}
-			if err := add(r, func(keys []string) { lx.terminators.add(keys, keep) }); err != nil {
+		case "terminator", "clause":
+			keep, err := parseKeep(r)
+			if err != nil {
 				return nil, err
 			}
-		case "clause":
-			if err := add(r, func(keys []string) { lx.clause[strings.Join(keys, " ")] = true }); err != nil {
+			if r.kind() == "terminator" {
+				err = add(r, func(keys []string) { lx.terminators.add(keys, keep) })
+			} else {
+				err = add(r, func(keys []string) { lx.clause[strings.Join(keys, " ")] = keep })
+			}
+			if err != nil {
 				return nil, err
 			}
 		case "subject":
@@ -187,6 +175,29 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 		}
 	}
 	return lx, nil
+}
+
+// parseKeep reads the flags column of a terminator or clause verb:
+// keep=KINDS lists the categories whose scope it does not close.
+func parseKeep(r row) (categorySet, error) {
+	var keep categorySet
+	for _, f := range alternatives(r.field(3)) {
+		if f == "-" {
+			continue
+		}
+		names, ok := strings.CutPrefix(f, "keep=")
+		if !ok {
+			return 0, r.errorf("unknown flag %q", f)
+		}
+		for _, n := range strings.Split(names, ",") {
+			c, ok := categoryNames[n]
+			if !ok || c == catPseudo {
+				return 0, r.errorf("unknown category %q", n)
+			}
+			keep |= 1 << c
+		}
+	}
+	return keep, nil
 }
 
 // expandGroups replaces {group} references by each member of the group.
@@ -356,8 +367,10 @@ func (a *Analyzer) markStops(d *Doc, s *Sentence) {
 				k += n
 			}
 		}
-		if k < s.EndToken && toks[k].Kind == Word && lx.clause[toks[k].Lower] {
-			d.scopeStops[k] = scopeStop{stop: true}
+		if k < s.EndToken && toks[k].Kind == Word {
+			if keep, ok := lx.clause[toks[k].Lower]; ok {
+				d.scopeStops[k] = scopeStop{stop: true, keep: keep}
+			}
 		}
 	}
 }

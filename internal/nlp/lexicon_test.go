@@ -229,6 +229,11 @@ func TestContextLexiconEntries(t *testing.T) {
 				if got := assertIn("No fever, "+p+" cough.", "cough", 0); got.Status != Affirmed {
 					t.Errorf("line %d: clause verb %q did not close the scope: %s", r.line, p, got.Status)
 				}
+				if strings.Contains(r.field(3), "hypothetical") {
+					if got := assertIn("If fever, "+p+" cough.", "cough", 0); got.Status != Hypothetical {
+						t.Errorf("line %d: clause verb %q closed a hypothetical scope: %s", r.line, p, got.Status)
+					}
+				}
 			case "subject":
 				if got := assertIn("No fever, "+p+" has cough.", "cough", 0); got.Status != Affirmed {
 					t.Errorf("line %d: subject %q before a clause verb kept the scope: %s", r.line, p, got.Status)
