@@ -358,6 +358,12 @@ func (a *Analyzer) markStops(d *Doc, s *Sentence) {
 			i += n - 1
 			continue
 		}
+		if toks[i].IsPunct("-") && toks[i].Has(SpaceBefore) && i+1 < s.EndToken && toks[i+1].Has(SpaceBefore) {
+			// A spaced dash separates clauses as a semicolon does:
+			// "cystitis without hematuria - nitrofurantoin".
+			d.scopeStops[i] = scopeStop{stop: true}
+			continue
+		}
 		if !(toks[i].IsPunct(",") || toks[i].Kind == Word && toks[i].Lower == "and") {
 			continue
 		}

@@ -183,7 +183,7 @@ func (a *Analyzer) detectSections(d *Doc) {
 	cur := Section{Kind: SectionNone}
 	for i := 0; i < len(toks); i++ {
 		atLine := toks[i].Has(LineStart)
-		if !atLine && !(i > 0 && toks[i].Has(SpaceBefore) && isSentenceEnd(&toks[i-1])) {
+		if !atLine && !(toks[i].Has(SpaceBefore) && followsSentenceEnd(toks, i)) {
 			continue
 		}
 		kind, phraseStart, phraseEnd, contentStart, ok := a.header(d, i, atLine)
@@ -240,6 +240,29 @@ func (a *Analyzer) closeSection(d *Doc, cur *Section, end int) {
 
 func isSentenceEnd(t *Token) bool {
 	return t.Kind == Punct && (t.Lower == "." || t.Lower == "!" || t.Lower == "?")
+}
+
+// isCloser reports a closing quote or bracket, which may follow the mark
+// that ends a sentence: ...headaches." BP ...
+func isCloser(t *Token) bool {
+	if t.Kind != Punct {
+		return false
+	}
+	switch t.Lower {
+	case "\"", "'", ")", "]":
+		return true
+	}
+	return false
+}
+
+// followsSentenceEnd reports whether token i comes right after a
+// sentence-final mark, possibly followed by closing quotes or brackets.
+func followsSentenceEnd(toks []Token, i int) bool {
+	k := i - 1
+	for k >= 0 && isCloser(&toks[k]) && !toks[k].Has(SpaceBefore) {
+		k--
+	}
+	return k >= 0 && isSentenceEnd(&toks[k])
 }
 
 // maxHeaderTokens bounds the look-ahead for a header: no header line is
