@@ -24,7 +24,7 @@ type vignetteCheck struct {
 }
 
 func statusP(s Status) *Status { return &s }
-func boolP(b bool) *bool        { return &b }
+func boolP(b bool) *bool       { return &b }
 
 func TestVignetteNotes(t *testing.T) {
 	notes := []struct {
