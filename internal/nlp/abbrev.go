@@ -50,6 +50,7 @@ const (
 	anyCase   caseRule = iota // "htn", "Htn", "HTN"
 	mixedCase                 // at least one capital: "Afib", "HTN"
 	upperCase                 // capitals only: "AS" but not "as"
+	lowerCase                 // not all capitals: "pt", "Pt" but not "PT"
 )
 
 type cueKind uint8
@@ -178,8 +179,10 @@ func (a *Analyzer) parseSense(r row) (*abbrevSense, error) {
 		s.rule = mixedCase
 	case "upper":
 		s.rule = upperCase
+	case "lower":
+		s.rule = lowerCase
 	default:
-		return nil, r.errorf("unknown case rule %q (want any, mixed or upper)", r.field(2))
+		return nil, r.errorf("unknown case rule %q (want any, mixed, upper or lower)", r.field(2))
 	}
 	if exp := r.field(3); exp != "-" {
 		s.expansion = exp
@@ -397,6 +400,8 @@ func caseMatches(surface string, rule caseRule) bool {
 		}
 	case mixedCase:
 		return strings.IndexFunc(surface, unicode.IsUpper) >= 0
+	case lowerCase:
+		return strings.IndexFunc(surface, unicode.IsLower) >= 0
 	}
 	return true
 }

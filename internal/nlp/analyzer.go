@@ -70,17 +70,20 @@ func newAnalyzer(fsys fs.FS) (*Analyzer, error) {
 	return a, nil
 }
 
-// Default returns the analyzer built from the embedded lexicons, loading
-// it on first use. The lexicons are part of the binary and covered by
-// tests, so a load failure is a build defect and panics, as
-// template.Must does for embedded templates.
-var Default = sync.OnceValue(func() *Analyzer {
+// defaultAnalyzer loads the embedded lexicons once. They are part of the
+// binary and every entry is covered by tests, so a load failure is a build
+// defect and panics, as template.Must does for embedded templates.
+var defaultAnalyzer = sync.OnceValue(func() *Analyzer {
 	a, err := New()
 	if err != nil {
 		panic(fmt.Sprintf("nlp: embedded lexicons: %v", err))
 	}
 	return a
 })
+
+// Default returns the analyzer built from the embedded lexicons, loading
+// it on first use.
+func Default() *Analyzer { return defaultAnalyzer() }
 
 // Analyze runs the default analyzer on text.
 func Analyze(text string) *Doc { return Default().Analyze(text) }
