@@ -1,6 +1,7 @@
 package nlp
 
 import (
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -96,5 +97,30 @@ func TestMissingLexicon(t *testing.T) {
 func TestDefaultIsShared(t *testing.T) {
 	if Default() != Default() {
 		t.Error("Default loads the lexicons twice")
+	}
+}
+
+// TestConcurrentUse runs one analyzer from several goroutines; run with
+// -race it checks that the analyzer and a finished Doc are read-only.
+func TestConcurrentUse(t *testing.T) {
+	a := Default()
+	note := "A/P: 1. T2DM w/ PN - continue metformin 500 mg BID.\n2. R knee OA, BMI 32.4.\nFHx: mother with breast CA."
+	shared := a.Analyze(note)
+	done := make(chan string)
+	for range 4 {
+		go func() {
+			d := a.Analyze(note)
+			for _, tm := range shared.Terms {
+				shared.Assert(tm.Start, tm.End, Chronic)
+				shared.Attributes(tm.Start, tm.End)
+			}
+			done <- fmt.Sprint(len(d.Terms), len(d.Medications), len(d.Measurements))
+		}()
+	}
+	want := fmt.Sprint(len(shared.Terms), len(shared.Medications), len(shared.Measurements))
+	for range 4 {
+		if got := <-done; got != want {
+			t.Errorf("concurrent analysis gave %s, want %s", got, want)
+		}
 	}
 }
