@@ -26,7 +26,7 @@ func Resolve() (string, error) {
 		return "", errors.New(EnvVar + "=" + dir + " is not a directory")
 	}
 	for _, dir := range candidates("data", filepath.Join("..", "shared", "data")) {
-		if isDir(dir) {
+		if isCodeSetDir(dir) {
 			return dir, nil
 		}
 	}
@@ -72,6 +72,13 @@ func candidates(rel ...string) []string {
 		dir = parent
 	}
 	return out
+}
+
+// isCodeSetDir tells a code-set data directory (it holds an icd10cm
+// release folder) from other folders named data, such as a package's
+// embedded lexicons when tests run inside it.
+func isCodeSetDir(path string) bool {
+	return isDir(filepath.Join(path, "icd10cm"))
 }
 
 func isDir(path string) bool {
