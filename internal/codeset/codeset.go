@@ -28,9 +28,7 @@ import (
 type Set struct {
 	Dir      string // the data directory
 	releases []*Release
-	// FromSnapshot is set when the releases were read from the snapshot
-	// rather than from the release files.
-	FromSnapshot bool
+	Snapshot SnapshotStatus
 }
 
 // Releases returns the releases, oldest first.
@@ -97,15 +95,40 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codeset: %w", err)
 	}
-	layout, err := scan(abs)
+	l, err := scan(abs)
 	if err != nil {
 		return nil, err
 	}
 	s := &Set{Dir: abs}
-	s.releases, err = loadReleases(layout)
-	if err != nil {
-		return nil, err
+	if !opts.NoSnapshot {
+		cacheDir := opts.CacheDir
+		if cacheDir == "" {
+			cacheDir, s.Snapshot.Err = DefaultCacheDir()
+		}
+		if s.Snapshot.Err == nil {
+			s.Snapshot.Path = snapshotPath(cacheDir, abs)
+			s.releases, _, s.Snapshot.Err = readSnapshot(s.Snapshot.Path, l)
+		}
+	}
+	if s.releases != nil {
+		s.Snapshot.Used = true
+	} else {
+		if s.releases, err = loadReleases(l); err != nil {
+			return nil, err
+		}
+		if s.Snapshot.Path != "" {
+			s.Snapshot.Err = s.saveSnapshot(l)
+			s.Snapshot.Written = s.Snapshot.Err == nil
+		}
 	}
 	sort.Slice(s.releases, func(i, j int) bool { return s.releases[i].EffectiveFrom.Before(s.releases[j].EffectiveFrom) })
 	return s, nil
+}
+
+func (s *Set) saveSnapshot(l *layout) error {
+	inputs, err := inputFiles(l, s.releases)
+	if err != nil {
+		return err
+	}
+	return writeSnapshot(s.Snapshot.Path, inputs, s.releases)
 }

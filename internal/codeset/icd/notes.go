@@ -147,5 +147,6 @@ func (r seventhRestriction) applies(key string) bool {
 var manifestationRe = regexp.MustCompile(`(?i)\b(?:in|due to)\b.*\b(?:diseases?|conditions?) classified elsewhere\b`)
 
 func isManifestationTitle(title string) bool {
-	return manifestationRe.MatchString(title) && !strings.Contains(strings.ToLower(title), "as the cause of")
+	// The cheap test first: few titles mention "elsewhere".
+	return strings.Contains(title, "elsewhere") && manifestationRe.MatchString(title) && !strings.Contains(strings.ToLower(title), "as the cause of")
 }

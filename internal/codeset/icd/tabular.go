@@ -5,6 +5,7 @@
 package icd
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"strings"
@@ -261,6 +262,11 @@ func (t *Tabular) build() error {
 		}
 	}
 	for _, c := range t.diags {
+		if c.parent != nil {
+			if msg := nestingProblem(c.Code, c.parent.Code); msg != "" {
+				return errors.New("icd: " + msg)
+			}
+		}
 		finishScope(c.scope, c.Code, categories)
 		c.Chapter = c.section.Chapter.Name
 		c.Section = c.section.ID
@@ -288,6 +294,19 @@ func (t *Tabular) build() error {
 		}
 	}
 	return nil
+}
+
+// nestingProblem says what is wrong with code being nested under parent,
+// or "": a code is longer than its parent and in the same category. (It
+// need not extend the parent's code: the official tabular nests H54.512A
+// under H54.511.) This also bounds the depth of the tree.
+func nestingProblem(code, parent string) string {
+	key, _ := Key(code)
+	pk, _ := Key(parent)
+	if len(key) <= len(pk) || len(pk) < 3 || key[:3] != pk[:3] {
+		return fmt.Sprintf("%s is nested under %s, outside its category", code, parent)
+	}
+	return ""
 }
 
 // expand adds the 7-character codes of leaf c: its key padded with the

@@ -121,18 +121,16 @@ func (p *tabularParser) diag(s *Section, parent *Code) error {
 	return nil
 }
 
-// checkCode validates a diag's name: ICD-10-CM form, in its parent's
-// category, not seen before. (A child need not extend its parent's code:
-// the official tabular nests H54.512A under H54.511.)
+// checkCode validates a diag's name: ICD-10-CM form, properly nested
+// under its parent (see nestingProblem), not seen before.
 func (p *tabularParser) checkCode(c *Code, line int) error {
 	key, ok := Key(c.Code)
 	if !ok {
 		return srcfile.Errorf(p.x.file, line, "<diag>", "name %q is not an ICD-10-CM code", c.Code)
 	}
 	if c.parent != nil {
-		pk, _ := Key(c.parent.Code)
-		if len(key) <= len(pk) || key[:3] != pk[:3] {
-			return srcfile.Errorf(p.x.file, line, "<diag>", "%s is nested under %s, outside its category", c.Code, c.parent.Code)
+		if msg := nestingProblem(key, c.parent.Code); msg != "" {
+			return srcfile.Errorf(p.x.file, line, "<diag>", "%s", msg)
 		}
 	}
 	if prev, dup := p.seen[key]; dup {
