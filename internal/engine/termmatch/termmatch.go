@@ -81,11 +81,14 @@ type Pattern struct {
 // Token is one content word of the note, in order. Unit numbers sentences
 // or list items; consecutive tokens with the same Unit share it. Break
 // marks a clause boundary (a comma, "and", "or") before the token: windows
-// that cross fewer breaks are preferred.
+// that cross fewer breaks are preferred. NoWide keeps the word from
+// serving as a wide word: a negated condition ("cystitis without
+// hematuria") cannot be the one a "with" links.
 type Token struct {
-	ID    TokenID
-	Unit  int32
-	Break bool
+	ID     TokenID
+	Unit   int32
+	Break  bool
+	NoWide bool
 }
 
 // Match is a pattern found in the note.
@@ -247,7 +250,7 @@ func (m *Matcher) matchAt(pi int32, at int32, tokens []Token, occ map[TokenID][]
 		}
 	}
 	for _, t := range p.Wide {
-		pos, ok := nearest(occ[t], at)
+		pos, ok := nearestWide(occ[t], at, tokens)
 		if !ok {
 			return Match{}, false
 		}
@@ -294,6 +297,28 @@ func (s *search) walk(i int, lo, hi int32) {
 	}
 }
 
+// nearestWide is nearest among the occurrences that may serve as a wide
+// word.
+func nearestWide(list []int32, at int32, tokens []Token) (int32, bool) {
+	best, found := int32(0), false
+	for _, p := range list {
+		if tokens[p].NoWide {
+			continue
+		}
+		if !found || abs32(p-at) < abs32(best-at) {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
+func abs32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
 // nearest returns the position in sorted list closest to at.
 func nearest(list []int32, at int32) (int32, bool) {
 	if len(list) == 0 {
@@ -337,7 +362,7 @@ func appendInt(b []byte, v int32) []byte {
 }
 
 // resolve keeps the best reading of each mention: matches with more words
-// first, then tighter windows, then lower rank, then earlier pattern.
+// first, then lower rank, then tighter windows, then earlier pattern.
 func resolve(found []Match) []Match {
 	if len(found) < 2 {
 		return found
@@ -347,11 +372,11 @@ func resolve(found []Match) []Match {
 		if len(a.Positions) != len(b.Positions) {
 			return len(a.Positions) > len(b.Positions)
 		}
-		if wa, wb := a.Hi-a.Lo, b.Hi-b.Lo; wa != wb {
-			return wa < wb
-		}
 		if a.rank != b.rank {
 			return a.rank < b.rank
+		}
+		if wa, wb := a.Hi-a.Lo, b.Hi-b.Lo; wa != wb {
+			return wa < wb
 		}
 		return a.Pattern < b.Pattern
 	})

@@ -74,7 +74,7 @@ func TestFind(t *testing.T) {
 		{"too spread out", []string{"pain knee"}, "pain in the back, swelling of the right knee", nil},
 		{"missing word", []string{"failure heart systolic"}, "heart failure", nil},
 		{"subset loses", []string{"failure heart", "failure heart systolic chronic"}, "chronic systolic heart failure", []int32{1}},
-		{"same head, tighter wins", []string{"disease liver chronic", "disease kidney chronic"}, "chronic liver disease, kidney stones", []int32{0}},
+		{"same head, tighter wins", []string{"disease kidney chronic", "disease liver chronic"}, "chronic liver disease, kidney stones", []int32{1}},
 		{"different heads both kept", []string{"diabetic | chronic kidney disease", "disease kidney chronic stage 3b"}, "diabetic chronic kidney disease stage 3b", []int32{0, 1}},
 		{"wide words anywhere in the unit", []string{"diabetes type 2 | chronic kidney disease"}, "type 2 diabetes, now with stage 3 chronic kidney disease", []int32{0}},
 		{"wide words not across units", []string{"diabetes type 2 | chronic kidney disease"}, "type 2 diabetes. chronic kidney disease", nil},
@@ -104,6 +104,18 @@ func TestFindPositions(t *testing.T) {
 	}
 	if ms[0].Head != 3 || ms[0].Lo != 3 || ms[0].Hi != 5 {
 		t.Fatalf("head %d window %d-%d", ms[0].Head, ms[0].Lo, ms[0].Hi)
+	}
+}
+
+func TestNoWideWords(t *testing.T) {
+	f := newFixture("cystitis acute", "cystitis acute | hematuria")
+	toks := f.tokens("acute cystitis no hematuria")
+	if got := payloads(New(f.patterns, nil).Find(toks)); !reflect.DeepEqual(got, []int32{1}) {
+		t.Fatalf("with hematuria stated: got %v", got)
+	}
+	toks[3].NoWide = true
+	if got := payloads(New(f.patterns, nil).Find(toks)); !reflect.DeepEqual(got, []int32{0}) {
+		t.Fatalf("with hematuria negated: got %v, want the plain reading", got)
 	}
 }
 
