@@ -124,9 +124,21 @@ var durationRe = regexp.MustCompile(`(?i)\b(?:x\s*)?(\d{1,3}|a|one|two|three|fou
 
 var numberWords = map[string]int{"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
-// durationDays returns the first duration stated in text, in days.
+// durationDays returns the first duration stated in text, in days; an
+// age ("34-year-old") is not a duration.
 func durationDays(text string) (int, bool) {
-	m := durationRe.FindStringSubmatch(text)
+	var m []string
+	for _, loc := range durationRe.FindAllStringSubmatchIndex(text, -1) {
+		rest := strings.ToLower(text[loc[1]:])
+		if strings.HasPrefix(rest, "-old") || strings.HasPrefix(rest, " old") || strings.HasPrefix(rest, "s old") || strings.HasPrefix(rest, "s-old") {
+			continue
+		}
+		m = make([]string, 3)
+		for i := range m {
+			m[i] = text[loc[2*i]:loc[2*i+1]]
+		}
+		break
+	}
 	if m == nil {
 		return 0, false
 	}

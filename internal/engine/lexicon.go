@@ -236,10 +236,16 @@ func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConne
 	if skipped {
 		source = srcSkip
 	}
-	own := false
+	// A subterm that adds no words ("specified NEC") or stands for "any
+	// other" ("specified disease NEC") cannot be recognised in a note: the
+	// note would have to name the specific thing.
+	lt := strings.ToLower(t.Title)
+	own := !strings.HasPrefix(lt, "specified") && !strings.HasSuffix(lt, " nec") && !strings.Contains(lt, " nec ")
+	hasWords := false
 	for _, a := range alts {
-		own = own || len(a) > 0
+		hasWords = hasWords || len(a) > 0
 	}
+	own = own && hasWords
 	for _, s := range states {
 		if !own {
 			break // the subterm adds no words ("specified NEC"): its pattern would be its parent's

@@ -111,12 +111,26 @@ func (l *withLinks) addHistory(rc *releaseCoder, e *Engine, parent *icd.Term, in
 }
 
 // phraseCategory runs a phrase through the lexicon and returns the
-// category of the code it finds, when exactly one Index or tabular
-// reading covers it.
+// category of the code it finds, when one Index or tabular reading covers
+// most of it.
 func phraseCategory(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
+	code := phraseCode(rc, e, phrase)
+	if code == "" {
+		return "", false
+	}
+	c, _, ok := rc.nav.complete(code, navContext{}, "")
+	if !ok {
+		return "", false
+	}
+	return c.Category(), true
+}
+
+// phraseCode runs a phrase through the lexicon and returns the code of the
+// reading that covers most of it, "" when none covers half.
+func phraseCode(rc *releaseCoder, e *Engine, phrase string) string {
 	ws := e.words(phrase)
 	if len(ws) == 0 {
-		return "", false
+		return ""
 	}
 	toks := make([]termmatch.Token, len(ws))
 	for i, w := range ws {
@@ -130,18 +144,13 @@ func phraseCategory(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
 		}
 	}
 	if best == nil || len(best.Positions)*2 < len(ws) {
-		return "", false
+		return ""
 	}
 	t := rc.lex.targets[best.Payload]
-	code := t.code
 	if t.term != nil {
-		code = termCode(rc, t.term)
+		return termCode(rc, t.term)
 	}
-	c, _, ok := rc.nav.complete(code, navContext{}, "")
-	if !ok {
-		return "", false
-	}
-	return c.Category(), true
+	return t.code
 }
 
 // termCode returns the code an Index term gives, following one "see"

@@ -165,7 +165,7 @@ func (n *navigator) child(parent *icd.Code, children []*icd.Code, ctx navContext
 		if n := len(n.titleWords(ch.Title)); (strings.Contains(title, "unspecified") || strings.HasSuffix(title, " nos")) && (unspecified == nil || n < unspecWords) {
 			unspecified, unspecWords = ch, n
 		}
-		if without == nil && strings.Contains(title, "without") && !strings.Contains(strings.ToLower(parent.Title), "without") {
+		if without == nil && (strings.Contains(title, "without") && !strings.Contains(strings.ToLower(parent.Title), "without") || strings.Contains(title, "uncomplicated")) {
 			without = ch
 		}
 		score, side, ok := n.satisfied(ch.Title, parentWords, ctx)
@@ -180,10 +180,12 @@ func (n *navigator) child(parent *icd.Code, children []*icd.Code, ctx navContext
 			rule = "LATERALITY"
 		}
 		return best, navStep{rule: rule, detail: fmt.Sprintf("%s: %s", best.Code, best.Title)}
+	case without != nil:
+		// "Without complications" is the default of a "with/without" split
+		// (E11.9, not E11.8 "with unspecified complications").
+		return without, navStep{rule: "DEFAULT-UNSPECIFIED", detail: fmt.Sprintf("%s: %s", without.Code, without.Title)}
 	case unspecified != nil:
 		return unspecified, navStep{rule: "DEFAULT-UNSPECIFIED", detail: fmt.Sprintf("%s: %s", unspecified.Code, unspecified.Title)}
-	case without != nil:
-		return without, navStep{rule: "DEFAULT-UNSPECIFIED", detail: fmt.Sprintf("%s: %s", without.Code, without.Title)}
 	}
 	if a := n.mirror(parent, children, analog); a != nil {
 		return a, navStep{rule: "DEFAULT-UNSPECIFIED", detail: fmt.Sprintf("%s: %s (as %s)", a.Code, a.Title, analog)}

@@ -80,6 +80,7 @@ func (n *neoplasmCoder) also(t *icd.Term) (neoplasmRef, bool) {
 	for p := t; p != nil; p = p.Parent {
 		refs := []string{p.SeeAlso}
 		for _, nm := range p.Nemod {
+			nm = strings.Join(strings.Fields(strings.Trim(nm, "()")), " ")
 			if i := strings.Index(strings.ToLower(nm), "see also"); i >= 0 {
 				refs = append(refs, strings.TrimSpace(nm[i+len("see also"):]))
 			}

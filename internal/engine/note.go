@@ -23,6 +23,9 @@ type noteCoder struct {
 	termOf []int
 	// sentWords caches the normalized words of each sentence.
 	sentWords map[int]map[string]bool
+	// negated marks the doc.Terms a negation covers ("without hematuria"):
+	// they never complete a code.
+	negated map[int]bool
 
 	mentions []*mention
 	cands    []*candidate
@@ -30,7 +33,7 @@ type noteCoder struct {
 }
 
 func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
-	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, sentWords: map[int]map[string]bool{}}
+	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, sentWords: map[int]map[string]bool{}, negated: map[int]bool{}}
 }
 
 // run codes the note.
@@ -78,6 +81,7 @@ func (c *noteCoder) tokens() {
 		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore)}
 		if id != termmatch.NoToken && negated[t.Sentence] && d.Assert(t.Start, t.End, 0).Status == nlp.Negated {
 			tok.NoWide = true
+			c.negated[i] = true
 		}
 		c.toks = append(c.toks, tok)
 		c.termOf = append(c.termOf, i)
@@ -118,7 +122,7 @@ func (c *noteCoder) words(s int) map[string]bool {
 	w := map[string]bool{}
 	for i := range c.doc.Terms {
 		t := &c.doc.Terms[i]
-		if t.Sentence == s && !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) {
+		if t.Sentence == s && !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
 			w[t.Norm] = true
 		}
 	}

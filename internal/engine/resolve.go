@@ -89,20 +89,30 @@ func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 	if !hasNote {
 		return nil
 	}
+	// The other condition is the head entry (Bronchitis, acute J20.9) or
+	// the linked one (COPD with acute bronchitis: the bronchitis), the one
+	// outside the combination's category.
 	for t := m.target.term; t.Parent != nil; t = t.Parent {
 		alts, connector, ok := c.titleWords(t.Title)
-		if !ok || !connector || len(alts) != 1 || len(alts[0]) != 0 {
+		if !ok || !connector {
 			continue
 		}
-		head := termCode(c.rc, t.Parent)
-		if head == "" {
-			return nil
+		var linked []string
+		for p := m.target.term; p != t && p != nil; p = p.Parent {
+			linked = append([]string{p.Title}, linked...)
 		}
-		hc, _, ok := c.rc.nav.complete(head, navContext{}, "")
-		if !ok || hc.Category() == code.Category() {
-			return nil
+		if len(alts) == 1 && len(alts[0]) > 0 {
+			linked = append([]string{t.Title[strings.Index(strings.ToLower(t.Title), " ")+1:]}, linked...)
 		}
-		return hc
+		for _, other := range []string{termCode(c.rc, t.Parent), phraseCode(c.rc, c.e, strings.Join(linked, " "))} {
+			if other == "" {
+				continue
+			}
+			if oc, _, ok := c.rc.nav.complete(other, navContext{}, ""); ok && oc.Category() != code.Category() {
+				return oc
+			}
+		}
+		return nil
 	}
 	return nil
 }
@@ -377,6 +387,11 @@ func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
 	for _, w := range c.sideWords(c.sideOfMention(m)) {
 		words[w] = true
 	}
+	if a := c.acuityWord(m, t.Main()); a != "" {
+		for _, w := range c.e.words(a) {
+			words[w] = true
+		}
+	}
 	return c.descend(t, words)
 }
 
@@ -415,7 +430,7 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 		last++
 	}
 	for i := first; i <= last; i++ {
-		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) {
+		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
 			out[t.Norm] = true
 		}
 	}
