@@ -49,7 +49,7 @@ type indexRules struct {
 	noteWideWith map[string]bool // MatchKey of main terms
 	blocked      map[string]bool // MatchKey of index paths
 	connectors   []string        // lower-case words, longest first
-	dropWords    map[string]bool // normalized words
+	dropWords    map[string]bool // lower-case words as written ("nos", not the stem of "nose")
 }
 
 func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
@@ -78,9 +78,6 @@ func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
 			r.connectors = append(r.connectors, strings.ToLower(v))
 		case "drop-word":
 			r.dropWords[strings.ToLower(v)] = true
-			for _, w := range words(v) {
-				r.dropWords[w] = true
-			}
 		default:
 			return nil, row.errorf("unknown kind %q", row.kind())
 		}
@@ -239,8 +236,7 @@ func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConne
 	// A subterm that adds no words ("specified NEC") or stands for "any
 	// other" ("specified disease NEC") cannot be recognised in a note: the
 	// note would have to name the specific thing.
-	lt := strings.ToLower(t.Title)
-	own := !strings.HasPrefix(lt, "specified") && !strings.HasSuffix(lt, " nec") && !strings.Contains(lt, " nec ")
+	own := statable(t.Title)
 	hasWords := false
 	for _, a := range alts {
 		hasWords = hasWords || len(a) > 0
@@ -308,14 +304,20 @@ func (b *lexiconBuilder) contentWords(phrase string) []string {
 	if p := strings.TrimSpace(phrase); len(p) == 1 && p[0] >= 'A' && p[0] <= 'Z' {
 		return []string{strings.ToLower(p)}
 	}
-	ws := b.words(phrase)
-	out := ws[:0:0]
-	for _, w := range ws {
-		if !b.rules.dropWords[w] {
-			out = append(out, w)
+	return b.words(dropRaw(phrase, b.rules.dropWords))
+}
+
+// dropRaw removes the words of drop from a phrase as written, before
+// normalization (NOS is dropped, "nose" is not, though both stem alike).
+func dropRaw(phrase string, drop map[string]bool) string {
+	fields := strings.FieldsFunc(phrase, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' || r == '[' || r == ']' })
+	kept := fields[:0]
+	for _, f := range fields {
+		if !drop[strings.ToLower(f)] {
+			kept = append(kept, f)
 		}
 	}
-	return out
+	return strings.Join(kept, " ")
 }
 
 // variants splits a title at commas when the parts are alternative
@@ -475,4 +477,12 @@ func stripParens(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// statable reports whether a note can state a subterm: "specified NEC",
+// "specified disease NEC" stand for anything not listed and cannot be
+// recognised by their words.
+func statable(title string) bool {
+	lt := strings.ToLower(title)
+	return !strings.HasPrefix(lt, "specified") && !strings.HasSuffix(lt, " nec") && !strings.Contains(lt, " nec ") && lt != "nec"
 }

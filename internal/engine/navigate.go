@@ -76,13 +76,7 @@ func newNavigator(tab *icd.Tabular, words wordsFunc, drop map[string]bool) *navi
 
 // titleWords returns the distinguishing words of a tabular title.
 func (n *navigator) titleWords(title string) []string {
-	var out []string
-	for _, w := range n.words(title) {
-		if !n.drop[w] {
-			out = append(out, w)
-		}
-	}
-	return out
+	return n.words(dropRaw(title, n.drop))
 }
 
 // lookup finds code in the tabular, climbing to the nearest ancestor the

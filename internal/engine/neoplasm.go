@@ -48,15 +48,11 @@ func newNeoplasmCoder(table *icd.Table, words wordsFunc, drop map[string]bool) *
 	var walk func(t *icd.Term, parent neoplasmRow)
 	walk = func(t *icd.Term, parent neoplasmRow) {
 		for _, ch := range t.Children {
+			// Site titles list a noun and its adjective ("nose, nasal"):
+			// each comma part is an alternative.
 			var alts [][]string
-			for _, v := range variants(ch.Title) {
-				var ws []string
-				for _, w := range words(v) {
-					if !drop[w] {
-						ws = append(ws, w)
-					}
-				}
-				if len(ws) > 0 {
+			for _, v := range strings.Split(ch.Title, ",") {
+				if ws := words(dropRaw(v, drop)); len(ws) > 0 {
 					alts = append(alts, ws)
 				}
 			}

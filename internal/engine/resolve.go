@@ -210,7 +210,7 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 				return res, false
 			}
 			res.path += " → see " + next.PathString()
-			if d := c.descend(next, words); !visited[d] {
+			if d := c.descend(next, words, true); !visited[d] {
 				cur = d
 			} else {
 				cur = next
@@ -247,7 +247,7 @@ func (c *noteCoder) followSee(ref string, words map[string]bool) *icd.Term {
 		part = strings.TrimSpace(part)
 		lp := strings.ToLower(part)
 		if strings.HasPrefix(lp, "by ") {
-			cur = c.pickChild(cur, words, false)
+			cur = c.pickBy(cur, strings.Fields(lp)[1], words)
 			continue
 		}
 		if next := cur.Child(part); next != nil {
@@ -261,6 +261,32 @@ func (c *noteCoder) followSee(ref string, words map[string]bool) *icd.Term {
 		break
 	}
 	return cur
+}
+
+// pickBy takes the subterm a "by type" or "by site" cross-reference asks
+// for: a subterm naming a type ("type 2") or, for any other "by", one
+// whose words the sentence holds, leaving out subterms that are
+// themselves cross-references.
+func (c *noteCoder) pickBy(t *icd.Term, by string, words map[string]bool) *icd.Term {
+	best, bestN := t, 0
+	for _, ch := range t.Children {
+		if ch.See != "" {
+			continue
+		}
+		if by == "type" && !strings.Contains(strings.ToLower(ch.Title), "type") {
+			continue
+		}
+		alts, connector, ok := c.titleWords(ch.Title)
+		if !ok || connector {
+			continue
+		}
+		for _, a := range alts {
+			if len(a) > bestN && allIn(a, words) {
+				best, bestN = ch, len(a)
+			}
+		}
+	}
+	return best
 }
 
 // connectorChild finds "with hyperglycemia" written as the subterm "with"
@@ -277,11 +303,12 @@ func (c *noteCoder) connectorChild(cur *icd.Term, part string) *icd.Term {
 	return nil
 }
 
-// descend moves down from a cross-reference target through the subterms
-// the sentence states, as far as they go.
-func (c *noteCoder) descend(t *icd.Term, words map[string]bool) *icd.Term {
+// descend moves down from a term through the subterms the words state, as
+// far as they go; group looks through subterms that only group others
+// (after a cross-reference, whose target is a heading).
+func (c *noteCoder) descend(t *icd.Term, words map[string]bool, group bool) *icd.Term {
 	for {
-		next := c.pickChild(t, words, true)
+		next := c.pickChild(t, words, group)
 		if next == t {
 			return t
 		}
@@ -289,10 +316,12 @@ func (c *noteCoder) descend(t *icd.Term, words map[string]bool) *icd.Term {
 	}
 }
 
-// pickChild returns the subterm of t (looking through connector subterms
-// such as "with") whose words the sentence holds, the one with most
-// words; t itself when none. With needCode, a subterm must lead to a code.
-func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, needCode bool) *icd.Term {
+// pickChild returns the subterm of t whose words the set holds, the one
+// with most words, looking through connector subterms ("with"), grouping
+// subterms a note leaves out ("skin" in "Nevus, skin, back") and, with
+// group, code-less headings; t itself when none qualifies. A subterm must
+// lead to a code.
+func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *icd.Term {
 	best, bestN := t, 0
 	var visit func(p *icd.Term, depth int)
 	visit = func(p *icd.Term, depth int) {
@@ -305,11 +334,19 @@ func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, needCode bool)
 				visit(ch, 1)
 				continue
 			}
+			// A grouping subterm ("recurrent, current episode, moderate";
+			// "Nevus, skin, back") is looked through.
+			if depth == 0 && len(ch.Children) > 0 && (group && ch.Code == "" && ch.See == "" || c.e.rules.skipSubterm[icd.MatchKey(ch.Title)]) {
+				visit(ch, 1)
+			}
+			if !statable(ch.Title) {
+				continue
+			}
 			for _, a := range alts {
 				if len(a) == 0 || len(a) <= bestN || !allIn(a, words) {
 					continue
 				}
-				if needCode && ch.Code == "" && ch.See == "" && len(ch.Children) == 0 {
+				if ch.Code == "" && ch.See == "" && len(ch.Children) == 0 {
 					continue
 				}
 				best, bestN = ch, len(a)
@@ -358,6 +395,13 @@ func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
 			ctx.words[w] = true
 		}
 	}
+	// The site's region names it the way tabular titles do: a nevus of the
+	// back is a nevus of the trunk.
+	if at.Site != nil {
+		for _, w := range c.e.words(at.Site.Name + " " + strings.ReplaceAll(at.Site.Region, "-", " ")) {
+			ctx.words[w] = true
+		}
+	}
 	if a := c.acuityWord(m, main); a != "" && !ctx.words["acute"] && !ctx.words["chronic"] && !ctx.words["subacute"] {
 		for _, w := range c.e.words(a) {
 			ctx.words[w] = true
@@ -392,7 +436,7 @@ func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
 			words[w] = true
 		}
 	}
-	return c.descend(t, words)
+	return c.descend(t, words, false)
 }
 
 // sideOfMention is the side the nlp attributes give, else the nearest
