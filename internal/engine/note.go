@@ -67,7 +67,7 @@ func (c *noteCoder) tokens() {
 			if t.End-t.Start != 1 || d.Text[t.Start] < 'A' || d.Text[t.Start] > 'Z' {
 				continue
 			}
-			norm = strings.ToLower(d.Text[t.Start:t.End])
+			norm = d.Text[t.Start:t.End]
 		}
 		elem := elementOf(d, t)
 		if t.Sentence != lastSent || elem != lastElem {
