@@ -55,6 +55,15 @@ type releaseCoder struct {
 	drugs     *drugCoder
 	neoplasms *neoplasmCoder
 	withLinks *withLinks
+	// titles holds the split of every Index term's title, for refinement.
+	titles map[*icd.Term]titleSplit
+}
+
+// titleSplit is an Index title read as words (see titleWords).
+type titleSplit struct {
+	alts          [][]string
+	connector, ok bool
+	statable      bool
 }
 
 // Option adjusts New.
@@ -164,6 +173,17 @@ func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
 		rc.index = rc.indexFrom.Index
 	}
 	b := newLexiconBuilder(e.words, e.rules)
+	rc.titles = map[*icd.Term]titleSplit{}
+	byTitle := map[string]titleSplit{}
+	for t := range rc.index.All() {
+		ts, done := byTitle[t.Title]
+		if !done {
+			alts, connector, ok := b.titleWords(t.Title, false)
+			ts = titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
+			byTitle[t.Title] = ts
+		}
+		rc.titles[t] = ts
+	}
 	b.addIndex(rc.index)
 	b.addTabular(rel.ICD)
 	if err := b.addSynonyms(dataFS, rc.index); err != nil {

@@ -26,6 +26,8 @@ type noteCoder struct {
 	// negated marks the doc.Terms a negation covers ("without hematuria"):
 	// they never complete a code.
 	negated map[int]bool
+	// sentTerms[s] is the range of doc.Terms in sentence s.
+	sentTerms [][2]int
 
 	mentions []*mention
 	cands    []*candidate
@@ -114,15 +116,41 @@ func elementOf(d *nlp.Doc, t *nlp.Term) int {
 	return -1
 }
 
+// sentenceTerms returns the range of doc.Terms in sentence s (the terms
+// come sentence by sentence).
+func (c *noteCoder) sentenceTerms(s int) (int, int) {
+	if c.sentTerms == nil {
+		c.sentTerms = make([][2]int, len(c.doc.Sentences))
+		for i := range c.sentTerms {
+			c.sentTerms[i] = [2]int{-1, -1}
+		}
+		for i := range c.doc.Terms {
+			si := c.doc.Terms[i].Sentence
+			if si < 0 || si >= len(c.sentTerms) {
+				continue
+			}
+			if c.sentTerms[si][0] < 0 {
+				c.sentTerms[si][0] = i
+			}
+			c.sentTerms[si][1] = i + 1
+		}
+	}
+	if s < 0 || s >= len(c.sentTerms) || c.sentTerms[s][0] < 0 {
+		return 0, 0
+	}
+	return c.sentTerms[s][0], c.sentTerms[s][1]
+}
+
 // words returns the normalized words of sentence s.
 func (c *noteCoder) words(s int) map[string]bool {
 	if w, ok := c.sentWords[s]; ok {
 		return w
 	}
 	w := map[string]bool{}
-	for i := range c.doc.Terms {
+	lo, hi := c.sentenceTerms(s)
+	for i := lo; i < hi; i++ {
 		t := &c.doc.Terms[i]
-		if t.Sentence == s && !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
+		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
 			w[t.Norm] = true
 		}
 	}

@@ -201,22 +201,46 @@ func (m *Matcher) Find(tokens []Token) []Match {
 
 func (m *Matcher) findUnit(tokens []Token, lo, hi int, occ map[TokenID][]int32) []Match {
 	var found []Match
-	seen := map[string]bool{}
+	type key struct{ pattern, lo, hi int32 }
+	var seen map[key]bool
 	for i := lo; i < hi; i++ {
 		for _, pi := range m.byAnchor[tokens[i].ID] {
+			if !m.present(pi, occ) {
+				continue
+			}
 			match, ok := m.matchAt(pi, int32(i), tokens, occ)
 			if !ok {
 				continue
 			}
-			key := matchKey(match)
-			if seen[key] {
+			k := key{pi, match.Lo, match.Hi}
+			if seen == nil {
+				seen = map[key]bool{}
+			}
+			if seen[k] {
 				continue
 			}
-			seen[key] = true
+			seen[k] = true
 			found = append(found, match)
 		}
 	}
 	return found
+}
+
+// present reports whether every word of pattern pi occurs in the unit, a
+// cheap test before placing the words.
+func (m *Matcher) present(pi int32, occ map[TokenID][]int32) bool {
+	p := &m.patterns[pi]
+	for _, t := range p.Narrow {
+		if len(occ[t]) == 0 {
+			return false
+		}
+	}
+	for _, t := range p.Wide {
+		if len(occ[t]) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // matchAt tries pattern pi with its anchor at position at. The other
@@ -346,19 +370,6 @@ func hasRepeat(ps []int32) bool {
 		}
 	}
 	return false
-}
-
-func matchKey(m Match) string {
-	b := make([]byte, 0, 4+4*len(m.Positions))
-	b = appendInt(b, m.Pattern)
-	for _, p := range m.Positions {
-		b = appendInt(b, p)
-	}
-	return string(b)
-}
-
-func appendInt(b []byte, v int32) []byte {
-	return append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
 }
 
 // resolve keeps the best reading of each mention: matches with more words
