@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,6 +18,12 @@ func TestDevCodiEsp(t *testing.T) {
 		t.Skip("set CODIESP=dev|train")
 	}
 	e := testEngine(t)
+	if lf := os.Getenv("LEARNED"); lf != "" {
+		var err error
+		if e, err = New(e.set, WithLearnedFile(lf)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	docs, texts, err := evaluate.LoadCodiEsp(filepath.Join(datadir.EvalDev(), "codiesp_en", "gold.jsonl"), split)
 	if err != nil {
 		t.Fatal(err)
@@ -78,5 +85,32 @@ func TestDevCodiEspCode(t *testing.T) {
 			}
 			t.Logf("FN %s: pred %v gold %v", d.ID, pred, d.Codes)
 		}
+	}
+}
+
+func TestDevLearn(t *testing.T) {
+	out := os.Getenv("LEARN")
+	if out == "" {
+		t.Skip("set LEARN=file")
+	}
+	e := testEngine(t)
+	docs, texts, err := evaluate.LoadCodiEsp(filepath.Join(datadir.EvalDev(), "codiesp_en", "gold.jsonl"), "train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	params := DefaultLearnParams
+	if v := os.Getenv("SUPPORT"); v != "" {
+		params.MinSupport, _ = strconv.Atoi(v)
+	}
+	if v := os.Getenv("PREC"); v != "" {
+		params.MinPrecision, _ = strconv.ParseFloat(v, 64)
+	}
+	if err := Learn(context.Background(), e, docs, texts, time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC), params, f); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -93,7 +93,7 @@ func (c *noteCoder) sentenceSeq(s int) []string {
 	lo, hi := c.sentenceTerms(s)
 	for i := lo; i < hi; i++ {
 		if t := &c.doc.Terms[i]; !t.Has(nlp.Stop) {
-			out = append(out, t.Norm)
+			out = append(out, c.e.form(t.Norm))
 		}
 	}
 	return out

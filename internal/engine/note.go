@@ -18,9 +18,11 @@ type noteCoder struct {
 	opts Options
 
 	// toks is the matcher's view of doc.Terms (function words left out);
-	// termOf maps a token position back to its doc.Terms index.
+	// termOf maps a token position back to its doc.Terms index; norms are
+	// the words the tokens were looked up by.
 	toks   []termmatch.Token
 	termOf []int
+	norms  []string
 	// sentWords caches the normalized words of each sentence.
 	sentWords map[int]map[string]bool
 	// negated marks the doc.Terms a negation covers ("without hematuria"):
@@ -62,7 +64,7 @@ func (c *noteCoder) tokens() {
 	lastSent, lastElem := -1, -1
 	for i := range d.Terms {
 		t := &d.Terms[i]
-		norm := t.Norm
+		norm := c.e.form(t.Norm)
 		if t.Has(nlp.Stop) {
 			// A capital letter is a subterm word ("influenza A"), not the
 			// article.
@@ -87,6 +89,7 @@ func (c *noteCoder) tokens() {
 		}
 		c.toks = append(c.toks, tok)
 		c.termOf = append(c.termOf, i)
+		c.norms = append(c.norms, norm)
 	}
 }
 
@@ -151,7 +154,7 @@ func (c *noteCoder) words(s int) map[string]bool {
 	for i := lo; i < hi; i++ {
 		t := &c.doc.Terms[i]
 		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			w[t.Norm] = true
+			w[c.e.form(t.Norm)] = true
 		}
 	}
 	c.sentWords[s] = w
@@ -184,15 +187,27 @@ func (m *mention) sectionKind(d *nlp.Doc) nlp.SectionKind {
 }
 
 // matchTerms runs the lexicon over the note and records a mention per
-// match.
+// match; the abstract profile also runs the learned phrases.
 func (c *noteCoder) matchTerms() {
+	c.matchLexicon(c.rc.lex, c.toks)
+	if c.opts.Profile == ProfileAbstract && len(c.rc.learned.targets) > 0 {
+		toks := make([]termmatch.Token, len(c.toks))
+		for i, t := range c.toks {
+			t.ID = c.rc.learned.vocab.Lookup(c.norms[i])
+			toks[i] = t
+		}
+		c.matchLexicon(c.rc.learned, toks)
+	}
+}
+
+func (c *noteCoder) matchLexicon(lex *lexicon, toks []termmatch.Token) {
 	d := c.doc
-	for _, m := range c.rc.lex.matcher.Find(c.toks) {
+	for _, m := range lex.matcher.Find(toks) {
 		if c.qualified(c.termOf[m.Hi]) {
 			continue
 		}
-		p := c.rc.lex.matcher.Pattern(m.Pattern)
-		men := &mention{start: -1, target: c.rc.lex.targets[m.Payload], words: len(m.Positions)}
+		p := lex.matcher.Pattern(m.Pattern)
+		men := &mention{start: -1, target: lex.targets[m.Payload], words: len(m.Positions)}
 		for k, pos := range m.Positions {
 			t := &d.Terms[c.termOf[pos]]
 			if k < len(p.Narrow) {

@@ -484,7 +484,7 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 	}
 	for i := first; i <= last; i++ {
 		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			out[t.Norm] = true
+			out[c.e.form(t.Norm)] = true
 		}
 	}
 	return out
