@@ -62,6 +62,7 @@ func (c *noteCoder) tokens() {
 	negated := c.negatedSentences()
 	unit := int32(-1)
 	lastSent, lastElem := -1, -1
+	barrier := false
 	for i := range d.Terms {
 		t := &d.Terms[i]
 		norm := c.e.form(t.Norm)
@@ -69,6 +70,7 @@ func (c *noteCoder) tokens() {
 			// A capital letter is a subterm word ("influenza A"), not the
 			// article.
 			if t.End-t.Start != 1 || d.Text[t.Start] < 'A' || d.Text[t.Start] > 'Z' {
+				barrier = barrier || t.Norm == "and" || t.Norm == "or" || t.Norm == "nor"
 				continue
 			}
 			norm = d.Text[t.Start:t.End]
@@ -82,7 +84,8 @@ func (c *noteCoder) tokens() {
 		if t.Has(nlp.Ambiguous) {
 			id = termmatch.NoToken
 		}
-		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore)}
+		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore), Barrier: barrier}
+		barrier = false
 		if id != termmatch.NoToken && negated[t.Sentence] && d.Assert(t.Start, t.End, 0).Status == nlp.Negated {
 			tok.NoWide = true
 			c.negated[i] = true

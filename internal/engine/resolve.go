@@ -141,6 +141,20 @@ func (c *noteCoder) assert(m *mention, code string) {
 	}
 	a := c.doc.Assert(m.start, m.end, traits)
 	m.assertion, m.current = a.Status, a.Current
+	if a.Status == nlp.Negated && a.Trigger != nil && a.Trigger.Direction != nlp.Post {
+		// A history cue between the negation and the concept opens a new
+		// clause: "without known allergies, with a history of dyslipidemia,
+		// hypertension" affirms the hypertension as history.
+		for _, tr := range a.InScope {
+			if tr.Category == nlp.CatHistorical && tr.Start > a.Trigger.End && tr.End <= m.start {
+				m.assertion = nlp.Historical
+				if traits&nlp.Chronic != 0 {
+					m.assertion, m.current = nlp.Affirmed, true
+				}
+				break
+			}
+		}
+	}
 	if a.Status == nlp.Negated && a.Trigger != nil && c.unrelatedAt(a.Trigger.Start) {
 		// "not related to her hypertension" states no link; it does not
 		// deny the hypertension.

@@ -80,15 +80,18 @@ type Pattern struct {
 
 // Token is one content word of the note, in order. Unit numbers sentences
 // or list items; consecutive tokens with the same Unit share it. Break
-// marks a clause boundary (a comma, "and", "or") before the token: windows
-// that cross fewer breaks are preferred. NoWide keeps the word from
-// serving as a wide word: a negated condition ("cystitis without
-// hematuria") cannot be the one a "with" links.
+// marks a clause boundary (a comma) before the token: windows that cross
+// fewer breaks are preferred. Barrier marks a coordination ("and", "or")
+// before the token, which a phrase window never crosses: "7 days and high
+// fever" is not "seven-day fever". NoWide keeps the word from serving as
+// a wide word: a negated condition ("cystitis without hematuria") cannot
+// be the one a "with" links.
 type Token struct {
-	ID     TokenID
-	Unit   int32
-	Break  bool
-	NoWide bool
+	ID      TokenID
+	Unit    int32
+	Break   bool
+	Barrier bool
+	NoWide  bool
 }
 
 // Match is a pattern found in the note.
@@ -305,6 +308,9 @@ func (s *search) walk(i int, lo, hi int32) {
 		}
 		breaks := 0
 		for p := lo + 1; p <= hi; p++ {
+			if s.tokens[p].Barrier {
+				return
+			}
 			if s.tokens[p].Break {
 				breaks++
 			}
