@@ -15,11 +15,11 @@ func (c *noteCoder) applyRules() {
 	c.addVaccines()
 	c.applyWithLinks()
 	c.applyCombinations()
-	c.applySpecificity()
 	if c.opts.Profile == ProfileOutpatient {
+		c.applySpecificity()
 		c.applySupersede()
+		c.applyExcludes1()
 	}
-	c.applyExcludes1()
 	if c.opts.Profile == ProfileOutpatient {
 		c.applyAssessmentScope()
 		c.applyIntegral()
