@@ -107,6 +107,9 @@ func TestDevLearn(t *testing.T) {
 	if v := os.Getenv("SUPPORT"); v != "" {
 		params.MinSupport, _ = strconv.Atoi(v)
 	}
+	if v := os.Getenv("PRUNE"); v != "" {
+		params.PruneBelow, _ = strconv.ParseFloat(v, 64)
+	}
 	if v := os.Getenv("PREC"); v != "" {
 		params.MinPrecision, _ = strconv.ParseFloat(v, 64)
 	}

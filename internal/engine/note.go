@@ -179,6 +179,9 @@ type mention struct {
 	// read "history of" differently).
 	assertion nlp.Status
 	current   bool // R8 turned a history cue into a current condition
+	// resolved is set for a past condition stated as over ("former
+	// smoker", "resolved", "s/p"), not a soft "history of".
+	resolved bool
 }
 
 // sectionKind is the kind of the mention's section.

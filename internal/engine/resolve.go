@@ -141,6 +141,7 @@ func (c *noteCoder) assert(m *mention, code string) {
 	}
 	a := c.doc.Assert(m.start, m.end, traits)
 	m.assertion, m.current = a.Status, a.Current
+	m.resolved = a.Status == nlp.Historical && a.Trigger != nil && a.Trigger.Flags&nlp.Soft == 0
 	if a.Status == nlp.Negated && a.Trigger != nil && a.Trigger.Direction != nlp.Post {
 		// A history cue between the negation and the concept opens a new
 		// clause: "without known allergies, with a history of dyslipidemia,
@@ -213,6 +214,16 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 		if cur.SeeCode != "" {
 			res.code = cur.SeeCode
 			break
+		}
+		// A term with no code whose only pointer is a "see also" into the
+		// Neoplasm Table ("Tumor, see also Neoplasm, unspecified behavior,
+		// by site") is coded from the table.
+		if cur.See == "" && cur.SeeAlso != "" {
+			if neo, ok := c.rc.neoplasms.ref(cur.SeeAlso); ok {
+				res.neo = &neo
+				res.path += " → see also " + cur.SeeAlso
+				return res, true
+			}
 		}
 		if cur.See != "" && hop < maxSeeHops {
 			if neo, ok := c.rc.neoplasms.ref(cur.See); ok {

@@ -111,9 +111,10 @@ func (c *noteCoder) applyAssertions() {
 						d.addRule("SEVENTH")
 					}
 				}
-			case c.opts.Profile == ProfileAbstract:
+			case c.opts.Profile == ProfileAbstract && !(c.allResolved(cd) && c.hasPersonalHistory(cd)):
 				// An abstract reports the patient's past conditions too, as
-				// historical.
+				// historical, unless the condition is stated as over and the
+				// classification has its own history code ("former smoker").
 				cd.addRule("ABSTRACT")
 			default:
 				cd.drop("R7")
@@ -123,6 +124,21 @@ func (c *noteCoder) applyAssertions() {
 			}
 		}
 	}
+}
+
+// allResolved reports whether every mention states the condition as over.
+func (c *noteCoder) allResolved(cd *candidate) bool {
+	for _, m := range cd.mentions {
+		if !m.resolved {
+			return false
+		}
+	}
+	return len(cd.mentions) > 0
+}
+
+func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
+	_, ok := c.rc.withLinks.personal[cd.code.Category()]
+	return ok
 }
 
 // mentionsPhase reports whether one of the candidate's mentions has the
