@@ -33,6 +33,8 @@ type command struct {
 // commands is the single table of subcommands; `medcode --help` prints it.
 var commands = []command{
 	{"version", "print the medcode version", runVersion},
+	{"eval", "measure the product against development data (eval -h lists them)", runEval},
+	{"phi", "find (scan) or replace (redact) HIPAA identifiers in a note", runPHI},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".
