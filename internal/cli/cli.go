@@ -35,6 +35,8 @@ var commands = []command{
 	{"version", "print the medcode version", runVersion},
 	{"eval", "measure the product against development data (eval -h lists them)", runEval},
 	{"phi", "find (scan) or replace (redact) HIPAA identifiers in a note", runPHI},
+	{"code", "code one note: ICD-10-CM with evidence, confidence and reasoning", runCode},
+	{"batch", "code many notes (a directory or JSONL) on a worker pool", runBatch},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

@@ -359,9 +359,33 @@ func (c *noteCoder) moveEvidence(a, b *candidate) {
 	}
 }
 
+// onlyThrough reports whether every mention of the candidate was found
+// through the Index main term key.
+func (c *noteCoder) onlyThrough(cd *candidate, key string) bool {
+	for _, m := range cd.mentions {
+		if m.target.term == nil || icd.MatchKey(firstPart(m.target.term.Main().Title)) != key {
+			return false
+		}
+	}
+	return len(cd.mentions) > 0
+}
+
 // applySupersede drops catch-all codes when a specific code covers them
-// (tables/companions.tsv, supersede rows).
+// (tables/companions.tsv, supersede and supersede-term rows).
 func (c *noteCoder) applySupersede() {
+	for _, row := range c.e.tables.supersedeTerm {
+		for _, a := range c.liveAffirmed() {
+			if !c.onlyThrough(a, row.term) {
+				continue
+			}
+			for _, b := range c.liveAffirmed() {
+				if b != a && row.others.contains(b.code.Code) {
+					a.drop(row.rule)
+					break
+				}
+			}
+		}
+	}
 	for _, row := range c.e.tables.supersede {
 		for _, a := range c.liveAffirmed() {
 			if !row.codes.contains(a.code.Code) {
