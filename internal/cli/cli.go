@@ -37,6 +37,7 @@ var commands = []command{
 	{"phi", "find (scan) or replace (redact) HIPAA identifiers in a note", runPHI},
 	{"code", "code one note: ICD-10-CM with evidence, confidence and reasoning", runCode},
 	{"batch", "code many notes (a directory or JSONL) on a worker pool", runBatch},
+	{"bench", "measure speed and memory (bench -h lists the targets)", runBench},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

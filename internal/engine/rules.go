@@ -145,7 +145,7 @@ func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
 // encounter phase.
 func (c *noteCoder) mentionsPhase(cd *candidate, phase string) bool {
 	for _, m := range cd.mentions {
-		if at := c.doc.Attributes(m.start, m.end); at.Phase != nil && at.Phase.Value == phase {
+		if at := c.attributes(m); at.Phase != nil && at.Phase.Value == phase {
 			return true
 		}
 	}
@@ -236,7 +236,7 @@ func (c *noteCoder) applyWithLinks() {
 // asksFor reports whether code's tabular notes ask for an additional code
 // covering other ("use additional code to identify stage of CKD").
 func (c *noteCoder) asksFor(code, other string) bool {
-	for _, n := range c.rc.release.ICD.NotesFor(code) {
+	for _, n := range c.rc.notes(code) {
 		if n.Kind != icd.UseAdditionalCode && n.Kind != icd.CodeAlso {
 			continue
 		}
@@ -409,7 +409,7 @@ func (c *noteCoder) applyExcludes1() {
 		if a.dropped != "" {
 			continue
 		}
-		for _, n := range c.rc.release.ICD.NotesFor(a.code.Code) {
+		for _, n := range c.rc.notes(a.code.Code) {
 			if n.Kind != icd.Excludes1 || a.dropped != "" {
 				continue
 			}
