@@ -352,12 +352,19 @@ func dropRaw(phrase string, drop map[string]bool) string {
 // ("glomerulonephrosis, intracapillary") and every part is required.
 func variants(title string) []string {
 	parts := strings.Split(title, ",")
-	if len(parts) == 1 {
-		return parts
-	}
 	for i := range parts {
 		parts[i] = strings.TrimSpace(parts[i])
-		if strings.ContainsAny(parts[i], " -") || parts[i] == "" {
+	}
+	if len(parts) == 1 {
+		// "acute or subacute": two single words joined by "or" are
+		// alternatives.
+		if a, b, ok := strings.Cut(parts[0], " or "); ok && !strings.ContainsAny(a, " -") && !strings.ContainsAny(b, " -") {
+			return []string{a, b}
+		}
+		return parts
+	}
+	for _, p := range parts {
+		if strings.ContainsAny(p, " -") || p == "" {
 			return []string{strings.Join(parts, " ")}
 		}
 	}
@@ -391,15 +398,21 @@ func firstPart(title string) string {
 var tabularConnectors = []string{"associated with", "due to", "with", "without"}
 
 // addTabular adds a pattern for the title and the inclusion terms of every
-// tabular entry (not for the 7-character expansions, whose titles only
-// add the encounter).
+// tabular entry.
 func (b *lexiconBuilder) addTabular(tab *icd.Tabular) {
 	for c := range tab.All() {
+		// 7-character expansions only add the encounter.
 		if c.Base != "" {
 			continue
 		}
 		t := target{source: srcTabular, code: c.Code}
-		b.add(b.tabularWords(c.Title), rankTabular, t)
+		// An "unspecified" title is the case the Index reaches by its main
+		// term, and its extra words ("of skin, unspecified") would outweigh
+		// the site the note does state; an "other" title stands for types
+		// the note would have to name. Their inclusion terms still count.
+		if title := " " + strings.ToLower(c.Title) + " "; !strings.Contains(title, "unspecified") && !strings.Contains(title, " other ") {
+			b.add(b.tabularWords(c.Title), rankTabular, t)
+		}
 		for _, n := range tab.NotesFor(c.Code) {
 			if (n.Kind == icd.InclusionTerm || n.Kind == icd.Includes) && n.From == c.Code {
 				b.add(b.tabularWords(n.Text), rankTabular, t)

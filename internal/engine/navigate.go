@@ -114,6 +114,9 @@ func (n *navigator) complete(code string, ctx navContext, analog string) (*icd.C
 		var step navStep
 		if children[0].SeventhChar != "" {
 			next, step = n.seventh(c, children, ctx)
+			if placeholder(next) {
+				steps = append(steps, navStep{rule: "PLACEHOLDER", detail: "placeholder X fills the empty positions before the 7th character"})
+			}
 		} else {
 			next, step = n.child(c, children, ctx, analog)
 		}
@@ -157,13 +160,13 @@ func (n *navigator) child(parent *icd.Code, children []*icd.Code, ctx navContext
 		title := strings.ToLower(ch.Title)
 		// The unspecified child that adds least: "..., unspecified ear", not
 		// "..., recurrent, unspecified ear".
-		if n := len(n.titleWords(ch.Title)); (strings.Contains(title, "unspecified") || strings.HasSuffix(title, " nos")) && (unspecified == nil || n < unspecWords) {
+		if n := len(n.titleWords(ch.Title)); (moreUnspecified(ch.Title, parent.Title) || strings.HasSuffix(title, " nos")) && (unspecified == nil || n < unspecWords) {
 			unspecified, unspecWords = ch, n
 		}
 		if without == nil && (strings.Contains(title, "without") && !strings.Contains(strings.ToLower(parent.Title), "without") || strings.Contains(title, "uncomplicated")) {
 			without = ch
 		}
-		score, side, ok := n.satisfied(ch.Title, parentWords, ctx)
+		score, side, ok := n.satisfied(ch.Title, parent.Title, parentWords, ctx)
 		if ok && score > bestScore {
 			best, bestScore, bestSide = ch, score, side
 		}
@@ -196,8 +199,8 @@ func (n *navigator) child(parent *icd.Code, children []*icd.Code, ctx navContext
 // satisfied reports whether every word a child title adds to its parent's
 // is stated in the context, and how many it adds. A side word must match
 // the documented side.
-func (n *navigator) satisfied(title string, parentWords map[string]bool, ctx navContext) (score int, side, ok bool) {
-	if strings.Contains(strings.ToLower(title), "unspecified") {
+func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]bool, ctx navContext) (score int, side, ok bool) {
+	if moreUnspecified(title, parentTitle) {
 		return 0, false, false
 	}
 	for _, w := range n.titleWords(title) {
@@ -218,6 +221,13 @@ func (n *navigator) satisfied(title string, parentWords map[string]bool, ctx nav
 		score++
 	}
 	return score, side, score > 0
+}
+
+// moreUnspecified reports whether a child title adds an "unspecified" to
+// its parent's ("... of unspecified tibia" under "Unspecified fracture of
+// shaft of tibia").
+func moreUnspecified(child, parent string) bool {
+	return strings.Count(strings.ToLower(child), "unspecified") > strings.Count(strings.ToLower(parent), "unspecified")
 }
 
 // mirror returns the child of parent whose last character is the one the
@@ -280,10 +290,13 @@ func (n *navigator) seventh(base *icd.Code, children []*icd.Code, ctx navContext
 		best = children[0]
 	}
 	step := navStep{rule: "SEVENTH", detail: fmt.Sprintf("7th character %s: %s", best.SeventhChar, meaning(best.SeventhChar))}
-	if strings.Contains(best.Code, "X") {
-		step.detail += "; placeholder X fills the empty positions"
-	}
 	return best, step
+}
+
+// placeholder reports whether code was padded with X to take its 7th
+// character (the base has fewer than six characters).
+func placeholder(code *icd.Code) bool {
+	return code.SeventhChar != "" && len(strings.ReplaceAll(code.Base, ".", "")) < 6
 }
 
 // phaseOf names the encounter phase a 7th-character meaning states.

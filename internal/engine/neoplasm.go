@@ -181,9 +181,33 @@ func (n *neoplasmCoder) code(nav *navigator, r neoplasmRef, ctx navContext, need
 			return nil, nil, false
 		}
 		step := navStep{rule: "NEOPLASM", detail: "Neoplasm Table, " + strings.Join(rowPath(t), ", ") + ", " + r.heading + ": " + cell}
+		if better, bsteps, ok := n.byHistology(nav, code, ctx); ok {
+			return better, append([]navStep{step}, bsteps...), true
+		}
 		return code, append([]navStep{step}, steps...), true
 	}
 	return nil, nil, false
+}
+
+// byHistology refines a site code the table gives for a neoplasm of
+// unstated type ("Unspecified malignant neoplasm of skin of other part of
+// trunk") when the note names the histology the tabular splits the site
+// by: from the subcategory two levels up, the child whose title the note
+// states ("Basal cell carcinoma of skin of trunk"), then the same site
+// position as the table's code (C44.509 → C44.519).
+func (n *neoplasmCoder) byHistology(nav *navigator, code *icd.Code, ctx navContext) (*icd.Code, []navStep, bool) {
+	if !strings.HasPrefix(strings.ToLower(code.Title), "unspecified") {
+		return nil, nil, false
+	}
+	anc := nav.tab.Ancestors(code.Code)
+	if len(anc) < 2 {
+		return nil, nil, false
+	}
+	better, steps, ok := nav.complete(anc[1].Code, ctx, code.Code)
+	if !ok || better.Code == code.Code || len(steps) == 0 || steps[0].rule != "SPECIFICITY" {
+		return nil, nil, false
+	}
+	return better, steps, true
 }
 
 func rowPath(t *icd.Term) []string {

@@ -312,7 +312,7 @@ func (c *noteCoder) reasoning(cd *candidate) string {
 		switch s.rule {
 		case "LATERALITY":
 			b.WriteString("; the documented side selects " + s.detail)
-		case "SEVENTH":
+		case "SEVENTH", "PLACEHOLDER":
 			b.WriteString("; " + s.detail)
 		case "DEFAULT-UNSPECIFIED":
 			b.WriteString("; no further detail documented, so " + s.detail)

@@ -12,8 +12,9 @@ import (
 // least 34 of the 39 coding vignettes, outpatient profile.
 const minVignettePasses = 34
 
-func TestVignettesICD(t *testing.T) {
-	eng := testEngine(t)
+// vignettesForTest returns the coding vignettes of the fixture.
+func vignettesForTest(t testing.TB) []evaluate.Vignette {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "vignettes.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -22,11 +23,19 @@ func TestVignettesICD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	passed, total := 0, 0
+	var out []evaluate.Vignette
 	for _, v := range vs {
-		if !v.IsCoding() {
-			continue
+		if v.IsCoding() {
+			out = append(out, v)
 		}
+	}
+	return out
+}
+
+func TestVignettesICD(t *testing.T) {
+	eng := testEngine(t)
+	passed, total := 0, 0
+	for _, v := range vignettesForTest(t) {
 		total++
 		res, err := RunVignette(eng, v)
 		if err != nil {
