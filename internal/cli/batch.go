@@ -77,9 +77,9 @@ func runBatch(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := eng.Prepare(defaultDOS(defaults)); err != nil {
-		return err
-	}
+	// Compile the default release before the clock starts; a date no
+	// release covers is reported per note instead.
+	_ = eng.Prepare(defaultDOS(defaults))
 	var progress io.Writer
 	if !*quiet {
 		progress = env.Stderr
