@@ -66,7 +66,7 @@ func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
 			}
 			p, err1 := strconv.ParseFloat(r.field(2), 64)
 			n, err2 := strconv.Atoi(r.field(3))
-			if err1 != nil || err2 != nil || p < 0 || p > 1 || n <= 0 {
+			if err1 != nil || err2 != nil || !(p >= 0 && p <= 1) || n <= 0 {
 				return nil, r.errorf("prior wants a precision in [0,1] and a positive support")
 			}
 			lt.priors[r.field(1)] = learnedPrior{precision: p, support: n}
@@ -75,7 +75,7 @@ func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
 				return nil, err
 			}
 			v, err := strconv.ParseFloat(r.field(2), 64)
-			if err != nil || v < 0 || v > 1 {
+			if err != nil || !(v >= 0 && v <= 1) {
 				return nil, r.errorf("param %s wants a number in [0,1]", r.field(1))
 			}
 			switch r.field(1) {
@@ -91,7 +91,7 @@ func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
 			var v [3]float64
 			for i := range v {
 				f, err := strconv.ParseFloat(r.field(i+1), 64)
-				if err != nil || f < 0 || f > 1 {
+				if err != nil || !(f >= 0 && f <= 1) {
 					return nil, r.errorf("calibrate wants three numbers in [0,1]")
 				}
 				v[i] = f

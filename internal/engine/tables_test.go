@@ -250,3 +250,28 @@ func TestDurationDays(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLoadLearned feeds arbitrary files to the learned-table reader, the
+// one table a user may supply (WithLearnedFile): it must reject bad input
+// with an error, never panic, and keep only valid rows.
+func FuzzLoadLearned(f *testing.F) {
+	f.Add("phrase\tdiseas\tR69\nprior\tR52\t0.41\t176\ncalibrate\t0\t0.5\t0.3\nparam\tprune-below\t0.2\n")
+	f.Add("calibrate\t0.9\t0.1\t0.5\n")
+	f.Add("prior\tR52\tNaN\t3\n\t\t\n#x")
+	f.Fuzz(func(t *testing.T, content string) {
+		lt, err := loadLearned(fstest.MapFS{"l.tsv": &fstest.MapFile{Data: []byte(content)}}, "l.tsv")
+		if err != nil {
+			return
+		}
+		for _, b := range lt.bins {
+			if !(b.lo <= b.hi && b.precision >= 0 && b.precision <= 1) {
+				t.Fatalf("accepted bad bin %+v", b)
+			}
+		}
+		for c, p := range lt.priors {
+			if !(p.precision >= 0 && p.precision <= 1) || p.support <= 0 || c == "" {
+				t.Fatalf("accepted bad prior %s %+v", c, p)
+			}
+		}
+	})
+}
