@@ -40,6 +40,7 @@ type lexicon struct {
 	vocab   *termmatch.Vocab
 	matcher *termmatch.Matcher
 	targets []target
+	managed []managedTerm
 }
 
 // indexRules are the knobs of tables/index_terms.tsv.
@@ -127,6 +128,16 @@ type lexiconBuilder struct {
 	patterns []termmatch.Pattern
 	targets  []target
 	seen     map[string]bool
+	managed  []managedTerm
+}
+
+// managedTerm is a synonyms.tsv "managed" row: words that name a
+// condition when its control status and a medication of one of the
+// classes share their sentence.
+type managedTerm struct {
+	words   []string
+	term    *icd.Term
+	classes []string
 }
 
 func newLexiconBuilder(words wordsFunc, rules *indexRules) *lexiconBuilder {
@@ -135,7 +146,7 @@ func newLexiconBuilder(words wordsFunc, rules *indexRules) *lexiconBuilder {
 
 // build freezes the patterns into a lexicon.
 func (b *lexiconBuilder) build() *lexicon {
-	return &lexicon{vocab: b.vocab, matcher: termmatch.New(b.patterns, nil), targets: b.targets}
+	return &lexicon{vocab: b.vocab, matcher: termmatch.New(b.patterns, nil), targets: b.targets, managed: b.managed}
 }
 
 // add records one pattern unless the same words already lead to the same
@@ -478,11 +489,24 @@ func (b *lexiconBuilder) addSynonyms(fsys fs.FS, ix *icd.Index) error {
 		return err
 	}
 	for _, r := range rows {
-		if r.kind() != "term" {
+		switch r.kind() {
+		case "term":
+			if err := r.want(3, 3); err != nil {
+				return err
+			}
+		case "managed":
+			if err := r.want(4, 4); err != nil {
+				return err
+			}
+			res, ok := ix.Resolve(r.field(2))
+			ws := b.contentWords(r.field(1))
+			if !ok || res.Target() == nil || len(res.Rest) > 0 || len(ws) == 0 {
+				return r.errorf("index path %q is not in the Alphabetic Index, or phrase %q has no words", r.field(2), r.field(1))
+			}
+			b.managed = append(b.managed, managedTerm{words: ws, term: res.Target(), classes: strings.Split(r.field(3), "|")})
+			continue
+		default:
 			return r.errorf("unknown kind %q", r.kind())
-		}
-		if err := r.want(3, 3); err != nil {
-			return err
 		}
 		res, ok := ix.Resolve(r.field(2))
 		if !ok || res.Target() == nil || len(res.Rest) > 0 {

@@ -201,6 +201,7 @@ func (m *mention) sectionKind(d *nlp.Doc) nlp.SectionKind {
 // match; the abstract profile also runs the learned phrases.
 func (c *noteCoder) matchTerms() {
 	c.matchLexicon(c.rc.lex, c.toks)
+	c.matchManaged()
 	if c.opts.Profile == ProfileAbstract && len(c.rc.learned.targets) > 0 {
 		toks := make([]termmatch.Token, len(c.toks))
 		for i, t := range c.toks {
@@ -209,6 +210,61 @@ func (c *noteCoder) matchTerms() {
 		}
 		c.matchLexicon(c.rc.learned, toks)
 	}
+}
+
+// matchManaged finds the "managed" synonyms: a condition the note names
+// only through its control status and its treatment.
+func (c *noteCoder) matchManaged() {
+	d := c.doc
+	for _, mt := range c.rc.lex.managed {
+		for si := range d.Sentences {
+			lo, hi := c.sentenceTerms(si)
+			start, end := phraseSpan(d, lo, hi, mt.words, c.e.form)
+			if start < 0 || !c.controlStated(si) || !c.treatedWith(si, mt.classes) {
+				continue
+			}
+			c.mentions = append(c.mentions, &mention{start: start, end: end, sentence: si, section: d.Sentences[si].Section, target: target{source: srcLexicon, term: mt.term}, words: len(mt.words)})
+		}
+	}
+}
+
+// phraseSpan finds words as consecutive terms in doc.Terms[lo:hi] and
+// returns their byte span, or -1.
+func phraseSpan(d *nlp.Doc, lo, hi int, words []string, form func(string) string) (int, int) {
+	for i := lo; i+len(words) <= hi; i++ {
+		ok := true
+		for k, w := range words {
+			if form(d.Terms[i+k].Norm) != w {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return d.Terms[i].Start, d.Terms[i+len(words)-1].End
+		}
+	}
+	return -1, -1
+}
+
+// controlStated reports a control-status cue in sentence si.
+func (c *noteCoder) controlStated(si int) bool {
+	for _, cue := range c.doc.Cues {
+		if cue.Sentence == si && cue.Kind == nlp.CueControl {
+			return true
+		}
+	}
+	return false
+}
+
+// treatedWith reports a current medication of one of the classes in
+// sentence si.
+func (c *noteCoder) treatedWith(si int, classes []string) bool {
+	for _, md := range c.doc.Medications {
+		if md.Sentence == si && md.Current && slices.Contains(classes, md.Class) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *noteCoder) matchLexicon(lex *lexicon, toks []termmatch.Token) {

@@ -24,6 +24,7 @@ type ruleCase struct {
 func TestRules(t *testing.T) {
 	cases := []ruleCase{
 		{name: "negation", note: "Denies chest pain or shortness of breath. A/P: Essential hypertension.", want: []string{"I10"}, notWant: []string{"R07.9", "R06.02"}},
+		{name: "list closed by a negative result", note: "Serology for hepatitis B, hepatitis C and HIV negative. Acute bronchitis.", profile: ProfileAbstract, want: []string{"J20.9"}, notWant: []string{"B19.10", "B19.20", "B20"}},
 		{name: "uncertain dropped, symptoms kept", note: "A/P: Fever and cough, possible pneumonia.", want: []string{"R50.9"}, notWant: []string{"J18.9"}},
 		{name: "uncertain also left out of abstracts", note: "Probable pneumonia.", profile: ProfileAbstract, notWant: []string{"J18.9"}},
 		{name: "hypothetical", note: "A/P: Viral URI. Return if rash spreads or signs of cellulitis.", want: []string{"J06.9"}, notWant: []string{"L03.90"}},
@@ -57,6 +58,8 @@ func TestRules(t *testing.T) {
 		{name: "external cause left to the payer", note: "Dog bite of the right forearm.", want: []string{"S51.851A"}, notWant: []string{"W54.0XXA"}},
 		{name: "abstract keeps symptoms", note: "Fever and cough; acute bronchitis.", profile: ProfileAbstract, want: []string{"J20.9", "R50.9"}},
 		{name: "abstract keeps past conditions", note: "History of hypertension, on lisinopril.", profile: ProfileAbstract, want: []string{"I10"}},
+		{name: "managed blood pressure", note: "BP 152/94 on amlodipine 5 mg - not at goal - increased to 10 mg.", want: []string{"I10"}, rule: "LEXICON"},
+		{name: "blood pressure reading alone", note: "Vitals: BP 128/76. A/P: Viral URI.", want: []string{"J06.9"}, notWant: []string{"I10"}},
 		{name: "acuity from duration", note: "A/P: Cough for 5 weeks.", want: []string{"R05.2"}, rule: "INDEX"},
 	}
 	dos := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)

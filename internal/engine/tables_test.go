@@ -204,6 +204,12 @@ func TestSynonymTargetsExist(t *testing.T) {
 	if err := b.addSynonyms(withFile("tables/synonyms.tsv", "term\tx\tNo such main term, at all\n"), rc.index); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("a synonym pointing nowhere must be rejected with its line, got %v", err)
 	}
+	if err := b.addSynonyms(withFile("tables/synonyms.tsv", "managed\tblood pressure\tHypertension\n"), rc.index); err == nil || !strings.Contains(err.Error(), "columns") {
+		t.Fatalf("a managed row without medication classes must be rejected, got %v", err)
+	}
+	if err := b.addSynonyms(withFile("tables/synonyms.tsv", "alias\tx\tPain\n"), rc.index); err == nil || !strings.Contains(err.Error(), "unknown kind") {
+		t.Fatalf("an unknown kind must be rejected, got %v", err)
+	}
 	if err := b.addSynonyms(dataFS, rc.index); err != nil {
 		t.Fatal(err)
 	}
