@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/engine/evaluate"
+	"github.com/medcode/medcode/internal/engine/termmatch"
 	"github.com/medcode/medcode/internal/nlp"
 )
 
@@ -44,7 +46,11 @@ func Learn(ctx context.Context, e *Engine, docs []evaluate.CodiEspDoc, texts []s
 	if err != nil {
 		return err
 	}
-	phrases := base.minePhrases(docs, texts, run0, p)
+	rc, err := base.coderFor(dos)
+	if err != nil {
+		return err
+	}
+	phrases := base.minePhrases(rc, docs, texts, run0, p)
 	lt := &learnedTable{phrases: phrases, priors: map[string]learnedPrior{}}
 	withPhrases := e.withLearned(lt)
 	run1, err := RunCodiEsp(ctx, withPhrases, docs, texts, dos, 0)
@@ -70,7 +76,7 @@ func (e *Engine) withLearned(lt *learnedTable) *Engine {
 
 // minePhrases finds the word n-grams that predict a gold code the engine
 // missed.
-func (e *Engine) minePhrases(docs []evaluate.CodiEspDoc, texts []string, run *CodiEspRun, p LearnParams) []learnedPhrase {
+func (e *Engine) minePhrases(rc *releaseCoder, docs []evaluate.CodiEspDoc, texts []string, run *CodiEspRun, p LearnParams) []learnedPhrase {
 	df := map[string]int{}            // phrase → documents
 	co := map[string]map[string]int{} // phrase → gold code → documents
 	gain := map[string]map[string]int{}
@@ -101,6 +107,12 @@ func (e *Engine) minePhrases(docs []evaluate.CodiEspDoc, texts []string, run *Co
 	}
 	var kept []scored
 	for g, codes := range co {
+		// A phrase is a wording of a condition: every word of it is a word
+		// the Index or the tabular uses ("elevation transaminas", not
+		// "1st cycl").
+		if !allKnown(rc, g) {
+			continue
+		}
 		best := scored{}
 		for code, n := range codes {
 			prec := float64(n) / float64(df[g])
@@ -142,6 +154,17 @@ func (e *Engine) minePhrases(docs []evaluate.CodiEspDoc, texts []string, run *Co
 		return out[i].code < out[j].code
 	})
 	return out
+}
+
+// allKnown reports whether every word of a phrase occurs in the release's
+// Index or tabular patterns.
+func allKnown(rc *releaseCoder, phrase string) bool {
+	for _, w := range strings.Fields(phrase) {
+		if functionWords[w] || rc.lex.vocab.Lookup(w) == termmatch.NoToken {
+			return false
+		}
+	}
+	return true
 }
 
 // containsWords reports whether phrase long holds short as consecutive
@@ -280,9 +303,24 @@ func calibrationOf(run *CodiEspRun) []calibrationBin {
 		} else {
 			hi = blocks[i+1].lo
 		}
-		out = append(out, calibrationBin{lo: lo, hi: hi, precision: b.sum / float64(b.n)})
+		out = append(out, calibrationBin{lo: lo, hi: hi, precision: wilsonLower(b.sum, float64(b.n))})
 	}
 	return out
+}
+
+// wilsonLower is the lower end of the Wilson score interval (z = 2.33,
+// 99% one-sided) of a proportion: the calibrated confidence errs low, since
+// the training notes the bins are measured on also taught the phrases.
+func wilsonLower(successes, n float64) float64 {
+	if n == 0 {
+		return 0
+	}
+	const z = 2.33
+	p := successes / n
+	d := 1 + z*z/n
+	c := p + z*z/(2*n)
+	r := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n))
+	return max(0, (c-r)/d)
 }
 
 // minBinSize is the fewest predictions a calibration bin holds, so that
