@@ -42,6 +42,7 @@ func runEvalCodiEsp(ctx context.Context, env *Env, args []string) error {
 	learn := fs.String("learn", "", "build the learned table from the split (use --split train) and write it to FILE")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "notes coded in parallel")
 	format := fs.String("format", "text", "output format: text or json")
+	errorsShown := fs.Int("errors", 0, "list the N codes most often predicted wrongly and most often missed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -128,8 +129,21 @@ func runEvalCodiEsp(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "  %.1f-%.1f  %5d  %.3f\n", r.Lo, r.Hi, r.Codes, r.Precision)
 	}
 	fmt.Fprintf(w, "precision of codes with confidence >= 0.9: %.3f (%d codes)\n", p90, n90)
+	if *errorsShown > 0 {
+		fp, fn := run.CodeErrors(*errorsShown)
+		fmt.Fprintf(w, "most frequent false positives: %s\n", codeCounts(fp))
+		fmt.Fprintf(w, "most frequent misses:          %s\n", codeCounts(fn))
+	}
 	fmt.Fprintf(w, "%.2f s, %.0f notes/s on %d workers\n", elapsed.Seconds(), float64(len(docs))/elapsed.Seconds(), *workers)
 	return nil
+}
+
+func codeCounts(cs []engine.CodeCount) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%s %d", c.Code, c.Count)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func counts(c evaluate.Counts) map[string]any {

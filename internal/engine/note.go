@@ -2,7 +2,6 @@ package engine
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
 	"github.com/medcode/medcode/internal/engine/termmatch"
@@ -378,17 +377,6 @@ func (c *noteCoder) find(code string) *candidate {
 	return nil
 }
 
-// findRefs returns the live candidates whose code falls under refs.
-func (c *noteCoder) findRefs(refs codeRefs) []*candidate {
-	var out []*candidate
-	for _, cd := range c.cands {
-		if cd.dropped == "" && refs.contains(cd.code.Code) {
-			out = append(out, cd)
-		}
-	}
-	return out
-}
-
 // add records a candidate for code, merging it with an existing one of
 // the same code and status.
 func (c *noteCoder) add(code *icd.Code, m *mention, status nlp.Status, via sourceKind, origin string, steps []navStep, rules ...string) *candidate {
@@ -416,6 +404,3 @@ func (c *noteCoder) add(code *icd.Code, m *mention, status nlp.Status, via sourc
 	c.cands = append(c.cands, cd)
 	return cd
 }
-
-// lower is strings.ToLower, named for the reasoning helpers.
-var lower = strings.ToLower

@@ -292,11 +292,7 @@ func (c *noteCoder) reasoning(cd *candidate) string {
 	}
 	switch {
 	case cd.derived:
-		fmt.Fprintf(&b, "%s %s: %s", cd.code.Code, cd.code.Title, strings.Join(cd.notes, "; "))
-		if quote != "" {
-			fmt.Fprintf(&b, ", documented as %s", quote)
-		}
-		b.WriteString(".")
+		fmt.Fprintf(&b, "%s %s: %s.", cd.code.Code, cd.code.Title, strings.Join(cd.notes, "; "))
 		return b.String()
 	case cd.via == srcIndex || cd.via == srcSkip:
 		fmt.Fprintf(&b, "%s is indexed at %s", quote, cd.origin)
@@ -324,6 +320,11 @@ func (c *noteCoder) reasoning(cd *candidate) string {
 	}
 	for _, n := range cd.notes {
 		b.WriteString("; " + n)
+	}
+	for _, r := range cd.rules {
+		if r == "WITH" && !cd.derived && len(cd.notes) == 0 {
+			b.WriteString("; the Index entry's \"with\" links the conditions without the provider writing \"due to\"")
+		}
 	}
 	if cd.status != nlp.Affirmed {
 		b.WriteString("; reported as " + cd.status.String())

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
@@ -95,7 +96,7 @@ func (c *noteCoder) applyAssertions() {
 		case nlp.Family:
 			cd.drop("R9")
 			if link, ok := c.rc.withLinks.family[cd.code.Category()]; ok {
-				c.derive(link.code, []*candidate{cd}, "R9", "family history of "+cd.code.Title+" ("+link.path+")")
+				c.derive(link.code, []*candidate{cd}, "R9", c.quoted(cd)+" is a family member's condition, coded as family history ("+link.path+")")
 			}
 		case nlp.Historical:
 			switch {
@@ -105,7 +106,7 @@ func (c *noteCoder) applyAssertions() {
 			case isInjury(cd.code) && c.mentionsPhase(cd, phaseSequela):
 				cd.drop("SEQUELA")
 				if seq, steps, ok := c.rc.nav.complete(cd.code.Base, navContext{phase: phaseSequela}, ""); ok {
-					d := c.derive(seq.Code, []*candidate{cd}, "SEQUELA", "late effect of "+cd.code.Title)
+					d := c.derive(seq.Code, []*candidate{cd}, "SEQUELA", c.quoted(cd)+" is the injury whose late effect the visit treats")
 					if d != nil {
 						d.steps = steps
 						d.addRule("SEVENTH")
@@ -119,7 +120,7 @@ func (c *noteCoder) applyAssertions() {
 			default:
 				cd.drop("R7")
 				if link, ok := c.rc.withLinks.personal[cd.code.Category()]; ok {
-					c.derive(link.code, []*candidate{cd}, "R7", "personal history of "+cd.code.Title+" ("+link.path+")")
+					c.derive(link.code, []*candidate{cd}, "R7", c.quoted(cd)+" is a past condition no longer treated, coded as personal history ("+link.path+")")
 				}
 			}
 		}
@@ -172,8 +173,19 @@ func (c *noteCoder) derive(code string, from []*candidate, rule, why string) *ca
 		}
 	}
 	cd.addRule(rule)
-	cd.notes = append(cd.notes, why)
+	if !slices.Contains(cd.notes, why) {
+		cd.notes = append(cd.notes, why)
+	}
 	return cd
+}
+
+// quoted is the first evidence of a candidate, quoted.
+func (c *noteCoder) quoted(cd *candidate) string {
+	if len(cd.mentions) == 0 {
+		return strings.ToLower(cd.code.Title)
+	}
+	m := cd.mentions[0]
+	return fmt.Sprintf("%q", c.text(m.start, m.end))
 }
 
 func containsMention(ms []*mention, m *mention) bool {
@@ -218,7 +230,8 @@ func (c *noteCoder) applyWithLinks() {
 				other.addRule("UNRELATED")
 				continue
 			}
-			combo := c.derive(link.code, []*candidate{dm, other}, "WITH", fmt.Sprintf("%s with %s (%s)", dm.code.Title, other.code.Title, link.path))
+			why := fmt.Sprintf("the note documents diabetes and %s, which the Index lists under %q, so the \"with\" convention presumes them linked", strings.ToLower(other.code.Title), link.path)
+			combo := c.derive(link.code, []*candidate{dm, other}, "WITH", why)
 			if combo == nil || combo == other {
 				continue
 			}
@@ -308,11 +321,11 @@ func (c *noteCoder) applyCombinations() {
 		if blocked {
 			continue
 		}
-		var names []string
+		var quotes []string
 		for _, g := range row.when {
-			names = append(names, g)
+			quotes = append(quotes, c.quoted(members[g][0])+" ("+g+")")
 		}
-		combo := c.derive(row.code, from, row.rule, "presumed link: "+strings.Join(names, " + "))
+		combo := c.derive(row.code, from, row.rule, "the note documents "+strings.Join(quotes, " and ")+", which the guidelines presume related")
 		if combo == nil {
 			continue
 		}
@@ -474,7 +487,7 @@ func (c *noteCoder) isChronic(cd *candidate) bool {
 	}
 	if c.e.tables.chronicStated.contains(cd.code.Code) {
 		for _, m := range cd.mentions {
-			if strings.Contains(lower(c.text(m.start, m.end)), "chronic") {
+			if strings.Contains(strings.ToLower(c.text(m.start, m.end)), "chronic") {
 				return true
 			}
 		}
@@ -518,7 +531,7 @@ func (c *noteCoder) applyIntegral() {
 			for _, d := range c.liveAffirmed() {
 				if d != s && row.diagnoses.contains(d.code.Code) {
 					s.drop("R5")
-					d.notes = append(d.notes, fmt.Sprintf("%s (%s) is part of it and not coded separately", s.code.Code, lower(s.code.Title)))
+					d.notes = append(d.notes, fmt.Sprintf("%s (%s) is part of it and not coded separately", s.code.Code, strings.ToLower(s.code.Title)))
 					break
 				}
 			}
