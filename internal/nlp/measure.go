@@ -99,21 +99,21 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 		return nil, err
 	}
 	lx := &measureLexicon{
-		labels:  newPhraseTable[labelDef](lowerKey),
-		fillers: newPhraseTable[struct{}](lowerKey),
+		labels:  newPhraseTable[labelDef](a, lowerKeys),
+		fillers: newPhraseTable[struct{}](a, lowerKeys),
 		units:   map[string]*phraseTable[float64]{},
 		nouns:   map[string]*phraseTable[string]{},
 		after:   map[string]*phraseTable[struct{}]{},
-		sex:     newPhraseTable[sexDef](lowerKey),
+		sex:     newPhraseTable[sexDef](a, lowerKeys),
 	}
 	for _, k := range unitKinds {
-		lx.units[k] = newPhraseTable[float64](lowerKey)
+		lx.units[k] = newPhraseTable[float64](a, lowerKeys)
 	}
 	for _, k := range nounKinds {
-		lx.nouns[k] = newPhraseTable[string](normKey)
+		lx.nouns[k] = newPhraseTable[string](a, normKeys)
 	}
 	for _, k := range afterKinds {
-		lx.after[k] = newPhraseTable[struct{}](lowerKey)
+		lx.after[k] = newPhraseTable[struct{}](a, lowerKeys)
 	}
 	for _, r := range rows {
 		switch r.kind() {
@@ -134,14 +134,16 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, r.errorf("unknown label flag %q", r.field(3))
 			}
 			for _, p := range alternatives(r.field(2)) {
-				lx.labels.add(a.keys(p, lowerKey), def)
+				if err := addDistinct(r, lx.labels, a.keys(p, lowerKeys), def, p); err != nil {
+					return nil, err
+				}
 			}
 		case "filler":
 			if err := r.want(2, 2); err != nil {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(1)) {
-				lx.fillers.add(a.keys(p, lowerKey), struct{}{})
+				lx.fillers.add(a.keys(p, lowerKeys), struct{}{})
 			}
 		case "unit":
 			if err := r.want(4, 4); err != nil {
@@ -156,18 +158,22 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(3)) {
-				table.add(a.keys(p, lowerKey), f)
+				if err := addDistinct(r, table, a.keys(p, lowerKeys), f, p); err != nil {
+					return nil, err
+				}
 			}
 		case "noun":
-			if err := r.want(3, 3); err != nil {
+			if err := r.want(4, 4); err != nil {
 				return nil, err
 			}
 			table, ok := lx.nouns[r.field(1)]
 			if !ok {
 				return nil, r.errorf("unknown noun kind %q", r.field(1))
 			}
-			for _, p := range alternatives(r.field(2)) {
-				table.add(a.keys(p, normKey), strings.Join(a.NormalizePhrase(p), " "))
+			for _, p := range alternatives(r.field(3)) {
+				if err := addDistinct(r, table, a.keys(p, normKeys), r.field(2), p); err != nil {
+					return nil, err
+				}
 			}
 		case "after":
 			if err := r.want(3, 3); err != nil {
@@ -178,7 +184,7 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, r.errorf("unknown kind %q", r.field(1))
 			}
 			for _, p := range alternatives(r.field(2)) {
-				table.add(a.keys(p, lowerKey), struct{}{})
+				table.add(a.keys(p, lowerKeys), struct{}{})
 			}
 		case "sex":
 			if err := r.want(3, 4); err != nil {
@@ -190,7 +196,9 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 			}
 			def := sexDef{value: v, upper: r.field(3) == "upper"}
 			for _, p := range alternatives(r.field(2)) {
-				lx.sex.add(a.keys(p, lowerKey), def)
+				if err := addDistinct(r, lx.sex, a.keys(p, lowerKeys), def, p); err != nil {
+					return nil, err
+				}
 			}
 		default:
 			return nil, r.errorf("unknown entry kind %q", r.kind())
@@ -233,28 +241,30 @@ func (sc *measureScan) at(i int) int {
 			return next
 		}
 	}
+	next := i
 	switch {
 	case t.Kind == Number:
-		for _, try := range []func(int) int{sc.age, sc.packYears, sc.length, sc.lesionCount, sc.unlabeledVitals} {
-			if next := try(i); next > i {
-				return next
+		if next = sc.age(i); next == i {
+			if next = sc.packYears(i); next == i {
+				if next = sc.length(i); next == i {
+					if next = sc.lesionCount(i); next == i {
+						next = sc.unlabeledVitals(i)
+					}
+				}
 			}
 		}
 	case t.Kind == Word && t.Has(HasDigit):
-		for _, try := range []func(int) int{sc.ageToken, sc.ckdToken, sc.length} {
-			if next := try(i); next > i {
-				return next
+		if next = sc.ageToken(i); next == i {
+			if next = sc.ckdToken(i); next == i {
+				next = sc.length(i)
 			}
 		}
+	case t.Kind == Word && t.Lower == "stage":
+		next = sc.stageBeforeCKD(i)
 	case t.Kind == Word:
-		if t.Lower == "stage" {
-			return sc.stageBeforeCKD(i)
-		}
-		if next := sc.lesionCount(i); next > i {
-			return next
-		}
+		next = sc.lesionCount(i)
 	}
-	return i
+	return next
 }
 
 func (sc *measureScan) allUpper(from, to int) bool {
@@ -616,6 +626,9 @@ func (sc *measureScan) age(i int) int {
 
 // sexAfter looks for the patient's sex within three words after an age.
 func (sc *measureScan) sexAfter(k int) int {
+	if sc.punct(k, ".") && !sc.toks[k].Has(SpaceBefore) {
+		k++ // the period of "75 y.o. female"
+	}
 	for j, words := k, 0; j < sc.end && words < 3; j++ {
 		if sc.toks[j].Kind == Punct && sc.toks[j].Lower != "-" && sc.toks[j].Lower != "," {
 			break
@@ -763,7 +776,8 @@ func (sc *measureScan) numberWithUnitStart(k int) (float64, int, bool) {
 func (sc *measureScan) lengthUnit(numAt, unitAt int) (factor float64, n int, inToken bool) {
 	if unitAt == numAt {
 		_, rest := leadingDigits(sc.toks[numAt].Lower)
-		probe := []Token{{Kind: Word, Lower: rest}}
+		probe := []Token{{Kind: Word, Lower: rest, lid: sc.a.vocab.ids[rest]}}
+		sc.a.setHeads(&probe[0])
 		f, m := sc.a.measures.units["length"].match(probe, 0, 1)
 		return f, 0, m > 0
 	}
@@ -773,21 +787,27 @@ func (sc *measureScan) lengthUnit(numAt, unitAt int) (factor float64, n int, inT
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// nounNear names what a length or count measures: the first wound, lesion
-// or size noun within six tokens after it, else within three before.
+// nounNear names what a length measures: the nearest wound or size noun
+// within six tokens after it or three before it (after wins a tie).
 func (sc *measureScan) nounNear(first, end int) string {
 	lx := sc.a.measures
 	s := &sc.d.Sentences[sc.si]
-	for k := end; k < sc.end && k < end+6; k++ {
+	nounAt := func(k int) string {
 		for _, kind := range []string{"wound", "size"} {
 			if noun, n := lx.nouns[kind].match(sc.toks, k, sc.end); n > 0 {
 				return noun
 			}
 		}
+		return ""
 	}
-	for k := first - 1; k >= s.FirstToken && k >= first-3; k-- {
-		for _, kind := range []string{"wound", "size"} {
-			if noun, n := lx.nouns[kind].match(sc.toks, k, sc.end); n > 0 {
+	for dist := 0; dist < 6; dist++ {
+		if k := end + dist; k < sc.end {
+			if noun := nounAt(k); noun != "" {
+				return noun
+			}
+		}
+		if k := first - 1 - dist; dist < 3 && k >= s.FirstToken {
+			if noun := nounAt(k); noun != "" {
 				return noun
 			}
 		}
@@ -839,8 +859,17 @@ func countValue(t *Token) (float64, bool) {
 	} else if t.Kind != Number {
 		return 0, false
 	}
-	v, err := strconv.Atoi(s)
-	if err != nil || v < 1 || v > 200 {
+	if len(s) == 0 || len(s) > 3 {
+		return 0, false
+	}
+	v := 0
+	for i := 0; i < len(s); i++ {
+		if !isASCIIDigit(s[i]) {
+			return 0, false
+		}
+		v = v*10 + int(s[i]-'0')
+	}
+	if v < 1 || v > 200 {
 		return 0, false
 	}
 	return float64(v), true

@@ -57,14 +57,14 @@ type drugDef struct {
 
 type medStatusDef struct {
 	value  string
-	dir    Direction
 	window int
 }
 
 // medLexicon holds data/medications.tsv.
 type medLexicon struct {
 	drugs     *phraseTable[*drugDef]
-	status    *phraseTable[medStatusDef]
+	before    *phraseTable[medStatusDef] // status cues before the name
+	after     *phraseTable[medStatusDef] // status cues after it
 	course    *phraseTable[string]
 	frequency *phraseTable[string]
 	notDrug   *phraseTable[struct{}]
@@ -76,11 +76,12 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 		return nil, err
 	}
 	lx := &medLexicon{
-		drugs:     newPhraseTable[*drugDef](normKey),
-		status:    newPhraseTable[medStatusDef](lowerKey),
-		course:    newPhraseTable[string](lowerKey),
-		frequency: newPhraseTable[string](lowerKey),
-		notDrug:   newPhraseTable[struct{}](normKey),
+		drugs:     newPhraseTable[*drugDef](a, normKeys),
+		before:    newPhraseTable[medStatusDef](a, lowerKeys),
+		after:     newPhraseTable[medStatusDef](a, lowerKeys),
+		course:    newPhraseTable[string](a, lowerKeys),
+		frequency: newPhraseTable[string](a, lowerKeys),
+		notDrug:   newPhraseTable[struct{}](a, normKeys),
 	}
 	classes := map[string]*medClass{}
 	drugKeys := map[string]*drugDef{}
@@ -118,7 +119,7 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 			names := alternatives(r.field(2))
 			def := &drugDef{name: names[0], class: c, aliases: map[string]bool{}}
 			for _, n := range names {
-				keys := a.keys(n, normKey)
+				keys := a.keys(n, normKeys)
 				id := strings.Join(keys, " ")
 				if prev, dup := drugKeys[id]; dup {
 					if prev == def {
@@ -135,11 +136,11 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 				return nil, err
 			}
 			def := medStatusDef{value: r.field(1)}
+			table := lx.before
 			switch r.field(2) {
 			case "pre":
-				def.dir = Pre
 			case "post":
-				def.dir = Post
+				table = lx.after
 			default:
 				return nil, r.errorf("direction must be pre or post, not %q", r.field(2))
 			}
@@ -149,7 +150,9 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 			}
 			def.window = int(w)
 			for _, p := range alternatives(r.field(4)) {
-				lx.status.add(a.keys(p, lowerKey), def)
+				if err := addDistinct(r, table, a.keys(p, lowerKeys), def, p); err != nil {
+					return nil, err
+				}
 			}
 		case "course", "frequency":
 			if err := r.want(3, 3); err != nil {
@@ -162,14 +165,16 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 				return nil, r.errorf("course must be short or long, not %q", v)
 			}
 			for _, p := range alternatives(r.field(2)) {
-				table.add(a.keys(p, lowerKey), r.field(1))
+				if err := addDistinct(r, table, a.keys(p, lowerKeys), r.field(1), p); err != nil {
+					return nil, err
+				}
 			}
 		case "not-drug":
 			if err := r.want(2, 2); err != nil {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(1)) {
-				lx.notDrug.add(a.keys(p, normKey), struct{}{})
+				lx.notDrug.add(a.keys(p, normKeys), struct{}{})
 			}
 		default:
 			return nil, r.errorf("unknown entry kind %q", r.kind())
@@ -190,6 +195,7 @@ func (a *Analyzer) findMedications(d *Doc) {
 	lx := a.meds
 	for si := range d.Sentences {
 		s := &d.Sentences[si]
+		prevEnd := s.FirstToken // end of the previous drug name in the sentence
 		for i := s.FirstToken; i < s.EndToken; i++ {
 			if toks[i].Kind != Word {
 				continue
@@ -207,7 +213,8 @@ func (a *Analyzer) findMedications(d *Doc) {
 					continue
 				}
 			}
-			d.Medications = append(d.Medications, a.medication(d, def, si, i, i+n))
+			d.Medications = append(d.Medications, a.medication(d, def, si, prevEnd, i, i+n))
+			prevEnd = i + n
 			i += n - 1
 		}
 	}
@@ -223,7 +230,7 @@ func (d *Doc) abbrevAgrees(first, end int, def *drugDef) bool {
 	return ab.Resolved && (def.aliases[strings.Join(ab.terms, " ")] || ab.Expansion == def.name)
 }
 
-func (a *Analyzer) medication(d *Doc, def *drugDef, si, first, end int) Medication {
+func (a *Analyzer) medication(d *Doc, def *drugDef, si, prevEnd, first, end int) Medication {
 	toks := d.Tokens
 	s := &d.Sentences[si]
 	m := Medication{
@@ -233,7 +240,7 @@ func (a *Analyzer) medication(d *Doc, def *drugDef, si, first, end int) Medicati
 	}
 	a.medDose(d, &m, si, end)
 	lx := a.meds
-	lo, hi := d.medContext(si, first, end)
+	lo, hi := d.medContext(si, prevEnd, first, end)
 	short, long := false, false
 	for k := lo; k < hi; k++ {
 		if k >= first && k < end {
@@ -292,24 +299,15 @@ func (a *Analyzer) medication(d *Doc, def *drugDef, si, first, end int) Medicati
 // medContext bounds the words that describe a drug (course, frequency):
 // its list element when the sentence is a list ("metformin 500 mg BID,
 // lisinopril 20 mg daily"), else a window around it, never past another
-// drug's name.
-func (d *Doc) medContext(si, first, end int) (int, int) {
+// drug's name (the previous one ends at prevEnd).
+func (d *Doc) medContext(si, prevEnd, first, end int) (int, int) {
 	s := &d.Sentences[si]
-	lo, hi := max(s.FirstToken, first-medCueWindow), min(s.EndToken, end+medCueWindow)
+	lo, hi := max(s.FirstToken, first-medCueWindow, prevEnd), min(s.EndToken, end+medCueWindow)
 	for _, el := range s.Elements {
 		if el.Start <= d.Tokens[first].Start && d.Tokens[first].Start < el.End {
 			ef, ee := d.tokenRange(el.Start, el.End)
 			lo, hi = max(lo, ef), min(hi, ee)
 			break
-		}
-	}
-	for _, m := range d.Medications {
-		if m.Sentence != si {
-			continue
-		}
-		_, me := d.tokenRange(m.Start, m.End)
-		if me <= first {
-			lo = max(lo, me)
 		}
 	}
 	for k := end; k < hi; k++ {
@@ -334,26 +332,48 @@ func medCurrent(as Assertion) bool {
 	return true
 }
 
-// medStatus finds a not-current cue before or after a drug name.
+// medStatus finds a not-current cue before or after a drug name, not
+// reaching past another drug ("due to amoxicillin - stop amoxicillin").
 func (a *Analyzer) medStatus(d *Doc, si, first, end int) (string, Span, bool) {
 	toks := d.Tokens
 	s := &d.Sentences[si]
 	lx := a.meds
-	for k := max(s.FirstToken, first-6); k < first; k++ {
-		def, n := lx.status.match(toks, k, first)
-		if n == 0 || def.dir != Pre || !d.isDiscontinue(k) {
-			continue
-		}
-		if words := wordsBetween(toks, k+n, first); words <= def.window && !d.scopeBroken(k+n, first) {
-			return def.value, Span{toks[k].Start, toks[k+n-1].End}, true
+	lo := max(s.FirstToken, first-6)
+	for k := first - 1; k >= lo; k-- {
+		if _, n := lx.drugs.match(toks, k, first); n > 0 {
+			lo = k + n
+			break
 		}
 	}
+	found := -1
+	var foundDef medStatusDef
+	var foundN int
+	for k := lo; k < first; k++ {
+		// Longest match from left to right: "hold off on" hides "off".
+		if def, n := lx.before.match(toks, k, first); n > 0 {
+			if d.isDiscontinue(k) {
+				found, foundDef, foundN = k, def, n
+			}
+			k += n - 1
+		}
+	}
+	if found >= 0 && wordsBetween(toks, found+foundN, first) <= foundDef.window && !d.scopeBroken(found+foundN, first) {
+		return foundDef.value, Span{toks[found].Start, toks[found+foundN-1].End}, true
+	}
 	for k := end; k < s.EndToken && k < end+8; k++ {
-		def, n := lx.status.match(toks, k, s.EndToken)
-		if n == 0 || def.dir != Post || !d.isDiscontinue(k) {
+		if _, n := lx.drugs.match(toks, k, s.EndToken); n > 0 {
+			break
+		}
+		def, n := lx.after.match(toks, k, s.EndToken)
+		if n == 0 || !d.isDiscontinue(k) {
 			continue
 		}
-		if words := wordsBetween(toks, end, k); words <= def.window && !d.scopeBroken(end, k) {
+		if k+n < s.EndToken {
+			if _, m := lx.drugs.match(toks, k+n, s.EndToken); m > 0 {
+				break // "stop amoxicillin" is about the next drug
+			}
+		}
+		if wordsBetween(toks, end, k) <= def.window && !d.scopeBroken(end, k) {
 			return def.value, Span{toks[k].Start, toks[k+n-1].End}, true
 		}
 	}
@@ -408,7 +428,8 @@ func (a *Analyzer) medDose(d *Doc, m *Medication, si, end int) {
 		unit, n := "", 0
 		if unitAt == k {
 			_, rest := leadingDigits(toks[k].Lower)
-			probe := []Token{{Kind: Word, Lower: rest}}
+			probe := []Token{{Kind: Word, Lower: rest, lid: a.vocab.ids[rest]}}
+			a.setHeads(&probe[0])
 			if _, m := a.measures.units["dose"].match(probe, 0, 1); m > 0 {
 				unit, n = rest, 1
 			}
