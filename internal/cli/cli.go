@@ -38,6 +38,7 @@ var commands = []command{
 	{"code", "code one note: ICD-10-CM with evidence, confidence and reasoning", runCode},
 	{"batch", "code many notes (a directory or JSONL) on a worker pool", runBatch},
 	{"bench", "measure speed and memory (bench -h lists the targets)", runBench},
+	{"codesets", "code-set releases: install, info, lookup, search", runCodesets},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

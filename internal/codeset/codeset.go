@@ -12,13 +12,15 @@
 //
 // The release files are read in their published formats; the loaded
 // releases are kept in a snapshot in the cache directory so that later
-// starts are fast.
+// starts are fast. A Set is read-only once opened and safe for concurrent
+// use.
 package codeset
 
 import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -74,6 +76,10 @@ func dateOf(t time.Time) time.Time {
 // release directory.
 var ErrNoReleases = errors.New("codeset: no ICD-10-CM release installed (expected icd10cm/fyYYYY directories)")
 
+// coldLoadGCPercent is the garbage collector's target while the release
+// files are loaded (see OpenWith).
+const coldLoadGCPercent = 40
+
 // Options adjust how Open works.
 type Options struct {
 	// CacheDir holds the snapshot; "" means DefaultCacheDir().
@@ -99,6 +105,9 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(l.releases) == 0 {
+		return nil, fmt.Errorf("%w: none in %s", ErrNoReleases, filepath.Join(abs, "icd10cm"))
+	}
 	s := &Set{Dir: abs}
 	if !opts.NoSnapshot {
 		cacheDir := opts.CacheDir
@@ -107,17 +116,31 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 		}
 		if s.Snapshot.Err == nil {
 			s.Snapshot.Path = snapshotPath(cacheDir, abs)
-			s.releases, _, s.Snapshot.Err = readSnapshot(s.Snapshot.Path, l)
+			var comps []*component
+			s.releases, comps, s.Snapshot.Err = readSnapshot(s.Snapshot.Path, l)
+			if s.releases != nil {
+				s.Snapshot.Used = true
+				attach(s.releases, comps)
+			}
 		}
 	}
-	if s.releases != nil {
-		s.Snapshot.Used = true
-	} else {
-		if s.releases, err = loadReleases(l); err != nil {
+	if !s.Snapshot.Used {
+		// Parsing the XML and CSV files allocates several times what the
+		// loaded releases keep; collecting garbage more often during the
+		// load keeps its peak memory near that of a start from the
+		// snapshot.
+		old := debug.SetGCPercent(coldLoadGCPercent)
+		if old >= 0 && old < coldLoadGCPercent {
+			debug.SetGCPercent(old) // already collecting more often
+		}
+		defer debug.SetGCPercent(old)
+		releases, comps, err := loadReleases(l)
+		if err != nil {
 			return nil, err
 		}
+		s.releases = releases
 		if s.Snapshot.Path != "" {
-			s.Snapshot.Err = s.saveSnapshot(l)
+			s.Snapshot.Err = saveSnapshot(s.Snapshot.Path, l, releases, comps)
 			s.Snapshot.Written = s.Snapshot.Err == nil
 		}
 	}
@@ -125,10 +148,10 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 	return s, nil
 }
 
-func (s *Set) saveSnapshot(l *layout) error {
-	inputs, err := inputFiles(l, s.releases)
+func saveSnapshot(path string, l *layout, releases []*Release, comps []*component) error {
+	inputs, err := inputFiles(l, releases, comps)
 	if err != nil {
 		return err
 	}
-	return writeSnapshot(s.Snapshot.Path, inputs, s.releases)
+	return writeSnapshot(path, inputs, releases, comps)
 }

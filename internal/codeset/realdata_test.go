@@ -1,6 +1,8 @@
 package codeset
 
 import (
+	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -9,30 +11,44 @@ import (
 )
 
 // The official data directory is loaded once for every test of the
-// package that needs it.
-var real struct {
-	once sync.Once
-	set  *Set
-	err  error
-	dir  string
+// package that needs it, writing a snapshot to a cache directory of the
+// test run.
+var official struct {
+	once  sync.Once
+	set   *Set
+	err   error
+	dir   string
+	cache string
+}
+
+func TestMain(m *testing.M) {
+	cache, err := os.MkdirTemp("", "medcode-codeset-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	official.cache = cache
+	code := m.Run()
+	os.RemoveAll(cache)
+	os.Exit(code)
 }
 
 func realSet(t testing.TB) *Set {
 	t.Helper()
-	real.once.Do(func() {
-		real.dir, real.err = datadir.Resolve()
-		if real.err != nil {
+	official.once.Do(func() {
+		official.dir, official.err = datadir.Resolve()
+		if official.err != nil {
 			return
 		}
-		real.set, real.err = OpenWith(real.dir, Options{NoSnapshot: true})
+		official.set, official.err = OpenWith(official.dir, Options{CacheDir: official.cache})
 	})
-	if real.dir == "" {
-		t.Skipf("official code-set data not installed: %v", real.err)
+	if official.dir == "" {
+		t.Skipf("official code-set data not installed: %v", official.err)
 	}
-	if real.err != nil {
-		t.Fatal(real.err)
+	if official.err != nil {
+		t.Fatal(official.err)
 	}
-	return real.set
+	return official.set
 }
 
 func realRelease(t testing.TB, fy int) *Release {

@@ -53,10 +53,10 @@ func snapshotPath(cacheDir, dataDir string) string {
 	return filepath.Join(cacheDir, "codesets-"+hex.EncodeToString(sum[:8])+".snap")
 }
 
-// readSnapshot returns the releases stored at path when the files they
-// were loaded from are still those of the layout. A nil result with a nil
-// error means the snapshot is stale or absent.
-func readSnapshot(path string, l *layout) ([]*Release, []SourceFile, error) {
+// readSnapshot returns the releases and code-set versions stored at path
+// when the files they were loaded from are still those of the layout. A
+// nil result with a nil error means the snapshot is stale or absent.
+func readSnapshot(path string, l *layout) ([]*Release, []*component, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, nil
@@ -75,18 +75,27 @@ func readSnapshot(path string, l *layout) ([]*Release, []SourceFile, error) {
 	if !sameInputs(l, inputs) {
 		return nil, nil, nil
 	}
-	// Releases are blocks, decoded in parallel.
-	blocks := make([]*snapio.Reader, r.Len())
+	// Releases and code-set versions are blocks, decoded in parallel.
+	releases := make([]*Release, r.Len())
+	comps := make([]*component, r.Len())
+	if len(releases) != len(l.releases) || len(comps) != len(l.catalog) {
+		return nil, nil, fmt.Errorf("%w: %d releases and %d code-set versions for %d and %d directories",
+			snapio.ErrCorrupt, len(releases), len(comps), len(l.releases), len(l.catalog))
+	}
+	blocks := make([]*snapio.Reader, len(releases)+len(comps))
 	for i := range blocks {
 		blocks[i] = r.Block()
 	}
 	if err := r.Done(); err != nil {
 		return nil, nil, err
 	}
-	releases := make([]*Release, len(blocks))
-	err = parallel(len(blocks), func(i int) error {
-		var err error
-		if releases[i], err = decodeRelease(blocks[i]); err == nil {
+	err = parallel(len(blocks), func(i int) (err error) {
+		if i < len(releases) {
+			releases[i], err = decodeRelease(blocks[i])
+		} else {
+			comps[i-len(releases)], err = decodeComponent(blocks[i])
+		}
+		if err == nil {
 			err = blocks[i].Done()
 		}
 		return err
@@ -94,7 +103,7 @@ func readSnapshot(path string, l *layout) ([]*Release, []SourceFile, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return releases, inputs, nil
+	return releases, comps, nil
 }
 
 // sameInputs reports whether the layout's files are those recorded: same
@@ -122,12 +131,16 @@ func sameInputs(l *layout, recorded []SourceFile) bool {
 
 // writeSnapshot stores the releases and the files they came from at path,
 // atomically.
-func writeSnapshot(path string, inputs []SourceFile, releases []*Release) error {
+func writeSnapshot(path string, inputs []SourceFile, releases []*Release, comps []*component) error {
 	w := snapio.NewWriter()
 	encodeSourceFiles(w, inputs)
 	w.Int(len(releases))
+	w.Int(len(comps))
 	for _, r := range releases {
 		w.Block(r.encode)
+	}
+	for _, c := range comps {
+		w.Block(c.encode)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -137,7 +150,7 @@ func writeSnapshot(path string, inputs []SourceFile, releases []*Release) error 
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(w.Bytes(snapshotMagic, snapshotVersion)); err != nil {
+	if err := w.WriteTo(tmp, snapshotMagic, snapshotVersion); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -149,10 +162,15 @@ func writeSnapshot(path string, inputs []SourceFile, releases []*Release) error 
 
 // inputFiles lists every candidate file of the layout with its checksum,
 // taking the checksums computed while loading where there are some.
-func inputFiles(l *layout, releases []*Release) ([]SourceFile, error) {
+func inputFiles(l *layout, releases []*Release, comps []*component) ([]SourceFile, error) {
 	known := make(map[string]string)
 	for _, r := range releases {
 		for _, f := range r.Files {
+			known[f.Path] = f.SHA256
+		}
+	}
+	for _, c := range comps {
+		for _, f := range c.files {
 			known[f.Path] = f.SHA256
 		}
 	}
@@ -175,6 +193,9 @@ func (l *layout) files() []candidate {
 	var out []candidate
 	for _, rd := range l.releases {
 		out = append(out, rd.files...)
+	}
+	for _, vd := range l.catalog {
+		out = append(out, vd.files...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
 	return out
@@ -207,8 +228,8 @@ func (rel *Release) encode(w *snapio.Writer) {
 	w.Str(rel.Dir)
 	w.Int64(rel.EffectiveFrom.Unix())
 	w.Int64(rel.EffectiveTo.Unix())
-	encodeSourceFiles(w, rel.Files)
-	w.Strings(rel.Notes)
+	encodeSourceFiles(w, rel.icdFiles)
+	w.Strings(rel.icdNotes)
 	w.Bool(rel.ICD != nil)
 	if rel.ICD != nil {
 		rel.ICD.Encode(w)
@@ -239,8 +260,8 @@ func decodeRelease(r *snapio.Reader) (*Release, error) {
 		Dir:           r.Str(),
 		EffectiveFrom: time.Unix(r.Int64(), 0).UTC(),
 		EffectiveTo:   time.Unix(r.Int64(), 0).UTC(),
-		Files:         decodeSourceFiles(r),
-		Notes:         r.Strings(),
+		icdFiles:      decodeSourceFiles(r),
+		icdNotes:      r.Strings(),
 	}
 	var err error
 	if r.Bool() {
@@ -251,9 +272,6 @@ func decodeRelease(r *snapio.Reader) (*Release, error) {
 	if r.Bool() {
 		if rel.Order, err = icd.DecodeOrder(r); err != nil {
 			return nil, err
-		}
-		if rel.ICD != nil {
-			rel.ICD.ApplyShortTitles(rel.Order)
 		}
 	}
 	for _, dst := range []**icd.Index{&rel.Index, &rel.ExternalIndex} {

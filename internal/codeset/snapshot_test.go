@@ -29,8 +29,8 @@ func describe(r *Release) string {
 		}
 	}
 	for c := range r.ICD.All() {
-		fmt.Fprintf(&b, "%s %q %v %s %s %s %v %s %s %q %v\n", c.Code, c.Title, c.Billable, c.Parent, c.Chapter, c.Section,
-			c.Manifestation, c.SeventhChar, c.Base, c.ShortTitle, r.ICD.SeventhChars(c.Code))
+		fmt.Fprintf(&b, "%s %q %v %s %s %s %v %s %s %v\n", c.Code, c.Title, c.Billable, c.Parent, c.Chapter, c.Section,
+			c.Manifestation, c.SeventhChar, c.Base, r.ICD.SeventhChars(c.Code))
 		// Inherited notes follow from each code's own; a category also
 		// shows its section's and chapter's.
 		for _, n := range r.ICD.NotesFor(c.Code) {
@@ -41,6 +41,30 @@ func describe(r *Release) string {
 	}
 	if r.Order != nil {
 		fmt.Fprintf(&b, "order %+v\n", r.Order.Entries)
+	}
+	fmt.Fprintf(&b, "code sets %v\n", r.CodeSets)
+	if r.HCPCS != nil {
+		for c := range r.HCPCS.All() {
+			fmt.Fprintf(&b, "hcpcs %+v\n", *c)
+		}
+	}
+	if r.PFS != nil {
+		fmt.Fprintf(&b, "pfs %v %d %+v\n", r.PFS.ConversionFactor, r.PFS.Len(), r.PFS.Localities())
+		for _, code := range []string{"99213", "G2211", "20610"} {
+			if rvu, ok := r.PFS.Lookup(code, ""); ok {
+				fmt.Fprintf(&b, "rvu %+v\n", *rvu)
+			}
+		}
+	}
+	if r.MCE != nil {
+		fmt.Fprintf(&b, "mce %d %v %v\n", r.MCE.Version, r.MCE.Types(), r.MCE.Diagnosis("O80"))
+	}
+	if r.PTP != nil {
+		fmt.Fprintf(&b, "ptp %d %v\n", r.PTP.Len(), r.PTP.Column2("93000", r.EffectiveTo))
+	}
+	if r.MUE != nil {
+		e, _ := r.MUE.Lookup("17000")
+		fmt.Fprintf(&b, "mue %s %d %+v\n", r.MUE.Service, r.MUE.Len(), e)
 	}
 	for _, ix := range []*icd.Index{r.Index, r.ExternalIndex, tableIndex(r.Drugs), tableIndex(r.Neoplasms)} {
 		if ix == nil {
@@ -197,11 +221,10 @@ func TestDefaultCacheDir(t *testing.T) {
 // The snapshot of the official files reproduces them exactly.
 func TestSnapshotRoundTripRealData(t *testing.T) {
 	files := realSet(t)
-	cache := t.TempDir()
-	if _, err := OpenWith(files.Dir, Options{CacheDir: cache}); err != nil {
-		t.Fatal(err)
+	if !files.Snapshot.Written {
+		t.Fatalf("the first load wrote no snapshot: %+v", files.Snapshot)
 	}
-	snap, err := OpenWith(files.Dir, Options{CacheDir: cache})
+	snap, err := OpenWith(files.Dir, Options{CacheDir: official.cache})
 	if err != nil {
 		t.Fatal(err)
 	}
