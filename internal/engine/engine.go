@@ -65,6 +65,8 @@ type releaseCoder struct {
 	withLinks *withLinks
 	// titles holds the split of every Index term's title, for refinement.
 	titles map[*icd.Term]titleSplit
+	// bmi are the adult BMI bands of the tabular.
+	bmi []bmiBand
 	// noteCache holds the inherited tabular notes of the codes looked at.
 	noteCache sync.Map // code → []icd.Note
 	// childCache holds the indexed subterms of the terms refined.
@@ -269,6 +271,7 @@ func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
 	rc.lex = b.build()
 	rc.learned = e.learned.lexicon(e.words, e.rules)
 	rc.nav = newNavigator(rel.ICD, e.words, e.rules.dropWords)
+	rc.bmi = bmiBands(rel.ICD)
 	drugs := rel.Drugs
 	if drugs == nil {
 		if r := e.nearestWith(rel, func(r *codeset.Release) bool { return r.Drugs != nil }); r != nil {

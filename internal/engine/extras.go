@@ -38,36 +38,52 @@ func (c *noteCoder) sectionOf(s int) int {
 var bmiRangeRe = regexp.MustCompile(`(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)`)
 var bmiBoundRe = regexp.MustCompile(`(\d+(?:\.\d+)?)\s+or\s+(less|greater)`)
 
-// bmiBand finds the adult BMI code whose tabular title range holds the
-// value truncated to one decimal (Z68.1 "19.9 or less", Z68.32 "32.0-32.9",
-// Z68.45 "70 or greater"). Pediatric BMI is coded by percentile, which a
-// raw value does not give.
+// bmiBand is an adult BMI code and the range of values its tabular title
+// states (Z68.1 "19.9 or less", Z68.32 "32.0-32.9", Z68.45 "70 or
+// greater").
+type bmiBand struct {
+	lo, hi float64
+	code   *icd.Code
+}
+
+// bmiBands reads the adult BMI bands from the tabular titles.
+func bmiBands(tab *icd.Tabular) []bmiBand {
+	var out []bmiBand
+	for code := range tab.BillableCodes() {
+		if !strings.HasPrefix(code.Code, "Z68.") || !strings.Contains(strings.ToLower(code.Title), "adult") {
+			continue
+		}
+		b := bmiBand{hi: math.Inf(1), code: code}
+		if m := bmiRangeRe.FindStringSubmatch(code.Title); m != nil {
+			b.lo, _ = strconv.ParseFloat(m[1], 64)
+			b.hi, _ = strconv.ParseFloat(m[2], 64)
+			b.hi += 0.09
+		} else if m := bmiBoundRe.FindStringSubmatch(code.Title); m != nil {
+			v, _ := strconv.ParseFloat(m[1], 64)
+			if m[2] == "less" {
+				b.hi = v + 0.09
+			} else {
+				b.lo = v
+			}
+		} else {
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// bmiBand finds the adult BMI code whose band holds the value truncated to
+// one decimal. Pediatric BMI is coded by percentile, which a raw value
+// does not give.
 func (rc *releaseCoder) bmiBand(value, age float64) (*icd.Code, bool) {
 	if age >= 0 && age < 20 {
 		return nil, false
 	}
 	v := math.Floor(value*10) / 10
-	for code := range rc.release.ICD.BillableCodes() {
-		if !strings.HasPrefix(code.Code, "Z68.") || !strings.Contains(strings.ToLower(code.Title), "adult") {
-			continue
-		}
-		lo, hi := 0.0, math.Inf(1)
-		if m := bmiRangeRe.FindStringSubmatch(code.Title); m != nil {
-			lo, _ = strconv.ParseFloat(m[1], 64)
-			hi, _ = strconv.ParseFloat(m[2], 64)
-			hi += 0.09
-		} else if m := bmiBoundRe.FindStringSubmatch(code.Title); m != nil {
-			b, _ := strconv.ParseFloat(m[1], 64)
-			if m[2] == "less" {
-				hi = b + 0.09
-			} else {
-				lo = b
-			}
-		} else {
-			continue
-		}
-		if v >= lo && v <= hi {
-			return code, true
+	for _, b := range rc.bmi {
+		if v >= b.lo && v <= b.hi {
+			return b.code, true
 		}
 	}
 	return nil, false

@@ -217,3 +217,33 @@ func FuzzCode(f *testing.F) {
 		}
 	})
 }
+
+func TestBMIBands(t *testing.T) {
+	e := testEngine(t)
+	rc, err := e.coderFor(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		bmi  float64
+		age  float64
+		want string
+	}{
+		{32.4, 44, "Z68.32"},
+		{29.96, 50, "Z68.29"}, // truncated, not rounded
+		{19.2, 30, "Z68.1"},
+		{41.2, -1, "Z68.41"},
+		{72, 60, "Z68.45"},
+		{25, 12, ""}, // pediatric: by percentile
+	}
+	for _, tt := range tests {
+		c, ok := rc.bmiBand(tt.bmi, tt.age)
+		got := ""
+		if ok {
+			got = c.Code
+		}
+		if got != tt.want {
+			t.Errorf("BMI %v age %v: got %q, want %q", tt.bmi, tt.age, got, tt.want)
+		}
+	}
+}
