@@ -338,7 +338,8 @@ type candidate struct {
 	rules []string
 	// notes are extra reasoning clauses.
 	notes []string
-	// dropped names the rule that removed the code ("" = kept).
+	// dropped names the rule that removed the code ("" = kept), or
+	// "MERGED" when it was folded into another candidate of its code.
 	dropped string
 	// status is the assertion the code is reported with.
 	status nlp.Status

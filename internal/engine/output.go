@@ -77,6 +77,7 @@ func (c *noteCoder) firstSeen(cd *candidate) int {
 // sequence orders the kept codes (R3) and then moves any code a tabular
 // "code first" note names ahead of the code that carries the note.
 func (c *noteCoder) sequence() {
+	c.mergeSameCode()
 	live := c.live()
 	sort.SliceStable(live, func(i, j int) bool {
 		a, b := live[i], live[j]

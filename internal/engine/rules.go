@@ -13,6 +13,7 @@ import (
 // where each rule sees the codes the previous ones settled.
 func (c *noteCoder) applyRules() {
 	c.applyAssertions()
+	c.mergeSameCode()
 	c.addVaccines()
 	c.applyWithLinks()
 	c.applyCombinations()
@@ -140,6 +141,37 @@ func (c *noteCoder) allResolved(cd *candidate) bool {
 func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
 	_, ok := c.rc.withLinks.personal[cd.code.Category()]
 	return ok
+}
+
+// mergeSameCode folds live candidates of one code into the first (a
+// condition both stated and listed as history, a status code found twice),
+// keeping the strongest assertion.
+func (c *noteCoder) mergeSameCode() {
+	first := map[string]*candidate{}
+	for _, cd := range c.cands {
+		if cd.dropped != "" {
+			continue
+		}
+		f, ok := first[cd.code.Code]
+		if !ok {
+			first[cd.code.Code] = cd
+			continue
+		}
+		c.moveEvidence(cd, f)
+		for _, r := range cd.rules {
+			f.addRule(r)
+		}
+		for _, n := range cd.notes {
+			if !slices.Contains(f.notes, n) {
+				f.notes = append(f.notes, n)
+			}
+		}
+		if cd.status == nlp.Affirmed {
+			f.status = nlp.Affirmed
+		}
+		f.derived = f.derived && cd.derived
+		cd.dropped = "MERGED"
+	}
 }
 
 // mentionsPhase reports whether one of the candidate's mentions has the
