@@ -110,7 +110,12 @@ func TestEvidenceSpans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		seen := map[string]bool{}
 		for i, d := range res.Result.Diagnoses {
+			if seen[d.Code] {
+				t.Errorf("vignette %d: %s listed twice", v.ID, d.Code)
+			}
+			seen[d.Code] = true
 			if d.Rank != i+1 {
 				t.Errorf("vignette %d: %s has rank %d at position %d", v.ID, d.Code, d.Rank, i+1)
 			}
@@ -204,7 +209,12 @@ func FuzzCode(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			seen := map[string]bool{}
 			for _, d := range res.Diagnoses {
+				if seen[d.Code] {
+					t.Fatalf("%s listed twice", d.Code)
+				}
+				seen[d.Code] = true
 				for _, ev := range d.Evidence {
 					if ev.Start < 0 || ev.End > len(note) || ev.Start > ev.End || note[ev.Start:ev.End] != ev.Text {
 						t.Fatalf("bad evidence span %+v", ev)
