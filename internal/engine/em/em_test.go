@@ -38,16 +38,16 @@ var dos = time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 func TestDetermineOffice(t *testing.T) {
 	tab := mustLoad(t)
 	tests := []struct {
-		name     string
-		note     string
-		dx       []dx
-		services []Service
-		opt      Options
-		want     string // office code
+		name                 string
+		note                 string
+		dx                   []dx
+		services             []Service
+		opt                  Options
+		want                 string // office code
 		problems, data, risk Level
-		method   string
-		prolonged string
-		units    int
+		method               string
+		prolonged            string
+		units                int
 	}{
 		{
 			name: "stable chronic with refill",

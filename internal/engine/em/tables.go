@@ -118,8 +118,8 @@ var validClasses = map[problemClass]bool{
 type drugClass string
 
 const (
-	drugRx                  drugClass = "rx"
-	drugOTC                 drugClass = "otc"
+	drugRx                   drugClass = "rx"
+	drugOTC                  drugClass = "otc"
 	drugParenteralControlled drugClass = "parenteral_controlled"
 )
 
@@ -240,14 +240,14 @@ func (t *Tables) officeFor(patient string, l Level) *officeCode {
 }
 
 type mdmFile struct {
-	Macros map[string][]string            `yaml:"macros"`
-	Visit  map[string][]string            `yaml:"visit"`
-	Status map[string][]string            `yaml:"status"`
-	Data   map[string][]string            `yaml:"data"`
-	Risk   map[string][]string            `yaml:"risk"`
-	Time   map[string][]string            `yaml:"time"`
-	Age    map[string][]string            `yaml:"age"`
-	Sites  []string                       `yaml:"imaging_sites"`
+	Macros map[string][]string `yaml:"macros"`
+	Visit  map[string][]string `yaml:"visit"`
+	Status map[string][]string `yaml:"status"`
+	Data   map[string][]string `yaml:"data"`
+	Risk   map[string][]string `yaml:"risk"`
+	Time   map[string][]string `yaml:"time"`
+	Age    map[string][]string `yaml:"age"`
+	Sites  []string            `yaml:"imaging_sites"`
 }
 
 // requiredKinds are the phrase kinds the code reads; a data file missing
