@@ -112,9 +112,9 @@ func hasKindIn(ms []scan.TermMatch, c clauseFacts, kind string) bool {
 	return false
 }
 
-// ageFromNote reads the patient's age in completed years from the first
-// age statement, or returns -1.
-func (t *Tables) ageFromNote(n *scan.Note) int {
+// Age reads the patient's age in completed years from the note's first
+// age statement ("58-year-old", "8-month-old"), or returns -1.
+func (t *Tables) Age(n *scan.Note) int {
 	for si := range n.Sentences {
 		s := &n.Sentences[si]
 		if s.Section == scan.History {

@@ -92,10 +92,12 @@ type Office struct {
 	Level             Level
 	Method            string // "mdm" or "time"
 	MDM               MDM
-	Minutes           int
-	MinutesEvidence   []Span
-	Prolonged         *Prolonged
-	Reasoning         string
+	// ProblemCodes are the diagnoses scored as problems addressed.
+	ProblemCodes    []string
+	Minutes         int
+	MinutesEvidence []Span
+	Prolonged       *Prolonged
+	Reasoning       string
 }
 
 // Preventive is a comprehensive preventive medicine visit (or a Medicare
@@ -139,7 +141,7 @@ func (t *Tables) Determine(in Input) Result {
 	r.Patient, r.PatientReason, r.PatientEvidence = patientType(in.Options.Patient, cues)
 	r.Age = in.Options.Age
 	if r.Age < 0 {
-		r.Age = t.ageFromNote(in.Note)
+		r.Age = t.Age(in.Note)
 	}
 	if len(cues["longitudinal"]) > 0 && len(cues["episodic"]) == 0 {
 		r.Longitudinal = spansOf(cues["longitudinal"])
@@ -175,6 +177,9 @@ func (t *Tables) Determine(in Input) Result {
 		return r
 	}
 	r.Office = t.office(r.Patient, mdm, in)
+	for _, p := range probs {
+		r.Office.ProblemCodes = append(r.Office.ProblemCodes, p.codes...)
+	}
 	return r
 }
 

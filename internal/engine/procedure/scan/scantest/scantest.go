@@ -1,6 +1,7 @@
 // Package scantest prepares notes for tests of the procedure and E/M coders
-// without the nlp pipeline: lines are sentences (split again at ". "), and a
-// heading is an all-capitals line or a known "Heading:" prefix.
+// without the nlp pipeline: a heading is an all-capitals line or a known
+// "Heading:" prefix; a line not ending in punctuation runs on into the
+// next; sentences end at ". ".
 package scantest
 
 import (
@@ -11,32 +12,50 @@ import (
 
 // Note splits text into sentences with their section headings.
 func Note(text string) *scan.Note {
-	var spans []scan.Span
+	type line struct {
+		start, end int
+		section    string
+	}
+	var lines []line
 	section := ""
 	off := 0
-	for _, line := range strings.SplitAfter(text, "\n") {
-		start, end := off, off+len(strings.TrimRight(line, "\n"))
-		off += len(line)
-		body := strings.TrimSpace(text[start:end])
+	for _, raw := range strings.SplitAfter(text, "\n") {
+		start := off
+		off += len(raw)
+		body := strings.TrimSpace(raw)
 		if body == "" {
 			continue
 		}
+		start += strings.Index(raw, body)
+		end := start + len(body)
 		if isCapsHeading(body) {
 			section = body
 			continue
 		}
 		lineSection := section
-		if head, _, ok := strings.Cut(body, ":"); ok && scan.KindOf(head) != scan.Other {
+		head, _, labelled := strings.Cut(body, ":")
+		if labelled && scan.KindOf(head) != scan.Other {
 			lineSection = head
 		}
-		for s := start; s < end; {
-			e := strings.Index(text[s:end], ". ")
+		if n := len(lines); n > 0 && !labelled && !strings.ContainsAny(text[lines[n-1].end-1:lines[n-1].end], ".:;!?") {
+			lines[n-1].end = end // a wrapped line continues its sentence
+			continue
+		}
+		lines = append(lines, line{start, end, lineSection})
+	}
+	var spans []scan.Span
+	for _, l := range lines {
+		for s := l.start; s < l.end; {
+			e := strings.Index(text[s:l.end], ". ")
 			if e < 0 {
-				spans = append(spans, scan.Span{Start: s, End: end, Section: lineSection})
+				spans = append(spans, scan.Span{Start: s, End: l.end, Section: l.section})
 				break
 			}
-			spans = append(spans, scan.Span{Start: s, End: s + e + 1, Section: lineSection})
+			spans = append(spans, scan.Span{Start: s, End: s + e + 1, Section: l.section})
 			s += e + 2
+			for s < l.end && (text[s] == ' ' || text[s] == '\n') {
+				s++
+			}
 		}
 	}
 	return scan.New(text, spans)
