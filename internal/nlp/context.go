@@ -1,0 +1,551 @@
+package nlp
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+)
+
+// Category is the kind of an assertion trigger.
+type Category uint8
+
+// Trigger categories (ConText). Confirmed marks a positive test result; it
+// only settles a "rule out" (R/o strep; rapid strep positive).
+const (
+	CatNegated Category = iota + 1
+	CatUncertain
+	CatHypothetical
+	CatHistorical
+	CatFamily
+	CatOther
+	CatConfirmed
+	catPseudo
+)
+
+var categoryNames = map[string]Category{
+	"negated": CatNegated, "uncertain": CatUncertain, "hypothetical": CatHypothetical,
+	"historical": CatHistorical, "family": CatFamily, "other": CatOther,
+	"confirmed": CatConfirmed, "pseudo": catPseudo,
+}
+
+// String returns the lexicon name of the category.
+func (c Category) String() string {
+	for n, k := range categoryNames {
+		if k == c {
+			return n
+		}
+	}
+	return "category(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Direction says on which side of its trigger a concept is in scope.
+type Direction uint8
+
+const (
+	// Pre: the trigger precedes the concept ("denies chest pain").
+	Pre Direction = iota + 1
+	// Post: the trigger follows the concept ("pneumonia is ruled out").
+	Post
+	// Both: either side ("sinusitis vs rhinitis").
+	Both
+)
+
+// TriggerFlags qualify a trigger.
+type TriggerFlags uint8
+
+const (
+	// Soft: a "history of" trigger that active care on a chronic condition
+	// overrides (rule R8).
+	Soft TriggerFlags = 1 << iota
+	// Result: a test result ("negative", "positive").
+	Result
+	// List: the backward scope crosses commas.
+	List
+)
+
+// Trigger is an assertion cue found in a sentence.
+type Trigger struct {
+	Category  Category
+	Direction Direction
+	Flags     TriggerFlags
+	// Window is the most words between trigger and concept; 0 means up to
+	// a terminator or the end of the sentence.
+	Window               int
+	Start, End           int
+	FirstToken, EndToken int
+	Sentence             int
+}
+
+type triggerDef struct {
+	cat    Category
+	dir    Direction
+	window int
+	flags  TriggerFlags
+}
+
+// contextLexicon holds data/context.tsv.
+type contextLexicon struct {
+	triggers    *phraseTable[*triggerDef]
+	terminators *phraseTable[categorySet] // categories whose scope goes on
+	clause      map[string]bool
+	subjects    *phraseTable[struct{}]
+	current     *phraseTable[struct{}]
+}
+
+// categorySet is a bit set of categories.
+type categorySet uint16
+
+func (s categorySet) has(c Category) bool { return s&(1<<c) != 0 }
+
+func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
+	rows, err := readRows(fsys, "data/context.tsv")
+	if err != nil {
+		return nil, err
+	}
+	lx := &contextLexicon{
+		triggers:    newPhraseTable[*triggerDef](lowerKey),
+		terminators: newPhraseTable[categorySet](lowerKey),
+		clause:      map[string]bool{},
+		subjects:    newPhraseTable[struct{}](lowerKey),
+		current:     newPhraseTable[struct{}](lowerKey),
+	}
+	groups := map[string][]string{}
+	seen := map[string]row{}
+	add := func(r row, table func(keys []string)) error {
+		for _, p := range expandGroups(alternatives(r.field(4)), groups) {
+			keys := a.keys(p, lowerKey)
+			id := r.kind() + ":" + strings.Join(keys, " ")
+			if r.kind() != "terminator" && r.kind() != "clause" && r.kind() != "subject" && r.kind() != "current" {
+				id = "trigger:" + strings.Join(keys, " ")
+			}
+			if prev, dup := seen[id]; dup {
+				return r.errorf("%q is already listed on line %d", p, prev.line)
+			}
+			seen[id] = r
+			table(keys)
+		}
+		return nil
+	}
+	for _, r := range rows {
+		if r.kind() == "group" {
+			if err := r.want(3, 3); err != nil {
+				return nil, err
+			}
+			groups[r.field(1)] = alternatives(r.field(2))
+			continue
+		}
+		if err := r.want(5, 5); err != nil {
+			return nil, err
+		}
+		switch r.kind() {
+		case "negated", "uncertain", "hypothetical", "historical", "family", "other", "confirmed", "pseudo":
+			def, err := parseTriggerDef(r)
+			if err != nil {
+				return nil, err
+			}
+			err = add(r, func(keys []string) { lx.triggers.add(keys, def) })
+			if err != nil {
+				return nil, err
+			}
+		case "terminator":
+			var keep categorySet
+			for _, f := range alternatives(r.field(3)) {
+				if f == "-" {
+					continue
+				}
+				names, ok := strings.CutPrefix(f, "keep=")
+				if !ok {
+					return nil, r.errorf("unknown terminator flag %q", f)
+				}
+				for _, n := range strings.Split(names, ",") {
+					c, ok := categoryNames[n]
+					if !ok || c == catPseudo {
+						return nil, r.errorf("unknown category %q", n)
+					}
+					keep |= 1 << c
+				}
+			}
+			if err := add(r, func(keys []string) { lx.terminators.add(keys, keep) }); err != nil {
+				return nil, err
+			}
+		case "clause":
+			if err := add(r, func(keys []string) { lx.clause[strings.Join(keys, " ")] = true }); err != nil {
+				return nil, err
+			}
+		case "subject":
+			if err := add(r, func(keys []string) { lx.subjects.add(keys, struct{}{}) }); err != nil {
+				return nil, err
+			}
+		case "current":
+			if err := add(r, func(keys []string) { lx.current.add(keys, struct{}{}) }); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, r.errorf("unknown entry kind %q", r.kind())
+		}
+	}
+	return lx, nil
+}
+
+// expandGroups replaces {group} references by each member of the group.
+func expandGroups(phrases []string, groups map[string][]string) []string {
+	var out []string
+	for _, p := range phrases {
+		expanded := false
+		for name, members := range groups {
+			ref := "{" + name + "}"
+			if strings.Contains(p, ref) {
+				for _, m := range members {
+					out = append(out, expandGroups([]string{strings.ReplaceAll(p, ref, m)}, groups)...)
+				}
+				expanded = true
+				break
+			}
+		}
+		if !expanded {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseTriggerDef(r row) (*triggerDef, error) {
+	def := &triggerDef{cat: categoryNames[r.kind()]}
+	if def.cat == catPseudo {
+		return def, nil
+	}
+	switch r.field(1) {
+	case "pre":
+		def.dir = Pre
+	case "post":
+		def.dir = Post
+	case "both":
+		def.dir = Both
+	default:
+		return nil, r.errorf("direction must be pre, post or both, not %q", r.field(1))
+	}
+	w, err := strconv.Atoi(r.field(2))
+	if err != nil || w < 0 {
+		return nil, r.errorf("window must be a whole number, not %q", r.field(2))
+	}
+	def.window = w
+	for _, f := range alternatives(r.field(3)) {
+		switch f {
+		case "-":
+		case "soft":
+			def.flags |= Soft
+		case "result":
+			def.flags |= Result
+		case "list":
+			def.flags |= List
+		default:
+			return nil, r.errorf("unknown trigger flag %q", f)
+		}
+	}
+	return def, nil
+}
+
+// findTriggers records the triggers of every sentence and marks the tokens
+// that close scopes.
+func (a *Analyzer) findTriggers(d *Doc) {
+	toks := d.Tokens
+	lx := a.context
+	d.scopeStops = make([]scopeStop, len(toks))
+	d.sentTriggers = make([]span32, len(d.Sentences))
+	for si := range d.Sentences {
+		s := &d.Sentences[si]
+		first := len(d.Triggers)
+		for i := s.FirstToken; i < s.EndToken; {
+			def, n := lx.triggers.match(toks, i, s.EndToken)
+			if n == 0 {
+				i++
+				continue
+			}
+			if def.cat != catPseudo {
+				d.Triggers = append(d.Triggers, Trigger{
+					Category: def.cat, Direction: def.dir, Flags: def.flags, Window: def.window,
+					Start: toks[i].Start, End: toks[i+n-1].End,
+					FirstToken: i, EndToken: i + n, Sentence: si,
+				})
+			}
+			i += n
+		}
+		d.sentTriggers[si] = span32{int32(first), int32(len(d.Triggers))}
+		a.markStops(d, s)
+	}
+}
+
+// scopeStop marks a token that closes assertion scopes: all of them except
+// the categories in keep.
+type scopeStop struct {
+	stop bool
+	keep categorySet
+}
+
+// markStops flags terminators and clause starts ("..., has cough") in a
+// sentence.
+func (a *Analyzer) markStops(d *Doc, s *Sentence) {
+	toks := d.Tokens
+	lx := a.context
+	for i := s.FirstToken; i < s.EndToken; i++ {
+		if keep, n := lx.terminators.match(toks, i, s.EndToken); n > 0 {
+			for k := i; k < i+n; k++ {
+				d.scopeStops[k] = scopeStop{stop: true, keep: keep}
+			}
+			i += n - 1
+			continue
+		}
+		if !(toks[i].IsPunct(",") || toks[i].Kind == Word && toks[i].Lower == "and") {
+			continue
+		}
+		k := i + 1
+		if k < s.EndToken {
+			if _, n := lx.subjects.match(toks, k, s.EndToken); n > 0 {
+				k += n
+			}
+		}
+		if k < s.EndToken && toks[k].Kind == Word && lx.clause[toks[k].Lower] {
+			d.scopeStops[k] = scopeStop{stop: true}
+		}
+	}
+}
+
+// Status is the combined assertion of a concept.
+type Status uint8
+
+// Assertion statuses. Only Affirmed concepts are coded as current
+// conditions; Family maps to family-history codes, Other to exposure
+// codes, Historical to personal-history codes.
+const (
+	Affirmed Status = iota
+	Negated
+	Uncertain
+	Hypothetical
+	Historical
+	Family
+	Other
+)
+
+var statusNames = [...]string{"affirmed", "negated", "uncertain", "hypothetical", "historical", "family", "other"}
+
+// String returns the status name used in results ("affirmed", "negated").
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", s)
+}
+
+// Traits are what the caller knows about a concept.
+type Traits uint8
+
+const (
+	// Chronic: a chronic condition. A soft history cue ("history of HTN")
+	// with active care in the sentence (a current medication, a
+	// measurement, "continue", "controlled") or in the A/P means current
+	// (rule R8).
+	Chronic Traits = 1 << iota
+)
+
+// Assertion is the resolved status of one concept mention.
+type Assertion struct {
+	Status Status
+	// Trigger is the cue that decided the status; nil when none did
+	// (affirmed, or family because the sentence is in family history).
+	Trigger *Trigger
+	// InScope lists every trigger whose scope covers the concept.
+	InScope []Trigger
+	// Current is set when rule R8 turned a soft history cue into a current
+	// condition; Trigger is then the history cue.
+	Current bool
+	// BySection is set when the status comes from the section (family
+	// history) rather than a trigger.
+	BySection bool
+}
+
+// statusOrder ranks categories when several triggers cover a concept:
+// negation wins ("no family history of X" codes nothing), then
+// hypothetical, experiencer, uncertainty, history.
+var statusOrder = []struct {
+	cat    Category
+	status Status
+}{
+	{CatNegated, Negated}, {CatHypothetical, Hypothetical}, {CatFamily, Family},
+	{CatOther, Other}, {CatUncertain, Uncertain}, {CatHistorical, Historical},
+}
+
+// Assert resolves the assertion of the concept spanning text[start:end].
+func (d *Doc) Assert(start, end int, traits Traits) Assertion {
+	first, last := d.tokenRange(start, end)
+	if first >= len(d.Tokens) || first >= last {
+		return Assertion{}
+	}
+	si := d.Tokens[first].Sentence
+	if si < 0 {
+		return Assertion{}
+	}
+	var res Assertion
+	st := d.sentTriggers[si]
+	for ti := st.first; ti < st.end; ti++ {
+		tr := &d.Triggers[ti]
+		if tr.Category != CatConfirmed && d.inScope(tr, first, last) {
+			res.InScope = append(res.InScope, *tr)
+		}
+	}
+	for _, o := range statusOrder {
+		for k := range res.InScope {
+			if res.InScope[k].Category == o.cat {
+				res.Status, res.Trigger = o.status, &res.InScope[k]
+				break
+			}
+		}
+		if res.Trigger != nil {
+			break
+		}
+	}
+	switch res.Status {
+	case Uncertain:
+		if tr, status, ok := d.testResult(first, last); ok {
+			res.Status, res.Trigger = status, tr
+		}
+	case Historical:
+		if traits&Chronic != 0 && d.allSoft(res.InScope) && d.activeCare(si, first, last) {
+			res.Status, res.Current = Affirmed, true
+		}
+	}
+	if res.Status == Affirmed || res.Status == Historical || res.Status == Uncertain {
+		if d.Sections[d.Sentences[si].Section].Kind == SectionFH && !d.mentionsPatient(si) {
+			res.Status, res.Trigger, res.BySection, res.Current = Family, nil, true, false
+		}
+	}
+	return res
+}
+
+// inScope reports whether trigger tr covers the concept tokens
+// [first, last).
+func (d *Doc) inScope(tr *Trigger, first, last int) bool {
+	toks := d.Tokens
+	if tr.EndToken <= first && tr.Direction != Post {
+		words := 0
+		for k := tr.EndToken; k < first; k++ {
+			if d.stops(k, tr.Category) || tr.Direction == Both && toks[k].IsPunct(",") {
+				return false
+			}
+			if toks[k].Kind != Punct {
+				words++
+			}
+		}
+		return tr.Window == 0 || words <= tr.Window
+	}
+	if tr.FirstToken >= last && tr.Direction != Pre {
+		words := 0
+		for k := last; k < tr.FirstToken; k++ {
+			if d.stops(k, tr.Category) || toks[k].IsPunct(",") && tr.Flags&List == 0 {
+				return false
+			}
+			if toks[k].Kind != Punct {
+				words++
+			}
+		}
+		return tr.Window == 0 || words <= tr.Window
+	}
+	return false
+}
+
+func (d *Doc) stops(k int, c Category) bool {
+	s := d.scopeStops[k]
+	return s.stop && !s.keep.has(c)
+}
+
+// testResult settles an uncertain concept by a later test result for it in
+// the same or the next sentence: "R/o strep; rapid strep negative" is
+// negated, "... rapid strep positive" affirmed.
+func (d *Doc) testResult(first, last int) (*Trigger, Status, bool) {
+	toks := d.Tokens
+	head := ""
+	for k := last - 1; k >= first; k-- {
+		if toks[k].Kind == Word && !d.a.norm.stop[toks[k].Norm] {
+			head = toks[k].Norm
+			break
+		}
+	}
+	if head == "" {
+		return nil, 0, false
+	}
+	si := toks[first].Sentence
+	limit := d.Sentences[si].EndToken
+	if si+1 < len(d.Sentences) && d.Sentences[si+1].Section == d.Sentences[si].Section {
+		limit = d.Sentences[si+1].EndToken
+	}
+	for k := last; k < limit; k++ {
+		if toks[k].Norm != head || toks[k].Sentence < 0 {
+			continue
+		}
+		st := d.sentTriggers[toks[k].Sentence]
+		for ti := st.first; ti < st.end; ti++ {
+			tr := &d.Triggers[ti]
+			if tr.Flags&Result == 0 || !d.inScope(tr, k, k+1) {
+				continue
+			}
+			found := *tr
+			if tr.Category == CatConfirmed {
+				return &found, Affirmed, true
+			}
+			return &found, Negated, true
+		}
+	}
+	return nil, 0, false
+}
+
+func (d *Doc) allSoft(ts []Trigger) bool {
+	for _, t := range ts {
+		if t.Category == CatHistorical && t.Flags&Soft == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// activeCare reports evidence that a condition is being managed now: the
+// sentence is in the A/P, or holds outside the concept a current-care cue,
+// a current medication or a measurement.
+func (d *Doc) activeCare(si, first, last int) bool {
+	s := &d.Sentences[si]
+	if d.Sections[s.Section].Kind == SectionAP {
+		return true
+	}
+	toks := d.Tokens
+	for k := s.FirstToken; k < s.EndToken; k++ {
+		if k >= first && k < last {
+			continue
+		}
+		if _, n := d.a.context.current.match(toks, k, s.EndToken); n > 0 {
+			return true
+		}
+	}
+	for _, m := range d.Medications {
+		if m.Sentence == si && m.Current {
+			return true
+		}
+	}
+	for _, m := range d.Measurements {
+		if m.Start >= s.Start && m.End <= s.End && m.Kind != Age && m.Kind != Sex {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsPatient reports whether a sentence names the patient, which in
+// family history means the patient is the experiencer.
+func (d *Doc) mentionsPatient(si int) bool {
+	s := &d.Sentences[si]
+	for k := s.FirstToken; k < s.EndToken; k++ {
+		switch d.Tokens[k].Lower {
+		case "patient", "pt", "patient's", "pt's":
+			return true
+		}
+	}
+	return false
+}
