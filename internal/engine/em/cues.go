@@ -112,37 +112,6 @@ func hasKindIn(ms []scan.TermMatch, c clauseFacts, kind string) bool {
 	return false
 }
 
-// Age reads the patient's age in completed years from the note's first
-// age statement ("58-year-old", "8-month-old"), or returns -1.
-func (t *Tables) Age(n *scan.Note) int {
-	for si := range n.Sentences {
-		s := &n.Sentences[si]
-		if s.Section == scan.History {
-			continue
-		}
-		for _, m := range dropOverlaps(t.lex.age.Find(s, 0, len(s.Tokens))) {
-			v := -1
-			for _, tok := range s.Tokens[m.From:m.To] {
-				if x, ok := scan.Number(tok.Norm); ok {
-					v = int(x)
-					break
-				}
-			}
-			switch {
-			case m.Kind == "days" || m.Kind == "weeks":
-				return 0
-			case v < 0 || v > 130:
-				continue
-			case m.Kind == "months":
-				return v / 12
-			default:
-				return v
-			}
-		}
-	}
-	return -1
-}
-
 // totalMinutes reads the practitioner's total time on the date of the
 // encounter: a number of minutes in a sentence that states total or spent
 // time, not the time of a separately reported service.

@@ -42,7 +42,7 @@ type Options struct {
 	// Patient is "new" or "established"; "" reads it from the note.
 	Patient string
 	// Age is the patient's age in completed years on the date of service;
-	// negative reads it from the note.
+	// negative takes the age the note states.
 	Age int
 	// DOS is the date of service.
 	DOS time.Time
@@ -141,7 +141,7 @@ func (t *Tables) Determine(in Input) Result {
 	r.Patient, r.PatientReason, r.PatientEvidence = patientType(in.Options.Patient, cues)
 	r.Age = in.Options.Age
 	if r.Age < 0 {
-		r.Age = t.Age(in.Note)
+		r.Age = in.Note.Age
 	}
 	if len(cues["longitudinal"]) > 0 && len(cues["episodic"]) == 0 {
 		r.Longitudinal = spansOf(cues["longitudinal"])

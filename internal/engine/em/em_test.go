@@ -5,7 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medcode/medcode/internal/engine/procedure/scan/scantest"
+	"github.com/medcode/medcode/internal/engine/procedure/scan"
+	"github.com/medcode/medcode/internal/nlp"
 )
 
 func mustLoad(t testing.TB) *Tables {
@@ -32,6 +33,9 @@ func diagnoses(t *testing.T, note string, ds []dx) []Diagnosis {
 	}
 	return out
 }
+
+// note prepares a test note the way the engine does.
+func note(text string) *scan.Note { return scan.FromDoc(nlp.Analyze(text)) }
 
 var dos = time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 
@@ -153,7 +157,7 @@ func TestDetermineOffice(t *testing.T) {
 			if opt.DOS.IsZero() {
 				opt.DOS = dos
 			}
-			r := tab.Determine(Input{Note: scantest.Note(tc.note), Problems: diagnoses(t, tc.note, tc.dx), Services: tc.services, Options: opt})
+			r := tab.Determine(Input{Note: note(tc.note), Problems: diagnoses(t, tc.note, tc.dx), Services: tc.services, Options: opt})
 			if r.Office == nil {
 				t.Fatalf("no office visit; result %+v", r)
 			}

@@ -129,13 +129,13 @@ type testEntry struct {
 
 // lexicon is every phrase list the E/M coder matches, compiled.
 type lexicon struct {
-	visit, status, data, risk, timeTerms, age *scan.Terms
-	drugs                                     *scan.Matcher
-	drugClasses                               []drugClass
-	tests                                     *scan.Matcher
-	testEntries                               []testEntry
-	sites                                     *scan.Matcher
-	problemPrefixes                           map[string]problemClass
+	visit, status, data, risk, timeTerms *scan.Terms
+	drugs                                *scan.Matcher
+	drugClasses                          []drugClass
+	tests                                *scan.Matcher
+	testEntries                          []testEntry
+	sites                                *scan.Matcher
+	problemPrefixes                      map[string]problemClass
 }
 
 // Tables are the E/M coder's data: codes, thresholds, age bands and
@@ -258,7 +258,6 @@ var requiredKinds = map[string][]string{
 	"data":   {"order", "review", "external_notes", "historian", "independent_interpretation", "discussion"},
 	"risk":   {"high", "surgery", "sdoh", "low", "minimal", "rx_explicit", "rx_verb", "otc_cue", "rx_generic"},
 	"time":   {"total", "minutes", "separate"},
-	"age":    {"years", "months", "weeks", "days"},
 }
 
 func (t *Tables) loadLexicon() error {
@@ -270,7 +269,7 @@ func (t *Tables) loadLexicon() error {
 	if err := decodeStrict(raw, &f); err != nil {
 		return fmt.Errorf("em: mdm.yaml: %w", err)
 	}
-	groups := map[string]map[string][]string{"visit": f.Visit, "status": f.Status, "data": f.Data, "risk": f.Risk, "time": f.Time, "age": f.Age}
+	groups := map[string]map[string][]string{"visit": f.Visit, "status": f.Status, "data": f.Data, "risk": f.Risk, "time": f.Time}
 	compiled := map[string]*scan.Terms{}
 	for name, kinds := range groups {
 		for _, k := range requiredKinds[name] {
@@ -294,7 +293,7 @@ func (t *Tables) loadLexicon() error {
 		}
 	}
 	t.lex.visit, t.lex.status, t.lex.data = compiled["visit"], compiled["status"], compiled["data"]
-	t.lex.risk, t.lex.timeTerms, t.lex.age = compiled["risk"], compiled["time"], compiled["age"]
+	t.lex.risk, t.lex.timeTerms = compiled["risk"], compiled["time"]
 	if len(f.Sites) == 0 {
 		return fmt.Errorf("em: mdm.yaml: imaging_sites is empty")
 	}

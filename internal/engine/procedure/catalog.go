@@ -69,17 +69,25 @@ type service struct {
 
 // families and what each needs from its entry.
 var families = map[string]func(s *service) error{
-	"single":            needCodes(1, 1),
-	"instrument":        func(s *service) error { return all(needCodes(1, 1)(s), need(len(s.Instruments) > 0, "instruments")) },
-	"count_band":        func(s *service) error { return all(needCodes(2, 0)(s), need(len(s.CountWords) > 0, "count_words"), bands(s)) },
-	"count_first_each":  func(s *service) error { return all(needCodes(2, 3)(s), need(len(s.CountWords) > 0 && s.Max > 1, "count_words and max")) },
-	"count_first_block": func(s *service) error { return all(needCodes(2, 2)(s), need(s.Block > 0 && s.AddonBlock > 0, "block and addon_block")) },
-	"time_band":         func(s *service) error { return all(needCodes(1, 0)(s), bands(s)) },
+	"single":     needCodes(1, 1),
+	"instrument": func(s *service) error { return all(needCodes(1, 1)(s), need(len(s.Instruments) > 0, "instruments")) },
+	"count_band": func(s *service) error {
+		return all(needCodes(2, 0)(s), need(len(s.CountWords) > 0, "count_words"), bands(s))
+	},
+	"count_first_each": func(s *service) error {
+		return all(needCodes(2, 3)(s), need(len(s.CountWords) > 0 && s.Max > 1, "count_words and max"))
+	},
+	"count_first_block": func(s *service) error {
+		return all(needCodes(2, 2)(s), need(s.Block > 0 && s.AddonBlock > 0, "block and addon_block"))
+	},
+	"time_band": func(s *service) error { return all(needCodes(1, 0)(s), bands(s)) },
 	"time_first_each": func(s *service) error {
 		return all(needCodes(2, 2)(s), need(s.FirstMinutes > 0 && s.AddonMinutes > 0 && s.Codes[0].Min > 0, "first_minutes, addon_minutes and the first code's min"))
 	},
-	"joint":  func(s *service) error { return all(needCodes(2, 0)(s), joints(s)) },
-	"biopsy": func(s *service) error { return all(needCodes(2, 0)(s), need(len(s.Techniques) > 0, "techniques"), techniques(s)) },
+	"joint": func(s *service) error { return all(needCodes(2, 0)(s), joints(s)) },
+	"biopsy": func(s *service) error {
+		return all(needCodes(2, 0)(s), need(len(s.Techniques) > 0, "techniques"), techniques(s))
+	},
 }
 
 func needCodes(min, max int) func(s *service) error {

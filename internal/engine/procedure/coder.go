@@ -78,7 +78,7 @@ type Options struct {
 	DOS time.Time
 	// Patient is "new" or "established"; "" reads the note.
 	Patient string
-	// Age is the age in completed years; negative reads the note.
+	// Age is the age in completed years; negative takes the note's.
 	Age int
 }
 
@@ -125,7 +125,7 @@ func (c *Coder) Code(in Input) (Result, error) {
 	r.payer, r.opt, r.hcpcs = payer, in.Options, c.cfg.HCPCS
 	r.age = in.Age
 	if r.age < 0 {
-		r.age = c.em.Age(in.Note)
+		r.age = in.Note.Age
 	}
 
 	fs := r.detectCatalog()

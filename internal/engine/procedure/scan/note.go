@@ -91,11 +91,10 @@ func KindOf(heading string) Kind {
 	return Other
 }
 
-// Span is a sentence boundary with the heading of its section, as the nlp
-// pipeline reports it.
+// Span is a sentence boundary with the kind of its section.
 type Span struct {
 	Start, End int
-	Section    string
+	Section    Kind
 }
 
 // Sentence is one sentence of the note, tokenized.
@@ -109,12 +108,15 @@ type Sentence struct {
 type Note struct {
 	Text      string
 	Sentences []Sentence
+	// Age is the patient's age in completed years as the note states it,
+	// -1 when it does not.
+	Age int
 }
 
 // New tokenizes each sentence span of text. Spans outside the text are
 // clipped; empty ones are dropped.
-func New(text string, spans []Span) *Note {
-	n := &Note{Text: text, Sentences: make([]Sentence, 0, len(spans))}
+func New(text string, spans []Span, age int) *Note {
+	n := &Note{Text: text, Sentences: make([]Sentence, 0, len(spans)), Age: age}
 	for _, sp := range spans {
 		start, end := max(sp.Start, 0), min(sp.End, len(text))
 		if start >= end {
@@ -124,7 +126,7 @@ func New(text string, spans []Span) *Note {
 		if len(toks) == 0 {
 			continue
 		}
-		n.Sentences = append(n.Sentences, Sentence{Start: start, End: end, Section: KindOf(sp.Section), Tokens: toks})
+		n.Sentences = append(n.Sentences, Sentence{Start: start, End: end, Section: sp.Section, Tokens: toks})
 	}
 	return n
 }

@@ -149,8 +149,8 @@ func TestCount(t *testing.T) {
 
 func TestNewClipsSpans(t *testing.T) {
 	text := "A/P: Viral URI."
-	n := New(text, []Span{{Start: -3, End: 100, Section: "A/P"}, {Start: 5, End: 5}})
-	if len(n.Sentences) != 1 || n.Sentences[0].Start != 0 || n.Sentences[0].End != len(text) || n.Sentences[0].Section != Assessment {
+	n := New(text, []Span{{Start: -3, End: 100, Section: Assessment}, {Start: 5, End: 5}}, 40)
+	if len(n.Sentences) != 1 || n.Sentences[0].Start != 0 || n.Sentences[0].End != len(text) || n.Sentences[0].Section != Assessment || n.Age != 40 {
 		t.Errorf("New = %+v", n.Sentences)
 	}
 }
