@@ -71,8 +71,7 @@ func (c clauseFacts) negates(m scan.Match) bool {
 }
 
 // visitCues returns the visit phrases of the note by kind, leaving out
-// those negated, planned for another day, or about somebody else's
-// practice.
+// those negated and, for the kind of visit, those about another visit.
 func (t *Tables) visitCues(n *scan.Note) map[string][]scan.TermMatch {
 	out := map[string][]scan.TermMatch{}
 	for si := range n.Sentences {
@@ -83,18 +82,19 @@ func (t *Tables) visitCues(n *scan.Note) map[string][]scan.TermMatch {
 		ms := dropOverlaps(t.lex.visit.Find(s, 0, len(s.Tokens)))
 		for _, m := range ms {
 			switch m.Kind {
-			case "future", "other_pcp":
+			case "future", "past":
 				continue
 			}
 			c := t.clauseAt(s, m.From)
 			if c.negates(m.Match) {
 				continue
 			}
-			if m.Kind != "established" && m.Kind != "new_patient" && m.Kind != "episodic" && hasKindIn(ms, c, "future") {
-				continue
-			}
-			if m.Kind == "longitudinal" && hasKindIn(ms, c, "other_pcp") {
-				continue
+			switch m.Kind {
+			case "preventive", "awv_initial", "awv_subsequent", "ippe", "nurse":
+				// the visit documented, not one planned or past
+				if hasKindIn(ms, c, "future") || hasKindIn(ms, c, "past") {
+					continue
+				}
 			}
 			out[m.Kind] = append(out[m.Kind], m)
 		}

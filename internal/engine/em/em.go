@@ -131,7 +131,10 @@ type Result struct {
 	// focal point of the patient's care (for the G2211 add-on); nil when
 	// the note gives none or describes an episodic visit.
 	Longitudinal []Span
-	Warnings     []string
+	// Episodic is set when the note describes an episodic visit (urgent
+	// care, walk-in), which has no longitudinal relationship.
+	Episodic bool
+	Warnings []string
 }
 
 // Determine selects the visit codes for a note.
@@ -143,7 +146,8 @@ func (t *Tables) Determine(in Input) Result {
 	if r.Age < 0 {
 		r.Age = in.Note.Age
 	}
-	if len(cues["longitudinal"]) > 0 && len(cues["episodic"]) == 0 {
+	r.Episodic = len(cues["episodic"]) > 0
+	if len(cues["longitudinal"]) > 0 && !r.Episodic {
 		r.Longitudinal = spansOf(cues["longitudinal"])
 	}
 

@@ -103,13 +103,10 @@ func (r *reader) detectJoints(svc *service) []found {
 	var order []key
 	for _, sm := range r.mentionsOf(svc) {
 		s := r.sents[sm.si].s
-		from, to := s.Clause(sm.m.From)
-		joints := plain(r.cat.joints.Find(s, from, to))
-		if len(joints) == 0 {
+		js, j, ok := r.jointOf(svc, sm)
+		if !ok {
 			continue
 		}
-		sortByDistance(joints, sm.m.From, sm.m.To)
-		j := joints[0]
 		size := r.cat.jointSizes[j.ID]
 		us := false
 		for _, m := range r.cat.ultrasound.FindAll(s) {
@@ -126,7 +123,7 @@ func (r *reader) detectJoints(svc *service) []found {
 		if ci == nil {
 			continue
 		}
-		joint := s.Words(j.From, j.To)
+		joint := js.Words(j.From, j.To)
 		k := key{ci.Code, joint}
 		f := byKey[k]
 		if f == nil {
@@ -139,10 +136,10 @@ func (r *reader) detectJoints(svc *service) []found {
 			byKey[k] = f
 			order = append(order, k)
 		}
-		f.side = mergeSide(f.side, r.sideNear(s, j.From, j.To))
+		f.side = mergeSide(f.side, r.sideNear(js, j.From, j.To))
 		f.evidence = append(f.evidence, spanOf(sm.m), spanOf(j))
 		f.sentences = append(f.sentences, sm.si)
-		f.sites = append(f.sites, r.regionsNear(s, j.From, j.To, 2)...)
+		f.sites = append(f.sites, r.regionsNear(js, j.From, j.To, 2)...)
 		f.confidence = math.Max(f.confidence, confidenceOf(sm.st))
 	}
 	out := make([]found, 0, len(order))
@@ -150,6 +147,32 @@ func (r *reader) detectJoints(svc *service) []found {
 		out = append(out, *byKey[k])
 	}
 	return out
+}
+
+// jointOf returns the joint an injection mention is about: one named in
+// its clause, else (for "we will administer the injection today") the joint
+// of an injection mentioned in the two sentences before it in the section.
+func (r *reader) jointOf(svc *service, sm sentMatch) (*scan.Sentence, scan.Match, bool) {
+	s := r.sents[sm.si].s
+	from, to := s.Clause(sm.m.From)
+	if joints := plain(r.cat.joints.Find(s, from, to)); len(joints) > 0 {
+		sortByDistance(joints, sm.m.From, sm.m.To)
+		return s, joints[0], true
+	}
+	for back := sm.si - 1; back >= 0 && back >= sm.si-2 && r.sents[back].s.Section == s.Section; back-- {
+		prev := r.sents[back].s
+		for _, t := range plain(svc.triggers.FindAll(prev)) {
+			pf, pt := prev.Clause(t.From)
+			if has(svc.excludes, prev, pf, pt) {
+				continue
+			}
+			if joints := plain(r.cat.joints.Find(prev, pf, pt)); len(joints) > 0 {
+				sortByDistance(joints, t.From, t.To)
+				return prev, joints[0], true
+			}
+		}
+	}
+	return nil, scan.Match{}, false
 }
 
 // negatedAt reports whether a negation word stands right before m

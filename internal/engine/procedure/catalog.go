@@ -218,6 +218,7 @@ type vaccineProduct struct {
 
 type vaccinesFile struct {
 	Counseling       []string                `yaml:"counseling"`
+	NotGivenAfter    []string                `yaml:"not_given_after"`
 	CounselingMaxAge int                     `yaml:"counseling_max_age"`
 	Admin            []vaccineAdmin          `yaml:"admin"`
 	Groups           map[string]vaccineGroup `yaml:"groups"`
@@ -289,6 +290,7 @@ type Catalog struct {
 	vaccineQuals   *scan.Matcher
 	vaccineQualIDs []int // product index per qualifier phrase
 	counseling     *scan.Matcher
+	notGivenAfter  *scan.Matcher
 
 	drugs      drugsFile
 	drugNames  *scan.Matcher
@@ -428,7 +430,7 @@ func (c *Catalog) loadServices() error {
 }
 
 // cueKinds are the kinds cues.yaml must define.
-var cueKinds = []string{"negation", "negation_after", "conditional", "planned", "external", "done", "done_weak", "today"}
+var cueKinds = []string{"negation", "negation_after", "conditional", "planned", "external", "done", "result", "done_weak", "today"}
 
 func (c *Catalog) loadCues() error {
 	var f map[string][]string
@@ -586,6 +588,9 @@ func (c *Catalog) loadVaccines() error {
 	var err error
 	if c.counseling, err = matcher(f.Counseling); err != nil {
 		return fmt.Errorf("procedure: vaccines.yaml counseling: %w", err)
+	}
+	if c.notGivenAfter, err = matcher(f.NotGivenAfter); err != nil {
+		return fmt.Errorf("procedure: vaccines.yaml not_given_after: %w", err)
 	}
 	c.vaccineNames, c.vaccineQuals = scan.NewMatcher(), scan.NewMatcher()
 	for name, g := range f.Groups {

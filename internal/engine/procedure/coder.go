@@ -80,6 +80,11 @@ type Options struct {
 	Patient string
 	// Age is the age in completed years; negative takes the note's.
 	Age int
+	// ContinuingCare says the practitioner is the patient's continuing
+	// focal point for all needed services, or gives ongoing care for a
+	// serious or complex condition (a clinic setting, for the G2211
+	// add-on); otherwise the note must say so.
+	ContinuingCare bool
 }
 
 // Input is one note to code.
@@ -360,12 +365,13 @@ func isVaccineAdmin(code string) bool {
 }
 
 // g2211 decides the visit-complexity add-on: a payer that accepts it, on
-// or after its start date, a note that documents a longitudinal
-// relationship, and no modifier 25 unless the same day has a preventive or
+// or after its start date, a longitudinal relationship (documented in the
+// note or set for the practice) in a visit that is not episodic, and no
+// modifier 25 unless the same day has a preventive or
 // wellness visit or a vaccine administration (from the payer's date).
 func (r *reader) g2211(v em.Result, fs []found, mod25 bool) bool {
 	p := r.payer
-	if !p.G2211 || r.opt.DOS.Before(p.g2211From) || v.Longitudinal == nil {
+	if !p.G2211 || r.opt.DOS.Before(p.g2211From) || v.Episodic || v.Longitudinal == nil && !r.opt.ContinuingCare {
 		return false
 	}
 	if !mod25 {

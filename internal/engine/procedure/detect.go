@@ -108,8 +108,10 @@ func plain(ms []scan.Match) []scan.Match {
 // status is how a mention reads: whether the service was done at this
 // encounter, and whether a word says so explicitly.
 type status struct {
-	done     bool // done at this encounter
-	explicit bool // a word says it was done or resulted
+	done       bool // done at this encounter
+	explicit   bool // a word says it was done or resulted
+	resultOnly bool // only a result is stated (the test may have been done elsewhere)
+	external   bool // done elsewhere or before
 }
 
 // performed reads whether the service mentioned at m of sentence si was
@@ -122,7 +124,7 @@ func (r *reader) performed(si int, m scan.Match, needsDone bool) status {
 		return status{}
 	}
 	from, to := s.Clause(m.From)
-	var neg, cond, planned, external, done, weak, today bool
+	var neg, cond, planned, external, done, result, weak, today bool
 	for _, q := range sc.cues {
 		in := q.From >= from && q.To <= to
 		switch q.Kind {
@@ -138,6 +140,8 @@ func (r *reader) performed(si int, m scan.Match, needsDone bool) status {
 			external = external || in
 		case "done":
 			done = true
+		case "result":
+			result = true
 		case "done_weak":
 			weak = true
 		case "today":
@@ -145,16 +149,19 @@ func (r *reader) performed(si int, m scan.Match, needsDone bool) status {
 		}
 	}
 	switch {
-	case neg, cond, external:
+	case external && !neg && !cond:
+		return status{external: true}
+	case neg, cond:
 		return status{}
-	case planned && !done && !today:
+	case planned && !done && !result && !today:
 		return status{}
 	case (s.Section == scan.HPI || s.Section == scan.Complaint) && !today:
 		return status{}
-	case needsDone && !done && !weak && !today && s.Section != scan.Procedure:
+	case needsDone && !done && !result && !weak && !today && s.Section != scan.Procedure:
 		return status{}
 	}
-	return status{done: true, explicit: done || today || s.Section == scan.Procedure}
+	explicit := done || today || s.Section == scan.Procedure
+	return status{done: true, explicit: explicit || result, resultOnly: result && !explicit}
 }
 
 // confidenceOf turns how a service was read into a confidence: an explicit
@@ -233,8 +240,11 @@ func supersede(cat *Catalog, fs []found) []found {
 
 // mentionsOf finds the performed trigger mentions of a service: trigger
 // phrases not excluded in their clause, with the required companions in
-// their sentence.
-func (r *reader) mentionsOf(svc *service) (ms []sentMatch) {
+// their sentence. When the note says the service was done elsewhere,
+// mentions that only state a result are taken as that outside service.
+func (r *reader) mentionsOf(svc *service) []sentMatch {
+	var ms []sentMatch
+	elsewhere := false
 	for si := range r.sents {
 		s := r.sents[si].s
 		if mentionOnly[s.Section] {
@@ -253,6 +263,7 @@ func (r *reader) mentionsOf(svc *service) (ms []sentMatch) {
 				continue
 			}
 			st := r.performed(si, m, svc.NeedsDone)
+			elsewhere = elsewhere || st.external
 			if !st.done {
 				continue
 			}
@@ -263,7 +274,16 @@ func (r *reader) mentionsOf(svc *service) (ms []sentMatch) {
 			ms = append(ms, sentMatch{si: si, m: m, st: st})
 		}
 	}
-	return ms
+	if !elsewhere {
+		return ms
+	}
+	out := ms[:0]
+	for _, sm := range ms {
+		if !sm.st.resultOnly {
+			out = append(out, sm)
+		}
+	}
+	return out
 }
 
 // sentMatch is a match in sentence si with how it reads.

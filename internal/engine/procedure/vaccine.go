@@ -75,7 +75,7 @@ func (r *reader) detectVaccines() []found {
 			continue
 		}
 		for _, m := range plain(r.cat.vaccineNames.FindAll(s)) {
-			if !r.performed(si, m, false).done {
+			if !r.performed(si, m, false).done || has(r.cat.notGivenAfter, s, m.To, min(m.To+2, len(s.Tokens))) {
 				continue
 			}
 			ref := r.cat.vaccineRefs[m.ID]
