@@ -39,7 +39,8 @@ func dropOverlaps(ms []scan.TermMatch) []scan.TermMatch {
 // clauseFacts are the negation and condition words of one clause.
 type clauseFacts struct {
 	from, to    int
-	negations   []scan.TermMatch
+	negations   []scan.TermMatch // written before what they negate
+	postNegs    []scan.TermMatch // written after it
 	conditional bool
 }
 
@@ -47,7 +48,13 @@ type clauseFacts struct {
 func (t *Tables) clauseAt(s *scan.Sentence, i int) clauseFacts {
 	from, to := s.Clause(i)
 	c := clauseFacts{from: from, to: to}
-	for _, m := range dropOverlaps(t.lex.status.Find(s, from, to)) {
+	ms := t.lex.status.Find(s, from, to)
+	for _, m := range ms {
+		if m.Kind == "negation_after" {
+			c.postNegs = append(c.postNegs, m)
+		}
+	}
+	for _, m := range dropOverlaps(ms) {
 		switch m.Kind {
 		case "negation":
 			c.negations = append(c.negations, m)
@@ -60,10 +67,16 @@ func (t *Tables) clauseAt(s *scan.Sentence, i int) clauseFacts {
 
 // negates reports whether a negation word stands in the clause before m,
 // at most four words ahead of it ("denies fever", "no increased dyspnea"),
-// or anywhere before it in a short list ("denies chest pain, SOB, fever").
+// or at the clause's start ("denies chest pain, SOB, fever"), or right
+// after it ("amoxicillin not indicated").
 func (c clauseFacts) negates(m scan.Match) bool {
 	for _, n := range c.negations {
 		if n.To <= m.From && (m.From-n.To <= 4 || n.From == c.from) {
+			return true
+		}
+	}
+	for _, n := range c.postNegs {
+		if n.From >= m.To && n.From-m.To <= 2 {
 			return true
 		}
 	}

@@ -162,12 +162,32 @@ func (t *Tables) testMentions(s *scan.Sentence) []scan.TermMatch {
 		if entry.kind != "imaging" {
 			continue
 		}
-		from, to := s.Clause(ms[i].From)
-		if sites := t.lex.sites.Find(s, from, to); len(sites) > 0 {
-			ms[i].Kind += ":" + s.Words(sites[0].From, sites[0].To)
+		if site, ok := t.siteOf(s, ms[i].Match); ok {
+			ms[i].Kind += ":" + site
 		}
 	}
 	return ms
+}
+
+// siteOf returns the body site named with an imaging test: right after it
+// ("x-ray of the left knee") or right before it ("knee x-ray"), not across
+// "and" or another clause.
+func (t *Tables) siteOf(s *scan.Sentence, m scan.Match) (string, bool) {
+	from, to := s.Clause(m.From)
+	after := min(to, m.To+4)
+	for k := m.To; k < after; k++ {
+		if s.Tokens[k].Norm == "and" || s.Tokens[k].Punct {
+			after = k
+			break
+		}
+	}
+	if sites := t.lex.sites.Find(s, m.To, after); len(sites) > 0 {
+		return s.Words(sites[0].From, sites[0].To), true
+	}
+	if sites := t.lex.sites.Find(s, max(from, m.From-2), m.From); len(sites) > 0 {
+		return s.Words(sites[len(sites)-1].From, sites[len(sites)-1].To), true
+	}
+	return "", false
 }
 
 func sortedSpanKeys(m map[string]Span) []string {

@@ -254,7 +254,7 @@ type mdmFile struct {
 // one is rejected rather than silently matching nothing.
 var requiredKinds = map[string][]string{
 	"visit":  {"preventive", "awv_initial", "awv_subsequent", "ippe", "nurse", "new_patient", "established", "longitudinal", "future", "past", "episodic"},
-	"status": {"severe", "progression", "stable", "dose_change", "systemic", "uncertain", "conditional", "negation"},
+	"status": {"severe", "progression", "stable", "dose_change", "systemic", "uncertain", "conditional", "negation", "negation_after"},
 	"data":   {"order", "review", "external_notes", "historian", "independent_interpretation", "discussion"},
 	"risk":   {"high", "surgery", "sdoh", "low", "minimal", "rx_explicit", "rx_verb", "otc_cue", "rx_generic"},
 	"time":   {"total", "minutes", "separate"},

@@ -61,7 +61,7 @@ func newReader(cat *Catalog, n *scan.Note) *reader {
 	r := &reader{cat: cat, note: n, sents: make([]sentenceCues, len(n.Sentences))}
 	for i := range n.Sentences {
 		s := &n.Sentences[i]
-		r.sents[i] = sentenceCues{s: s, cues: dropOverlaps(cat.cues.Find(s, 0, len(s.Tokens)))}
+		r.sents[i] = sentenceCues{s: s, cues: dropOverlapsByKind(cat.cues.Find(s, 0, len(s.Tokens)))}
 	}
 	return r
 }
@@ -87,6 +87,25 @@ func dropOverlaps(ms []scan.TermMatch) []scan.TermMatch {
 		}
 		out = append(out, m)
 		end = m.To
+	}
+	return out
+}
+
+// dropOverlapsByKind drops overlaps among the matches of each kind, so a
+// word listed under two kinds ("deferred" before or after a service) is
+// read as both.
+func dropOverlapsByKind(ms []scan.TermMatch) []scan.TermMatch {
+	byKind := map[string][]scan.TermMatch{}
+	var kinds []string
+	for _, m := range ms {
+		if byKind[m.Kind] == nil {
+			kinds = append(kinds, m.Kind)
+		}
+		byKind[m.Kind] = append(byKind[m.Kind], m)
+	}
+	var out []scan.TermMatch
+	for _, k := range kinds {
+		out = append(out, dropOverlaps(byKind[k])...)
 	}
 	return out
 }

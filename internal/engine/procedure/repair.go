@@ -113,33 +113,49 @@ func (r *reader) repairFacts(si int) (repairNote, bool) {
 }
 
 // complexityFor returns the repair complexity documented for wound wi of s:
-// the complexity phrase that belongs to it, or the sentence's only one;
-// simple when none is stated.
+// the one phrase kind of its clause, else the phrase that belongs to it,
+// else the sentence's (or the next sentence's) only kind; simple when none
+// is stated.
 func (n repairNote) complexityFor(s *scan.Sentence, wounds []scan.Match, wi int) string {
-	kinds := map[string]bool{}
+	from, to := s.Clause(wounds[wi].From)
+	inClause, inNote := map[string]bool{}, map[string]bool{}
 	var mine string
 	for _, t := range n.terms {
-		if t.Kind != "simple" && t.Kind != "intermediate" && t.Kind != "complex" {
+		if rankComplexity(t.Kind) == 0 {
 			continue
 		}
-		kinds[t.Kind] = true
-		if n.s == s && owner(s, wounds, t.Match) == wi && rankComplexity(t.Kind) > rankComplexity(mine) {
+		inNote[t.Kind] = true
+		if n.s != s {
+			continue
+		}
+		if t.From >= from && t.To <= to {
+			inClause[t.Kind] = true
+		}
+		if owner(s, wounds, t.Match) == wi && rankComplexity(t.Kind) > rankComplexity(mine) {
 			mine = t.Kind
 		}
 	}
-	switch {
-	case mine != "":
+	if k, ok := only(inClause); ok {
+		return k
+	}
+	if mine != "" {
 		return mine
-	case len(kinds) == 1:
-		for k := range kinds {
-			return k
-		}
-	case kinds["complex"]:
-		return "complex"
-	case kinds["intermediate"]:
-		return "intermediate"
+	}
+	if k, ok := only(inNote); ok && len(inClause) == 0 {
+		return k
 	}
 	return "simple"
+}
+
+// only returns the single key of a set.
+func only(set map[string]bool) (string, bool) {
+	if len(set) != 1 {
+		return "", false
+	}
+	for k := range set {
+		return k, true
+	}
+	return "", false
 }
 
 func rankComplexity(k string) int {

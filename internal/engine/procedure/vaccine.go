@@ -74,7 +74,8 @@ func (r *reader) detectVaccines() []found {
 		if mentionOnly[s.Section] || !r.givenInSentence(si) {
 			continue
 		}
-		for _, m := range plain(r.cat.vaccineNames.FindAll(s)) {
+		ms := plain(r.cat.vaccineNames.FindAll(s))
+		for _, m := range ms {
 			if !r.performed(si, m, false).done || has(r.cat.notGivenAfter, s, m.To, min(m.To+2, len(s.Tokens))) {
 				continue
 			}
@@ -83,6 +84,8 @@ func (r *reader) detectVaccines() []found {
 			how := "named"
 			if ref.product >= 0 {
 				cands = r.productsNamed(s, m)
+			} else if r.namedInClause(s, ms, m, ref.group) {
+				continue // "Spikevax COVID vaccine": the product name says which
 			} else {
 				cands, how = r.genericProducts(s, m, ref.group)
 			}
@@ -112,6 +115,19 @@ func (r *reader) detectVaccines() []found {
 		ps[i] = g.p
 	}
 	return append(out, r.vaccineAdmin(products[0].si, ps)...)
+}
+
+// namedInClause reports whether a product of the group is named in the
+// clause of a generic vaccine word.
+func (r *reader) namedInClause(s *scan.Sentence, ms []scan.Match, generic scan.Match, group string) bool {
+	from, to := s.Clause(generic.From)
+	for _, m := range ms {
+		ref := r.cat.vaccineRefs[m.ID]
+		if ref.product >= 0 && ref.group == group && m.From >= from && m.To <= to {
+			return true
+		}
+	}
+	return false
 }
 
 // genericProducts resolves a generic vaccine word ("flu shot") to the
