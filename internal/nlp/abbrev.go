@@ -322,24 +322,31 @@ func (a *Analyzer) resolveAbbrevs(d *Doc) {
 // pluralAbbrevKey turns "AKs" or "UTIs" (capitals and a final lower-case
 // s) into the singular key "ak", "uti".
 func pluralAbbrevKey(text string, t *Token) (string, bool) {
-	w := text[t.Start:t.End]
-	if len(w) < 3 || w[len(w)-1] != 's' {
+	if !isCapitalPlural(text[t.Start:t.End]) {
 		return "", false
+	}
+	return t.Lower[:len(t.Lower)-1], true
+}
+
+// isCapitalPlural reports capitals with a final lower-case s ("PVCs").
+func isCapitalPlural(w string) bool {
+	if len(w) < 3 || w[len(w)-1] != 's' {
+		return false
 	}
 	for i := 0; i < len(w)-1; i++ {
 		if c := w[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return "", false
+			return false
 		}
 	}
-	return t.Lower[:len(t.Lower)-1], true
+	return true
 }
 
 // chooseSense filters an entry's senses by case and picks one by context.
 func (a *Analyzer) chooseSense(d *Doc, e *abbrevEntry, si, first, end int, plural bool) (Abbreviation, bool) {
 	toks := d.Tokens
 	surface := d.Text[toks[first].Start:toks[end-1].End]
-	if plural {
-		surface = surface[:len(surface)-1]
+	if plural || isCapitalPlural(surface) {
+		surface = surface[:len(surface)-1] // "AKs" is written in capitals
 	}
 	var cands []*abbrevSense
 	for _, s := range e.senses {

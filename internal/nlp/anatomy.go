@@ -165,7 +165,9 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 			}
 			sites[def.name] = def
 			for _, p := range alternatives(r.field(6)) {
-				lx.sites.add(a.keys(p, normKey), def)
+				if err := addDistinct(r, lx.sites, a.keys(p, normKey), def, p); err != nil {
+					return nil, err
+				}
 			}
 		case "side":
 			if err := r.want(3, 4); err != nil {
@@ -186,7 +188,9 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 				return nil, r.errorf("unknown side flag %q", r.field(3))
 			}
 			for _, p := range alternatives(r.field(2)) {
-				lx.sides.add(a.keys(p, lowerKey), def)
+				if err := addDistinct(r, lx.sides, a.keys(p, lowerKey), def, p); err != nil {
+					return nil, err
+				}
 			}
 		case "sided":
 			if err := r.want(4, 4); err != nil {
@@ -198,7 +202,9 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 				return nil, r.errorf("unknown side %q or site %q (sites must be defined first)", r.field(1), r.field(2))
 			}
 			for _, p := range alternatives(r.field(3)) {
-				lx.sided.add(a.keys(p, lowerKey), sidedDef{side: s, site: site})
+				if err := addDistinct(r, lx.sided, a.keys(p, lowerKey), sidedDef{side: s, site: site}, p); err != nil {
+					return nil, err
+				}
 			}
 		case "digit":
 			if err := r.want(4, 4); err != nil {
@@ -217,7 +223,9 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 				return nil, r.errorf("digit of unknown site %q", name)
 			}
 			for _, p := range alternatives(r.field(3)) {
-				lx.digits.add(a.keys(p, normKey), digitDef{site: site, ordinal: ord})
+				if err := addDistinct(r, lx.digits, a.keys(p, normKey), digitDef{site: site, ordinal: ord}, p); err != nil {
+					return nil, err
+				}
 			}
 		default:
 			return nil, r.errorf("unknown entry kind %q", r.kind())
@@ -285,7 +293,7 @@ func (a *Analyzer) findSites(d *Doc) {
 		}
 		var sides []sideWord
 		for i := s.FirstToken; i < s.EndToken; i++ {
-			if def, n := lx.sided.match(toks, i, s.EndToken); n > 0 && d.abbrevIsSided(i, i+n) {
+			if def, n := lx.sided.match(toks, i, s.EndToken); n > 0 && allUpperTokens(toks, i, i+n) && d.abbrevIsSided(i, i+n) {
 				d.Sites = append(d.Sites, siteFrom(def.site, toks, i, i+n, si, def.side, Span{toks[i].Start, toks[i+n-1].End}))
 				i += n - 1
 				continue

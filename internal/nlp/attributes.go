@@ -80,9 +80,18 @@ func sideFromName(n string) Side {
 func (d *Doc) clause(si, first, last int) (int, int) {
 	s := &d.Sentences[si]
 	cf, ce := s.FirstToken, s.EndToken
-	for _, el := range s.Elements {
+	for k, el := range s.Elements {
 		if el.Start <= d.Tokens[first].Start && d.Tokens[first].Start < el.End {
 			ef, ee := d.tokenRange(el.Start, el.End)
+			// Following elements that only qualify ("otitis media, right,
+			// without rupture") belong to the concept's clause.
+			for _, next := range s.Elements[k+1:] {
+				nf, ne := d.tokenRange(next.Start, next.End)
+				if !d.onlyQualifiers(si, nf, ne) {
+					break
+				}
+				ee = ne
+			}
 			return min(ef, first), max(ee, last)
 		}
 	}
@@ -99,6 +108,33 @@ func (d *Doc) clause(si, first, last int) (int, int) {
 		}
 	}
 	return cf, ce
+}
+
+// onlyQualifiers reports whether tokens [first, end) hold nothing but
+// attribute words (side, acuity, rupture...) and function words.
+func (d *Doc) onlyQualifiers(si, first, end int) bool {
+	covered := make([]bool, end-first)
+	for k := range d.Cues {
+		c := &d.Cues[k]
+		if c.Sentence != si {
+			continue
+		}
+		for j := max(c.FirstToken, first); j < min(c.EndToken, end); j++ {
+			covered[j-first] = true
+		}
+	}
+	for j := first; j < end; j++ {
+		t := &d.Tokens[j]
+		if t.Kind != Word || covered[j-first] {
+			continue
+		}
+		switch t.Lower {
+		case "with", "without", "and", "or", "of", "the", "a", "an", "on", "in", "no":
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // siteFor picks the concept's site: one inside the concept (the one with a

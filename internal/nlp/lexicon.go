@@ -130,16 +130,34 @@ func newPhraseTable[T any](key keyFunc) *phraseTable[T] {
 	return &phraseTable[T]{key: key, byFirst: make(map[string][]phrase[T])}
 }
 
-// add registers keys (already in the table's key form) for val.
-func (p *phraseTable[T]) add(keys []string, val T) {
+// add registers keys (already in the table's key form) for val. When the
+// same keys are already present it keeps the first value and returns it
+// with ok false.
+func (p *phraseTable[T]) add(keys []string, val T) (prev T, ok bool) {
 	if len(keys) == 0 {
-		return
+		return prev, true
 	}
 	first := keys[0]
+	for _, ph := range p.byFirst[first] {
+		if slices.Equal(ph.keys, keys) {
+			return ph.val, false
+		}
+	}
 	list := append(p.byFirst[first], phrase[T]{keys: keys, val: val})
 	slices.SortStableFunc(list, func(a, b phrase[T]) int { return len(b.keys) - len(a.keys) })
 	p.byFirst[first] = list
 	p.maxLen = max(p.maxLen, len(keys))
+	return prev, true
+}
+
+// addDistinct adds a lexicon phrase and reports a data error when the same
+// words already mean something else. Spellings that normalize alike
+// ("tablet|tablets") may repeat a meaning.
+func addDistinct[T comparable](r row, p *phraseTable[T], keys []string, val T, phrase string) error {
+	if prev, ok := p.add(keys, val); !ok && prev != val {
+		return r.errorf("%q is already listed with another meaning", phrase)
+	}
+	return nil
 }
 
 // has reports whether some phrase starts with key.

@@ -134,7 +134,9 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, r.errorf("unknown label flag %q", r.field(3))
 			}
 			for _, p := range alternatives(r.field(2)) {
-				lx.labels.add(a.keys(p, lowerKey), def)
+				if err := addDistinct(r, lx.labels, a.keys(p, lowerKey), def, p); err != nil {
+					return nil, err
+				}
 			}
 		case "filler":
 			if err := r.want(2, 2); err != nil {
@@ -156,18 +158,22 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(3)) {
-				table.add(a.keys(p, lowerKey), f)
+				if err := addDistinct(r, table, a.keys(p, lowerKey), f, p); err != nil {
+					return nil, err
+				}
 			}
 		case "noun":
-			if err := r.want(3, 3); err != nil {
+			if err := r.want(4, 4); err != nil {
 				return nil, err
 			}
 			table, ok := lx.nouns[r.field(1)]
 			if !ok {
 				return nil, r.errorf("unknown noun kind %q", r.field(1))
 			}
-			for _, p := range alternatives(r.field(2)) {
-				table.add(a.keys(p, normKey), strings.Join(a.NormalizePhrase(p), " "))
+			for _, p := range alternatives(r.field(3)) {
+				if err := addDistinct(r, table, a.keys(p, normKey), r.field(2), p); err != nil {
+					return nil, err
+				}
 			}
 		case "after":
 			if err := r.want(3, 3); err != nil {
@@ -190,7 +196,9 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 			}
 			def := sexDef{value: v, upper: r.field(3) == "upper"}
 			for _, p := range alternatives(r.field(2)) {
-				lx.sex.add(a.keys(p, lowerKey), def)
+				if err := addDistinct(r, lx.sex, a.keys(p, lowerKey), def, p); err != nil {
+					return nil, err
+				}
 			}
 		default:
 			return nil, r.errorf("unknown entry kind %q", r.kind())
@@ -616,6 +624,9 @@ func (sc *measureScan) age(i int) int {
 
 // sexAfter looks for the patient's sex within three words after an age.
 func (sc *measureScan) sexAfter(k int) int {
+	if sc.punct(k, ".") && !sc.toks[k].Has(SpaceBefore) {
+		k++ // the period of "75 y.o. female"
+	}
 	for j, words := k, 0; j < sc.end && words < 3; j++ {
 		if sc.toks[j].Kind == Punct && sc.toks[j].Lower != "-" && sc.toks[j].Lower != "," {
 			break
@@ -773,21 +784,27 @@ func (sc *measureScan) lengthUnit(numAt, unitAt int) (factor float64, n int, inT
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// nounNear names what a length or count measures: the first wound, lesion
-// or size noun within six tokens after it, else within three before.
+// nounNear names what a length measures: the nearest wound or size noun
+// within six tokens after it or three before it (after wins a tie).
 func (sc *measureScan) nounNear(first, end int) string {
 	lx := sc.a.measures
 	s := &sc.d.Sentences[sc.si]
-	for k := end; k < sc.end && k < end+6; k++ {
+	nounAt := func(k int) string {
 		for _, kind := range []string{"wound", "size"} {
 			if noun, n := lx.nouns[kind].match(sc.toks, k, sc.end); n > 0 {
 				return noun
 			}
 		}
+		return ""
 	}
-	for k := first - 1; k >= s.FirstToken && k >= first-3; k-- {
-		for _, kind := range []string{"wound", "size"} {
-			if noun, n := lx.nouns[kind].match(sc.toks, k, sc.end); n > 0 {
+	for dist := 0; dist < 6; dist++ {
+		if k := end + dist; k < sc.end {
+			if noun := nounAt(k); noun != "" {
+				return noun
+			}
+		}
+		if k := first - 1 - dist; dist < 3 && k >= s.FirstToken {
+			if noun := nounAt(k); noun != "" {
 				return noun
 			}
 		}

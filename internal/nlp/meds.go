@@ -57,14 +57,14 @@ type drugDef struct {
 
 type medStatusDef struct {
 	value  string
-	dir    Direction
 	window int
 }
 
 // medLexicon holds data/medications.tsv.
 type medLexicon struct {
 	drugs     *phraseTable[*drugDef]
-	status    *phraseTable[medStatusDef]
+	before    *phraseTable[medStatusDef] // status cues before the name
+	after     *phraseTable[medStatusDef] // status cues after it
 	course    *phraseTable[string]
 	frequency *phraseTable[string]
 	notDrug   *phraseTable[struct{}]
@@ -77,7 +77,8 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 	}
 	lx := &medLexicon{
 		drugs:     newPhraseTable[*drugDef](normKey),
-		status:    newPhraseTable[medStatusDef](lowerKey),
+		before:    newPhraseTable[medStatusDef](lowerKey),
+		after:     newPhraseTable[medStatusDef](lowerKey),
 		course:    newPhraseTable[string](lowerKey),
 		frequency: newPhraseTable[string](lowerKey),
 		notDrug:   newPhraseTable[struct{}](normKey),
@@ -135,11 +136,11 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 				return nil, err
 			}
 			def := medStatusDef{value: r.field(1)}
+			table := lx.before
 			switch r.field(2) {
 			case "pre":
-				def.dir = Pre
 			case "post":
-				def.dir = Post
+				table = lx.after
 			default:
 				return nil, r.errorf("direction must be pre or post, not %q", r.field(2))
 			}
@@ -149,7 +150,9 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 			}
 			def.window = int(w)
 			for _, p := range alternatives(r.field(4)) {
-				lx.status.add(a.keys(p, lowerKey), def)
+				if err := addDistinct(r, table, a.keys(p, lowerKey), def, p); err != nil {
+					return nil, err
+				}
 			}
 		case "course", "frequency":
 			if err := r.want(3, 3); err != nil {
@@ -162,7 +165,9 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 				return nil, r.errorf("course must be short or long, not %q", v)
 			}
 			for _, p := range alternatives(r.field(2)) {
-				table.add(a.keys(p, lowerKey), r.field(1))
+				if err := addDistinct(r, table, a.keys(p, lowerKey), r.field(1), p); err != nil {
+					return nil, err
+				}
 			}
 		case "not-drug":
 			if err := r.want(2, 2); err != nil {
@@ -334,26 +339,48 @@ func medCurrent(as Assertion) bool {
 	return true
 }
 
-// medStatus finds a not-current cue before or after a drug name.
+// medStatus finds a not-current cue before or after a drug name, not
+// reaching past another drug ("due to amoxicillin - stop amoxicillin").
 func (a *Analyzer) medStatus(d *Doc, si, first, end int) (string, Span, bool) {
 	toks := d.Tokens
 	s := &d.Sentences[si]
 	lx := a.meds
-	for k := max(s.FirstToken, first-6); k < first; k++ {
-		def, n := lx.status.match(toks, k, first)
-		if n == 0 || def.dir != Pre || !d.isDiscontinue(k) {
-			continue
-		}
-		if words := wordsBetween(toks, k+n, first); words <= def.window && !d.scopeBroken(k+n, first) {
-			return def.value, Span{toks[k].Start, toks[k+n-1].End}, true
+	lo := max(s.FirstToken, first-6)
+	for k := first - 1; k >= lo; k-- {
+		if _, n := lx.drugs.match(toks, k, first); n > 0 {
+			lo = k + n
+			break
 		}
 	}
+	found := -1
+	var foundDef medStatusDef
+	var foundN int
+	for k := lo; k < first; k++ {
+		// Longest match from left to right: "hold off on" hides "off".
+		if def, n := lx.before.match(toks, k, first); n > 0 {
+			if d.isDiscontinue(k) {
+				found, foundDef, foundN = k, def, n
+			}
+			k += n - 1
+		}
+	}
+	if found >= 0 && wordsBetween(toks, found+foundN, first) <= foundDef.window && !d.scopeBroken(found+foundN, first) {
+		return foundDef.value, Span{toks[found].Start, toks[found+foundN-1].End}, true
+	}
 	for k := end; k < s.EndToken && k < end+8; k++ {
-		def, n := lx.status.match(toks, k, s.EndToken)
-		if n == 0 || def.dir != Post || !d.isDiscontinue(k) {
+		if _, n := lx.drugs.match(toks, k, s.EndToken); n > 0 {
+			break
+		}
+		def, n := lx.after.match(toks, k, s.EndToken)
+		if n == 0 || !d.isDiscontinue(k) {
 			continue
 		}
-		if words := wordsBetween(toks, end, k); words <= def.window && !d.scopeBroken(end, k) {
+		if k+n < s.EndToken {
+			if _, m := lx.drugs.match(toks, k+n, s.EndToken); m > 0 {
+				break // "stop amoxicillin" is about the next drug
+			}
+		}
+		if wordsBetween(toks, end, k) <= def.window && !d.scopeBroken(end, k) {
 			return def.value, Span{toks[k].Start, toks[k+n-1].End}, true
 		}
 	}

@@ -132,7 +132,9 @@ func (a *Analyzer) loadSections(fsys fs.FS) (*sectionLexicon, error) {
 				}
 			}
 			for _, p := range alternatives(r.field(2)) {
-				lx.headers.add(a.keys(p, lowerKey), e)
+				if err := addDistinct(r, lx.headers, a.keys(p, lowerKey), e, p); err != nil {
+					return nil, err
+				}
 			}
 		case "subheading":
 			if err := r.want(2, 2); err != nil {

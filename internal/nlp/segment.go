@@ -108,7 +108,7 @@ func (a *Analyzer) breaksAfter(text string, toks []Token, i, end int) bool {
 	if !next.Has(SpaceBefore) {
 		return false
 	}
-	if toks[i].Lower == "." && i > 0 && toks[i-1].Kind == Word && a.sections.nobreak[toks[i-1].Lower] && !toks[i-1].Has(LineStart) {
+	if toks[i].Lower == "." && i > 0 && toks[i-1].Kind == Word && a.sections.nobreak[toks[i-1].Lower] {
 		return false
 	}
 	switch next.Kind {
