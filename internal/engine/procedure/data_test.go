@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/medcode/medcode/internal/codeset/pfs"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 	"github.com/medcode/medcode/internal/nlp"
 )
@@ -64,32 +65,31 @@ func TestCatalogEntries(t *testing.T) {
 // The catalog's claims about global periods and sides agree with the
 // official Medicare physician fee schedule (PFS RVU file).
 func TestCatalogAgainstPFS(t *testing.T) {
-	recs := officialCSV(t, "pfs/rvu25d/PPRRVU2025_Oct_no_cpt_descriptors.csv")
-	type pfs struct{ global, bilateral string }
-	byCode := map[string]pfs{}
-	for _, rec := range recs {
-		if len(rec) > 19 && rec[1] == "" {
-			byCode[rec[0]] = pfs{global: rec[14], bilateral: rec[19]}
-		}
-	}
-	if len(byCode) < 10000 {
-		t.Fatalf("read %d codes from the PFS file; its layout changed", len(byCode))
+	f := openOfficial(t, "pfs/rvu25d/PPRRVU2025_Oct_no_cpt_descriptors.csv")
+	sched, err := pfs.LoadRVU(f, f.Name())
+	if err != nil {
+		t.Fatal(err)
 	}
 	c := mustCoder(t, false)
+	checked := 0
 	for code, ci := range c.cat.codes {
-		p, ok := byCode[code]
+		p, ok := sched.Lookup(code, "")
 		if !ok {
 			continue // codes Medicare does not list (most vaccine products)
 		}
-		minor := p.global == "000" || p.global == "010"
+		checked++
+		minor := p.GlobalDays == "000" || p.GlobalDays == "010"
 		switch {
-		case ci.IncludesEval && !minor && p.global != "ZZZ":
-			t.Errorf("%s: includes_eval, but its global period is %s (not a minor procedure)", code, p.global)
+		case ci.IncludesEval && !minor && p.GlobalDays != "ZZZ":
+			t.Errorf("%s: includes_eval, but its global period is %s (not a minor procedure)", code, p.GlobalDays)
 		case minor && !ci.IncludesEval && !ci.EM25:
-			t.Errorf("%s: global period %s, so a same-day E/M needs modifier 25: set includes_eval or em25", code, p.global)
-		case ci.Sided && p.bilateral != "1" && p.bilateral != "2":
-			t.Errorf("%s: sided, but the PFS bilateral indicator is %s", code, p.bilateral)
+			t.Errorf("%s: global period %s, so a same-day E/M needs modifier 25: set includes_eval or em25", code, p.GlobalDays)
+		case ci.Sided && p.BilateralSurgery != "1" && p.BilateralSurgery != "2":
+			t.Errorf("%s: sided, but the PFS bilateral indicator is %s", code, p.BilateralSurgery)
 		}
+	}
+	if checked < 80 {
+		t.Errorf("only %d catalog codes found in the PFS file", checked)
 	}
 }
 

@@ -1,7 +1,6 @@
 package procedure
 
 import (
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/medcode/medcode/internal/codeset/hcpcs"
 	"github.com/medcode/medcode/internal/datadir"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 	"github.com/medcode/medcode/internal/nlp"
@@ -18,22 +18,16 @@ import (
 
 var dos2025 = time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 
-// officialCSV reads a CSV file of the official data directory, skipping the
-// test when the directory or file is absent.
-func officialCSV(t testing.TB, rel string) [][]string {
+// openOfficial opens a file of the official data directory, skipping the
+// test when it is absent.
+func openOfficial(t testing.TB, rel string) *os.File {
 	t.Helper()
 	f, err := os.Open(officialPath(rel))
 	if err != nil {
 		t.Skipf("official data file not available: %v", err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
-	return recs
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 // officialPath locates a file of the official data directory. datadir
@@ -60,26 +54,26 @@ func fileExists(p string) bool {
 }
 
 var (
-	hcpcsOnce sync.Once
-	hcpcsLong map[string]string
+	hcpcsOnce  sync.Once
+	hcpcsCodes *hcpcs.Codes
+	hcpcsErr   error
 )
 
-// testHCPCS returns the long descriptors of the official HCPCS file
-// (code records of the ANWEB sheet).
+// testHCPCS returns the long descriptors of the official HCPCS file.
 func testHCPCS(t testing.TB) func(string) (string, bool) {
 	t.Helper()
-	hcpcsOnce.Do(func() {
-		hcpcsLong = map[string]string{}
-		for _, rec := range officialCSV(t, "hcpcs/2020-10/anweb.csv") {
-			if len(rec) > 3 && rec[2] == "3" {
-				hcpcsLong[strings.TrimSpace(rec[0])] = rec[3]
-			}
-		}
-	})
-	if len(hcpcsLong) == 0 {
-		t.Skip("HCPCS file not available")
+	f := openOfficial(t, "hcpcs/2020-10/anweb.csv")
+	hcpcsOnce.Do(func() { hcpcsCodes, hcpcsErr = hcpcs.Load(f, f.Name()) })
+	if hcpcsErr != nil {
+		t.Fatal(hcpcsErr)
 	}
-	return func(c string) (string, bool) { d, ok := hcpcsLong[c]; return d, ok }
+	return func(code string) (string, bool) {
+		c, ok := hcpcsCodes.Lookup(code)
+		if !ok {
+			return "", false
+		}
+		return c.Long, true
+	}
 }
 
 func mustCoder(t testing.TB, hcpcs bool) *Coder {

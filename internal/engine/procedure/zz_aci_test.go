@@ -12,7 +12,7 @@ import (
 )
 
 func TestDebugACI(t *testing.T) {
-	c, err := New(Config{HCPCS: loadTestHCPCS(t)})
+	c, err := New(Config{HCPCS: testHCPCS(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func TestDebugVignettes(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &vs); err != nil {
 		t.Fatal(err)
 	}
-	hc := loadTestHCPCS(t)
+	hc := testHCPCS(t)
 	c, err := New(Config{HCPCS: hc})
 	if err != nil {
 		t.Fatal(err)
