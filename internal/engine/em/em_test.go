@@ -11,7 +11,7 @@ import (
 
 func mustLoad(t testing.TB) *Tables {
 	t.Helper()
-	tab, err := Load()
+	tab, err := Load(scan.NewDictionary())
 	if err != nil {
 		t.Fatal(err)
 	}

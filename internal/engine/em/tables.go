@@ -143,11 +143,14 @@ type lexicon struct {
 type Tables struct {
 	visits visitTables
 	lex    lexicon
+	dict   *scan.Dictionary
 }
 
-// Load reads and checks the embedded E/M data files.
-func Load() (*Tables, error) {
-	t := &Tables{}
+// Load reads and checks the embedded E/M data files, adding the lexicons
+// to dictionary d (shared with the procedure coder, so a note is matched
+// once for both).
+func Load(d *scan.Dictionary) (*Tables, error) {
+	t := &Tables{dict: d}
 	if err := t.loadVisits(); err != nil {
 		return nil, err
 	}
@@ -288,7 +291,7 @@ func (t *Tables) loadLexicon() error {
 				return fmt.Errorf("em: mdm.yaml: %s.%s: %w", name, k, err)
 			}
 		}
-		if compiled[name], err = scan.NewTerms(expanded); err != nil {
+		if compiled[name], err = scan.NewTerms(t.dict, expanded); err != nil {
 			return fmt.Errorf("em: mdm.yaml: %s: %w", name, err)
 		}
 	}
@@ -297,7 +300,7 @@ func (t *Tables) loadLexicon() error {
 	if len(f.Sites) == 0 {
 		return fmt.Errorf("em: mdm.yaml: imaging_sites is empty")
 	}
-	t.lex.sites = scan.NewMatcher()
+	t.lex.sites = t.dict.NewMatcher()
 	for i, s := range f.Sites {
 		if err := t.lex.sites.Add(s, i); err != nil {
 			return fmt.Errorf("em: mdm.yaml: imaging_sites: %w", err)
@@ -344,7 +347,7 @@ func expandMacros(phrases []string, macros map[string][]string) ([]string, error
 }
 
 func (t *Tables) loadDrugs() error {
-	t.lex.drugs = scan.NewMatcher()
+	t.lex.drugs = t.dict.NewMatcher()
 	return readTSV("data/drugs.tsv", 2, func(line int, f []string) error {
 		c := drugClass(f[1])
 		if c != drugRx && c != drugOTC && c != drugParenteralControlled {
@@ -361,7 +364,7 @@ func (t *Tables) loadDrugs() error {
 var testKinds = map[string]bool{"lab": true, "imaging": true, "cardiac": true, "pulmonary": true, "procedure": true, "screening": true}
 
 func (t *Tables) loadTests() error {
-	t.lex.tests = scan.NewMatcher()
+	t.lex.tests = t.dict.NewMatcher()
 	ids := map[string]bool{}
 	return readTSV("data/tests.tsv", 3, func(line int, f []string) error {
 		if ids[f[0]] {

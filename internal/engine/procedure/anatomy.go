@@ -161,7 +161,13 @@ func (r *reader) jointOf(svc *service, sm sentMatch) (*scan.Sentence, scan.Match
 	}
 	for back := sm.si - 1; back >= 0 && back >= sm.si-2 && r.sents[back].s.Section == s.Section; back-- {
 		prev := r.sents[back].s
-		for _, t := range plain(svc.triggers.FindAll(prev)) {
+		var trig []scan.Match
+		for _, sm := range r.triggered[svc.index] {
+			if sm.si == back {
+				trig = append(trig, sm.m)
+			}
+		}
+		for _, t := range plain(trig) {
 			pf, pt := prev.Clause(t.From)
 			if has(svc.excludes, prev, pf, pt) {
 				continue

@@ -63,8 +63,9 @@ type service struct {
 	AddonMinutes        int                 `yaml:"addon_minutes"`
 	Codes               []CodeInfo          `yaml:"codes"`
 
-	triggers, requires, alsoRequires, excludes, counts *scan.Matcher
-	variants                                           *scan.Terms // instruments or techniques
+	index                                    int // position in Catalog.services
+	requires, alsoRequires, excludes, counts *scan.Matcher
+	variants                                 *scan.Terms // instruments or techniques
 }
 
 // families and what each needs from its entry.
@@ -266,9 +267,14 @@ type payersFile struct {
 
 // Catalog is the procedure coder's data, loaded from the embedded files.
 type Catalog struct {
+	dict     *scan.Dictionary
 	services []*service
 	byName   map[string]*service
-	codes    map[string]*CodeInfo // every code the coder can report
+	// triggers holds every service's trigger phrases in one matcher, read
+	// once per sentence; triggerOf maps a phrase id to its service.
+	triggers  *scan.Matcher
+	triggerOf []int
+	codes     map[string]*CodeInfo // every code the coder can report
 
 	cues *scan.Terms
 
@@ -307,9 +313,10 @@ type vaccineRef struct {
 	group   string // for generic words
 }
 
-// LoadCatalog reads and checks the embedded catalog files.
-func LoadCatalog() (*Catalog, error) {
-	c := &Catalog{byName: map[string]*service{}, codes: map[string]*CodeInfo{}}
+// LoadCatalog reads and checks the embedded catalog files, adding its
+// lexicons to dictionary d.
+func LoadCatalog(d *scan.Dictionary) (*Catalog, error) {
+	c := &Catalog{dict: d, byName: map[string]*service{}, codes: map[string]*CodeInfo{}}
 	steps := []func() error{c.loadServices, c.loadCues, c.loadAnatomy, c.loadRepair, c.loadVaccines, c.loadDrugs, c.loadPayers}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -332,9 +339,9 @@ func readYAML(name string, v any) error {
 	return nil
 }
 
-// matcher compiles phrases into a matcher whose ids index the phrases.
-func matcher(phrases []string) (*scan.Matcher, error) {
-	m := scan.NewMatcher()
+// matcher compiles phrases into a lexicon whose ids index the phrases.
+func (c *Catalog) matcher(phrases []string) (*scan.Matcher, error) {
+	m := c.dict.NewMatcher()
 	for i, p := range phrases {
 		if err := m.Add(p, i); err != nil {
 			return nil, err
@@ -375,6 +382,7 @@ func (c *Catalog) loadServices() error {
 	if err := readYAML("services.yaml", &f); err != nil {
 		return err
 	}
+	c.triggers = c.dict.NewMatcher()
 	for i, s := range f.Services {
 		where := fmt.Sprintf("services.yaml entry %d (%s)", i+1, s.Name)
 		check, ok := families[s.Family]
@@ -394,19 +402,19 @@ func (c *Catalog) loadServices() error {
 		for _, m := range []struct {
 			dst     **scan.Matcher
 			phrases []string
-		}{{&s.triggers, s.Triggers}, {&s.requires, s.Requires}, {&s.alsoRequires, s.AlsoRequires}, {&s.excludes, s.Excludes}, {&s.counts, s.CountWords}} {
+		}{{&s.requires, s.Requires}, {&s.alsoRequires, s.AlsoRequires}, {&s.excludes, s.Excludes}, {&s.counts, s.CountWords}} {
 			if len(m.phrases) == 0 {
 				continue
 			}
-			if *m.dst, err = matcher(m.phrases); err != nil {
+			if *m.dst, err = c.matcher(m.phrases); err != nil {
 				return fmt.Errorf("procedure: %s: %w", where, err)
 			}
 		}
 		switch {
 		case len(s.Instruments) > 0:
-			s.variants, err = scan.NewTerms(s.Instruments)
+			s.variants, err = scan.NewTerms(c.dict, s.Instruments)
 		case len(s.Techniques) > 0:
-			s.variants, err = scan.NewTerms(s.Techniques)
+			s.variants, err = scan.NewTerms(c.dict, s.Techniques)
 		}
 		if err != nil {
 			return fmt.Errorf("procedure: %s: %w", where, err)
@@ -415,6 +423,13 @@ func (c *Catalog) loadServices() error {
 			if err := c.addCode(&s.Codes[j], where); err != nil {
 				return err
 			}
+		}
+		s.index = len(c.services)
+		for _, p := range s.Triggers {
+			if err := c.triggers.Add(p, len(c.triggerOf)); err != nil {
+				return fmt.Errorf("procedure: %s: %w", where, err)
+			}
+			c.triggerOf = append(c.triggerOf, len(c.services))
 		}
 		c.services = append(c.services, s)
 		c.byName[s.Name] = s
@@ -446,7 +461,7 @@ func (c *Catalog) loadCues() error {
 		return fmt.Errorf("procedure: cues.yaml: want exactly the kinds %v", cueKinds)
 	}
 	var err error
-	if c.cues, err = scan.NewTerms(f); err != nil {
+	if c.cues, err = scan.NewTerms(c.dict, f); err != nil {
 		return fmt.Errorf("procedure: cues.yaml: %w", err)
 	}
 	return nil
@@ -454,13 +469,13 @@ func (c *Catalog) loadCues() error {
 
 // flatten compiles a kind → phrases map into one matcher and the kind of
 // each phrase id, in sorted kind order.
-func flatten(m map[string][]string) (*scan.Matcher, []string, error) {
+func (c *Catalog) flatten(m map[string][]string) (*scan.Matcher, []string, error) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	mt := scan.NewMatcher()
+	mt := c.dict.NewMatcher()
 	var ids []string
 	for _, k := range keys {
 		for _, p := range m[k] {
@@ -479,10 +494,10 @@ func (c *Catalog) loadAnatomy() error {
 		return err
 	}
 	var err error
-	if c.regions, c.regionIDs, err = flatten(f.Regions); err != nil {
+	if c.regions, c.regionIDs, err = c.flatten(f.Regions); err != nil {
 		return fmt.Errorf("procedure: anatomy.yaml regions: %w", err)
 	}
-	if c.joints, c.jointSizes, err = flatten(f.Joints); err != nil {
+	if c.joints, c.jointSizes, err = c.flatten(f.Joints); err != nil {
 		return fmt.Errorf("procedure: anatomy.yaml joints: %w", err)
 	}
 	for size := range f.Joints {
@@ -490,7 +505,7 @@ func (c *Catalog) loadAnatomy() error {
 			return fmt.Errorf("procedure: anatomy.yaml: joint size %q", size)
 		}
 	}
-	if c.ultrasound, err = matcher(f.Ultrasound); err != nil {
+	if c.ultrasound, err = c.matcher(f.Ultrasound); err != nil {
 		return fmt.Errorf("procedure: anatomy.yaml ultrasound: %w", err)
 	}
 	for _, side := range []string{"right", "left", "bilateral"} {
@@ -501,7 +516,7 @@ func (c *Catalog) loadAnatomy() error {
 	if len(f.Sides) != 3 {
 		return fmt.Errorf("procedure: anatomy.yaml: sides must be exactly right, left and bilateral")
 	}
-	if c.sides, c.sideIDs, err = flatten(f.Sides); err != nil {
+	if c.sides, c.sideIDs, err = c.flatten(f.Sides); err != nil {
 		return fmt.Errorf("procedure: anatomy.yaml sides: %w", err)
 	}
 	return nil
@@ -553,10 +568,10 @@ func (c *Catalog) loadRepair() error {
 		terms[k] = v
 	}
 	var err error
-	if c.repairTerms, err = scan.NewTerms(terms); err != nil {
+	if c.repairTerms, err = scan.NewTerms(c.dict, terms); err != nil {
 		return fmt.Errorf("procedure: repair.yaml: %w", err)
 	}
-	if c.woundWords, err = matcher(f.Wounds); err != nil {
+	if c.woundWords, err = c.matcher(f.Wounds); err != nil {
 		return fmt.Errorf("procedure: repair.yaml wounds: %w", err)
 	}
 	f.AdhesiveCode.IncludesEval = true
@@ -586,13 +601,13 @@ func (c *Catalog) loadVaccines() error {
 		}
 	}
 	var err error
-	if c.counseling, err = matcher(f.Counseling); err != nil {
+	if c.counseling, err = c.matcher(f.Counseling); err != nil {
 		return fmt.Errorf("procedure: vaccines.yaml counseling: %w", err)
 	}
-	if c.notGivenAfter, err = matcher(f.NotGivenAfter); err != nil {
+	if c.notGivenAfter, err = c.matcher(f.NotGivenAfter); err != nil {
 		return fmt.Errorf("procedure: vaccines.yaml not_given_after: %w", err)
 	}
-	c.vaccineNames, c.vaccineQuals = scan.NewMatcher(), scan.NewMatcher()
+	c.vaccineNames, c.vaccineQuals = c.dict.NewMatcher(), c.dict.NewMatcher()
 	for name, g := range f.Groups {
 		if g.Admin != "" && g.Admin != "influenza" && g.Admin != "pneumococcal" && g.Admin != "hepatitis_b" && g.Admin != "covid" {
 			return fmt.Errorf("procedure: vaccines.yaml: group %s: admin %q", name, g.Admin)
@@ -667,10 +682,10 @@ func (c *Catalog) loadDrugs() error {
 		terms[r] = p
 	}
 	var err error
-	if c.drugTerms, err = scan.NewTerms(terms); err != nil {
+	if c.drugTerms, err = scan.NewTerms(c.dict, terms); err != nil {
 		return fmt.Errorf("procedure: drugs.yaml: %w", err)
 	}
-	c.drugNames = scan.NewMatcher()
+	c.drugNames = c.dict.NewMatcher()
 	for i, d := range f.Drugs {
 		if len(d.Codes) == 0 || len(d.Names) == 0 {
 			return fmt.Errorf("procedure: drugs.yaml: drug %q needs codes and names", d.Name)

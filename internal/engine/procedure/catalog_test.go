@@ -1,10 +1,14 @@
 package procedure
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/medcode/medcode/internal/engine/procedure/scan"
+)
 
 func mustCatalog(t testing.TB) *Catalog {
 	t.Helper()
-	c, err := LoadCatalog()
+	c, err := LoadCatalog(scan.NewDictionary())
 	if err != nil {
 		t.Fatal(err)
 	}

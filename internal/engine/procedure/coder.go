@@ -40,11 +40,12 @@ type Coder struct {
 
 // New loads the catalog and E/M tables.
 func New(cfg Config) (*Coder, error) {
-	cat, err := LoadCatalog()
+	dict := scan.NewDictionary()
+	cat, err := LoadCatalog(dict)
 	if err != nil {
 		return nil, err
 	}
-	tables, err := em.Load()
+	tables, err := em.Load(dict)
 	if err != nil {
 		return nil, err
 	}

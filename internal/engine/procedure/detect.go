@@ -50,18 +50,28 @@ type reader struct {
 	cat   *Catalog
 	note  *scan.Note
 	sents []sentenceCues
-	payer *Payer
-	opt   Options
-	age   int // completed years, -1 unknown
-	hcpcs func(code string) (string, bool)
-	warn  []string
+	// triggered[service] lists the trigger phrases of that service found in
+	// the note, by sentence.
+	triggered map[int][]sentMatch
+	payer     *Payer
+	opt       Options
+	age       int // completed years, -1 unknown
+	hcpcs     func(code string) (string, bool)
+	warn      []string
 }
 
 func newReader(cat *Catalog, n *scan.Note) *reader {
-	r := &reader{cat: cat, note: n, sents: make([]sentenceCues, len(n.Sentences))}
+	r := &reader{cat: cat, note: n, sents: make([]sentenceCues, len(n.Sentences)), triggered: map[int][]sentMatch{}}
 	for i := range n.Sentences {
 		s := &n.Sentences[i]
 		r.sents[i] = sentenceCues{s: s, cues: dropOverlapsByKind(cat.cues.Find(s, 0, len(s.Tokens)))}
+		if mentionOnly[s.Section] {
+			continue
+		}
+		for _, m := range cat.triggers.FindAll(s) {
+			svc := cat.triggerOf[m.ID]
+			r.triggered[svc] = append(r.triggered[svc], sentMatch{si: i, m: m})
+		}
 	}
 	return r
 }
@@ -216,7 +226,10 @@ func tokenRange(s *scan.Sentence, sp Span) (int, int) {
 // detectCatalog reads every catalog service of the simple families.
 func (r *reader) detectCatalog() []found {
 	var out []found
-	for _, svc := range r.cat.services {
+	for i, svc := range r.cat.services {
+		if len(svc.Triggers) > 0 && len(r.triggered[i]) == 0 {
+			continue // no trigger phrase of this service in the note
+		}
 		var fs []found
 		switch svc.Family {
 		case "single", "count_band", "count_first_each", "count_first_block", "time_band", "time_first_each":
@@ -264,19 +277,20 @@ func supersede(cat *Catalog, fs []found) []found {
 func (r *reader) mentionsOf(svc *service) []sentMatch {
 	var ms []sentMatch
 	elsewhere := false
-	for si := range r.sents {
+	found := r.triggered[svc.index]
+	for lo := 0; lo < len(found); {
+		si := found[lo].si
+		hi := lo
+		var trig []scan.Match
+		for ; hi < len(found) && found[hi].si == si; hi++ {
+			trig = append(trig, found[hi].m)
+		}
+		lo = hi
 		s := r.sents[si].s
-		if mentionOnly[s.Section] {
-			continue
-		}
-		trig := plain(svc.triggers.FindAll(s))
-		if len(trig) == 0 {
-			continue
-		}
 		if svc.requires != nil && !has(svc.requires, s, 0, len(s.Tokens)) {
 			continue
 		}
-		for _, m := range trig {
+		for _, m := range plain(trig) {
 			from, to := s.Clause(m.From)
 			if has(svc.excludes, s, from, to) {
 				continue

@@ -7,15 +7,41 @@ import (
 	"strings"
 )
 
-// Matcher finds lexicon phrases in token sequences. Each phrase carries an
-// integer ID chosen by the caller (usually an index into its own table).
-type Matcher struct {
-	byFirst map[string][]phrase
+// Dictionary holds the phrases of many lexicons so that a sentence is
+// matched against all of them in one pass; each lexicon is a Matcher that
+// reads its own phrases from the sentence's cached hits. All phrases must
+// be added before the first note is matched; the dictionary is then
+// read-only and safe for concurrent use.
+type Dictionary struct {
+	byFirst  map[string][]phrase // longest phrase first
+	lexicons int
 }
 
 type phrase struct {
-	words []string
-	id    int
+	words   []string
+	lex, id int
+}
+
+// hit is one phrase found in a sentence.
+type hit struct {
+	lex int
+	Match
+}
+
+// NewDictionary returns an empty dictionary.
+func NewDictionary() *Dictionary { return &Dictionary{byFirst: make(map[string][]phrase)} }
+
+// NewMatcher returns a new lexicon of the dictionary.
+func (d *Dictionary) NewMatcher() *Matcher {
+	d.lexicons++
+	return &Matcher{dict: d, lex: d.lexicons}
+}
+
+// Matcher finds one lexicon's phrases in sentences. Each phrase carries an
+// integer ID chosen by the caller (usually an index into its own table).
+type Matcher struct {
+	dict *Dictionary
+	lex  int
 }
 
 // Match is one phrase found in a sentence: tokens [From, To) of the
@@ -26,8 +52,8 @@ type Match struct {
 	Start, End int
 }
 
-// NewMatcher returns an empty matcher.
-func NewMatcher() *Matcher { return &Matcher{byFirst: make(map[string][]phrase)} }
+// NewMatcher returns an empty matcher with a dictionary of its own.
+func NewMatcher() *Matcher { return NewDictionary().NewMatcher() }
 
 // Add registers a phrase under id. A word "#" in the phrase matches any
 // number token ("x #" matches "x 12"). It fails on a phrase with no words.
@@ -36,33 +62,22 @@ func (m *Matcher) Add(text string, id int) error {
 	if len(words) == 0 {
 		return fmt.Errorf("scan: phrase %q has no words", text)
 	}
-	m.byFirst[words[0]] = append(m.byFirst[words[0]], phrase{words: words, id: id})
-	// longest phrases first, so callers taking the first match per start
-	// position get the most specific one
-	ps := m.byFirst[words[0]]
+	d := m.dict
+	ps := append(d.byFirst[words[0]], phrase{words: words, lex: m.lex, id: id})
 	sort.SliceStable(ps, func(i, j int) bool { return len(ps[i].words) > len(ps[j].words) })
+	d.byFirst[words[0]] = ps
 	return nil
 }
 
-// Find returns every phrase occurrence in tokens[from:to], ordered by start
-// token and, at one start, longest first. Punctuation tokens are skipped
-// inside a phrase only when they are commas or parentheses, so "rapid strep
-// (CLIA-waived)" still reads as written but a phrase never spans a clause.
+// Find returns every phrase of the lexicon lying in tokens [from, to) of s,
+// ordered by start token and, at one start, longest first. Inside a phrase
+// commas and parentheses are skipped, so "rapid strep (CLIA-waived)" still
+// reads as written, but a phrase never spans a clause.
 func (m *Matcher) Find(s *Sentence, from, to int) []Match {
 	var out []Match
-	for i := from; i < to; i++ {
-		t := s.Tokens[i]
-		if t.Punct {
-			continue
-		}
-		cands := m.byFirst[t.Norm]
-		if IsNumber(t.Norm) {
-			cands = append(cands[:len(cands):len(cands)], m.byFirst["#"]...)
-		}
-		for _, p := range cands {
-			if end, ok := matchAt(s.Tokens, i, to, p.words); ok {
-				out = append(out, Match{ID: p.id, From: i, To: end, Start: t.Start, End: s.Tokens[end-1].End})
-			}
+	for _, h := range s.hitsOf(m.dict) {
+		if h.lex == m.lex && h.From >= from && h.To <= to {
+			out = append(out, h.Match)
 		}
 	}
 	return out
@@ -71,17 +86,52 @@ func (m *Matcher) Find(s *Sentence, from, to int) []Match {
 // FindAll is Find over the whole sentence.
 func (m *Matcher) FindAll(s *Sentence) []Match { return m.Find(s, 0, len(s.Tokens)) }
 
-func matchAt(toks []Token, i, to int, words []string) (int, bool) {
+// hitsOf returns every phrase of the dictionary found in s, matching the
+// sentence on first use.
+func (s *Sentence) hitsOf(d *Dictionary) []hit {
+	if s.hitDict == d {
+		return s.hits
+	}
+	s.hits = s.hits[:0]
+	for i, t := range s.Tokens {
+		if t.Punct {
+			continue
+		}
+		s.matchPhrases(i, d.byFirst[t.Norm])
+		if t.Num {
+			s.matchPhrases(i, d.byFirst["#"])
+		}
+	}
+	sort.SliceStable(s.hits, func(i, j int) bool {
+		if s.hits[i].From != s.hits[j].From {
+			return s.hits[i].From < s.hits[j].From
+		}
+		return s.hits[i].To > s.hits[j].To
+	})
+	s.hitDict = d
+	return s.hits
+}
+
+// matchPhrases adds the hits of the candidate phrases starting at token i.
+func (s *Sentence) matchPhrases(i int, cands []phrase) {
+	for _, p := range cands {
+		if end, ok := matchAt(s.Tokens, i, p.words); ok {
+			s.hits = append(s.hits, hit{lex: p.lex, Match: Match{ID: p.id, From: i, To: end, Start: s.Tokens[i].Start, End: s.Tokens[end-1].End}})
+		}
+	}
+}
+
+func matchAt(toks []Token, i int, words []string) (int, bool) {
 	j := i
 	for _, w := range words {
-		for j < to && toks[j].Punct && (toks[j].Norm == "," || toks[j].Norm == "(" || toks[j].Norm == ")") && j > i {
+		for j < len(toks) && j > i && toks[j].Punct && (toks[j].Norm == "," || toks[j].Norm == "(" || toks[j].Norm == ")") {
 			j++
 		}
-		if j >= to || toks[j].Punct {
+		if j >= len(toks) || toks[j].Punct {
 			return 0, false
 		}
 		if w == "#" {
-			if !IsNumber(toks[j].Norm) {
+			if !toks[j].Num {
 				return 0, false
 			}
 		} else if toks[j].Norm != w {

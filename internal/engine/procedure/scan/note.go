@@ -102,6 +102,10 @@ type Sentence struct {
 	Start, End int
 	Section    Kind
 	Tokens     []Token
+
+	// the phrases of one dictionary found in the sentence, on first use
+	hits    []hit
+	hitDict *Dictionary
 }
 
 // Note is a note prepared for the procedure and E/M coders.
@@ -113,20 +117,37 @@ type Note struct {
 	Age int
 }
 
-// New tokenizes each sentence span of text. Spans outside the text are
-// clipped; empty ones are dropped.
+// New tokenizes each sentence span of text. Spans are taken in text order;
+// a span outside the text or overlapping the one before is clipped, and
+// empty ones are dropped.
 func New(text string, spans []Span, age int) *Note {
 	n := &Note{Text: text, Sentences: make([]Sentence, 0, len(spans)), Age: age}
+	// one backing array for all tokens: about one token per five bytes
+	slab := make([]Token, 0, len(text)/5+16)
+	prevEnd := 0
 	for _, sp := range spans {
-		start, end := max(sp.Start, 0), min(sp.End, len(text))
+		start, end := max(sp.Start, prevEnd), min(sp.End, len(text))
 		if start >= end {
 			continue
 		}
-		toks := Tokenize(text, start, end)
-		if len(toks) == 0 {
+		prevEnd = end
+		first := len(slab)
+		slab = appendTokens(slab, text, start, end)
+		if len(slab) == first {
 			continue
 		}
-		n.Sentences = append(n.Sentences, Sentence{Start: start, End: end, Section: sp.Section, Tokens: toks})
+		n.Sentences = append(n.Sentences, Sentence{Start: start, End: end, Section: sp.Section})
+	}
+	// slices are taken after the slab stops growing, so none points into a
+	// discarded array
+	k := 0
+	for i := range n.Sentences {
+		s := &n.Sentences[i]
+		first := k
+		for k < len(slab) && slab[k].Start < s.End {
+			k++
+		}
+		s.Tokens = slab[first:k:k]
 	}
 	return n
 }

@@ -109,7 +109,7 @@ func TestMatcher(t *testing.T) {
 }
 
 func TestTerms(t *testing.T) {
-	terms, err := NewTerms(map[string][]string{"negation": {"no", "declined"}, "planned": {"will", "ordered"}})
+	terms, err := NewTerms(NewDictionary(), map[string][]string{"negation": {"no", "declined"}, "planned": {"will", "ordered"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestTerms(t *testing.T) {
 	if !terms.Has(s, 0, 4, "negation") || terms.Has(s, 0, 4, "planned") || !terms.Has(s, 5, len(s.Tokens), "planned") {
 		t.Error("Terms.Has misreads the clauses")
 	}
-	if _, err := NewTerms(map[string][]string{"empty": nil}); err == nil {
+	if _, err := NewTerms(NewDictionary(), map[string][]string{"empty": nil}); err == nil {
 		t.Error("NewTerms with an empty kind: want error")
 	}
 }
@@ -149,7 +149,7 @@ func TestCount(t *testing.T) {
 
 func TestNewClipsSpans(t *testing.T) {
 	text := "A/P: Viral URI."
-	n := New(text, []Span{{Start: -3, End: 100, Section: Assessment}, {Start: 5, End: 5}}, 40)
+	n := New(text, []Span{{Start: -3, End: 100, Section: Assessment}, {Start: 5, End: 5}, {Start: 2, End: 9}}, 40)
 	if len(n.Sentences) != 1 || n.Sentences[0].Start != 0 || n.Sentences[0].End != len(text) || n.Sentences[0].Section != Assessment || n.Age != 40 {
 		t.Errorf("New = %+v", n.Sentences)
 	}

@@ -12,10 +12,10 @@ type Terms struct {
 	kinds []string // by phrase id
 }
 
-// NewTerms builds a lexicon from kind → phrases. Kinds are registered in
-// sorted order so matching is deterministic.
-func NewTerms(byKind map[string][]string) (*Terms, error) {
-	t := &Terms{m: NewMatcher()}
+// NewTerms builds a lexicon of dictionary d from kind → phrases. Kinds are
+// registered in sorted order so matching is deterministic.
+func NewTerms(d *Dictionary, byKind map[string][]string) (*Terms, error) {
+	t := &Terms{m: d.NewMatcher()}
 	kinds := make([]string, 0, len(byKind))
 	for k := range byKind {
 		kinds = append(kinds, k)

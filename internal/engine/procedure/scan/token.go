@@ -23,6 +23,8 @@ type Token struct {
 	Start, End int
 	// Punct marks clause punctuation.
 	Punct bool
+	// Num marks a plain number ("12", "3.0", "100,000").
+	Num bool
 }
 
 // clausePunct are the marks kept as tokens because they bound clauses.
@@ -34,13 +36,17 @@ const clausePunct = ";,.:()?"
 // join words ("r/o" → "r", "o") unless a hyphen stands alone between spaces,
 // where it is a dash that bounds a clause.
 func Tokenize(text string, start, end int) []Token {
+	return appendTokens(nil, text, start, end)
+}
+
+// appendTokens appends the tokens of text[start:end] to toks.
+func appendTokens(toks []Token, text string, start, end int) []Token {
 	if start < 0 {
 		start = 0
 	}
 	if end > len(text) {
 		end = len(text)
 	}
-	var toks []Token
 	i := start
 	for i < end {
 		c := text[i]
@@ -105,11 +111,12 @@ func appendWord(toks []Token, text string, i, j int) []Token {
 			k++
 		}
 		if k < j && k > i && isUnitStart(text[k:j]) {
-			toks = append(toks, Token{Norm: text[i:k], Start: i, End: k})
+			toks = append(toks, Token{Norm: text[i:k], Start: i, End: k, Num: IsNumber(text[i:k])})
 			return append(toks, Token{Norm: Normalize(text[k:j]), Start: k, End: j})
 		}
 	}
-	return append(toks, Token{Norm: Normalize(text[i:j]), Start: i, End: j})
+	norm := Normalize(text[i:j])
+	return append(toks, Token{Norm: norm, Start: i, End: j, Num: IsNumber(norm)})
 }
 
 // isUnitStart reports whether a glued suffix after a number is a unit or a
