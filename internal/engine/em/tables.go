@@ -88,6 +88,8 @@ type visitTables struct {
 	Levels        []string        `yaml:"levels"`
 	Office        []officeCode    `yaml:"office"`
 	Nurse         Code            `yaml:"nurse_visit"`
+	Addon         Code            `yaml:"complexity_addon"`
+	PreventiveDx  []string        `yaml:"preventive_dx"`
 	TimeRulesFrom string          `yaml:"time_rules_from"`
 	Prolonged     []prolongedRule `yaml:"prolonged"`
 	Preventive    []ageBand       `yaml:"preventive"`
@@ -219,8 +221,17 @@ func (t *Tables) loadVisits() error {
 	if len(v.Preventive) == 0 || v.Preventive[0].MinAge != 0 {
 		return fmt.Errorf("em: visits.yaml: preventive bands must start at age 0")
 	}
+	if v.Addon.Code == "" || v.Addon.Description == "" || v.Nurse.Code == "" || len(v.PreventiveDx) == 0 {
+		return fmt.Errorf("em: visits.yaml: complexity_addon, nurse_visit and preventive_dx are required")
+	}
 	return nil
 }
+
+// ComplexityAddon is the visit-complexity add-on code (G2211).
+func (t *Tables) ComplexityAddon() Code { return t.visits.Addon }
+
+// PreventiveDx are the diagnosis prefixes a preventive visit line points to.
+func (t *Tables) PreventiveDx() []string { return t.visits.PreventiveDx }
 
 // officeByCode returns the office E/M entry for a code, or nil.
 func (t *Tables) officeByCode(code string) *officeCode {

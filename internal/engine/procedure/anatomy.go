@@ -131,7 +131,7 @@ func (r *reader) detectJoints(svc *service) []found {
 			if us {
 				guidance = "with ultrasound guidance"
 			}
-			f = &found{service: svc.Name, code: ci, units: 1, linkedTo: -1,
+			f = &found{service: svc.Name, code: ci, units: 1,
 				reasoning: fmt.Sprintf("Injection or aspiration of the %s (a %s joint or bursa) %s → %s.", joint, size, guidance, ci.Code)}
 			byKey[k] = f
 			order = append(order, k)
@@ -274,7 +274,7 @@ func (r *reader) detectBiopsies(svc *service) []found {
 		}
 		index[ci.Code] = len(out)
 		out = append(out, found{service: svc.Name, code: ci, units: 1, evidence: []Span{l.ev}, sentences: []int{l.si},
-			sites: l.sites, reasoning: why, linkedTo: -1, confidence: l.conf,
+			sites: l.sites, reasoning: why, confidence: l.conf,
 			rules: []Rule{{ID: "biopsy-hierarchy", Citation: "CPT 2019 skin biopsy guidelines", Summary: "one primary biopsy code per encounter: incisional > punch > tangential; other lesions on add-on codes"}}})
 	}
 	return out

@@ -39,7 +39,8 @@ func aciNotes(b *testing.B) []string {
 // nlp pipeline has already analyzed (the stage's cost inside the engine).
 func BenchmarkCode(b *testing.B) {
 	notes := aciNotes(b)
-	c := mustCoder(b, true)
+	c := mustCoder(b)
+	hc := testHCPCS(b)
 	docs := make([]*nlp.Doc, len(notes))
 	for i, n := range notes {
 		docs[i] = nlp.Analyze(n)
@@ -47,7 +48,7 @@ func BenchmarkCode(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		d := docs[i%len(docs)]
-		if _, err := c.Code(Input{Note: scan.FromDoc(d), Options: Options{DOS: dos2025, Age: -1}}); err != nil {
+		if _, err := c.Code(Input{Note: scan.FromDoc(d), HCPCS: hc, Options: Options{DOS: dos2025, Age: -1}}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -38,6 +38,9 @@ type CodeInfo struct {
 	Size       string `yaml:"size"`
 	Ultrasound bool   `yaml:"ultrasound"`
 	Technique  string `yaml:"technique"`
+	// Vaccine and VaccineAdmin mark vaccine products and their
+	// administration codes (set from vaccines.yaml).
+	Vaccine, VaccineAdmin bool `yaml:"-"`
 }
 
 // service is one catalog entry: a family of codes and the phrases that
@@ -190,6 +193,7 @@ type repairFile struct {
 
 type vaccineAdmin struct {
 	Role        string `yaml:"role"`
+	EM25        bool   `yaml:"em25"`
 	Code        string `yaml:"code"`
 	System      string `yaml:"system"`
 	Description string `yaml:"description"`
@@ -218,6 +222,7 @@ type vaccineProduct struct {
 }
 
 type vaccinesFile struct {
+	Dx               []string                `yaml:"dx"`
 	Counseling       []string                `yaml:"counseling"`
 	NotGivenAfter    []string                `yaml:"not_given_after"`
 	CounselingMaxAge int                     `yaml:"counseling_max_age"`
@@ -587,11 +592,14 @@ func (c *Catalog) loadVaccines() error {
 	if err := readYAML("vaccines.yaml", f); err != nil {
 		return err
 	}
+	if len(f.Dx) == 0 {
+		return fmt.Errorf("procedure: vaccines.yaml: dx (the immunization encounter code) is missing")
+	}
 	roles := map[string]bool{}
 	for i := range f.Admin {
 		a := &f.Admin[i]
 		roles[a.Role] = true
-		if err := c.addCode(&CodeInfo{Code: a.Code, System: a.System, Description: a.Description, EM25: true, Dx: []string{"Z23"}}, "vaccines.yaml admin"); err != nil {
+		if err := c.addCode(&CodeInfo{Code: a.Code, System: a.System, Description: a.Description, EM25: a.EM25, VaccineAdmin: true, Dx: f.Dx}, "vaccines.yaml admin"); err != nil {
 			return err
 		}
 	}
@@ -650,7 +658,7 @@ func (c *Catalog) loadVaccines() error {
 			}
 			c.vaccineQualIDs = append(c.vaccineQualIDs, i)
 		}
-		if err := c.addCode(&CodeInfo{Code: p.Code, Description: p.Description, Dx: []string{"Z23"}}, where); err != nil {
+		if err := c.addCode(&CodeInfo{Code: p.Code, Description: p.Description, Vaccine: true, Dx: f.Dx}, where); err != nil {
 			return err
 		}
 	}

@@ -14,18 +14,15 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/medcode/medcode/internal/codeset/hcpcs"
 	"github.com/medcode/medcode/internal/engine/em"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 )
 
 // Config configures a Coder.
 type Config struct {
-	// HCPCS returns the official long descriptor of a HCPCS Level II code
-	// from the loaded HCPCS file; drug units are computed from it.
-	HCPCS func(code string) (string, bool)
 	// CPT, when set, holds a clinic's licensed CPT descriptors, printed in
 	// place of our own descriptions.
 	CPT Descriptors
@@ -55,9 +52,6 @@ func New(cfg Config) (*Coder, error) {
 				return nil, fmt.Errorf("procedure: code %s names E/M test %q, which em/data/tests.tsv lacks", c.Code, c.Test)
 			}
 		}
-	}
-	if cfg.HCPCS == nil {
-		cfg.HCPCS = func(string) (string, bool) { return "", false }
 	}
 	return &Coder{cat: cat, em: tables, cfg: cfg}, nil
 }
@@ -94,6 +88,10 @@ type Input struct {
 	// Diagnoses are the claim's diagnoses in claim order; pointers refer to
 	// their 1-based positions.
 	Diagnoses []Diagnosis
+	// HCPCS is the HCPCS Level II file in effect on the date of service:
+	// drug units are computed from its descriptors, and HCPCS lines take
+	// its descriptions. Without it, injected drugs are left to the coder.
+	HCPCS *hcpcs.Codes
 	Options
 }
 
@@ -128,7 +126,17 @@ func (c *Coder) Code(in Input) (Result, error) {
 		in.DOS = time.Now().UTC()
 	}
 	r := newReader(c.cat, in.Note)
-	r.payer, r.opt, r.hcpcs = payer, in.Options, c.cfg.HCPCS
+	r.payer, r.opt, r.em = payer, in.Options, c.em
+	r.hcpcs = func(code string) (string, bool) {
+		if in.HCPCS == nil {
+			return "", false
+		}
+		hc, ok := in.HCPCS.Lookup(code)
+		if !ok || !hc.ActiveOn(in.DOS) {
+			return "", false
+		}
+		return hc.Long, true
+	}
 	r.age = in.Age
 	if r.age < 0 {
 		r.age = in.Note.Age
@@ -155,21 +163,21 @@ func (c *Coder) Code(in Input) (Result, error) {
 		lines = append(lines, r.serviceLines(f, links[i], in.Diagnoses)...)
 	}
 	for i := range lines {
-		lines[i].Description = c.describe(lines[i].Code, lines[i].System, lines[i].Description)
+		lines[i].Description = c.describe(r, lines[i].Code, lines[i].System, lines[i].Description)
 	}
 	return Result{Lines: lines, Visit: visit, Warnings: append(r.warn, visit.Warnings...)}, nil
 }
 
 // describe returns the description printed for a code: the clinic's
 // licensed CPT descriptor, or the HCPCS file's, or our own.
-func (c *Coder) describe(code, system, ours string) string {
+func (c *Coder) describe(r *reader, code, system, ours string) string {
 	if system == "CPT" {
 		if d, ok := c.cfg.CPT[code]; ok {
 			return d
 		}
 		return ours
 	}
-	if d, ok := c.cfg.HCPCS(code); ok {
+	if d, ok := r.hcpcs(code); ok {
 		return d
 	}
 	return ours
@@ -247,7 +255,7 @@ func (r *reader) visitLines(v em.Result, fs []found, dx []Diagnosis) []Line {
 	var lines []Line
 	if p := v.Preventive; p != nil {
 		l := Line{Code: p.Code, System: systemOf(p.Code), Description: p.Description, Units: 1, Confidence: 0.9,
-			Evidence: fromEMSpans(p.Evidence), Reasoning: p.Reasoning, Pointers: preventivePointers(dx)}
+			Evidence: fromEMSpans(p.Evidence), Reasoning: p.Reasoning, Pointers: r.preventivePointers(dx)}
 		if r.payer.WellnessVisits && !p.Wellness && r.payer.RoutinePhysicalMod != "" {
 			l.Modifiers = append(l.Modifiers, r.payer.RoutinePhysicalMod)
 			l.Reasoning += fmt.Sprintf(" %s does not cover a routine physical: modifier %s (statutorily excluded).", r.payer.Name, r.payer.RoutinePhysicalMod)
@@ -257,13 +265,13 @@ func (r *reader) visitLines(v em.Result, fs []found, dx []Diagnosis) []Line {
 	}
 	if n := v.Nurse; n != nil {
 		lines = append(lines, Line{Code: n.Code, System: "CPT", Description: n.Description, Units: 1, Confidence: 0.7,
-			Reasoning: "Visit with clinical staff only and no other billable service.", Pointers: firstProblemPointer(dx)})
+			Reasoning: "Visit with clinical staff only and no other billable service.", Pointers: r.firstProblemPointer(dx)})
 	}
 	o := v.Office
 	if o == nil {
 		return lines
 	}
-	pointers := officePointers(o.ProblemCodes, dx)
+	pointers := r.officePointers(o.ProblemCodes, dx)
 	l := Line{Code: o.Code, System: "CPT", Description: o.Description, Units: 1, Confidence: officeConfidence(v),
 		Evidence: officeEvidence(o), Reasoning: o.Reasoning, Pointers: pointers}
 	mod25, why := r.needs25(v, fs)
@@ -274,10 +282,11 @@ func (r *reader) visitLines(v em.Result, fs []found, dx []Diagnosis) []Line {
 	}
 	lines = append(lines, l)
 	if r.g2211(v, fs, mod25) {
-		lines = append(lines, Line{Code: "G2211", System: "HCPCS", Description: "visit complexity inherent to an E/M visit that is part of continuing longitudinal care",
+		addon := r.em.ComplexityAddon()
+		lines = append(lines, Line{Code: addon.Code, System: systemOf(addon.Code), Description: addon.Description,
 			Units: 1, Confidence: 0.7, Evidence: fromEMSpans(v.Longitudinal), Pointers: pointers,
 			Reasoning: fmt.Sprintf("%s accepts the visit-complexity add-on; the note documents a continuing relationship (the practitioner is the focal point of care).", r.payer.Name),
-			Rules:     []Rule{{ID: "G2211", Citation: "CMS CY2024-2025 PFS final rules", Summary: "add-on to 99202-99215 for longitudinal care; not with modifier 25 except on the day of a wellness or preventive visit or a vaccine administration (2025+)"}}})
+			Rules:     []Rule{{ID: "complexity-addon", Citation: "CMS CY2024-2025 PFS final rules", Summary: "add-on to 99202-99215 for longitudinal care; not with modifier 25 except on the day of a wellness or preventive visit or a vaccine administration (2025+)"}}})
 	}
 	if p := o.Prolonged; p != nil {
 		lines = append(lines, Line{Code: p.Code, System: p.System, Description: p.Description, Units: p.Units, Confidence: 0.9,
@@ -350,8 +359,8 @@ func (r *reader) needs25(v em.Result, fs []found) (bool, string) {
 		switch {
 		case f.code.IncludesEval:
 			return true, fmt.Sprintf("separate from the evaluation included in %s", f.code.Code)
-		case f.code.EM25 && isVaccineAdmin(f.code.Code):
-			if r.payer.EM25WithVaccineAdmin && !strings.HasPrefix(f.code.Code, "G") {
+		case f.code.EM25 && f.code.VaccineAdmin:
+			if r.payer.EM25WithVaccineAdmin {
 				return true, fmt.Sprintf("separate from the vaccine administration %s", f.code.Code)
 			}
 		case f.code.EM25:
@@ -359,10 +368,6 @@ func (r *reader) needs25(v em.Result, fs []found) (bool, string) {
 		}
 	}
 	return false, ""
-}
-
-func isVaccineAdmin(code string) bool {
-	return strings.HasPrefix(code, "9046") || strings.HasPrefix(code, "9047") || code == "90480" || code == "G0008" || code == "G0009" || code == "G0010"
 }
 
 // g2211 decides the visit-complexity add-on: a payer that accepts it, on
@@ -385,7 +390,7 @@ func (r *reader) g2211(v em.Result, fs []found, mod25 bool) bool {
 		return true
 	}
 	for _, f := range fs {
-		if isVaccineAdmin(f.code.Code) {
+		if f.code.VaccineAdmin {
 			return true
 		}
 	}

@@ -11,7 +11,7 @@ import (
 
 // cues.yaml: one case per kind of cue word.
 func TestCueKinds(t *testing.T) {
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	svc := c.cat.byName["ecg"]
 	tests := []struct {
 		kind, note string
@@ -38,7 +38,7 @@ func TestCueKinds(t *testing.T) {
 
 // services.yaml: every entry's phrases, codes and families are usable.
 func TestCatalogEntries(t *testing.T) {
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	if n := len(c.cat.services); n < 60 {
 		t.Errorf("%d catalog services, want the §5.1 list", n)
 	}
@@ -70,7 +70,7 @@ func TestCatalogAgainstPFS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	checked := 0
 	for code, ci := range c.cat.codes {
 		p, ok := sched.Lookup(code, "")
@@ -95,16 +95,16 @@ func TestCatalogAgainstPFS(t *testing.T) {
 
 // drugs.yaml: every J code is in the HCPCS file and its unit size parses.
 func TestDrugCodesInHCPCS(t *testing.T) {
-	hcpcs := testHCPCS(t)
-	c := mustCoder(t, false)
+	hc := testHCPCS(t)
+	c := mustCoder(t)
 	for _, d := range c.cat.drugs.Drugs {
 		for _, code := range d.Codes {
-			desc, ok := hcpcs(code)
+			entry, ok := hc.Lookup(code)
 			if !ok {
 				t.Errorf("%s (%s) is not in the HCPCS file", code, d.Name)
 				continue
 			}
-			if _, err := ParseUnitSize(desc); err != nil {
+			if _, err := ParseUnitSize(entry.Long); err != nil {
 				t.Errorf("%s: %v", code, err)
 			}
 		}

@@ -39,7 +39,7 @@ func TestLoadDescriptors(t *testing.T) {
 // A loaded descriptor file replaces our description of CPT codes in output,
 // and only theirs.
 func TestDescriptorsReplaceOurs(t *testing.T) {
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	c.cfg.CPT = Descriptors{"87880": "LICENSED 87880"}
 	res := run(t, c, "Rapid strep test performed in office, positive.", Options{})
 	if len(res.Lines) != 1 || res.Lines[0].Description != "LICENSED 87880" {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/medcode/medcode/internal/engine/em"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 )
 
@@ -26,10 +27,7 @@ type found struct {
 	rules     []Rule
 	// distinct is set on a line for a separate site that a payer's bundling
 	// edit would otherwise fold into another line (repairs of two groups).
-	distinct bool
-	// linkedTo is the index of the line this one belongs to (a drug to its
-	// administration, an add-on to its primary), or -1.
-	linkedTo   int
+	distinct   bool
 	singleDose bool // a single-dose drug for a payer that wants JZ/JW
 	confidence float64
 }
@@ -54,6 +52,7 @@ type reader struct {
 	// the note, by sentence.
 	triggered map[int][]sentMatch
 	payer     *Payer
+	em        *em.Tables
 	opt       Options
 	age       int // completed years, -1 unknown
 	hcpcs     func(code string) (string, bool)
@@ -333,7 +332,7 @@ func (r *reader) detectTriggered(svc *service) []found {
 	if len(ms) == 0 {
 		return nil
 	}
-	base := found{service: svc.Name, linkedTo: -1, confidence: 0}
+	base := found{service: svc.Name, confidence: 0}
 	side := ""
 	for _, sm := range ms {
 		base.evidence = append(base.evidence, spanOf(sm.m))
@@ -389,7 +388,6 @@ func (r *reader) detectTriggered(svc *service) []found {
 		out := []found{f}
 		if extra := min(n, svc.Max) - 1; extra > 0 && addon != nil {
 			a := one(addon, extra, fmt.Sprintf("%d documented: each one after the first → %s × %d.", n, addon.Code, extra))
-			a.linkedTo = 0
 			out = append(out, a)
 		}
 		return out
@@ -401,7 +399,6 @@ func (r *reader) detectTriggered(svc *service) []found {
 		if n > svc.Block {
 			units := (n - svc.Block + svc.AddonBlock - 1) / svc.AddonBlock
 			a := one(&svc.Codes[1], units, fmt.Sprintf("%d beyond the first %d, each further %d or part → %s × %d.", n-svc.Block, svc.Block, svc.AddonBlock, svc.Codes[1].Code, units))
-			a.linkedTo = 0
 			out = append(out, a)
 		}
 		return out
@@ -434,7 +431,6 @@ func (r *reader) detectTriggered(svc *service) []found {
 		out := []found{f}
 		if units := addonUnits(minutes-svc.FirstMinutes, svc.AddonMinutes); units > 0 {
 			a := one(addon, units, fmt.Sprintf("%d minutes beyond the first %d → %s × %d (a unit counts once past its midpoint).", minutes-svc.FirstMinutes, svc.FirstMinutes, addon.Code, units))
-			a.linkedTo = 0
 			out = append(out, a)
 		}
 		return out
@@ -582,7 +578,7 @@ func durationIn(s *scan.Sentence) (int, Span) {
 func (r *reader) detectInstruments(svc *service) []found {
 	seen := map[string]bool{}
 	var names []string
-	f := found{service: svc.Name, code: &svc.Codes[0], linkedTo: -1}
+	f := found{service: svc.Name, code: &svc.Codes[0]}
 	for si := range r.sents {
 		s := r.sents[si].s
 		if mentionOnly[s.Section] {

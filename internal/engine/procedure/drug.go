@@ -145,7 +145,7 @@ func (r *reader) detectDrugs(procedures []found) []found {
 		if route == "iv_push" {
 			units = 1 // further pushes are a separate sequential code
 		}
-		out = append(out, found{code: ci, units: units, evidence: adminEvidence[route], sentences: adminSentences[route], linkedTo: -1, confidence: 0.85,
+		out = append(out, found{code: ci, units: units, evidence: adminEvidence[route], sentences: adminSentences[route], confidence: 0.85,
 			reasoning: fmt.Sprintf("%d drug injection(s) by the %s route → %s × %d.", n, route, a.Code, units)})
 	}
 	return out
@@ -183,7 +183,7 @@ func (r *reader) drugLine(d drugEntry, s *scan.Sentence, si int, m scan.Match) (
 	}
 	desc, _ := r.hcpcs(code)
 	ci := &CodeInfo{Code: code, System: "HCPCS", Description: desc}
-	f := found{code: ci, units: units, evidence: []Span{spanOf(m), doseSpan}, sentences: []int{si}, linkedTo: -1, confidence: 0.9,
+	f := found{code: ci, units: units, evidence: []Span{spanOf(m), doseSpan}, sentences: []int{si}, confidence: 0.9,
 		reasoning: fmt.Sprintf("%s %s given; %s is billed per %s → ceil(%s ÷ %s) = %d unit(s).", name, dose, code, sizes[code], dose, sizes[code], units),
 		rules:     []Rule{{ID: "drug-units", Citation: "HCPCS Level II descriptor", Summary: "units = ceil(dose given ÷ the code's unit size)"}}}
 	if r.payer.SingleDoseModifiers && d.SingleDose {

@@ -59,30 +59,20 @@ var (
 	hcpcsErr   error
 )
 
-// testHCPCS returns the long descriptors of the official HCPCS file.
-func testHCPCS(t testing.TB) func(string) (string, bool) {
+// testHCPCS loads the official HCPCS file.
+func testHCPCS(t testing.TB) *hcpcs.Codes {
 	t.Helper()
 	f := openOfficial(t, "hcpcs/2020-10/anweb.csv")
 	hcpcsOnce.Do(func() { hcpcsCodes, hcpcsErr = hcpcs.Load(f, f.Name()) })
 	if hcpcsErr != nil {
 		t.Fatal(hcpcsErr)
 	}
-	return func(code string) (string, bool) {
-		c, ok := hcpcsCodes.Lookup(code)
-		if !ok {
-			return "", false
-		}
-		return c.Long, true
-	}
+	return hcpcsCodes
 }
 
-func mustCoder(t testing.TB, hcpcs bool) *Coder {
+func mustCoder(t testing.TB) *Coder {
 	t.Helper()
-	cfg := Config{}
-	if hcpcs {
-		cfg.HCPCS = testHCPCS(t)
-	}
-	c, err := New(cfg)
+	c, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +83,11 @@ func mustCoder(t testing.TB, hcpcs bool) *Coder {
 type dx struct{ code, phrase string }
 
 func run(t *testing.T, c *Coder, text string, opt Options, ds ...dx) Result {
+	return runWith(t, c, nil, text, opt, ds...)
+}
+
+// runWith codes a note with a HCPCS file.
+func runWith(t *testing.T, c *Coder, hc *hcpcs.Codes, text string, opt Options, ds ...dx) Result {
 	t.Helper()
 	var diags []Diagnosis
 	for _, d := range ds {
@@ -112,7 +107,7 @@ func run(t *testing.T, c *Coder, text string, opt Options, ds ...dx) Result {
 	if opt.Age == 0 {
 		opt.Age = -1
 	}
-	res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze(text)), Diagnoses: diags, Options: opt})
+	res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze(text)), Diagnoses: diags, HCPCS: hc, Options: opt})
 	if err != nil {
 		t.Fatal(err)
 	}

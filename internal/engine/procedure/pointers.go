@@ -8,9 +8,6 @@ import (
 // maxPointers is the most diagnosis pointers a claim line carries.
 const maxPointers = 4
 
-// preventiveDx are the encounter codes a preventive visit line points to.
-var preventiveDx = []string{"Z00", "Z01.41", "Z02"}
-
 func hasPrefix(code string, prefixes []string) bool {
 	c := strings.ReplaceAll(code, ".", "")
 	for _, p := range prefixes {
@@ -23,8 +20,8 @@ func hasPrefix(code string, prefixes []string) bool {
 
 // encounterOnly are diagnoses no service other than the visit itself points
 // to: preventive encounters and external causes.
-func encounterOnly(code string) bool {
-	return hasPrefix(code, preventiveDx) || hasPrefix(code, []string{"V", "W", "X", "Y"})
+func (r *reader) encounterOnly(code string) bool {
+	return hasPrefix(code, r.em.PreventiveDx()) || hasPrefix(code, []string{"V", "W", "X", "Y"})
 }
 
 // linkDiagnoses finds, for each service, the diagnoses that justify it:
@@ -51,9 +48,9 @@ func (r *reader) linkDiagnoses(fs []found, dx []Diagnosis) [][]int {
 	}
 	links := make([][]int, len(fs))
 	for fi, f := range fs {
-		if len(f.code.Dx) == 1 && f.code.Dx[0] == "Z23" {
+		if f.code.Vaccine || f.code.VaccineAdmin {
 			for i, d := range dx {
-				if hasPrefix(d.Code, []string{"Z23"}) {
+				if hasPrefix(d.Code, f.code.Dx) {
 					links[fi] = append(links[fi], i)
 				}
 			}
@@ -61,7 +58,7 @@ func (r *reader) linkDiagnoses(fs []found, dx []Diagnosis) [][]int {
 		}
 		var near, kind []int
 		for i, d := range dx {
-			if encounterOnly(d.Code) && !hasPrefix(d.Code, f.code.Dx) {
+			if r.encounterOnly(d.Code) && !hasPrefix(d.Code, f.code.Dx) {
 				continue
 			}
 			sameSentence := false
@@ -111,14 +108,15 @@ func (r *reader) servicePointers(f found, linked []int, dx []Diagnosis) []int {
 	if len(out) > 0 {
 		return out
 	}
-	return firstProblemPointer(dx)
+	return r.firstProblemPointer(dx)
 }
 
 // firstProblemPointer points to the first diagnosis that is not a
-// preventive encounter or an external cause, else to the first diagnosis.
-func firstProblemPointer(dx []Diagnosis) []int {
+// preventive, immunization or external-cause encounter code, else to the
+// first diagnosis.
+func (r *reader) firstProblemPointer(dx []Diagnosis) []int {
 	for i, d := range dx {
-		if !encounterOnly(d.Code) && !hasPrefix(d.Code, []string{"Z23"}) {
+		if !r.encounterOnly(d.Code) && !hasPrefix(d.Code, r.cat.vaccines.Dx) {
 			return []int{i + 1}
 		}
 	}
@@ -129,9 +127,9 @@ func firstProblemPointer(dx []Diagnosis) []int {
 }
 
 // preventivePointers points a preventive visit line to its encounter code.
-func preventivePointers(dx []Diagnosis) []int {
+func (r *reader) preventivePointers(dx []Diagnosis) []int {
 	for i, d := range dx {
-		if hasPrefix(d.Code, preventiveDx) {
+		if hasPrefix(d.Code, r.em.PreventiveDx()) {
 			return []int{i + 1}
 		}
 	}
@@ -142,7 +140,7 @@ func preventivePointers(dx []Diagnosis) []int {
 }
 
 // officePointers points the problem E/M line to the problems it scored.
-func officePointers(problemCodes []string, dx []Diagnosis) []int {
+func (r *reader) officePointers(problemCodes []string, dx []Diagnosis) []int {
 	var out []int
 	for i, d := range dx {
 		if contains(problemCodes, d.Code) && len(out) < maxPointers {
@@ -152,5 +150,5 @@ func officePointers(problemCodes []string, dx []Diagnosis) []int {
 	if len(out) > 0 {
 		return out
 	}
-	return firstProblemPointer(dx)
+	return r.firstProblemPointer(dx)
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/medcode/medcode/internal/codeset/hcpcs"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 	"github.com/medcode/medcode/internal/nlp"
 )
@@ -18,9 +19,14 @@ type lineCase struct {
 
 func runCases(t *testing.T, c *Coder, cases []lineCase) {
 	t.Helper()
+	runCasesWith(t, c, nil, cases)
+}
+
+func runCasesWith(t *testing.T, c *Coder, hc *hcpcs.Codes, cases []lineCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := run(t, c, tc.note, tc.opt, tc.dx...)
+			res := runWith(t, c, hc, tc.note, tc.opt, tc.dx...)
 			if got := lineSet(res.Lines); got != tc.want {
 				t.Errorf("lines = %q\nwant    %q\nwarnings %q", got, tc.want, res.Warnings)
 			}
@@ -30,7 +36,7 @@ func runCases(t *testing.T, c *Coder, cases []lineCase) {
 
 // One case per family of services.yaml.
 func TestServiceFamilies(t *testing.T) {
-	runCases(t, mustCoder(t, false), []lineCase{
+	runCases(t, mustCoder(t), []lineCase{
 		{name: "single, lab with QW", note: "Procedure: rapid strep test performed, positive.", want: "87880 x1 QW"},
 		{name: "single, waived by nature (no QW)", note: "Urine dipstick in office: trace leukocytes.", want: "81002 x1"},
 		{name: "single, superseded (automated reader)", note: "Clinitek urine dipstick in office: negative.", want: "81003 x1 QW"},
@@ -58,7 +64,7 @@ func TestServiceFamilies(t *testing.T) {
 
 // anatomy.yaml: sides and the payer's bilateral form.
 func TestSidesAndBilateral(t *testing.T) {
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	note := "Procedure: both knees injected with steroid."
 	runCases(t, c, []lineCase{
 		{name: "bilateral, modifier 50", note: note, want: "20610 x1 50"},
@@ -71,7 +77,7 @@ func TestSidesAndBilateral(t *testing.T) {
 
 // repair.yaml: lengths summed by complexity and group.
 func TestLacerationRepair(t *testing.T) {
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	runCases(t, c, []lineCase{
 		{name: "summed within a group", note: "3.0 cm laceration of the right forearm and 2.0 cm laceration of the right hand, both repaired with simple sutures.", want: "12002 x1"},
 		{name: "different groups, distinct site", note: "1.5 cm forehead laceration and 2.0 cm scalp laceration, both simple repair.", want: "12001 x1 XS | 12011 x1"},
@@ -87,7 +93,7 @@ func TestLacerationRepair(t *testing.T) {
 
 // vaccines.yaml: products and administration by age, counseling and payer.
 func TestVaccines(t *testing.T) {
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	runCases(t, c, []lineCase{
 		{name: "child with counseling: components", note: "4-year-old well-child visit. Physician counsels parent on vaccines; DTaP-IPV and MMRV given.",
 			want: "90460 x2 | 90461 x6 | 90696 x1 | 90710 x1 | 99392 x1"},
@@ -108,8 +114,8 @@ func TestVaccines(t *testing.T) {
 
 // drugs.yaml: J-code units from the HCPCS descriptor and the injection.
 func TestDrugs(t *testing.T) {
-	c := mustCoder(t, true)
-	runCases(t, c, []lineCase{
+	c := mustCoder(t)
+	runCasesWith(t, c, testHCPCS(t), []lineCase{
 		{name: "IM injection with units", note: "Ceftriaxone 1 g IM given.", want: "96372 x1 | J0696 x4"},
 		{name: "dose before the drug", note: "Administered 60 mg of Toradol IM in the deltoid.", want: "96372 x1 | J1885 x4"},
 		{name: "unit size dividing the dose", note: "Depo-Medrol 80 mg IM given.", want: "96372 x1 | J1040 x1"},
@@ -122,7 +128,7 @@ func TestDrugs(t *testing.T) {
 
 // payers.yaml: each convention that differs by payer class.
 func TestPayers(t *testing.T) {
-	c := mustCoder(t, false)
+	c := mustCoder(t)
 	longTime := "Established patient, 47-year-old with recurrent major depression, worsening; medication change.\nTotal time on date of service 72 minutes."
 	wellness := "Established patient, 70-year-old, annual wellness visit. Counselled on diet."
 	physical := "Established patient, 70-year-old, annual physical. Counselled on diet."

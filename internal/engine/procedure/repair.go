@@ -279,7 +279,7 @@ func (r *reader) groupRepairs(wounds []wound) []found {
 		sm := sums[k]
 		band := r.repairBand(k.complexity, k.group, sm.cm)
 		ci, _ := r.cat.Code(band.Code)
-		f := found{code: ci, units: 1, linkedTo: -1, distinct: i > 0, confidence: 1}
+		f := found{code: ci, units: 1, distinct: i > 0, confidence: 1}
 		adhesiveOnly := true
 		for _, w := range sm.w {
 			f.evidence = append(f.evidence, w.evidence...)

@@ -107,7 +107,7 @@ func (r *reader) detectVaccines() []found {
 	var out []found
 	for _, g := range products {
 		ci, _ := r.cat.Code(g.p.Code)
-		out = append(out, found{code: ci, units: 1, evidence: []Span{g.ev}, sentences: []int{g.si}, linkedTo: -1, confidence: 0.9,
+		out = append(out, found{code: ci, units: 1, evidence: []Span{g.ev}, sentences: []int{g.si}, confidence: 0.9,
 			reasoning: fmt.Sprintf("Vaccine product given (%s): one line per product, %d component(s).", g.how, g.p.Components)})
 	}
 	ps := make([]*vaccineProduct, len(products))
@@ -211,7 +211,7 @@ func (r *reader) vaccineAdmin(si int, products []*vaccineProduct) []found {
 		if strings.HasPrefix(role, "medicare_") {
 			why = "this payer takes its own administration code for this vaccine"
 		}
-		out = append(out, found{code: ci, units: units[role], sentences: []int{si}, linkedTo: -1, confidence: 0.85,
+		out = append(out, found{code: ci, units: units[role], sentences: []int{si}, confidence: 0.85,
 			reasoning: fmt.Sprintf("%s → %s × %d.", why, a.Code, units[role]),
 			rules:     []Rule{{ID: "vaccine-admin", Summary: "one administration line per product; counseling codes 90460/90461 only under 19 with practitioner counseling"}}})
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 func TestDebugACI(t *testing.T) {
-	c, err := New(Config{HCPCS: testHCPCS(t)})
+	c, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestDebugACI(t *testing.T) {
 		recs, _ := rd.ReadAll()
 		for _, rec := range recs[1:] {
 			text := rec[3]
-			res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze(text)), Options: Options{DOS: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), Age: -1}})
+			res, err := c.Code(Input{HCPCS: testHCPCS(t), Note: scan.FromDoc(nlp.Analyze(text)), Options: Options{DOS: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), Age: -1}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -59,8 +59,7 @@ func TestDebugVignettes(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &vs); err != nil {
 		t.Fatal(err)
 	}
-	hc := testHCPCS(t)
-	c, err := New(Config{HCPCS: hc})
+	c, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +80,7 @@ func TestDebugVignettes(t *testing.T) {
 			}
 			dx = append(dx, d)
 		}
-		res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze(v.Note)), Diagnoses: dx, Options: Options{Payer: v.Payer, DOS: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), Patient: v.Patient, Age: -1}})
+		res, err := c.Code(Input{HCPCS: testHCPCS(t), Note: scan.FromDoc(nlp.Analyze(v.Note)), Diagnoses: dx, Options: Options{Payer: v.Payer, DOS: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), Patient: v.Patient, Age: -1}})
 		if err != nil {
 			t.Fatal(err)
 		}
