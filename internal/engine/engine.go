@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/medcode/medcode/internal/codeset"
+	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/nlp"
+)
+
+// version is the engine's own version; Version adds a digest of the
+// embedded tables so that a change of lexicon changes the version.
+const version = "0.1.0"
+
+// Engine codes notes. It is immutable after New (per-release pattern sets
+// are compiled once, on first use) and safe for concurrent use.
+type Engine struct {
+	set     *codeset.Set
+	nlp     *nlp.Analyzer
+	tables  *tables
+	rules   *indexRules
+	learned *learnedTable
+	context *contextLexicon
+	now     func() time.Time
+	version string
+
+	mu       sync.Mutex
+	releases map[*codeset.Release]*releaseOnce
+}
+
+// releaseOnce compiles a release's coder once.
+type releaseOnce struct {
+	once sync.Once
+	rc   *releaseCoder
+	err  error
+}
+
+// releaseCoder is everything compiled for one code-set release.
+type releaseCoder struct {
+	release *codeset.Release
+	// index is the Alphabetic Index used to find candidates: the release's
+	// own, else the nearest release's that has one (indexFrom names it).
+	index     *icd.Index
+	indexFrom *codeset.Release
+	lex       *lexicon
+	nav       *navigator
+	drugs     *drugCoder
+	neoplasms *neoplasmCoder
+	withLinks *withLinks
+}
+
+// Option adjusts New.
+type Option func(*Engine)
+
+// WithClock sets the clock that dates a note with no date of service
+// (tests pin it).
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
+
+// New builds an engine over the installed code sets.
+func New(set *codeset.Set, opts ...Option) (*Engine, error) {
+	if set == nil || len(set.Releases()) == 0 {
+		return nil, errors.New("engine: no code-set release installed")
+	}
+	a, err := nlp.New()
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e := &Engine{set: set, nlp: a, now: time.Now, releases: map[*codeset.Release]*releaseOnce{}}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.tables, err = loadTables(dataFS, e.words); err != nil {
+		return nil, err
+	}
+	if e.rules, err = loadIndexRules(dataFS, e.words); err != nil {
+		return nil, err
+	}
+	if e.learned, err = loadLearned(dataFS); err != nil {
+		return nil, err
+	}
+	if e.context, err = loadContextLexicon(dataFS, e.words); err != nil {
+		return nil, err
+	}
+	if e.version, err = dataVersion(dataFS); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Version names the engine build and its tables, e.g. "0.1.0+3f2a9c1b".
+func (e *Engine) Version() string { return e.version }
+
+func dataVersion(fsys fs.FS) (string, error) {
+	names, err := fs.Glob(fsys, "tables/*")
+	if err != nil {
+		return "", fmt.Errorf("engine: %w", err)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return "", fmt.Errorf("engine: %w", err)
+		}
+		fmt.Fprintf(h, "%s %d\n", n, len(b))
+		h.Write(b)
+	}
+	return version + "+" + hex.EncodeToString(h.Sum(nil))[:8], nil
+}
+
+// words normalizes dictionary text the way the note's terms are, without
+// function words.
+func (e *Engine) words(phrase string) []string {
+	ws := e.nlp.NormalizePhrase(phrase)
+	out := ws[:0]
+	for _, w := range ws {
+		if !e.nlp.IsStop(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// coderFor returns the compiled coder of the release in effect on dos.
+func (e *Engine) coderFor(dos time.Time) (*releaseCoder, error) {
+	rel, err := e.set.ForDate(dos)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e.mu.Lock()
+	ro, ok := e.releases[rel]
+	if !ok {
+		ro = &releaseOnce{}
+		e.releases[rel] = ro
+	}
+	e.mu.Unlock()
+	ro.once.Do(func() { ro.rc, ro.err = e.compile(rel) })
+	return ro.rc, ro.err
+}
+
+// Prepare compiles the coder of the release in effect on dos ahead of the
+// first note (servers call it at start; benchmarks before timing).
+func (e *Engine) Prepare(dos time.Time) error {
+	_, err := e.coderFor(dos)
+	return err
+}
+
+// compile builds the pattern set and helpers of one release.
+func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
+	rc := &releaseCoder{release: rel, index: rel.Index, indexFrom: rel}
+	if rc.index == nil {
+		rc.indexFrom = e.nearestWith(rel, func(r *codeset.Release) bool { return r.Index != nil })
+		if rc.indexFrom == nil {
+			return nil, fmt.Errorf("engine: no installed release has an Alphabetic Index to code %s with", rel.Name)
+		}
+		rc.index = rc.indexFrom.Index
+	}
+	b := newLexiconBuilder(e.words, e.rules)
+	b.addIndex(rc.index)
+	b.addTabular(rel.ICD)
+	if err := b.addSynonyms(dataFS, rc.index); err != nil {
+		return nil, err
+	}
+	e.learned.addPatterns(b)
+	rc.lex = b.build()
+	rc.nav = newNavigator(rel.ICD, e.words, e.rules.dropWords)
+	drugs := rel.Drugs
+	if drugs == nil {
+		if r := e.nearestWith(rel, func(r *codeset.Release) bool { return r.Drugs != nil }); r != nil {
+			drugs = r.Drugs
+		}
+	}
+	neo := rel.Neoplasms
+	if neo == nil {
+		if r := e.nearestWith(rel, func(r *codeset.Release) bool { return r.Neoplasms != nil }); r != nil {
+			neo = r.Neoplasms
+		}
+	}
+	var err error
+	if rc.drugs, err = newDrugCoder(drugs, e.words, dataFS); err != nil {
+		return nil, err
+	}
+	rc.neoplasms = newNeoplasmCoder(neo, e.words, e.rules.dropWords)
+	rc.withLinks = buildWithLinks(rc, e)
+	return rc, nil
+}
+
+// nearestWith returns the release closest in time to rel that satisfies
+// has, or nil.
+func (e *Engine) nearestWith(rel *codeset.Release, has func(*codeset.Release) bool) *codeset.Release {
+	var best *codeset.Release
+	var bestGap time.Duration
+	for _, r := range e.set.Releases() {
+		if !has(r) {
+			continue
+		}
+		gap := r.EffectiveFrom.Sub(rel.EffectiveFrom)
+		if gap < 0 {
+			gap = -gap
+		}
+		if best == nil || gap < bestGap {
+			best, bestGap = r, gap
+		}
+	}
+	return best
+}
+
+// Code codes one note. The note text is never logged or kept.
+func (e *Engine) Code(ctx context.Context, note string, opts Options) (*Result, error) {
+	opts, err := opts.normalize(e.now())
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rc, err := e.coderFor(opts.DOS)
+	if err != nil {
+		return nil, err
+	}
+	doc := e.nlp.Analyze(note)
+	c := newNoteCoder(e, rc, doc, opts)
+	c.run()
+	return c.result(), nil
+}

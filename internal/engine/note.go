@@ -1,0 +1,311 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/engine/termmatch"
+	"github.com/medcode/medcode/internal/nlp"
+)
+
+// noteCoder is the state of coding one note. Stages run in the order of
+// run; each reads what the previous ones left in cands.
+type noteCoder struct {
+	e    *Engine
+	rc   *releaseCoder
+	doc  *nlp.Doc
+	opts Options
+
+	// toks is the matcher's view of doc.Terms (function words left out);
+	// termOf maps a token position back to its doc.Terms index.
+	toks   []termmatch.Token
+	termOf []int
+	// sentWords caches the normalized words of each sentence.
+	sentWords map[int]map[string]bool
+	// negated marks the doc.Terms a negation covers ("without hematuria"):
+	// they never complete a code.
+	negated map[int]bool
+
+	mentions []*mention
+	cands    []*candidate
+	warnings []Warning
+}
+
+func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
+	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, sentWords: map[int]map[string]bool{}, negated: map[int]bool{}}
+}
+
+// run codes the note.
+func (c *noteCoder) run() {
+	c.tokens()
+	c.matchTerms()
+	c.resolveMentions()
+	c.addMeasurementCodes()
+	c.addMedicationCodes()
+	c.addDrugEvents()
+	c.applyRules()
+	c.sequence()
+	c.score()
+}
+
+// tokens builds the matcher's token stream: one token per content word,
+// units split at sentences and at list elements inside a sentence.
+func (c *noteCoder) tokens() {
+	d := c.doc
+	c.toks = make([]termmatch.Token, 0, len(d.Terms))
+	c.termOf = make([]int, 0, len(d.Terms))
+	negated := c.negatedSentences()
+	unit := int32(-1)
+	lastSent, lastElem := -1, -1
+	for i := range d.Terms {
+		t := &d.Terms[i]
+		norm := t.Norm
+		if t.Has(nlp.Stop) {
+			// A capital letter is a subterm word ("influenza A"), not the
+			// article.
+			if t.End-t.Start != 1 || d.Text[t.Start] < 'A' || d.Text[t.Start] > 'Z' {
+				continue
+			}
+			norm = strings.ToLower(d.Text[t.Start:t.End])
+		}
+		elem := elementOf(d, t)
+		if t.Sentence != lastSent || elem != lastElem {
+			unit++
+			lastSent, lastElem = t.Sentence, elem
+		}
+		id := c.rc.lex.vocab.Lookup(norm)
+		if t.Has(nlp.Ambiguous) {
+			id = termmatch.NoToken
+		}
+		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore)}
+		if id != termmatch.NoToken && negated[t.Sentence] && d.Assert(t.Start, t.End, 0).Status == nlp.Negated {
+			tok.NoWide = true
+			c.negated[i] = true
+		}
+		c.toks = append(c.toks, tok)
+		c.termOf = append(c.termOf, i)
+	}
+}
+
+// negatedSentences marks the sentences holding a negation trigger, the
+// only ones where a word can be negated.
+func (c *noteCoder) negatedSentences() map[int]bool {
+	out := map[int]bool{}
+	for _, tr := range c.doc.Triggers {
+		if tr.Category == nlp.CatNegated {
+			out[tr.Sentence] = true
+		}
+	}
+	return out
+}
+
+// elementOf returns the list element of the term's sentence that holds it,
+// or -1.
+func elementOf(d *nlp.Doc, t *nlp.Term) int {
+	if t.Sentence < 0 || t.Sentence >= len(d.Sentences) {
+		return -1
+	}
+	for k, el := range d.Sentences[t.Sentence].Elements {
+		if t.Start >= el.Start && t.Start < el.End {
+			return k
+		}
+	}
+	return -1
+}
+
+// words returns the normalized words of sentence s.
+func (c *noteCoder) words(s int) map[string]bool {
+	if w, ok := c.sentWords[s]; ok {
+		return w
+	}
+	w := map[string]bool{}
+	for i := range c.doc.Terms {
+		t := &c.doc.Terms[i]
+		if t.Sentence == s && !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
+			w[t.Norm] = true
+		}
+	}
+	c.sentWords[s] = w
+	return w
+}
+
+// mention is one place in the note that supports a code.
+type mention struct {
+	// start, end bound the narrow words (the phrase); wide holds the
+	// spans of linked words outside it.
+	start, end int
+	wide       [][2]int
+	sentence   int
+	section    int
+	target     target
+	// words is how many note words the match used.
+	words int
+	// assertion is decided once the code is known (chronic conditions
+	// read "history of" differently).
+	assertion nlp.Status
+	current   bool // R8 turned a history cue into a current condition
+}
+
+// sectionKind is the kind of the mention's section.
+func (m *mention) sectionKind(d *nlp.Doc) nlp.SectionKind {
+	if m.section < 0 || m.section >= len(d.Sections) {
+		return nlp.SectionNone
+	}
+	return d.Sections[m.section].Kind
+}
+
+// matchTerms runs the lexicon over the note and records a mention per
+// match.
+func (c *noteCoder) matchTerms() {
+	d := c.doc
+	for _, m := range c.rc.lex.matcher.Find(c.toks) {
+		if c.qualified(c.termOf[m.Hi]) {
+			continue
+		}
+		p := c.rc.lex.matcher.Pattern(m.Pattern)
+		men := &mention{start: -1, target: c.rc.lex.targets[m.Payload], words: len(m.Positions)}
+		for k, pos := range m.Positions {
+			t := &d.Terms[c.termOf[pos]]
+			if k < len(p.Narrow) {
+				if men.start < 0 || t.Start < men.start {
+					men.start = t.Start
+				}
+				men.end = max(men.end, t.End)
+				men.sentence = t.Sentence
+				continue
+			}
+			men.wide = append(men.wide, [2]int{t.Start, t.End})
+		}
+		men.wide = slices.DeleteFunc(men.wide, func(w [2]int) bool { return w[0] >= men.start && w[1] <= men.end })
+		men.section = -1
+		if men.sentence >= 0 && men.sentence < len(d.Sentences) {
+			men.section = d.Sentences[men.sentence].Section
+		}
+		c.mentions = append(c.mentions, men)
+	}
+}
+
+// sectionLabel is the contract's evidence section ("A/P", "HPI").
+func (c *noteCoder) sectionLabel(sec int) string {
+	if sec < 0 || sec >= len(c.doc.Sections) {
+		return ""
+	}
+	return c.doc.Sections[sec].Label
+}
+
+// sectionWeight is how strongly a mention in sec supports coding.
+func (c *noteCoder) sectionWeight(sec int) float64 {
+	if sec < 0 || sec >= len(c.doc.Sections) {
+		return 0.5
+	}
+	return c.doc.Sections[sec].Weight
+}
+
+// hasAssessment reports whether the note has an assessment/plan section.
+func (c *noteCoder) hasAssessment() bool {
+	for _, s := range c.doc.Sections {
+		if s.Kind == nlp.SectionAP {
+			return true
+		}
+	}
+	return false
+}
+
+// text returns note[start:end].
+func (c *noteCoder) text(start, end int) string { return c.doc.Text[start:end] }
+
+// candidate is one code the engine considers for the note.
+type candidate struct {
+	code     *icd.Code
+	mentions []*mention
+	// origin is how the code was found, for the reasoning: an Index path,
+	// a tabular title, a table row, a medication.
+	origin string
+	// via is the kind of source (index, tabular, drug table, ...).
+	via   sourceKind
+	steps []navStep
+	// rules are the ids of the rules that shaped the code, in order.
+	rules []string
+	// notes are extra reasoning clauses.
+	notes []string
+	// dropped names the rule that removed the code ("" = kept).
+	dropped string
+	// status is the assertion the code is reported with.
+	status nlp.Status
+	// derived is set for codes a rule produced from others (combination,
+	// status, history); they have the evidence of their sources.
+	derived bool
+	// order is the sequencing key; conf the calibrated confidence.
+	order int
+	conf  float64
+}
+
+func (cd *candidate) addRule(id string) {
+	if !slices.Contains(cd.rules, id) {
+		cd.rules = append(cd.rules, id)
+	}
+}
+
+// live lists the candidates not dropped.
+func (c *noteCoder) live() []*candidate {
+	var out []*candidate
+	for _, cd := range c.cands {
+		if cd.dropped == "" {
+			out = append(out, cd)
+		}
+	}
+	return out
+}
+
+// find returns the live candidate of code, or nil.
+func (c *noteCoder) find(code string) *candidate {
+	for _, cd := range c.cands {
+		if cd.dropped == "" && cd.code.Code == code {
+			return cd
+		}
+	}
+	return nil
+}
+
+// findRefs returns the live candidates whose code falls under refs.
+func (c *noteCoder) findRefs(refs codeRefs) []*candidate {
+	var out []*candidate
+	for _, cd := range c.cands {
+		if cd.dropped == "" && refs.contains(cd.code.Code) {
+			out = append(out, cd)
+		}
+	}
+	return out
+}
+
+// add records a candidate for code, merging it with an existing one of
+// the same code and status.
+func (c *noteCoder) add(code *icd.Code, m *mention, status nlp.Status, via sourceKind, origin string, steps []navStep, rules ...string) *candidate {
+	for _, cd := range c.cands {
+		if cd.code.Code == code.Code && cd.status == status && cd.dropped == "" {
+			if m != nil && !slices.Contains(cd.mentions, m) {
+				cd.mentions = append(cd.mentions, m)
+			}
+			if via < cd.via {
+				cd.via, cd.origin, cd.steps = via, origin, steps
+			}
+			for _, r := range rules {
+				cd.addRule(r)
+			}
+			return cd
+		}
+	}
+	cd := &candidate{code: code, origin: origin, via: via, steps: steps, status: status}
+	if m != nil {
+		cd.mentions = []*mention{m}
+	}
+	for _, r := range rules {
+		cd.addRule(r)
+	}
+	c.cands = append(c.cands, cd)
+	return cd
+}
+
+// lower is strings.ToLower, named for the reasoning helpers.
+var lower = strings.ToLower

@@ -1,0 +1,482 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/nlp"
+)
+
+// maxSeeHops bounds chains of "see" cross-references.
+const maxSeeHops = 4
+
+// resolution is where a mention leads in the Index: a code (maybe
+// incomplete) with the path that gave it.
+type resolution struct {
+	code   string
+	path   string
+	analog string    // a complete code higher on the path
+	main   *icd.Term // the main term, for acuity
+	manif  string    // a manifestation code to sequence after code
+	neo    *neoplasmRef
+	// neoAlso is a Neoplasm Table reference that replaces code when the
+	// note states a site.
+	neoAlso *neoplasmRef
+}
+
+// resolveMentions turns each mention into a candidate code.
+func (c *noteCoder) resolveMentions() {
+	for _, m := range c.mentions {
+		res, ok := c.resolveTarget(m)
+		if !ok {
+			continue
+		}
+		ctx := c.navContext(m, res.main)
+		via, origin, rules := m.target.source, res.path, []string{ruleForSource(m.target.source)}
+		var code *icd.Code
+		var steps []navStep
+		switch {
+		case res.neo != nil:
+			if code, steps, ok = c.rc.neoplasms.code(c.rc.nav, *res.neo, ctx, false); !ok {
+				continue
+			}
+			rules = append(rules, "NEOPLASM")
+		case res.neoAlso != nil:
+			if code, steps, ok = c.rc.neoplasms.code(c.rc.nav, *res.neoAlso, ctx, true); ok {
+				rules = append(rules, "NEOPLASM")
+				break
+			}
+			fallthrough
+		default:
+			if code, steps, ok = c.rc.nav.complete(res.code, ctx, res.analog); !ok {
+				continue
+			}
+		}
+		c.assert(m, code.Code)
+		cd := c.add(code, m, m.assertion, via, origin, steps, rules...)
+		for _, s := range steps {
+			cd.addRule(s.rule)
+		}
+		if also := c.codeAlso(m, code); also != nil {
+			ad := c.add(also, m, m.assertion, via, origin+" (code also)", nil, rules...)
+			ad.addRule("CODE-ALSO")
+			cd.addRule("CODE-ALSO")
+		}
+		if res.manif != "" {
+			if mc, msteps, ok := c.rc.nav.complete(res.manif, ctx, ""); ok {
+				md := c.add(mc, m, m.assertion, via, origin+" [manifestation "+res.manif+"]", msteps, rules...)
+				md.addRule("MANIFESTATION")
+			}
+		}
+	}
+}
+
+// codeAlso returns the code of the condition a combination was reached
+// from, when the combination's tabular note says to code it also: "Acute
+// bronchitis in COPD" is indexed at Bronchitis, acute, with, COPD J44.0,
+// whose note reads "code also to identify the infection", so the head
+// entry's J20.9 is coded too.
+func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
+	if m.target.term == nil || code.Code != m.target.term.Code && !strings.HasPrefix(code.Code, strings.TrimSuffix(m.target.term.Code, "-")) {
+		return nil
+	}
+	hasNote := false
+	for _, n := range c.rc.release.ICD.NotesFor(code.Code) {
+		if n.Kind == icd.CodeAlso && n.From == code.Code {
+			hasNote = true
+		}
+	}
+	if !hasNote {
+		return nil
+	}
+	// The other condition is the head entry (Bronchitis, acute J20.9) or
+	// the linked one (COPD with acute bronchitis: the bronchitis), the one
+	// outside the combination's category.
+	for t := m.target.term; t.Parent != nil; t = t.Parent {
+		alts, connector, ok := c.titleWords(t.Title)
+		if !ok || !connector {
+			continue
+		}
+		var linked []string
+		for p := m.target.term; p != t && p != nil; p = p.Parent {
+			linked = append([]string{p.Title}, linked...)
+		}
+		if len(alts) == 1 && len(alts[0]) > 0 {
+			linked = append([]string{t.Title[strings.Index(strings.ToLower(t.Title), " ")+1:]}, linked...)
+		}
+		for _, other := range []string{termCode(c.rc, t.Parent), phraseCode(c.rc, c.e, strings.Join(linked, " "))} {
+			if other == "" {
+				continue
+			}
+			if oc, _, ok := c.rc.nav.complete(other, navContext{}, ""); ok && oc.Category() != code.Category() {
+				return oc
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// ruleForSource names the rule that explains how a pattern was found.
+func ruleForSource(s sourceKind) string {
+	switch s {
+	case srcIndex, srcSkip:
+		return "INDEX"
+	case srcTabular:
+		return "TABULAR-TERM"
+	case srcLearned:
+		return "LEARNED"
+	default:
+		return "LEXICON"
+	}
+}
+
+// assert decides the mention's assertion; a chronic condition reads
+// "history of" as current when it is managed (rule R8).
+func (c *noteCoder) assert(m *mention, code string) {
+	var traits nlp.Traits
+	if c.e.tables.chronic.contains(code) {
+		traits |= nlp.Chronic
+	}
+	a := c.doc.Assert(m.start, m.end, traits)
+	m.assertion, m.current = a.Status, a.Current
+	if a.Status == nlp.Negated && a.Trigger != nil && c.unrelatedAt(a.Trigger.Start) {
+		// "not related to her hypertension" states no link; it does not
+		// deny the hypertension.
+		m.assertion = nlp.Affirmed
+	}
+}
+
+// unrelatedAt reports whether an unrelated phrase ("not related to")
+// starts at byte offset off.
+func (c *noteCoder) unrelatedAt(off int) bool {
+	end := min(off+60, len(c.doc.Text))
+	ws := c.e.words(c.doc.Text[off:end])
+	for _, p := range c.e.tables.unrelated {
+		if len(ws) >= len(p) && slicesEqual(ws[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// resolveTarget follows the mention's pattern to a code.
+func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
+	t := m.target
+	if t.term == nil {
+		return resolution{code: t.code, path: "tabular " + t.code}, t.code != ""
+	}
+	words := c.words(m.sentence)
+	res := resolution{main: t.term.Main(), path: t.term.PathString()}
+	cur := t.term
+	visited := map[*icd.Term]bool{}
+	if r := c.refine(cur, m); r != cur && (r.Code != "" || r.See != "") {
+		res.path += " → " + r.Title
+		cur = r
+	}
+	for hop := 0; ; hop++ {
+		visited[cur] = true
+		if cur.Code != "" {
+			res.code, res.manif = cur.Code, cur.Manif
+			if r, ok := c.rc.neoplasms.also(cur); ok {
+				res.neoAlso = &r
+			}
+			break
+		}
+		if cur.SeeCode != "" {
+			res.code = cur.SeeCode
+			break
+		}
+		if cur.See != "" && hop < maxSeeHops {
+			if neo, ok := c.rc.neoplasms.ref(cur.See); ok {
+				res.neo = &neo
+				res.path += " → see " + cur.See
+				return res, true
+			}
+			next := c.followSee(cur.See, words)
+			if next == nil || visited[next] {
+				return res, false
+			}
+			res.path += " → see " + next.PathString()
+			if d := c.descend(next, words, true); !visited[d] {
+				cur = d
+			} else {
+				cur = next
+			}
+			if cur != next {
+				res.path += " → " + cur.Title
+			}
+			continue
+		}
+		if cur.Parent == nil {
+			return res, false
+		}
+		cur = cur.Parent
+	}
+	for p := cur; p != nil; p = p.Parent {
+		if p.Code != "" && !p.Incomplete() && p.Code != res.code {
+			res.analog = p.Code
+			break
+		}
+	}
+	return res, res.code != ""
+}
+
+// followSee walks a cross-reference such as "Diabetes, by type, with
+// hyperglycemia": the main term, then each part as a subterm; "by type"
+// and "by site" parts take the subterm the note states, or are skipped.
+func (c *noteCoder) followSee(ref string, words map[string]bool) *icd.Term {
+	res, ok := c.rc.index.Resolve(ref)
+	if !ok || res.Code != "" {
+		return nil
+	}
+	cur := res.Target()
+	for _, part := range res.Rest {
+		part = strings.TrimSpace(part)
+		lp := strings.ToLower(part)
+		if strings.HasPrefix(lp, "by ") {
+			cur = c.pickBy(cur, strings.Fields(lp)[1], words)
+			continue
+		}
+		if next := cur.Child(part); next != nil {
+			cur = next
+			continue
+		}
+		if next := c.connectorChild(cur, part); next != nil {
+			cur = next
+			continue
+		}
+		break
+	}
+	return cur
+}
+
+// pickBy takes the subterm a "by type" or "by site" cross-reference asks
+// for: a subterm naming a type ("type 2") or, for any other "by", one
+// whose words the sentence holds, leaving out subterms that are
+// themselves cross-references.
+func (c *noteCoder) pickBy(t *icd.Term, by string, words map[string]bool) *icd.Term {
+	best, bestN := t, 0
+	for _, ch := range t.Children {
+		if ch.See != "" {
+			continue
+		}
+		if by == "type" && !strings.Contains(strings.ToLower(ch.Title), "type") {
+			continue
+		}
+		alts, connector, ok := c.titleWords(ch.Title)
+		if !ok || connector {
+			continue
+		}
+		for _, a := range alts {
+			if len(a) > bestN && allIn(a, words) {
+				best, bestN = ch, len(a)
+			}
+		}
+	}
+	return best
+}
+
+// connectorChild finds "with hyperglycemia" written as the subterm "with"
+// and its subterm "hyperglycemia".
+func (c *noteCoder) connectorChild(cur *icd.Term, part string) *icd.Term {
+	lp := strings.ToLower(part)
+	for _, conn := range c.e.rules.connectors {
+		if strings.HasPrefix(lp, conn+" ") {
+			if w := cur.Child(conn); w != nil {
+				return w.Child(strings.TrimSpace(part[len(conn):]))
+			}
+		}
+	}
+	return nil
+}
+
+// descend moves down from a term through the subterms the words state, as
+// far as they go; group looks through subterms that only group others
+// (after a cross-reference, whose target is a heading).
+func (c *noteCoder) descend(t *icd.Term, words map[string]bool, group bool) *icd.Term {
+	for {
+		next := c.pickChild(t, words, group)
+		if next == t {
+			return t
+		}
+		t = next
+	}
+}
+
+// pickChild returns the subterm of t whose words the set holds, the one
+// with most words, looking through connector subterms ("with"), grouping
+// subterms a note leaves out ("skin" in "Nevus, skin, back") and, with
+// group, code-less headings; t itself when none qualifies. A subterm must
+// lead to a code.
+func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *icd.Term {
+	best, bestN := t, 0
+	var visit func(p *icd.Term, depth int)
+	visit = func(p *icd.Term, depth int) {
+		for _, ch := range p.Children {
+			alts, connector, ok := c.titleWords(ch.Title)
+			if !ok {
+				continue
+			}
+			if connector && len(alts) == 1 && len(alts[0]) == 0 && depth == 0 {
+				visit(ch, 1)
+				continue
+			}
+			// A grouping subterm ("recurrent, current episode, moderate";
+			// "Nevus, skin, back") is looked through.
+			if depth == 0 && len(ch.Children) > 0 && (group && ch.Code == "" && ch.See == "" || c.e.rules.skipSubterm[icd.MatchKey(ch.Title)]) {
+				visit(ch, 1)
+			}
+			if !statable(ch.Title) {
+				continue
+			}
+			for _, a := range alts {
+				if len(a) == 0 || len(a) <= bestN || !allIn(a, words) {
+					continue
+				}
+				if ch.Code == "" && ch.See == "" && len(ch.Children) == 0 {
+					continue
+				}
+				best, bestN = ch, len(a)
+			}
+		}
+	}
+	visit(t, 0)
+	return best
+}
+
+// titleWords splits an Index title as the lexicon builder does.
+func (c *noteCoder) titleWords(title string) ([][]string, bool, bool) {
+	b := lexiconBuilder{words: c.e.words, rules: c.e.rules}
+	return b.titleWords(title, false)
+}
+
+func allIn(ws []string, set map[string]bool) bool {
+	for _, w := range ws {
+		if !set[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// navContext gathers what completes the mention's code: its sentence's
+// words, the side and encounter phase stated, and an acuity set by a
+// documented duration.
+func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
+	at := c.doc.Attributes(m.start, m.end)
+	ctx := navContext{words: map[string]bool{}, near: c.nearWords(m), side: at.Side.String()}
+	if ctx.side == "" {
+		ctx.side = c.sideOf(m)
+	}
+	for _, w := range c.sideWords(ctx.side) {
+		ctx.words[w] = true
+	}
+	if at.Phase != nil {
+		ctx.phase = at.Phase.Value
+	}
+	for w := range c.words(m.sentence) {
+		ctx.words[w] = true
+	}
+	for _, cue := range at.Cues {
+		for _, w := range c.e.words(cue.Value) {
+			ctx.words[w] = true
+		}
+	}
+	// The site's region names it the way tabular titles do: a nevus of the
+	// back is a nevus of the trunk.
+	if at.Site != nil {
+		for _, w := range c.e.words(at.Site.Name + " " + strings.ReplaceAll(at.Site.Region, "-", " ")) {
+			ctx.words[w] = true
+		}
+	}
+	if a := c.acuityWord(m, main); a != "" && !ctx.words["acute"] && !ctx.words["chronic"] && !ctx.words["subacute"] {
+		for _, w := range c.e.words(a) {
+			ctx.words[w] = true
+		}
+	}
+	return ctx
+}
+
+// sideWords are the words a stated side implies: one side of a paired
+// organ is "unilateral" (right knee osteoarthritis is unilateral primary
+// osteoarthritis of the knee).
+func (c *noteCoder) sideWords(side string) []string {
+	switch side {
+	case sideRight, sideLeft:
+		return c.e.words("unilateral")
+	case sideBilateral:
+		return c.e.words("bilateral")
+	}
+	return nil
+}
+
+// refine moves down from a matched Index term through subterms its clause
+// or its side states ("Osteoarthritis, knee" with a right knee goes on to
+// "unilateral").
+func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
+	words := c.nearWords(m)
+	for _, w := range c.sideWords(c.sideOfMention(m)) {
+		words[w] = true
+	}
+	if a := c.acuityWord(m, t.Main()); a != "" {
+		for _, w := range c.e.words(a) {
+			words[w] = true
+		}
+	}
+	return c.descend(t, words, false)
+}
+
+// sideOfMention is the side the nlp attributes give, else the nearest
+// side word of the sentence.
+func (c *noteCoder) sideOfMention(m *mention) string {
+	if s := c.doc.Attributes(m.start, m.end).Side.String(); s != "" {
+		return s
+	}
+	return c.sideOf(m)
+}
+
+// nearWords returns the words of the clause holding the mention: its
+// sentence cut at commas, semicolons and colons ("Pathology: nose - basal
+// cell carcinoma; back - nevus" gives "nose - basal cell carcinoma").
+func (c *noteCoder) nearWords(m *mention) map[string]bool {
+	d := c.doc
+	out := map[string]bool{}
+	first, last := -1, -1
+	for i := range d.Terms {
+		t := &d.Terms[i]
+		if t.Sentence == m.sentence && t.End > m.start && t.Start < m.end {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return out
+	}
+	for first > 0 && d.Terms[first-1].Sentence == m.sentence && !d.Terms[first].Has(nlp.BreakBefore) {
+		first--
+	}
+	for last+1 < len(d.Terms) && d.Terms[last+1].Sentence == m.sentence && !d.Terms[last+1].Has(nlp.BreakBefore) {
+		last++
+	}
+	for i := first; i <= last; i++ {
+		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
+			out[t.Norm] = true
+		}
+	}
+	return out
+}
