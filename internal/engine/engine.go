@@ -13,6 +13,7 @@ import (
 
 	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/engine/procedure"
 	"github.com/medcode/medcode/internal/nlp"
 )
 
@@ -29,6 +30,7 @@ type Engine struct {
 	rules   *indexRules
 	learned *learnedTable
 	context *contextLexicon
+	proc    *procedure.Coder // procedures and the E/M level (procedures.go)
 	now     func() time.Time
 	version string
 
@@ -91,6 +93,9 @@ func New(set *codeset.Set, opts ...Option) (*Engine, error) {
 	}
 	if e.version, err = dataVersion(dataFS); err != nil {
 		return nil, err
+	}
+	if e.proc, err = procedure.New(procedure.Config{}); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
 	}
 	return e, nil
 }
@@ -229,5 +234,9 @@ func (e *Engine) Code(ctx context.Context, note string, opts Options) (*Result, 
 	doc := e.nlp.Analyze(note)
 	c := newNoteCoder(e, rc, doc, opts)
 	c.run()
-	return c.result(), nil
+	res := c.result()
+	if err := e.codeProcedures(res, doc, rc.release, opts); err != nil {
+		return nil, err
+	}
+	return res, nil
 }

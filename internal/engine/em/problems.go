@@ -161,13 +161,13 @@ type cueFound struct {
 }
 
 // status reads how a chronic problem stands: "severe", "progression",
-// "stable" or "". It looks first in the clause of the diagnosis's
-// evidence, then in its whole sentence, then in the sentences that follow
-// it in the assessment and plan until the next problem.
+// "stable" or "". It looks first in the clauses of the diagnosis's
+// evidence, then in their whole sentences, then in the sentences that
+// follow them in the assessment and plan until the next problem; at the
+// first of these that says anything, the most severe status wins.
 func (t *Tables) status(n *scan.Note, d Diagnosis, evidenceSentences map[int]bool) (string, cueFound) {
 	type clauseRef struct{ si, from, to int }
-	var sents []int
-	var clauses []clauseRef
+	var clauses, sents, blocks []clauseRef
 	for _, sp := range d.Evidence {
 		si := sentenceAt(n, sp.Start)
 		if si < 0 || mentionOnly[n.Sentences[si].Section] {
@@ -175,30 +175,25 @@ func (t *Tables) status(n *scan.Note, d Diagnosis, evidenceSentences map[int]boo
 		}
 		s := &n.Sentences[si]
 		from, to := s.Clause(tokenAt(s, sp.Start))
-		sents = append(sents, si)
 		clauses = append(clauses, clauseRef{si, from, to})
-	}
-	for _, c := range clauses {
-		if st, cue := t.statusIn(n, &n.Sentences[c.si], c.from, c.to); st != "" {
-			return st, cue
-		}
-	}
-	for _, si := range sents {
-		s := &n.Sentences[si]
-		if st, cue := t.statusIn(n, s, 0, len(s.Tokens)); st != "" {
-			return st, cue
-		}
-	}
-	for _, si := range sents {
-		sec := n.Sentences[si].Section
-		if sec != scan.Assessment && sec != scan.Plan {
+		sents = append(sents, clauseRef{si, 0, len(s.Tokens)})
+		if s.Section != scan.Assessment && s.Section != scan.Plan {
 			continue
 		}
-		for next := si + 1; next < len(n.Sentences) && next <= si+4 && n.Sentences[next].Section == sec && !evidenceSentences[next]; next++ {
-			s := &n.Sentences[next]
-			if st, cue := t.statusIn(n, s, 0, len(s.Tokens)); st != "" {
-				return st, cue
+		for next := si + 1; next < len(n.Sentences) && next <= si+4 && n.Sentences[next].Section == s.Section && !evidenceSentences[next]; next++ {
+			blocks = append(blocks, clauseRef{next, 0, len(n.Sentences[next].Tokens)})
+		}
+	}
+	rank := map[string]int{"": 0, "stable": 1, "progression": 2, "severe": 3}
+	for _, level := range [][]clauseRef{clauses, sents, blocks} {
+		best, bestCue := "", cueFound{}
+		for _, c := range level {
+			if st, cue := t.statusIn(n, &n.Sentences[c.si], c.from, c.to); rank[st] > rank[best] {
+				best, bestCue = st, cue
 			}
+		}
+		if best != "" {
+			return best, bestCue
 		}
 	}
 	return "", cueFound{}
