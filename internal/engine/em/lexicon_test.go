@@ -86,6 +86,8 @@ func TestProblemCategories(t *testing.T) {
 		{"complicated injury", "A/P: Closed fracture of the distal radius.", dx{"S52.501A", "Closed fracture"}, catComplicated},
 		{"healing injury", "A/P: Fracture of the distal radius, healing.", dx{"S52.501D", "Fracture"}, catAcute},
 		{"threat", "A/P: Suspected stroke.", dx{"I63.9", "stroke"}, catThreat},
+		{"active chronic illness", "A/P: Melanoma of the back, wide local excision planned.", dx{"C43.59", "Melanoma"}, catProgression},
+		{"active chronic illness, stable", "A/P: Prostate cancer, stable, PSA undetectable.", dx{"C61", "Prostate cancer"}, catStableChronic},
 	}
 	for _, tc := range tests {
 		ps := tab.evalProblems(note(tc.note), diagnoses(t, tc.note, []dx{tc.dx}))
@@ -142,6 +144,8 @@ func TestRiskElement(t *testing.T) {
 	}{
 		{"nothing", "A/P: reassurance.", Straightforward},
 		{"OTC drug", "A/P: ibuprofen as needed.", Low},
+		{"OTC drug, directive", "Plan: she should continue taking ibuprofen as needed.", Low},
+		{"unnamed prescription", "Plan: I will prescribe Lortabz 5 mg.", Moderate},
 		{"OTC by cue", "A/P: OTC naproxen.", Low},
 		{"OTC drug prescribed", "A/P: naproxen 500 mg BID Rx.", Moderate},
 		{"Rx drug in the plan", "A/P: amoxicillin 500 mg TID.", Moderate},
@@ -154,6 +158,9 @@ func TestRiskElement(t *testing.T) {
 		{"surgery decision", "A/P: proceed with surgery, scheduled next week.", Moderate},
 		{"hospitalization", "A/P: sent to the ED for admission.", High},
 		{"conditional hospitalization", "A/P: if worse, go to the ED for admission.", Straightforward},
+		{"past hospitalization", "A/P: heart failure, recent hospitalization, doing well.", Straightforward},
+		{"admits to is not admission", "A/P: he admits to chest pain.", Straightforward},
+		{"declined medication", "A/P: he continues to decline medication for this.", Straightforward},
 		{"parenteral controlled substance", "Procedure: IV morphine given.", High},
 	}
 	for _, tc := range tests {

@@ -130,7 +130,7 @@ func (t *Tables) categorize(n *scan.Note, d Diagnosis, class problemClass, evide
 		return catComplicated, d.Code + ": acute complicated injury", nil
 	case classSelfLimited:
 		return catMinor, d.Code + ": self-limited or minor problem", nil
-	case classChronic, classExacerbation:
+	case classChronic, classActive, classExacerbation:
 		st, cue := t.status(n, d, evidenceSentences)
 		switch {
 		case st == "severe":
@@ -141,6 +141,8 @@ func (t *Tables) categorize(n *scan.Note, d Diagnosis, class problemClass, evide
 			return catProgression, d.Code + ": the code states an exacerbation or poor control", nil
 		case st == "stable":
 			return catStableChronic, fmt.Sprintf("%s: chronic illness documented as %q", d.Code, cue.text), cue.spans
+		case class == classActive:
+			return catProgression, d.Code + ": chronic illness under active work-up or treatment, not documented as stable", nil
 		}
 		return catStableChronic, d.Code + ": chronic illness with no worsening documented", nil
 	case classSystemic:

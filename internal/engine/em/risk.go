@@ -54,6 +54,7 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 	var items []riskItem
 	terms := dropOverlaps(t.lex.risk.Find(s, 0, len(s.Tokens)))
 	var rxVerb, rxExplicit bool
+	var prescribed riskItem // the first explicit prescription, for a drug the lexicon lacks
 	for _, m := range terms {
 		c := t.clauseAt(s, m.From)
 		if c.conditional || c.negates(m.Match) {
@@ -63,6 +64,9 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 		text := n.Text[m.Start:m.End]
 		switch m.Kind {
 		case "high":
+			if hasKindIn(terms, c, "past") {
+				continue // "a recent hospitalization": not today's decision
+			}
 			items = append(items, riskItem{High, fmt.Sprintf("decision regarding hospitalization or escalation of care (%q)", text), sp})
 		case "surgery":
 			items = append(items, riskItem{Moderate, fmt.Sprintf("decision for surgery (%q)", text), sp})
@@ -75,6 +79,9 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 		case "rx_verb":
 			rxVerb = true
 		case "rx_explicit":
+			if !rxExplicit {
+				prescribed = riskItem{Moderate, fmt.Sprintf("prescription drug management (%q)", clauseText(n, s, c)), sp}
+			}
 			rxExplicit = true
 		case "rx_generic":
 			if hasKindIn(terms, c, "rx_verb") {
@@ -84,6 +91,7 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 	}
 	inPlan := s.Section == scan.Assessment || s.Section == scan.Plan
 	var drugs []scan.TermMatch
+	named := false
 	for _, m := range t.lex.drugs.FindAll(s) {
 		drugs = append(drugs, scan.TermMatch{Kind: string(t.lex.drugClasses[m.ID]), Match: m})
 	}
@@ -92,6 +100,7 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 		if c.conditional || c.negates(m.Match) {
 			continue
 		}
+		named = true
 		sp := Span{m.Start, m.End}
 		name := n.Text[m.Start:m.End]
 		otc := hasKindIn(terms, c, "otc_cue")
@@ -107,6 +116,10 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 		case rxVerb || inPlan:
 			items = append(items, riskItem{Moderate, fmt.Sprintf("prescription drug management (%q)", name), sp})
 		}
+	}
+	if rxExplicit && !named {
+		// "I will prescribe Lortab": a prescription, whatever the drug's name
+		items = append(items, prescribed)
 	}
 	return items
 }

@@ -102,6 +102,7 @@ type problemClass string
 
 const (
 	classChronic      problemClass = "chronic"
+	classActive       problemClass = "chronic_active"
 	classExacerbation problemClass = "exacerbation"
 	classSevere       problemClass = "severe"
 	classSelfLimited  problemClass = "self_limited"
@@ -113,7 +114,7 @@ const (
 )
 
 var validClasses = map[problemClass]bool{
-	classChronic: true, classExacerbation: true, classSevere: true, classSelfLimited: true, classAcute: true,
+	classChronic: true, classActive: true, classExacerbation: true, classSevere: true, classSelfLimited: true, classAcute: true,
 	classSystemic: true, classComplicated: true, classThreat: true, classNone: true,
 }
 
@@ -270,7 +271,7 @@ var requiredKinds = map[string][]string{
 	"visit":  {"preventive", "awv_initial", "awv_subsequent", "ippe", "nurse", "new_patient", "established", "longitudinal", "future", "past", "episodic"},
 	"status": {"severe", "progression", "stable", "dose_change", "systemic", "uncertain", "conditional", "negation", "negation_after"},
 	"data":   {"order", "review", "external_notes", "historian", "independent_interpretation", "discussion"},
-	"risk":   {"high", "surgery", "sdoh", "low", "minimal", "rx_explicit", "rx_verb", "otc_cue", "rx_generic"},
+	"risk":   {"high", "past", "surgery", "sdoh", "low", "minimal", "rx_explicit", "rx_verb", "otc_cue", "rx_generic"},
 	"time":   {"total", "minutes", "separate"},
 }
 
