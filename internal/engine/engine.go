@@ -94,8 +94,8 @@ func New(set *codeset.Set, opts ...Option) (*Engine, error) {
 	if e.version, err = dataVersion(dataFS); err != nil {
 		return nil, err
 	}
-	if e.proc, err = procedure.New(procedure.Config{}); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+	if e.proc, err = newProcedureCoder(set.Dir); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

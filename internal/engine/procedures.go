@@ -1,12 +1,45 @@
 package engine
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
 	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/engine/em"
 	"github.com/medcode/medcode/internal/engine/procedure"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 	"github.com/medcode/medcode/internal/nlp"
 )
+
+// CPTDescriptorFile is where a clinic installs its licensed CPT descriptor
+// file in the data directory (format: procedure/DESCRIPTORS.md); its
+// descriptors then replace medcode's own CPT descriptions in output.
+const CPTDescriptorFile = "cpt/descriptors.txt"
+
+// newProcedureCoder builds the procedure and E/M stage with the clinic's
+// licensed CPT descriptors when the data directory holds them.
+func newProcedureCoder(dataDir string) (*procedure.Coder, error) {
+	var cfg procedure.Config
+	f, err := os.Open(filepath.Join(dataDir, CPTDescriptorFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("engine: %w", err)
+	default:
+		defer f.Close()
+		if cfg.CPT, err = procedure.LoadDescriptors(f); err != nil {
+			return nil, fmt.Errorf("engine: %s: %w", CPTDescriptorFile, err)
+		}
+	}
+	c, err := procedure.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return c, nil
+}
 
 // codeProcedures runs the procedure and E/M stage (package procedure) on
 // a note already coded for diagnoses and fills the result's procedure

@@ -155,3 +155,40 @@ func TestPayers(t *testing.T) {
 		t.Errorf("unknown payer: err = %v", err)
 	}
 }
+
+// FuzzCode codes arbitrary text: no panic, and every evidence span and
+// pointer stays inside the note and the diagnosis list.
+func FuzzCode(f *testing.F) {
+	for _, s := range []string{
+		"Procedure: right knee injected with Kenalog 40 mg. A/P: OA.",
+		"3.0 cm laceration of the right forearm and 2.0 cm laceration of the right hand, both repaired.",
+		"4-year-old. Physician counsels parent; DTaP-IPV and MMRV given. Total time 72 minutes.",
+		"Cryotherapy to AKs x 12; shave biopsy; punch biopsy x2. PHQ-9 score 14.",
+		"A/P:\n- \n; ; x x # 1 mm cm ..", "", "x",
+	} {
+		f.Add(s)
+	}
+	c := mustCoder(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		dx := []Diagnosis{{Code: "I10", Evidence: []Span{{0, min(3, len(text))}}}, {Code: "Z23"}}
+		res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze(text)), Diagnoses: dx, Options: Options{DOS: dos2025, Age: -1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range res.Lines {
+			for _, e := range l.Evidence {
+				if e.Start < 0 || e.End > len(text) || e.Start > e.End {
+					t.Fatalf("%s: evidence %v outside a note of %d bytes", l.Code, e, len(text))
+				}
+			}
+			for _, p := range l.Pointers {
+				if p < 1 || p > len(dx) {
+					t.Fatalf("%s: pointer %d", l.Code, p)
+				}
+			}
+			if l.Units < 1 {
+				t.Fatalf("%s: %d units", l.Code, l.Units)
+			}
+		}
+	})
+}
