@@ -66,11 +66,9 @@ func loadContextLexicon(fsys fs.FS, words wordsFunc) (*contextLexicon, error) {
 func (c *noteCoder) sideOf(m *mention) string {
 	d := c.doc
 	best, bestDist := "", -1
-	for i := range d.Terms {
+	lo, hi := c.sentenceTerms(m.sentence)
+	for i := lo; i < hi; i++ {
 		t := &d.Terms[i]
-		if t.Sentence != m.sentence {
-			continue
-		}
 		side, ok := c.e.context.sides[t.Norm]
 		if !ok {
 			continue
@@ -92,10 +90,10 @@ func (c *noteCoder) sideOf(m *mention) string {
 // sentenceSeq returns the normalized words of sentence s in order.
 func (c *noteCoder) sentenceSeq(s int) []string {
 	var out []string
-	for i := range c.doc.Terms {
-		t := &c.doc.Terms[i]
-		if t.Sentence == s && !t.Has(nlp.Stop) {
-			out = append(out, t.Norm)
+	lo, hi := c.sentenceTerms(s)
+	for i := lo; i < hi; i++ {
+		if t := &c.doc.Terms[i]; !t.Has(nlp.Stop) {
+			out = append(out, c.e.form(t.Norm))
 		}
 	}
 	return out

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,9 +33,13 @@ type Engine struct {
 	rules   *indexRules
 	learned *learnedTable
 	context *contextLexicon
+	// forms maps a word to its canonical form (tables/word_forms.tsv).
+	forms   map[string]string
 	proc    *procedure.Coder // procedures and the E/M level (procedures.go)
 	now     func() time.Time
 	version string
+	// learnedPath is a learned table to load instead of the embedded one.
+	learnedPath string
 
 	mu       sync.Mutex
 	releases map[*codeset.Release]*releaseOnce
@@ -53,14 +60,30 @@ type releaseCoder struct {
 	index     *icd.Index
 	indexFrom *codeset.Release
 	lex       *lexicon
+	learned   *lexicon // learned phrases, abstract profile only
 	nav       *navigator
 	drugs     *drugCoder
 	neoplasms *neoplasmCoder
 	withLinks *withLinks
+	// titles holds the split of every Index term's title, for refinement.
+	titles map[*icd.Term]titleSplit
+}
+
+// titleSplit is an Index title read as words (see titleWords).
+type titleSplit struct {
+	alts          [][]string
+	connector, ok bool
+	statable      bool
 }
 
 // Option adjusts New.
 type Option func(*Engine)
+
+// WithLearnedFile replaces the embedded learned table by the file at path
+// (to try a table built by Learn before committing it).
+func WithLearnedFile(path string) Option {
+	return func(e *Engine) { e.learnedPath = path }
+}
 
 // WithClock sets the clock that dates a note with no date of service
 // (tests pin it).
@@ -79,13 +102,25 @@ func New(set *codeset.Set, opts ...Option) (*Engine, error) {
 	for _, o := range opts {
 		o(e)
 	}
+	if e.forms, err = loadWordForms(dataFS, e.nlp); err != nil {
+		return nil, err
+	}
 	if e.tables, err = loadTables(dataFS, e.words); err != nil {
 		return nil, err
 	}
 	if e.rules, err = loadIndexRules(dataFS, e.words); err != nil {
 		return nil, err
 	}
-	if e.learned, err = loadLearned(dataFS); err != nil {
+	if e.learnedPath != "" {
+		dir, name := filepath.Split(e.learnedPath)
+		if dir == "" {
+			dir = "."
+		}
+		e.learned, err = loadLearned(os.DirFS(dir), name)
+	} else {
+		e.learned, err = loadLearned(dataFS, "tables/learned.tsv")
+	}
+	if err != nil {
 		return nil, err
 	}
 	if e.context, err = loadContextLexicon(dataFS, e.words); err != nil {
@@ -122,16 +157,52 @@ func dataVersion(fsys fs.FS) (string, error) {
 }
 
 // words normalizes dictionary text the way the note's terms are, without
-// function words.
+// function words, each word in its canonical form.
 func (e *Engine) words(phrase string) []string {
 	ws := e.nlp.NormalizePhrase(phrase)
 	out := ws[:0]
 	for _, w := range ws {
 		if !e.nlp.IsStop(w) {
-			out = append(out, w)
+			out = append(out, e.form(w))
 		}
 	}
 	return out
+}
+
+// form returns the canonical form of a normalized word.
+func (e *Engine) form(w string) string {
+	if f, ok := e.forms[w]; ok {
+		return f
+	}
+	return w
+}
+
+// loadWordForms reads tables/word_forms.tsv, normalizing both columns.
+func loadWordForms(fsys fs.FS, a *nlp.Analyzer) (map[string]string, error) {
+	rows, err := readTSV(fsys, "tables/word_forms.tsv")
+	if err != nil {
+		return nil, err
+	}
+	forms := map[string]string{}
+	for _, r := range rows {
+		if r.kind() != "form" {
+			return nil, r.errorf("unknown kind %q", r.kind())
+		}
+		if err := r.want(3, 3); err != nil {
+			return nil, err
+		}
+		from, to := a.Normalize(r.field(1)), a.Normalize(r.field(2))
+		if from == "" || to == "" || strings.ContainsRune(r.field(1), ' ') {
+			return nil, r.errorf("a form maps one word to one word")
+		}
+		if prev, dup := forms[from]; dup && prev != to {
+			return nil, r.errorf("%q already maps to %q", r.field(1), prev)
+		}
+		if from != to {
+			forms[from] = to
+		}
+	}
+	return forms, nil
 }
 
 // coderFor returns the compiled coder of the release in effect on dos.
@@ -169,13 +240,24 @@ func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
 		rc.index = rc.indexFrom.Index
 	}
 	b := newLexiconBuilder(e.words, e.rules)
+	rc.titles = map[*icd.Term]titleSplit{}
+	byTitle := map[string]titleSplit{}
+	for t := range rc.index.All() {
+		ts, done := byTitle[t.Title]
+		if !done {
+			alts, connector, ok := b.titleWords(t.Title, false)
+			ts = titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
+			byTitle[t.Title] = ts
+		}
+		rc.titles[t] = ts
+	}
 	b.addIndex(rc.index)
 	b.addTabular(rel.ICD)
 	if err := b.addSynonyms(dataFS, rc.index); err != nil {
 		return nil, err
 	}
-	e.learned.addPatterns(b)
 	rc.lex = b.build()
+	rc.learned = e.learned.lexicon(e.words, e.rules)
 	rc.nav = newNavigator(rel.ICD, e.words, e.rules.dropWords)
 	drugs := rel.Drugs
 	if drugs == nil {

@@ -134,7 +134,7 @@ func (c *noteCoder) qualified(lastTerm int) bool {
 		if t.Has(nlp.Stop) {
 			continue
 		}
-		return c.e.tables.qualifiers[t.Norm]
+		return c.e.tables.qualifiers[c.e.form(t.Norm)]
 	}
 	return false
 }

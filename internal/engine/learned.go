@@ -41,9 +41,9 @@ type calibrationBin struct {
 // own precision is trusted over the source's.
 const minPriorSupport = 5
 
-func loadLearned(fsys fs.FS) (*learnedTable, error) {
+func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
 	lt := &learnedTable{priors: map[string]learnedPrior{}}
-	rows, err := readTSV(fsys, "tables/learned.tsv")
+	rows, err := readTSV(fsys, name)
 	if err != nil {
 		return nil, err
 	}
@@ -91,12 +91,26 @@ func loadLearned(fsys fs.FS) (*learnedTable, error) {
 	return lt, nil
 }
 
-// addPatterns adds the learned phrases to a lexicon.
-func (lt *learnedTable) addPatterns(b *lexiconBuilder) {
+// lexicon compiles the learned phrases into their own pattern set, which
+// only the abstract profile matches.
+func (lt *learnedTable) lexicon(words wordsFunc, rules *indexRules) *lexicon {
+	b := newLexiconBuilder(words, rules)
 	for _, p := range lt.phrases {
 		b.add(pathWords{narrow: p.words}, rankLearned, target{source: srcLearned, code: p.code})
 	}
+	return b.build()
 }
+
+// prune reports whether a code's measured precision is too low to report
+// it in the abstract profile.
+func (lt *learnedTable) prune(code string) bool {
+	p, ok := lt.priors[code]
+	return ok && p.support >= minPriorSupport && p.precision < minPriorPrecision
+}
+
+// minPriorPrecision is the precision below which a code proposed often on
+// the training notes is dropped from abstracts (tuned on the dev split).
+const minPriorPrecision = 0.2
 
 // rawConfidence combines the heuristic with the code's learned precision.
 func (lt *learnedTable) rawConfidence(f features) float64 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
 	"github.com/medcode/medcode/internal/engine/termmatch"
@@ -177,7 +178,10 @@ func patternKey(pw pathWords, t target) string {
 func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 	for _, m := range ix.MainTerms() {
 		alts, _, ok := b.titleWords(m.Title, true)
-		if !ok {
+		// A one-letter main term ("H disease" flattened to "H") or one that
+		// stands for "anything else" ("Symptoms NEC") cannot be found by
+		// its words.
+		if !ok || !statable(m.Title) || len(strings.TrimSpace(m.Title)) == 1 {
 			continue
 		}
 		var states []pathWords
@@ -292,9 +296,31 @@ func (b *lexiconBuilder) titleWords(title string, main bool) (alts [][]string, c
 		}
 	}
 	for _, part := range variants(text) {
-		alts = append(alts, b.contentWords(part))
+		ws := b.contentWords(part)
+		if lostWords(part, ws) {
+			// A content word normalized into a function word ("Andes" into
+			// "and"): the pattern would match far more than the entry.
+			return nil, false, false
+		}
+		alts = append(alts, ws)
 	}
 	return alts, connector, true
+}
+
+// functionWords are the words an Index title may lose to normalization
+// without losing its meaning.
+var functionWords = map[string]bool{"of": true, "the": true, "and": true, "or": true, "in": true, "with": true, "to": true, "for": true, "by": true, "on": true, "at": true, "a": true, "an": true, "as": true, "from": true, "nec": true, "nos": true, "unspecified": true, "specified": true, "other": true, "not": true, "elsewhere": true, "classified": true}
+
+// lostWords reports whether normalizing phrase into ws dropped a content
+// word.
+func lostWords(phrase string, ws []string) bool {
+	n := 0
+	for _, f := range strings.FieldsFunc(phrase, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' }) {
+		if !functionWords[strings.ToLower(f)] {
+			n++
+		}
+	}
+	return len(ws) < n
 }
 
 // contentWords normalizes a phrase and removes the words a note never
@@ -302,7 +328,7 @@ func (b *lexiconBuilder) titleWords(title string, main bool) (alts [][]string, c
 // ("Influenza, A", "Hepatitis, viral, type B"), not the article.
 func (b *lexiconBuilder) contentWords(phrase string) []string {
 	if p := strings.TrimSpace(phrase); len(p) == 1 && p[0] >= 'A' && p[0] <= 'Z' {
-		return []string{strings.ToLower(p)}
+		return []string{p} // kept in capitals: only a capital in the note matches it
 	}
 	return b.words(dropRaw(phrase, b.rules.dropWords))
 }

@@ -18,14 +18,18 @@ type noteCoder struct {
 	opts Options
 
 	// toks is the matcher's view of doc.Terms (function words left out);
-	// termOf maps a token position back to its doc.Terms index.
+	// termOf maps a token position back to its doc.Terms index; norms are
+	// the words the tokens were looked up by.
 	toks   []termmatch.Token
 	termOf []int
+	norms  []string
 	// sentWords caches the normalized words of each sentence.
 	sentWords map[int]map[string]bool
 	// negated marks the doc.Terms a negation covers ("without hematuria"):
 	// they never complete a code.
 	negated map[int]bool
+	// sentTerms[s] is the range of doc.Terms in sentence s.
+	sentTerms [][2]int
 
 	mentions []*mention
 	cands    []*candidate
@@ -58,16 +62,18 @@ func (c *noteCoder) tokens() {
 	negated := c.negatedSentences()
 	unit := int32(-1)
 	lastSent, lastElem := -1, -1
+	barrier := false
 	for i := range d.Terms {
 		t := &d.Terms[i]
-		norm := t.Norm
+		norm := c.e.form(t.Norm)
 		if t.Has(nlp.Stop) {
 			// A capital letter is a subterm word ("influenza A"), not the
 			// article.
 			if t.End-t.Start != 1 || d.Text[t.Start] < 'A' || d.Text[t.Start] > 'Z' {
+				barrier = barrier || t.Norm == "and" || t.Norm == "or" || t.Norm == "nor"
 				continue
 			}
-			norm = strings.ToLower(d.Text[t.Start:t.End])
+			norm = d.Text[t.Start:t.End]
 		}
 		elem := elementOf(d, t)
 		if t.Sentence != lastSent || elem != lastElem {
@@ -78,13 +84,15 @@ func (c *noteCoder) tokens() {
 		if t.Has(nlp.Ambiguous) {
 			id = termmatch.NoToken
 		}
-		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore)}
+		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore), Barrier: barrier}
+		barrier = false
 		if id != termmatch.NoToken && negated[t.Sentence] && d.Assert(t.Start, t.End, 0).Status == nlp.Negated {
 			tok.NoWide = true
 			c.negated[i] = true
 		}
 		c.toks = append(c.toks, tok)
 		c.termOf = append(c.termOf, i)
+		c.norms = append(c.norms, norm)
 	}
 }
 
@@ -114,16 +122,42 @@ func elementOf(d *nlp.Doc, t *nlp.Term) int {
 	return -1
 }
 
+// sentenceTerms returns the range of doc.Terms in sentence s (the terms
+// come sentence by sentence).
+func (c *noteCoder) sentenceTerms(s int) (int, int) {
+	if c.sentTerms == nil {
+		c.sentTerms = make([][2]int, len(c.doc.Sentences))
+		for i := range c.sentTerms {
+			c.sentTerms[i] = [2]int{-1, -1}
+		}
+		for i := range c.doc.Terms {
+			si := c.doc.Terms[i].Sentence
+			if si < 0 || si >= len(c.sentTerms) {
+				continue
+			}
+			if c.sentTerms[si][0] < 0 {
+				c.sentTerms[si][0] = i
+			}
+			c.sentTerms[si][1] = i + 1
+		}
+	}
+	if s < 0 || s >= len(c.sentTerms) || c.sentTerms[s][0] < 0 {
+		return 0, 0
+	}
+	return c.sentTerms[s][0], c.sentTerms[s][1]
+}
+
 // words returns the normalized words of sentence s.
 func (c *noteCoder) words(s int) map[string]bool {
 	if w, ok := c.sentWords[s]; ok {
 		return w
 	}
 	w := map[string]bool{}
-	for i := range c.doc.Terms {
+	lo, hi := c.sentenceTerms(s)
+	for i := lo; i < hi; i++ {
 		t := &c.doc.Terms[i]
-		if t.Sentence == s && !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			w[t.Norm] = true
+		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
+			w[c.e.form(t.Norm)] = true
 		}
 	}
 	c.sentWords[s] = w
@@ -156,15 +190,27 @@ func (m *mention) sectionKind(d *nlp.Doc) nlp.SectionKind {
 }
 
 // matchTerms runs the lexicon over the note and records a mention per
-// match.
+// match; the abstract profile also runs the learned phrases.
 func (c *noteCoder) matchTerms() {
+	c.matchLexicon(c.rc.lex, c.toks)
+	if c.opts.Profile == ProfileAbstract && len(c.rc.learned.targets) > 0 {
+		toks := make([]termmatch.Token, len(c.toks))
+		for i, t := range c.toks {
+			t.ID = c.rc.learned.vocab.Lookup(c.norms[i])
+			toks[i] = t
+		}
+		c.matchLexicon(c.rc.learned, toks)
+	}
+}
+
+func (c *noteCoder) matchLexicon(lex *lexicon, toks []termmatch.Token) {
 	d := c.doc
-	for _, m := range c.rc.lex.matcher.Find(c.toks) {
+	for _, m := range lex.matcher.Find(toks) {
 		if c.qualified(c.termOf[m.Hi]) {
 			continue
 		}
-		p := c.rc.lex.matcher.Pattern(m.Pattern)
-		men := &mention{start: -1, target: c.rc.lex.targets[m.Payload], words: len(m.Positions)}
+		p := lex.matcher.Pattern(m.Pattern)
+		men := &mention{start: -1, target: lex.targets[m.Payload], words: len(m.Positions)}
 		for k, pos := range m.Positions {
 			t := &d.Terms[c.termOf[pos]]
 			if k < len(p.Narrow) {

@@ -153,7 +153,11 @@ var sourceConfidence = map[sourceKind]float64{
 func (c *noteCoder) score() {
 	for _, cd := range c.live() {
 		f := c.features(cd)
-		cd.conf = c.e.learned.calibrate(f)
+		if c.opts.Profile == ProfileAbstract {
+			cd.conf = c.e.learned.calibrate(f)
+		} else {
+			cd.conf = f.heuristic()
+		}
 	}
 }
 

@@ -93,8 +93,9 @@ func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 	// the linked one (COPD with acute bronchitis: the bronchitis), the one
 	// outside the combination's category.
 	for t := m.target.term; t.Parent != nil; t = t.Parent {
-		alts, connector, ok := c.titleWords(t.Title)
-		if !ok || !connector {
+		ts := c.split(t)
+		alts, connector := ts.alts, ts.connector
+		if !ts.ok || !connector {
 			continue
 		}
 		var linked []string
@@ -140,6 +141,20 @@ func (c *noteCoder) assert(m *mention, code string) {
 	}
 	a := c.doc.Assert(m.start, m.end, traits)
 	m.assertion, m.current = a.Status, a.Current
+	if a.Status == nlp.Negated && a.Trigger != nil && a.Trigger.Direction != nlp.Post {
+		// A history cue between the negation and the concept opens a new
+		// clause: "without known allergies, with a history of dyslipidemia,
+		// hypertension" affirms the hypertension as history.
+		for _, tr := range a.InScope {
+			if tr.Category == nlp.CatHistorical && tr.Start > a.Trigger.End && tr.End <= m.start {
+				m.assertion = nlp.Historical
+				if traits&nlp.Chronic != 0 {
+					m.assertion, m.current = nlp.Affirmed, true
+				}
+				break
+			}
+		}
+	}
 	if a.Status == nlp.Negated && a.Trigger != nil && c.unrelatedAt(a.Trigger.Start) {
 		// "not related to her hypertension" states no link; it does not
 		// deny the hypertension.
@@ -276,8 +291,9 @@ func (c *noteCoder) pickBy(t *icd.Term, by string, words map[string]bool) *icd.T
 		if by == "type" && !strings.Contains(strings.ToLower(ch.Title), "type") {
 			continue
 		}
-		alts, connector, ok := c.titleWords(ch.Title)
-		if !ok || connector {
+		ts := c.split(ch)
+		alts := ts.alts
+		if !ts.ok || ts.connector {
 			continue
 		}
 		for _, a := range alts {
@@ -326,8 +342,9 @@ func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *i
 	var visit func(p *icd.Term, depth int)
 	visit = func(p *icd.Term, depth int) {
 		for _, ch := range p.Children {
-			alts, connector, ok := c.titleWords(ch.Title)
-			if !ok {
+			ts := c.split(ch)
+			alts, connector := ts.alts, ts.connector
+			if !ts.ok {
 				continue
 			}
 			if connector && len(alts) == 1 && len(alts[0]) == 0 && depth == 0 {
@@ -339,7 +356,7 @@ func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *i
 			if depth == 0 && len(ch.Children) > 0 && (group && ch.Code == "" && ch.See == "" || c.e.rules.skipSubterm[icd.MatchKey(ch.Title)]) {
 				visit(ch, 1)
 			}
-			if !statable(ch.Title) {
+			if !ts.statable {
 				continue
 			}
 			for _, a := range alts {
@@ -357,10 +374,15 @@ func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *i
 	return best
 }
 
-// titleWords splits an Index title as the lexicon builder does.
-func (c *noteCoder) titleWords(title string) ([][]string, bool, bool) {
+// split returns how a subterm's title reads as words; the split of every
+// Index term is computed once per release.
+func (c *noteCoder) split(t *icd.Term) titleSplit {
+	if ts, ok := c.rc.titles[t]; ok {
+		return ts
+	}
 	b := lexiconBuilder{words: c.e.words, rules: c.e.rules}
-	return b.titleWords(title, false)
+	alts, connector, ok := b.titleWords(t.Title, false)
+	return titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
 }
 
 func allIn(ws []string, set map[string]bool) bool {
@@ -455,9 +477,10 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 	d := c.doc
 	out := map[string]bool{}
 	first, last := -1, -1
-	for i := range d.Terms {
+	lo, hi := c.sentenceTerms(m.sentence)
+	for i := lo; i < hi; i++ {
 		t := &d.Terms[i]
-		if t.Sentence == m.sentence && t.End > m.start && t.Start < m.end {
+		if t.End > m.start && t.Start < m.end {
 			if first < 0 {
 				first = i
 			}
@@ -475,7 +498,7 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 	}
 	for i := first; i <= last; i++ {
 		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			out[t.Norm] = true
+			out[c.e.form(t.Norm)] = true
 		}
 	}
 	return out

@@ -16,7 +16,9 @@ func (c *noteCoder) applyRules() {
 	c.applyWithLinks()
 	c.applyCombinations()
 	c.applySpecificity()
-	c.applySupersede()
+	if c.opts.Profile == ProfileOutpatient {
+		c.applySupersede()
+	}
 	c.applyExcludes1()
 	if c.opts.Profile == ProfileOutpatient {
 		c.applyAssessmentScope()
@@ -26,6 +28,20 @@ func (c *noteCoder) applyRules() {
 	}
 	c.applyCompanions()
 	c.applyPreventive()
+	if c.opts.Profile == ProfileAbstract {
+		c.applyPriors()
+	}
+}
+
+// applyPriors leaves out of an abstract the codes professional coders
+// rarely assigned when the engine proposed them on the training notes
+// (rule PRECISION).
+func (c *noteCoder) applyPriors() {
+	for _, cd := range c.liveAffirmed() {
+		if c.e.learned.prune(cd.code.Code) {
+			cd.drop("PRECISION")
+		}
+	}
 }
 
 // drop removes a candidate for the rule id.
@@ -95,6 +111,10 @@ func (c *noteCoder) applyAssertions() {
 						d.addRule("SEVENTH")
 					}
 				}
+			case c.opts.Profile == ProfileAbstract:
+				// An abstract reports the patient's past conditions too, as
+				// historical.
+				cd.addRule("ABSTRACT")
 			default:
 				cd.drop("R7")
 				if link, ok := c.rc.withLinks.personal[cd.code.Category()]; ok {
@@ -149,11 +169,12 @@ func containsMention(ms []*mention, m *mention) bool {
 	return false
 }
 
-// liveAffirmed lists the live affirmed candidates.
+// liveAffirmed lists the live candidates the note affirms (and, in the
+// abstract profile, its past conditions).
 func (c *noteCoder) liveAffirmed() []*candidate {
 	var out []*candidate
 	for _, cd := range c.cands {
-		if cd.dropped == "" && cd.status == nlp.Affirmed {
+		if cd.dropped == "" && (cd.status == nlp.Affirmed || cd.status == nlp.Historical && c.opts.Profile == ProfileAbstract) {
 			out = append(out, cd)
 		}
 	}

@@ -130,3 +130,14 @@ func SetDiff(want, allowed, got []string) (missing, extra []string) {
 	sort.Strings(extra)
 	return missing, extra
 }
+
+// Contains reports whether codes holds code, compared normalized.
+func Contains(codes []string, code string) bool {
+	n := NormalizeCode(code)
+	for _, c := range codes {
+		if NormalizeCode(c) == n {
+			return true
+		}
+	}
+	return false
+}

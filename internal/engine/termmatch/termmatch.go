@@ -80,15 +80,18 @@ type Pattern struct {
 
 // Token is one content word of the note, in order. Unit numbers sentences
 // or list items; consecutive tokens with the same Unit share it. Break
-// marks a clause boundary (a comma, "and", "or") before the token: windows
-// that cross fewer breaks are preferred. NoWide keeps the word from
-// serving as a wide word: a negated condition ("cystitis without
-// hematuria") cannot be the one a "with" links.
+// marks a clause boundary (a comma) before the token: windows that cross
+// fewer breaks are preferred. Barrier marks a coordination ("and", "or")
+// before the token, which a phrase window never crosses: "7 days and high
+// fever" is not "seven-day fever". NoWide keeps the word from serving as
+// a wide word: a negated condition ("cystitis without hematuria") cannot
+// be the one a "with" links.
 type Token struct {
-	ID     TokenID
-	Unit   int32
-	Break  bool
-	NoWide bool
+	ID      TokenID
+	Unit    int32
+	Break   bool
+	Barrier bool
+	NoWide  bool
 }
 
 // Match is a pattern found in the note.
@@ -201,22 +204,46 @@ func (m *Matcher) Find(tokens []Token) []Match {
 
 func (m *Matcher) findUnit(tokens []Token, lo, hi int, occ map[TokenID][]int32) []Match {
 	var found []Match
-	seen := map[string]bool{}
+	type key struct{ pattern, lo, hi int32 }
+	var seen map[key]bool
 	for i := lo; i < hi; i++ {
 		for _, pi := range m.byAnchor[tokens[i].ID] {
+			if !m.present(pi, occ) {
+				continue
+			}
 			match, ok := m.matchAt(pi, int32(i), tokens, occ)
 			if !ok {
 				continue
 			}
-			key := matchKey(match)
-			if seen[key] {
+			k := key{pi, match.Lo, match.Hi}
+			if seen == nil {
+				seen = map[key]bool{}
+			}
+			if seen[k] {
 				continue
 			}
-			seen[key] = true
+			seen[k] = true
 			found = append(found, match)
 		}
 	}
 	return found
+}
+
+// present reports whether every word of pattern pi occurs in the unit, a
+// cheap test before placing the words.
+func (m *Matcher) present(pi int32, occ map[TokenID][]int32) bool {
+	p := &m.patterns[pi]
+	for _, t := range p.Narrow {
+		if len(occ[t]) == 0 {
+			return false
+		}
+	}
+	for _, t := range p.Wide {
+		if len(occ[t]) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // matchAt tries pattern pi with its anchor at position at. The other
@@ -281,6 +308,9 @@ func (s *search) walk(i int, lo, hi int32) {
 		}
 		breaks := 0
 		for p := lo + 1; p <= hi; p++ {
+			if s.tokens[p].Barrier {
+				return
+			}
 			if s.tokens[p].Break {
 				breaks++
 			}
@@ -346,19 +376,6 @@ func hasRepeat(ps []int32) bool {
 		}
 	}
 	return false
-}
-
-func matchKey(m Match) string {
-	b := make([]byte, 0, 4+4*len(m.Positions))
-	b = appendInt(b, m.Pattern)
-	for _, p := range m.Positions {
-		b = appendInt(b, p)
-	}
-	return string(b)
-}
-
-func appendInt(b []byte, v int32) []byte {
-	return append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
 }
 
 // resolve keeps the best reading of each mention: matches with more words

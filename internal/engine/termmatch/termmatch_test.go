@@ -39,16 +39,15 @@ func newFixture(specs ...string) *fixture {
 func (f *fixture) tokens(text string) []Token {
 	var out []Token
 	for u, sentence := range strings.Split(text, ".") {
-		brk := false
+		brk, barrier := false, false
 		for _, w := range strings.Fields(strings.ToLower(strings.ReplaceAll(sentence, ",", " , "))) {
-			if w == "," || w == "and" {
-				brk = true
-			}
+			brk = brk || w == ","
+			barrier = barrier || w == "and"
 			if stop[w] || w == "," {
 				continue
 			}
-			out = append(out, Token{ID: f.vocab.Lookup(w), Unit: int32(u), Break: brk})
-			brk = false
+			out = append(out, Token{ID: f.vocab.Lookup(w), Unit: int32(u), Break: brk, Barrier: barrier})
+			brk, barrier = false, false
 		}
 	}
 	return out
@@ -80,6 +79,8 @@ func TestFind(t *testing.T) {
 		{"wide words not across units", []string{"diabetes type 2 | chronic kidney disease"}, "type 2 diabetes. chronic kidney disease", nil},
 		{"two mentions of one head", []string{"laceration right forearm", "laceration right hand"}, "laceration of the right forearm and laceration of the right hand", []int32{0, 1}},
 		{"unknown words never match", []string{"cough"}, "sneeze", nil},
+		{"no window across and", []string{"fever seven day"}, "seven day course and high fever", nil},
+		{"wide words across and", []string{"bronchitis acute | copd"}, "acute bronchitis and copd", []int32{0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
