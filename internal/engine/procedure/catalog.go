@@ -756,9 +756,6 @@ func (c *Catalog) Payer(name string) (*Payer, error) {
 	return p, nil
 }
 
-// PayerClasses lists the payer classes the catalog knows.
-func (c *Catalog) PayerClasses() []string { return append([]string(nil), c.payerNames...) }
-
 // Code returns what the catalog knows of a code it can report.
 func (c *Catalog) Code(code string) (*CodeInfo, bool) {
 	ci, ok := c.codes[code]

@@ -56,9 +56,6 @@ func New(cfg Config) (*Coder, error) {
 	return &Coder{cat: cat, em: tables, cfg: cfg}, nil
 }
 
-// Catalog returns the coder's catalog.
-func (c *Coder) Catalog() *Catalog { return c.cat }
-
 // Diagnosis is a coded diagnosis of the claim, in claim order.
 type Diagnosis struct {
 	Code     string

@@ -60,9 +60,3 @@ func (t *Terms) First(s *Sentence, from, to int, kind string) (TermMatch, bool) 
 	}
 	return TermMatch{}, false
 }
-
-// Has reports whether a term of the given kind occurs in tokens[from:to].
-func (t *Terms) Has(s *Sentence, from, to int, kind string) bool {
-	_, ok := t.First(s, from, to, kind)
-	return ok
-}
