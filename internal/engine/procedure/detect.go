@@ -176,6 +176,14 @@ func (r *reader) performed(si int, m scan.Match, needsDone bool) status {
 			today = true
 		}
 	}
+	// a value right after a test ("PHQ-9: 12", "fingerstick glucose 142")
+	// is its result; after a drug it is the dose, not a result
+	for k := m.To; needsDone && k < to && k < m.To+3; k++ {
+		if s.Tokens[k].Num {
+			result = true
+			break
+		}
+	}
 	switch {
 	case external && !neg && !cond:
 		return status{external: true}

@@ -45,6 +45,8 @@ func TestServiceFamilies(t *testing.T) {
 		{name: "single, done today overrides the plan word", note: "Plan: we will do an EKG today. EKG shows normal sinus rhythm.", want: "93000 x1"},
 		{name: "single, result only and done elsewhere", note: "HPI: EKG in the emergency department was normal.\nRESULTS\nEKG is normal.", want: ""},
 		{name: "instrument, one unit per instrument", note: "PHQ-9 score 14. GAD-7 score 9. PHQ-9 reviewed with patient.", want: "96127 x2"},
+		{name: "instrument with its value", note: "PHQ-9 = 4, GAD-7 = 3.", want: "96127 x2"},
+		{name: "lab with its value", note: "Fingerstick glucose 142.", want: "82962 x1"},
 		{name: "count_band, warts", note: "Cryotherapy with liquid nitrogen to 16 warts on the hands.", want: "17111 x1"},
 		{name: "count_band, nails", note: "Mycotic nails debrided x 7.", want: "11721 x1"},
 		{name: "count_first_each, AKs", note: "Liquid nitrogen cryotherapy to actinic keratoses x 4 on the scalp.", want: "17000 x1 | 17003 x3"},
@@ -52,6 +54,8 @@ func TestServiceFamilies(t *testing.T) {
 		{name: "count_first_block, skin tags", note: "38 skin tags snipped from the neck.", want: "11200 x1 | 11201 x3"},
 		{name: "time_band, tobacco counseling", note: "Counseled on smoking cessation for 12 minutes.", want: "99407 x1"},
 		{name: "time_band, too short", note: "Counseled on smoking cessation for 2 minutes.", want: ""},
+		{name: "time_band, other wording", note: "Counseled for 5 minutes on tobacco cessation.", want: "99406 x1"},
+		{name: "time_band, planned", note: "Will discuss smoking cessation for 10 minutes next visit.", want: ""},
 		{name: "time_first_each, advance care planning", note: "Advance care planning discussed for 50 minutes, MOLST completed.", want: "99497 x1 | 99498 x1"},
 		{name: "time_first_each, below the first code", note: "Advance care planning discussed for 10 minutes.", want: ""},
 		{name: "joint, major with ultrasound, left", note: "Procedure: left knee injected under ultrasound guidance.", want: "20611 x1 LT"},
@@ -108,6 +112,8 @@ func TestVaccines(t *testing.T) {
 		{name: "hepatitis A by age", note: "10-year-old, nurse visit: hepatitis A vaccine given.", want: "90471 x1 | 90633 x1"},
 		{name: "COVID-19 administration", note: "70-year-old, nurse visit: Spikevax COVID vaccine given IM.", want: "90480 x1 | 91322 x1"},
 		{name: "titer is not a vaccine", note: "MMR titer drawn today.", want: ""},
+		{name: "generic word and product named together", note: "30-year-old: tetanus booster given (Tdap).", want: "90471 x1 | 90715 x1"},
+		{name: "generic word alone", note: "30-year-old: tetanus booster given.", want: "90471 x1 | 90714 x1"},
 		{name: "recommended is not given", note: "Recommend shingles vaccine next month.", want: ""},
 	})
 }
