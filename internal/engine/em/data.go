@@ -17,6 +17,7 @@ var dataSections = map[scan.Kind]bool{
 type testCount struct {
 	id, name string
 	ordered  bool
+	inOffice bool // performed and billed in the office
 	span     Span
 }
 
@@ -94,7 +95,7 @@ func (t *Tables) dataElement(n *scan.Note, services []Service) Element {
 	}
 	for _, s := range services {
 		if s.Test != "" && !s.Interpreted {
-			add(testCount{id: s.Test, name: s.Code + " performed in the office", ordered: true})
+			add(testCount{id: s.Test, name: s.Code, ordered: true, inOffice: true})
 		}
 	}
 
@@ -102,7 +103,10 @@ func (t *Tables) dataElement(n *scan.Note, services []Service) Element {
 	for _, id := range order {
 		tc := tests[id]
 		verb := "reviewed"
-		if tc.ordered {
+		switch {
+		case tc.inOffice:
+			verb = "performed in the office"
+		case tc.ordered:
 			verb = "ordered"
 		}
 		e.Reasons = append(e.Reasons, fmt.Sprintf("unique test %s: %s", verb, tc.name))

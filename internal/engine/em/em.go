@@ -63,6 +63,9 @@ type Input struct {
 	Problems []Diagnosis
 	// Services are the other services billed for the encounter.
 	Services []Service
+	// Uncoded is set when no diagnosis was coded for the note at all: the
+	// problem the assessment addresses is then scored from its text.
+	Uncoded bool
 	Options
 }
 
@@ -152,6 +155,20 @@ func (t *Tables) Determine(in Input) Result {
 	}
 
 	probs := t.evalProblems(in.Note, in.Problems)
+	switch {
+	case in.Uncoded:
+		if p, ok := t.uncodedProblem(in.Note, assessmentSentence(in.Note)); ok {
+			probs = append(probs, p)
+			r.Warnings = append(r.Warnings, "no diagnosis was coded for the visit: the problem element is scored from the assessment text; add the diagnosis")
+		}
+	case len(probs) == 0 && len(cues["separate_work"]) > 0:
+		// "documented separately" beside a procedure: the separate problem
+		// was not coded, but the note says it was worked up on its own
+		if p, ok := t.uncodedProblem(in.Note, sentenceAt(in.Note, cues["separate_work"][0].Start)); ok {
+			probs = append(probs, p)
+			r.Warnings = append(r.Warnings, "the note documents a separate problem that no diagnosis codes: the problem element is scored from its text; add the diagnosis")
+		}
+	}
 	if len(cues["nurse"]) > 0 {
 		if len(in.Services) == 0 {
 			nurse := t.visits.Nurse

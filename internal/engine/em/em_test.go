@@ -183,6 +183,26 @@ func TestDetermineOffice(t *testing.T) {
 	}
 }
 
+// A visit whose diagnoses were not coded is still levelled on its
+// assessment; a note without one gets no visit.
+func TestUncodedProblem(t *testing.T) {
+	tab := mustLoad(t)
+	r := tab.Determine(Input{Note: note("New patient, 45-year-old with back pain.\nA/P: Lumbar strain. Cyclobenzaprine 10 mg at bedtime."), Uncoded: true, Options: Options{Age: -1}})
+	if r.Office == nil || r.Office.Code != "99203" || len(r.Warnings) == 0 {
+		t.Errorf("uncoded visit: %+v", r)
+	}
+	if r := tab.Determine(Input{Note: note("Kitchen knife injury: 3 cm laceration repaired."), Uncoded: true, Options: Options{Age: -1}}); r.Office != nil {
+		t.Errorf("no assessment, no visit: %+v", r.Office)
+	}
+	r = tab.Determine(Input{Note: note("Knee injected.\nAlso BP 150/94 on amlodipine - not at goal - increased to 10 mg; documented separately."), Options: Options{Age: -1}})
+	if r.Office == nil || r.Office.Code != "99214" {
+		t.Errorf("separately documented problem: %+v", r.Office)
+	}
+	if r := tab.Determine(Input{Note: note("Knee injected.\nBP 150/94 on amlodipine, increased to 10 mg."), Options: Options{Age: -1}}); r.Office != nil {
+		t.Errorf("without a separate problem the procedure's evaluation is all: %+v", r.Office)
+	}
+}
+
 func TestTwoOfThree(t *testing.T) {
 	tests := []struct{ a, b, c, want Level }{
 		{Low, Straightforward, Moderate, Low},

@@ -294,6 +294,36 @@ func (t *Tables) uncertainty(n *scan.Note, d Diagnosis) (cueFound, bool) {
 	return cueFound{}, false
 }
 
+// assessmentSentence returns the first sentence of the assessment or plan,
+// or -1.
+func assessmentSentence(n *scan.Note) int {
+	for i, s := range n.Sentences {
+		if s.Section == scan.Assessment || s.Section == scan.Plan {
+			return i
+		}
+	}
+	return -1
+}
+
+// uncodedProblem stands for a problem the note addresses in sentence si
+// that no diagnosis codes: an acute uncomplicated problem (the least a
+// documented assessment supports), or a problem not at its goal or
+// severely worse when the sentence says so.
+func (t *Tables) uncodedProblem(n *scan.Note, si int) (problem, bool) {
+	if si < 0 {
+		return problem{}, false
+	}
+	s := &n.Sentences[si]
+	p := problem{key: "uncoded", cat: catAcute, why: "a problem assessed in the note, not coded", evidence: []Span{{s.Start, s.End}}}
+	switch st, cue := t.statusIn(n, s, 0, len(s.Tokens)); st {
+	case "severe":
+		p.cat, p.why = catSevere, fmt.Sprintf("a problem assessed in the note, not coded, documented as %q", cue.text)
+	case "progression":
+		p.cat, p.why = catProgression, fmt.Sprintf("a problem assessed in the note, not coded, documented as %q", cue.text)
+	}
+	return p, true
+}
+
 // significant keeps, at a preventive visit, the problems that need work
 // beyond the preventive service: new problems and worsening chronic ones.
 func significant(ps []problem) []problem {

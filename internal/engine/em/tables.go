@@ -268,7 +268,7 @@ type mdmFile struct {
 // requiredKinds are the phrase kinds the code reads; a data file missing
 // one is rejected rather than silently matching nothing.
 var requiredKinds = map[string][]string{
-	"visit":  {"preventive", "awv_initial", "awv_subsequent", "ippe", "nurse", "new_patient", "established", "longitudinal", "future", "past", "episodic"},
+	"visit":  {"preventive", "awv_initial", "awv_subsequent", "ippe", "nurse", "new_patient", "established", "longitudinal", "future", "past", "episodic", "separate_work"},
 	"status": {"severe", "progression", "stable", "dose_change", "systemic", "uncertain", "conditional", "negation", "negation_after"},
 	"data":   {"order", "review", "external_notes", "historian", "independent_interpretation", "discussion"},
 	"risk":   {"high", "past", "surgery", "sdoh", "low", "minimal", "rx_explicit", "rx_verb", "otc_cue", "rx_generic"},

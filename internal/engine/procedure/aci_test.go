@@ -14,7 +14,8 @@ import (
 // a practitioner visit) with the whole engine and checks that the visit
 // level and procedures look like an outpatient practice's: each note gets
 // a visit code, every scored MDM element cites the note, every procedure
-// line cites the note and points to a diagnosis. The distribution is logged
+// line cites the note and points to a diagnosis (a visit line may point
+// nowhere when the problem it scored was not coded, with a warning). The distribution is logged
 // for review (go test -v).
 func TestACIBenchPlausibility(t *testing.T) {
 	notes := devNotes(t, "aci")
@@ -37,7 +38,7 @@ func TestACIBenchPlausibility(t *testing.T) {
 			if len(p.Evidence) == 0 && !isVisitLine(p.Code) {
 				t.Errorf("note %d: %s without evidence", i, p.Code)
 			}
-			if len(res.Diagnoses) > 0 && len(p.DiagnosisPointers) == 0 {
+			if len(res.Diagnoses) > 0 && len(p.DiagnosisPointers) == 0 && !isVisitLine(p.Code) {
 				t.Errorf("note %d: %s points to no diagnosis", i, p.Code)
 			}
 			for _, ptr := range p.DiagnosisPointers {

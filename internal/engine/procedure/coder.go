@@ -150,6 +150,7 @@ func (c *Coder) Code(in Input) (Result, error) {
 		Note:     in.Note,
 		Problems: r.problems(fs, links, in.Diagnoses),
 		Services: emServices(fs),
+		Uncoded:  len(in.Diagnoses) == 0,
 		Options: em.Options{Patient: in.Patient, Age: r.age, DOS: in.DOS,
 			ProlongedStyle: payer.Prolonged, Wellness: payer.WellnessVisits},
 	})

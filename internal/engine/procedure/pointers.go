@@ -140,6 +140,8 @@ func (r *reader) preventivePointers(dx []Diagnosis) []int {
 }
 
 // officePointers points the problem E/M line to the problems it scored.
+// A visit scored on a problem no diagnosis codes points nowhere (the E/M
+// warning asks for the diagnosis) rather than to another problem's code.
 func (r *reader) officePointers(problemCodes []string, dx []Diagnosis) []int {
 	var out []int
 	for i, d := range dx {
@@ -147,8 +149,5 @@ func (r *reader) officePointers(problemCodes []string, dx []Diagnosis) []int {
 			out = append(out, i+1)
 		}
 	}
-	if len(out) > 0 {
-		return out
-	}
-	return r.firstProblemPointer(dx)
+	return out
 }
