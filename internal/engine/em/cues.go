@@ -1,8 +1,6 @@
 package em
 
 import (
-	"sort"
-
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 )
 
@@ -13,27 +11,6 @@ var mentionOnly = map[scan.Kind]bool{scan.History: true, scan.Medications: true,
 // managementSections are where decisions about management are written.
 var managementSections = map[scan.Kind]bool{
 	scan.Assessment: true, scan.Plan: true, scan.Other: true, scan.Procedure: true, scan.Instructions: true,
-}
-
-// dropOverlaps keeps, of matches that share tokens, the one that starts
-// first and, at one start, the longest ("not at goal" over "at goal").
-func dropOverlaps(ms []scan.TermMatch) []scan.TermMatch {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].From != ms[j].From {
-			return ms[i].From < ms[j].From
-		}
-		return ms[i].To > ms[j].To
-	})
-	out := ms[:0]
-	end := -1
-	for _, m := range ms {
-		if m.From < end {
-			continue
-		}
-		out = append(out, m)
-		end = m.To
-	}
-	return out
 }
 
 // clauseFacts are the negation and condition words of one clause.
@@ -54,7 +31,7 @@ func (t *Tables) clauseAt(s *scan.Sentence, i int) clauseFacts {
 			c.postNegs = append(c.postNegs, m)
 		}
 	}
-	for _, m := range dropOverlaps(ms) {
+	for _, m := range scan.DropOverlaps(ms) {
 		switch m.Kind {
 		case "negation":
 			c.negations = append(c.negations, m)
@@ -92,7 +69,7 @@ func (t *Tables) visitCues(n *scan.Note) map[string][]scan.TermMatch {
 		if mentionOnly[s.Section] {
 			continue
 		}
-		ms := dropOverlaps(t.lex.visit.Find(s, 0, len(s.Tokens)))
+		ms := scan.DropOverlaps(t.lex.visit.Find(s, 0, len(s.Tokens)))
 		for _, m := range ms {
 			switch m.Kind {
 			case "future", "past":
@@ -137,7 +114,7 @@ func (t *Tables) totalMinutes(n *scan.Note) (int, []Span) {
 		}
 		var total, separate bool
 		var ev Span
-		ms := dropOverlaps(t.lex.timeTerms.Find(s, 0, len(s.Tokens)))
+		ms := scan.DropOverlaps(t.lex.timeTerms.Find(s, 0, len(s.Tokens)))
 		for _, m := range ms {
 			switch m.Kind {
 			case "total":

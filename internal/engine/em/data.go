@@ -54,7 +54,7 @@ func (t *Tables) dataElement(n *scan.Note, services []Service) Element {
 		if !dataSections[s.Section] {
 			continue
 		}
-		cues := dropOverlaps(t.lex.data.Find(s, 0, len(s.Tokens)))
+		cues := scan.DropOverlaps(t.lex.data.Find(s, 0, len(s.Tokens)))
 		for _, m := range t.testMentions(s) {
 			c := t.clauseAt(s, m.From)
 			if c.negates(m.Match) || c.conditional {
@@ -160,7 +160,7 @@ func (t *Tables) testMentions(s *scan.Sentence) []scan.TermMatch {
 	for _, m := range t.lex.tests.FindAll(s) {
 		ms = append(ms, scan.TermMatch{Kind: t.lex.testEntries[m.ID].id, Match: m})
 	}
-	ms = dropOverlaps(ms)
+	ms = scan.DropOverlaps(ms)
 	for i := range ms {
 		entry := t.lex.testEntries[ms[i].ID]
 		if entry.kind != "imaging" {

@@ -164,7 +164,7 @@ func (t *Tables) Determine(in Input) Result {
 	case len(probs) == 0 && len(cues["separate_work"]) > 0:
 		// "documented separately" beside a procedure: the separate problem
 		// was not coded, but the note says it was worked up on its own
-		if p, ok := t.uncodedProblem(in.Note, sentenceAt(in.Note, cues["separate_work"][0].Start)); ok {
+		if p, ok := t.uncodedProblem(in.Note, in.Note.SentenceAt(cues["separate_work"][0].Start)); ok {
 			probs = append(probs, p)
 			r.Warnings = append(r.Warnings, "the note documents a separate problem that no diagnosis codes: the problem element is scored from its text; add the diagnosis")
 		}

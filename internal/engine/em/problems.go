@@ -54,7 +54,7 @@ func (t *Tables) evalProblems(n *scan.Note, dx []Diagnosis) []problem {
 	evidenceSentences := map[int]bool{}
 	for _, d := range dx {
 		for _, sp := range d.Evidence {
-			if si := sentenceAt(n, sp.Start); si >= 0 {
+			if si := n.SentenceAt(sp.Start); si >= 0 {
 				evidenceSentences[si] = true
 			}
 		}
@@ -98,7 +98,7 @@ func addressed(n *scan.Note, d Diagnosis) bool {
 		return true
 	}
 	for _, sp := range d.Evidence {
-		if si := sentenceAt(n, sp.Start); si >= 0 && !mentionOnly[n.Sentences[si].Section] {
+		if si := n.SentenceAt(sp.Start); si >= 0 && !mentionOnly[n.Sentences[si].Section] {
 			return true
 		}
 	}
@@ -171,12 +171,13 @@ func (t *Tables) status(n *scan.Note, d Diagnosis, evidenceSentences map[int]boo
 	type clauseRef struct{ si, from, to int }
 	var clauses, sents, blocks []clauseRef
 	for _, sp := range d.Evidence {
-		si := sentenceAt(n, sp.Start)
+		si := n.SentenceAt(sp.Start)
 		if si < 0 || mentionOnly[n.Sentences[si].Section] {
 			continue
 		}
 		s := &n.Sentences[si]
-		from, to := s.Clause(tokenAt(s, sp.Start))
+		first, _ := s.TokenRange(sp.Start, sp.End)
+		from, to := s.Clause(first)
 		clauses = append(clauses, clauseRef{si, from, to})
 		sents = append(sents, clauseRef{si, 0, len(s.Tokens)})
 		if s.Section != scan.Assessment && s.Section != scan.Plan {
@@ -206,7 +207,7 @@ func (t *Tables) status(n *scan.Note, d Diagnosis, evidenceSentences map[int]boo
 func (t *Tables) statusIn(n *scan.Note, s *scan.Sentence, from, to int) (string, cueFound) {
 	rank := map[string]int{"stable": 1, "progression": 2, "severe": 3}
 	best, bestCue := "", cueFound{}
-	for _, m := range dropOverlaps(t.lex.status.Find(s, from, to)) {
+	for _, m := range scan.DropOverlaps(t.lex.status.Find(s, from, to)) {
 		kind := m.Kind
 		if kind == "dose_change" {
 			if !t.drugInClause(s, m.From) {
@@ -243,7 +244,7 @@ func (t *Tables) drugInClause(s *scan.Sentence, i int) bool {
 func (t *Tables) systemicSymptom(n *scan.Note, d Diagnosis) (cueFound, bool) {
 	near := map[int]bool{}
 	for _, sp := range d.Evidence {
-		if si := sentenceAt(n, sp.Start); si >= 0 {
+		if si := n.SentenceAt(sp.Start); si >= 0 {
 			near[si] = true
 		}
 	}
@@ -254,7 +255,7 @@ func (t *Tables) systemicSymptom(n *scan.Note, d Diagnosis) (cueFound, bool) {
 		default:
 			continue
 		}
-		for _, m := range dropOverlaps(t.lex.status.Find(s, 0, len(s.Tokens))) {
+		for _, m := range scan.DropOverlaps(t.lex.status.Find(s, 0, len(s.Tokens))) {
 			if m.Kind != "systemic" {
 				continue
 			}
@@ -272,7 +273,7 @@ func (t *Tables) systemicSymptom(n *scan.Note, d Diagnosis) (cueFound, bool) {
 // and not negated: the problem is undiagnosed with an uncertain prognosis.
 func (t *Tables) uncertainty(n *scan.Note, d Diagnosis) (cueFound, bool) {
 	for _, sp := range d.Evidence {
-		si := sentenceAt(n, sp.Start)
+		si := n.SentenceAt(sp.Start)
 		if si < 0 {
 			continue
 		}
@@ -280,7 +281,7 @@ func (t *Tables) uncertainty(n *scan.Note, d Diagnosis) (cueFound, bool) {
 		if s.Section != scan.Assessment && s.Section != scan.Plan && s.Section != scan.Other {
 			continue
 		}
-		for _, m := range dropOverlaps(t.lex.status.Find(s, 0, len(s.Tokens))) {
+		for _, m := range scan.DropOverlaps(t.lex.status.Find(s, 0, len(s.Tokens))) {
 			if m.Kind != "uncertain" {
 				continue
 			}
@@ -363,22 +364,4 @@ func problemsElement(ps []problem) Element {
 		e.Reasons = append([]string{fmt.Sprintf("%d self-limited or minor problems", counts[catMinor])}, e.Reasons...)
 	}
 	return e
-}
-
-// sentenceAt returns the index of the sentence holding byte offset off, or -1.
-func sentenceAt(n *scan.Note, off int) int {
-	i := sort.Search(len(n.Sentences), func(i int) bool { return n.Sentences[i].End > off })
-	if i < len(n.Sentences) && n.Sentences[i].Start <= off {
-		return i
-	}
-	return -1
-}
-
-// tokenAt returns the index of the first token of s ending after offset off.
-func tokenAt(s *scan.Sentence, off int) int {
-	i := sort.Search(len(s.Tokens), func(i int) bool { return s.Tokens[i].End > off })
-	if i == len(s.Tokens) {
-		return len(s.Tokens) - 1
-	}
-	return i
 }

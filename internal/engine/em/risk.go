@@ -52,7 +52,7 @@ func (t *Tables) riskElement(n *scan.Note) Element {
 // riskInSentence finds the management decisions of one sentence.
 func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 	var items []riskItem
-	terms := dropOverlaps(t.lex.risk.Find(s, 0, len(s.Tokens)))
+	terms := scan.DropOverlaps(t.lex.risk.Find(s, 0, len(s.Tokens)))
 	var rxVerb, rxExplicit bool
 	var prescribed riskItem // the first explicit prescription, for a drug the lexicon lacks
 	for _, m := range terms {
@@ -95,7 +95,7 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 	for _, m := range t.lex.drugs.FindAll(s) {
 		drugs = append(drugs, scan.TermMatch{Kind: string(t.lex.drugClasses[m.ID]), Match: m})
 	}
-	for _, m := range dropOverlaps(drugs) {
+	for _, m := range scan.DropOverlaps(drugs) {
 		c := t.clauseAt(s, m.From)
 		if c.conditional || c.negates(m.Match) {
 			continue

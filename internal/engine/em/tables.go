@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -293,7 +294,7 @@ func (t *Tables) loadLexicon() error {
 			}
 		}
 		for k := range kinds {
-			if !contains(requiredKinds[name], k) {
+			if !slices.Contains(requiredKinds[name], k) {
 				return fmt.Errorf("em: mdm.yaml: %s.%s is not a kind the coder reads", name, k)
 			}
 		}
@@ -469,13 +470,4 @@ func decodeStrict(raw []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	return dec.Decode(v)
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

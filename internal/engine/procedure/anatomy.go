@@ -210,7 +210,7 @@ func (r *reader) detectBiopsies(svc *service) []found {
 		if mentionOnly[s.Section] {
 			continue
 		}
-		for _, m := range dropOverlaps(svc.variants.Find(s, 0, len(s.Tokens))) {
+		for _, m := range scan.DropOverlaps(svc.variants.Find(s, 0, len(s.Tokens))) {
 			st := r.performed(si, m.Match, svc.NeedsDone)
 			if !st.done {
 				continue

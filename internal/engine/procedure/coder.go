@@ -13,6 +13,7 @@ package procedure
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -185,22 +186,13 @@ func (c *Coder) describe(r *reader, code, system, ours string) string {
 func (r *reader) dropNotPayable(fs []found) []found {
 	out := fs[:0]
 	for _, f := range fs {
-		if contains(r.payer.NotPayable, f.code.Code) {
+		if slices.Contains(r.payer.NotPayable, f.code.Code) {
 			r.warn = append(r.warn, fmt.Sprintf("%s documented but not payable by %s: left off the claim", f.code.Code, r.payer.Name))
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // emServices tells the E/M coder which tests are billed on their own.

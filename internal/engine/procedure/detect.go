@@ -3,7 +3,6 @@ package procedure
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/medcode/medcode/internal/engine/em"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
@@ -79,27 +78,6 @@ func newReader(cat *Catalog, n *scan.Note) *reader {
 // work.
 var mentionOnly = map[scan.Kind]bool{scan.History: true, scan.Medications: true, scan.Allergies: true, scan.ROS: true}
 
-// dropOverlaps keeps, of matches sharing tokens, the earliest and, at one
-// start, the longest.
-func dropOverlaps(ms []scan.TermMatch) []scan.TermMatch {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].From != ms[j].From {
-			return ms[i].From < ms[j].From
-		}
-		return ms[i].To > ms[j].To
-	})
-	out := ms[:0]
-	end := -1
-	for _, m := range ms {
-		if m.From < end {
-			continue
-		}
-		out = append(out, m)
-		end = m.To
-	}
-	return out
-}
-
 // dropOverlapsByKind drops overlaps among the matches of each kind, so a
 // word listed under two kinds ("deferred" before or after a service) is
 // read as both.
@@ -114,7 +92,7 @@ func dropOverlapsByKind(ms []scan.TermMatch) []scan.TermMatch {
 	}
 	var out []scan.TermMatch
 	for _, k := range kinds {
-		out = append(out, dropOverlaps(byKind[k])...)
+		out = append(out, scan.DropOverlaps(byKind[k])...)
 	}
 	return out
 }
@@ -125,7 +103,7 @@ func plain(ms []scan.Match) []scan.Match {
 	for i, m := range ms {
 		tm[i] = scan.TermMatch{Match: m}
 	}
-	tm = dropOverlaps(tm)
+	tm = scan.DropOverlaps(tm)
 	out := make([]scan.Match, len(tm))
 	for i, m := range tm {
 		out[i] = m.Match
@@ -216,19 +194,6 @@ func has(m *scan.Matcher, s *scan.Sentence, from, to int) bool {
 
 // spanOf returns the bytes of a match.
 func spanOf(m scan.Match) Span { return Span{m.Start, m.End} }
-
-// tokenRange returns the tokens of s that a byte span covers.
-func tokenRange(s *scan.Sentence, sp Span) (int, int) {
-	from := sort.Search(len(s.Tokens), func(i int) bool { return s.Tokens[i].End > sp.Start })
-	to := sort.Search(len(s.Tokens), func(i int) bool { return s.Tokens[i].Start >= sp.End })
-	if from >= len(s.Tokens) {
-		from = len(s.Tokens) - 1
-	}
-	if to <= from {
-		to = from + 1
-	}
-	return from, to
-}
 
 // detectCatalog reads every catalog service of the simple families.
 func (r *reader) detectCatalog() []found {
@@ -592,7 +557,7 @@ func (r *reader) detectInstruments(svc *service) []found {
 		if mentionOnly[s.Section] {
 			continue
 		}
-		for _, m := range dropOverlaps(svc.variants.Find(s, 0, len(s.Tokens))) {
+		for _, m := range scan.DropOverlaps(svc.variants.Find(s, 0, len(s.Tokens))) {
 			st := r.performed(si, m.Match, svc.NeedsDone)
 			if !st.done {
 				continue

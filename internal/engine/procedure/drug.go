@@ -111,7 +111,7 @@ func (r *reader) detectDrugs(procedures []found) []found {
 			}
 			from, to := s.Clause(m.From)
 			route := ""
-			for _, t := range dropOverlaps(r.cat.drugTerms.Find(s, from, to)) {
+			for _, t := range scan.DropOverlaps(r.cat.drugTerms.Find(s, from, to)) {
 				if t.Kind != "given" && t.Kind != "wasted" && route == "" {
 					route = t.Kind
 				}

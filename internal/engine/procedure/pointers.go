@@ -1,7 +1,7 @@
 package procedure
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -34,13 +34,13 @@ func (r *reader) linkDiagnoses(fs []found, dx []Diagnosis) [][]int {
 	for i, d := range dx {
 		dxSentences[i], dxSites[i] = map[int]bool{}, map[string]bool{}
 		for _, sp := range d.Evidence {
-			si := r.sentenceAt(sp.Start)
+			si := r.note.SentenceAt(sp.Start)
 			if si < 0 {
 				continue
 			}
 			dxSentences[i][si] = true
 			s := r.sents[si].s
-			from, to := tokenRange(s, sp)
+			from, to := s.TokenRange(sp.Start, sp.End)
 			for _, region := range r.regionsNear(s, from, to, 2) {
 				dxSites[i][region] = true
 			}
@@ -85,15 +85,6 @@ func (r *reader) linkDiagnoses(fs []found, dx []Diagnosis) [][]int {
 		}
 	}
 	return links
-}
-
-// sentenceAt returns the sentence holding byte offset off, or -1.
-func (r *reader) sentenceAt(off int) int {
-	i := sort.Search(len(r.sents), func(i int) bool { return r.sents[i].s.End > off })
-	if i < len(r.sents) && r.sents[i].s.Start <= off {
-		return i
-	}
-	return -1
 }
 
 // servicePointers returns a service line's pointers: its linked diagnoses
@@ -145,7 +136,7 @@ func (r *reader) preventivePointers(dx []Diagnosis) []int {
 func (r *reader) officePointers(problemCodes []string, dx []Diagnosis) []int {
 	var out []int
 	for i, d := range dx {
-		if contains(problemCodes, d.Code) && len(out) < maxPointers {
+		if slices.Contains(problemCodes, d.Code) && len(out) < maxPointers {
 			out = append(out, i+1)
 		}
 	}

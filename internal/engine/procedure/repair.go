@@ -106,7 +106,7 @@ func (r *reader) repairFacts(si int) (repairNote, bool) {
 			}
 		}
 		if repaired {
-			return repairNote{terms: dropOverlaps(all), s: s, adhesive: adhesive && !sutured, conf: math.Max(conf, 0.75)}, true
+			return repairNote{terms: scan.DropOverlaps(all), s: s, adhesive: adhesive && !sutured, conf: math.Max(conf, 0.75)}, true
 		}
 	}
 	return repairNote{}, false

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -185,4 +186,28 @@ func (s *Sentence) Words(from, to int) string {
 		b.WriteString(t.Norm)
 	}
 	return b.String()
+}
+
+// SentenceAt returns the index of the sentence holding byte offset off, or
+// -1.
+func (n *Note) SentenceAt(off int) int {
+	i := sort.Search(len(n.Sentences), func(i int) bool { return n.Sentences[i].End > off })
+	if i < len(n.Sentences) && n.Sentences[i].Start <= off {
+		return i
+	}
+	return -1
+}
+
+// TokenRange returns the tokens [from, to) a byte span of the sentence
+// covers, at least one token.
+func (s *Sentence) TokenRange(start, end int) (int, int) {
+	from := sort.Search(len(s.Tokens), func(i int) bool { return s.Tokens[i].End > start })
+	to := sort.Search(len(s.Tokens), func(i int) bool { return s.Tokens[i].Start >= end })
+	if from >= len(s.Tokens) {
+		from = len(s.Tokens) - 1
+	}
+	if to <= from {
+		to = from + 1
+	}
+	return from, to
 }

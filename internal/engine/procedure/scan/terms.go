@@ -60,3 +60,25 @@ func (t *Terms) First(s *Sentence, from, to int, kind string) (TermMatch, bool) 
 	}
 	return TermMatch{}, false
 }
+
+// DropOverlaps keeps, of matches that share tokens, the one that starts
+// first and, at one start, the longest ("not at goal" over "at goal"). It
+// sorts ms in place.
+func DropOverlaps(ms []TermMatch) []TermMatch {
+	sort.SliceStable(ms, func(i, j int) bool {
+		if ms[i].From != ms[j].From {
+			return ms[i].From < ms[j].From
+		}
+		return ms[i].To > ms[j].To
+	})
+	out := ms[:0]
+	end := -1
+	for _, m := range ms {
+		if m.From < end {
+			continue
+		}
+		out = append(out, m)
+		end = m.To
+	}
+	return out
+}
