@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/medcode/medcode/internal/codeset/hcpcs"
+	"github.com/medcode/medcode/internal/codeset/ncci"
 	"github.com/medcode/medcode/internal/engine/em"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 )
@@ -90,6 +91,10 @@ type Input struct {
 	// drug units are computed from its descriptors, and HCPCS lines take
 	// its descriptions. Without it, injected drugs are left to the coder.
 	HCPCS *hcpcs.Codes
+	// PTP is the NCCI procedure-to-procedure edit table in effect, when
+	// installed: a pair it bundles, done at distinct sites, gets the payer's
+	// distinct-site modifier on its column 2 line.
+	PTP *ncci.PTP
 	Options
 }
 
@@ -147,6 +152,9 @@ func (c *Coder) Code(in Input) (Result, error) {
 	fs = r.dropNotPayable(fs)
 
 	links := r.linkDiagnoses(fs, in.Diagnoses)
+	if in.PTP != nil {
+		r.applyPTP(fs, links, in.PTP)
+	}
 	visit := c.em.Determine(em.Input{
 		Note:     in.Note,
 		Problems: r.problems(fs, links, in.Diagnoses),
@@ -381,6 +389,67 @@ func (r *reader) g2211(v em.Result, fs []found, mod25 bool) bool {
 	}
 	for _, f := range fs {
 		if f.code.VaccineAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// applyPTP reads the NCCI edits between the services found. A pair the
+// table bundles with a modifier allowed, done at distinct sites (different
+// regions, sides or lesions), gets the payer's distinct-site modifier on
+// its column 2 line; a pair bundled without exception is flagged.
+func (r *reader) applyPTP(fs []found, links [][]int, ptp *ncci.PTP) {
+	for i := range fs {
+		for j := range fs {
+			if i == j {
+				continue
+			}
+			e, ok := ptp.Edit(fs[i].code.Code, fs[j].code.Code, r.opt.DOS)
+			if !ok {
+				continue
+			}
+			switch e.Modifier {
+			case ncci.ModifierAllowed:
+				if distinctSites(fs[i], fs[j], links[i], links[j]) && !fs[j].distinct {
+					fs[j].distinct = true
+					fs[j].reasoning += fmt.Sprintf(" NCCI bundles it into %s; done at a distinct site, so it carries the distinct-site modifier.", fs[i].code.Code)
+				}
+			case ncci.ModifierNotAllowed:
+				r.warn = append(r.warn, fmt.Sprintf("NCCI: %s is not payable with %s on the same day, whatever the modifier", fs[j].code.Code, fs[i].code.Code))
+			}
+		}
+	}
+}
+
+// distinctSites reports whether two services were done at different
+// anatomic regions, on different sides, or for different diagnoses
+// (separate lesions).
+func distinctSites(a, b found, la, lb []int) bool {
+	if a.side != "" && b.side != "" && a.side != b.side && a.side != "bilateral" && b.side != "bilateral" {
+		return true
+	}
+	if len(a.sites) > 0 && len(b.sites) > 0 && !overlaps(a.sites, b.sites) {
+		return true
+	}
+	if len(la) > 0 && len(lb) > 0 && !overlapsInt(la, lb) {
+		return true
+	}
+	return false
+}
+
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func overlapsInt(a, b []int) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/medcode/medcode/internal/codeset/hcpcs"
+	"github.com/medcode/medcode/internal/codeset/ncci"
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 	"github.com/medcode/medcode/internal/nlp"
 )
@@ -197,4 +198,33 @@ func FuzzCode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// NCCI edits from an installed PTP table: a bundled pair at distinct sites
+// gets the distinct-site modifier on the column 2 line; at one site, none.
+func TestPTPEdits(t *testing.T) {
+	table := "Column 1,Column 2,*=in existence prior to 1996,Effective Date,Deletion Date *=no data,Modifier 0=not allowed 1=allowed 9=not applicable,PTP Edit Rationale\n" +
+		"17000,11102,,20190101,*,1,Misuse of column two code with column one code\n" +
+		"20610,20550,,20100101,*,1,Standards of medical / surgical practice\n" +
+		"20610,20551,,20100101,*,1,Standards of medical / surgical practice\n"
+	ptp, err := ncci.LoadPTP(strings.NewReader(table), "ptp.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCoder(t)
+	tests := []struct{ name, note, want string }{
+		{"distinct lesions", "Procedure: cryotherapy with liquid nitrogen to an actinic keratosis of the forehead; shave biopsy of a lesion on the back.",
+			"11102 x1 XS | 17000 x1"},
+		{"distinct sides", "Procedure: right knee injected with steroid; left trigger finger injection performed.", "20550 x1 LT,XS | 20610 x1 RT"},
+		{"same site", "Procedure: right shoulder injected with steroid; tendon origin injection of the right shoulder.", "20551 x1 | 20610 x1 RT"},
+	}
+	for _, tc := range tests {
+		res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze(tc.note)), PTP: ptp, Options: Options{DOS: dos2025, Age: -1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := lineSet(res.Lines); got != tc.want {
+			t.Errorf("%s: %q, want %q (warnings %q)", tc.name, got, tc.want, res.Warnings)
+		}
+	}
 }
