@@ -46,7 +46,7 @@ func newProcedureCoder(dataDir string) (*procedure.Coder, error) {
 // lines, E/M explanation and warnings. The stage reads the diagnoses in
 // claim order, so its diagnosis pointers refer to their ranks.
 func (e *Engine) codeProcedures(r *Result, doc *nlp.Doc, rel *codeset.Release, opts Options) error {
-	in := procedure.Input{Note: scan.FromDoc(doc), HCPCS: rel.HCPCS, PTP: rel.PTP, Options: procedure.Options{
+	in := procedure.Input{Note: scan.FromDoc(doc), HCPCS: rel.HCPCS, PTP: rel.PTP, MUE: rel.MUE, Options: procedure.Options{
 		Payer: opts.Payer, DOS: opts.DOS, Patient: opts.PatientType, Age: opts.Age,
 	}}
 	if opts.Age == 0 {

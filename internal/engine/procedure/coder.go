@@ -95,6 +95,9 @@ type Input struct {
 	// installed: a pair it bundles, done at distinct sites, gets the payer's
 	// distinct-site modifier on its column 2 line.
 	PTP *ncci.PTP
+	// MUE is the NCCI medically unlikely edit table in effect, when
+	// installed: a line with more units than its MUE is flagged.
+	MUE *ncci.MUE
 	Options
 }
 
@@ -171,6 +174,12 @@ func (c *Coder) Code(in Input) (Result, error) {
 	}
 	for i := range lines {
 		lines[i].Description = c.describe(r, lines[i].Code, lines[i].System, lines[i].Description)
+		if in.MUE == nil {
+			continue
+		}
+		if e, ok := in.MUE.Lookup(lines[i].Code); ok && lines[i].Units > e.Units {
+			r.warn = append(r.warn, fmt.Sprintf("%s: %d units exceed the NCCI MUE of %d (%s)", lines[i].Code, lines[i].Units, e.Units, e.MAIText))
+		}
 	}
 	return Result{Lines: lines, Visit: visit, Warnings: append(r.warn, visit.Warnings...)}, nil
 }

@@ -228,3 +228,22 @@ func TestPTPEdits(t *testing.T) {
 		}
 	}
 }
+
+// A line with more units than the installed MUE table allows is flagged.
+func TestMUE(t *testing.T) {
+	table := "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n" +
+		"17003,13,2 Date of Service Edit: Policy,Nature of Service/Procedure\n" +
+		"96127,3,3 Date of Service Edit: Clinical,Clinical\n"
+	mue, err := ncci.LoadMUE(strings.NewReader(table), "mue.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCoder(t)
+	res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze("PHQ-9 score 12, GAD-7 score 8, PHQ-2 score 3, Vanderbilt scored, M-CHAT scored.")), MUE: mue, Options: Options{DOS: dos2025, Age: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lineSet(res.Lines); got != "96127 x5" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "exceed the NCCI MUE of 3") {
+		t.Errorf("lines %q, warnings %q", got, res.Warnings)
+	}
+}
