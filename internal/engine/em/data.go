@@ -25,8 +25,9 @@ type testCount struct {
 // analyzed: category 1 (each unique test ordered or reviewed, each unique
 // source of external notes, and, for moderate, an independent historian),
 // category 2 (independent interpretation of a test), category 3
-// (discussion of management with an external physician or source).
-func (t *Tables) dataElement(n *scan.Note, services []Service) Element {
+// (discussion of management with an external physician or source). A
+// non-nil only limits the reading to those sentences.
+func (t *Tables) dataElement(n *scan.Note, services []Service, only map[int]bool) Element {
 	interpreted := map[string]bool{}
 	for _, s := range services {
 		if s.Test != "" && s.Interpreted {
@@ -51,7 +52,7 @@ func (t *Tables) dataElement(n *scan.Note, services []Service) Element {
 
 	for si := range n.Sentences {
 		s := &n.Sentences[si]
-		if !dataSections[s.Section] {
+		if !dataSections[s.Section] || only != nil && !only[si] {
 			continue
 		}
 		cues := scan.DropOverlaps(t.lex.data.Find(s, 0, len(s.Tokens)))

@@ -188,9 +188,16 @@ func (t *Tables) Determine(in Input) Result {
 	if len(probs) == 0 {
 		return r
 	}
+	// at a preventive visit only the problem's own work counts: the
+	// sentences that document it, not the screening and routine care
+	var only map[int]bool
+	services := in.Services
+	if preventive {
+		only, services = problemSentences(in.Note, probs), nil
+	}
 	mdm := MDM{Problems: problemsElement(probs)}
-	mdm.Data = t.dataElement(in.Note, in.Services)
-	mdm.Risk = t.riskElement(in.Note)
+	mdm.Data = t.dataElement(in.Note, services, only)
+	mdm.Risk = t.riskElement(in.Note, only)
 	mdm.Level = twoOfThree(mdm.Problems.Level, mdm.Data.Level, mdm.Risk.Level)
 	if preventive && mdm.Risk.Level < Moderate && mdm.Data.Level == Straightforward && len(mdm.Data.Reasons) == 0 {
 		// a problem noted at a preventive visit without management of its

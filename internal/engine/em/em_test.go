@@ -183,6 +183,20 @@ func TestDetermineOffice(t *testing.T) {
 	}
 }
 
+// At a preventive visit the problem visit is levelled on the problem's own
+// work, not on the screening tests and routine refills of the physical.
+func TestPreventiveProblemWork(t *testing.T) {
+	tab := mustLoad(t)
+	text := "Established patient, 52-year-old, annual physical. Lipid panel, CMP, A1c and TSH ordered for screening. Continue lisinopril for hypertension, at goal.\nAlso reports 3 weeks of right knee pain; X-ray ordered. Naproxen 500 mg BID Rx."
+	r := tab.Determine(Input{Note: note(text), Problems: diagnoses(t, text, []dx{{"Z00.01", "annual physical"}, {"I10", "hypertension"}, {"M25.561", "right knee pain"}}), Options: Options{Age: -1}})
+	if r.Preventive == nil || r.Preventive.Code != "99396" || r.Office == nil || r.Office.Code != "99213" {
+		t.Fatalf("preventive %+v, office %+v", r.Preventive, r.Office)
+	}
+	if d := r.Office.MDM.Data; d.Level != Straightforward || len(d.Reasons) != 1 {
+		t.Errorf("data of the problem visit: %s %q", d.Level, d.Reasons)
+	}
+}
+
 // A visit whose diagnoses were not coded is still levelled on its
 // assessment; a note without one gets no visit.
 func TestUncodedProblem(t *testing.T) {

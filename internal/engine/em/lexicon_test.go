@@ -128,7 +128,7 @@ func TestDataElement(t *testing.T) {
 		{"negated test", "A/P: no imaging, no labs needed.", nil, Straightforward, ""},
 	}
 	for _, tc := range tests {
-		e := tab.dataElement(note(tc.note), tc.services)
+		e := tab.dataElement(note(tc.note), tc.services, nil)
 		if e.Level != tc.want || !strings.Contains(strings.Join(e.Reasons, "; "), tc.reason) {
 			t.Errorf("%s: %s %q, want %s with %q", tc.name, e.Level, e.Reasons, tc.want, tc.reason)
 		}
@@ -164,7 +164,7 @@ func TestRiskElement(t *testing.T) {
 		{"parenteral controlled substance", "Procedure: IV morphine given.", High},
 	}
 	for _, tc := range tests {
-		if e := tab.riskElement(note(tc.note)); e.Level != tc.want {
+		if e := tab.riskElement(note(tc.note), nil); e.Level != tc.want {
 			t.Errorf("%s: %s %q, want %s", tc.name, e.Level, e.Reasons, tc.want)
 		}
 	}

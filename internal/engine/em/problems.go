@@ -325,6 +325,28 @@ func (t *Tables) uncodedProblem(n *scan.Note, si int) (problem, bool) {
 	return p, true
 }
 
+// problemSentences returns the sentences that document the problems: those
+// holding their evidence and the sentences that follow in the same section
+// until another problem's (at most three).
+func problemSentences(n *scan.Note, ps []problem) map[int]bool {
+	own := map[int]bool{}
+	for _, p := range ps {
+		for _, sp := range p.evidence {
+			if si := n.SentenceAt(sp.Start); si >= 0 {
+				own[si] = true
+			}
+		}
+	}
+	out := map[int]bool{}
+	for si := range own {
+		out[si] = true
+		for next := si + 1; next < len(n.Sentences) && next <= si+3 && n.Sentences[next].Section == n.Sentences[si].Section && !own[next]; next++ {
+			out[next] = true
+		}
+	}
+	return out
+}
+
 // significant keeps, at a preventive visit, the problems that need work
 // beyond the preventive service: new problems and worsening chronic ones.
 func significant(ps []problem) []problem {

@@ -14,12 +14,13 @@ type riskItem struct {
 }
 
 // riskElement scores the risk of complications of the management chosen:
-// the highest-risk decision documented wins.
-func (t *Tables) riskElement(n *scan.Note) Element {
+// the highest-risk decision documented wins. A non-nil only limits the
+// reading to those sentences.
+func (t *Tables) riskElement(n *scan.Note, only map[int]bool) Element {
 	var items []riskItem
 	for si := range n.Sentences {
 		s := &n.Sentences[si]
-		if !managementSections[s.Section] {
+		if !managementSections[s.Section] || only != nil && !only[si] {
 			continue
 		}
 		items = append(items, t.riskInSentence(n, s)...)
