@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,9 +76,12 @@ func (m *Matcher) Add(text string, id int) error {
 // commas and parentheses are skipped, so "rapid strep (CLIA-waived)" still
 // reads as written, but a phrase never spans a clause.
 func (m *Matcher) Find(s *Sentence, from, to int) []Match {
+	hits := s.hitsOf(m.dict)
+	// hits are grouped by lexicon, then ordered by start
+	i, _ := slices.BinarySearchFunc(hits, m.lex, func(h hit, lex int) int { return cmp.Compare(h.lex, lex) })
 	var out []Match
-	for _, h := range s.hitsOf(m.dict) {
-		if h.lex == m.lex && h.From >= from && h.To <= to {
+	for ; i < len(hits) && hits[i].lex == m.lex && hits[i].From < to; i++ {
+		if h := hits[i]; h.From >= from && h.To <= to {
 			out = append(out, h.Match)
 		}
 	}
@@ -102,11 +107,14 @@ func (s *Sentence) hitsOf(d *Dictionary) []hit {
 			s.matchPhrases(i, d.byFirst["#"])
 		}
 	}
-	sort.SliceStable(s.hits, func(i, j int) bool {
-		if s.hits[i].From != s.hits[j].From {
-			return s.hits[i].From < s.hits[j].From
+	slices.SortStableFunc(s.hits, func(a, b hit) int {
+		if c := cmp.Compare(a.lex, b.lex); c != 0 {
+			return c
 		}
-		return s.hits[i].To > s.hits[j].To
+		if c := cmp.Compare(a.From, b.From); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.To, a.To)
 	})
 	s.hitDict = d
 	return s.hits

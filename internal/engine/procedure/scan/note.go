@@ -125,6 +125,7 @@ func New(text string, spans []Span, age int) *Note {
 	n := &Note{Text: text, Sentences: make([]Sentence, 0, len(spans)), Age: age}
 	// one backing array for all tokens: about one token per five bytes
 	slab := make([]Token, 0, len(text)/5+16)
+	lower := asciiLower(text)
 	prevEnd := 0
 	for _, sp := range spans {
 		start, end := max(sp.Start, prevEnd), min(sp.End, len(text))
@@ -133,7 +134,7 @@ func New(text string, spans []Span, age int) *Note {
 		}
 		prevEnd = end
 		first := len(slab)
-		slab = appendTokens(slab, text, start, end)
+		slab = appendTokens(slab, text, lower, start, end)
 		if len(slab) == first {
 			continue
 		}

@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -65,11 +67,11 @@ func (t *Terms) First(s *Sentence, from, to int, kind string) (TermMatch, bool) 
 // first and, at one start, the longest ("not at goal" over "at goal"). It
 // sorts ms in place.
 func DropOverlaps(ms []TermMatch) []TermMatch {
-	sort.SliceStable(ms, func(i, j int) bool {
-		if ms[i].From != ms[j].From {
-			return ms[i].From < ms[j].From
+	slices.SortStableFunc(ms, func(a, b TermMatch) int {
+		if c := cmp.Compare(a.From, b.From); c != 0 {
+			return c
 		}
-		return ms[i].To > ms[j].To
+		return cmp.Compare(b.To, a.To)
 	})
 	out := ms[:0]
 	end := -1

@@ -36,11 +36,30 @@ const clausePunct = ";,.:()?"
 // join words ("r/o" → "r", "o") unless a hyphen stands alone between spaces,
 // where it is a dash that bounds a clause.
 func Tokenize(text string, start, end int) []Token {
-	return appendTokens(nil, text, start, end)
+	return appendTokens(nil, text, asciiLower(text), start, end)
 }
 
-// appendTokens appends the tokens of text[start:end] to toks.
-func appendTokens(toks []Token, text string, start, end int) []Token {
+// asciiLower returns text with A-Z lowered and every other byte kept, so
+// that offsets into it are offsets into text.
+func asciiLower(text string) string {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(text)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return text
+}
+
+// appendTokens appends the tokens of text[start:end] to toks; lower is
+// asciiLower(text), whose substrings become the tokens' normal forms
+// without copying.
+func appendTokens(toks []Token, text, lower string, start, end int) []Token {
 	if start < 0 {
 		start = 0
 	}
@@ -74,7 +93,7 @@ func appendTokens(toks []Token, text string, start, end int) []Token {
 				}
 				break
 			}
-			toks = appendWord(toks, text, i, j)
+			toks = appendWord(toks, text, lower, i, j)
 			i = j
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(text[i:end])
@@ -104,7 +123,7 @@ func appendTokens(toks []Token, text string, start, end int) []Token {
 
 // appendWord adds text[i:j] as one or two tokens (a leading number glued to
 // letters is split off).
-func appendWord(toks []Token, text string, i, j int) []Token {
+func appendWord(toks []Token, text, lower string, i, j int) []Token {
 	if isDigit(text[i]) {
 		k := i
 		for k < j && (isDigit(text[k]) || text[k] == '.' || text[k] == ',') {
@@ -112,11 +131,22 @@ func appendWord(toks []Token, text string, i, j int) []Token {
 		}
 		if k < j && k > i && isUnitStart(text[k:j]) {
 			toks = append(toks, Token{Norm: text[i:k], Start: i, End: k, Num: IsNumber(text[i:k])})
-			return append(toks, Token{Norm: Normalize(text[k:j]), Start: k, End: j})
+			return append(toks, Token{Norm: normalizeLower(lower[k:j]), Start: k, End: j})
 		}
 	}
-	norm := Normalize(text[i:j])
-	return append(toks, Token{Norm: norm, Start: i, End: j, Num: IsNumber(norm)})
+	norm := normalizeLower(lower[i:j])
+	return append(toks, Token{Norm: norm, Start: i, End: j, Num: isDigit(norm[0]) && IsNumber(norm)})
+}
+
+// normalizeLower is Normalize for a word already lowered in ASCII; a word
+// with other letters goes through the full lowering.
+func normalizeLower(w string) string {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return Normalize(w)
+		}
+	}
+	return stripPlural(w)
 }
 
 // isUnitStart reports whether a glued suffix after a number is a unit or a
@@ -134,7 +164,11 @@ func isUnitStart(s string) bool {
 // Normalize lower-cases a word and strips a plural or possessive ending so
 // that "warts", "wart's" and "wart" match the same lexicon entry.
 func Normalize(w string) string {
-	w = strings.ToLower(w)
+	return stripPlural(strings.ToLower(w))
+}
+
+// stripPlural drops a plural or possessive "s" of a lower-case word.
+func stripPlural(w string) string {
 	if len(w) <= 3 || !isLetter(w[len(w)-1]) {
 		return w
 	}
