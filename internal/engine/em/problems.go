@@ -123,13 +123,13 @@ func (t *Tables) categorize(n *scan.Note, d Diagnosis, class problemClass, evide
 	}
 	switch class {
 	case classThreat:
-		return catThreat, d.Code + ": the condition threatens life or bodily function", nil
+		return catThreat, d.Code + ": a condition of this kind threatens life or bodily function", nil
 	case classSevere:
 		return catSevere, d.Code + ": the code states a severe exacerbation", nil
 	case classComplicated:
-		return catComplicated, d.Code + ": acute complicated injury", nil
+		return catComplicated, d.Code + ": an injury of this kind is complicated", nil
 	case classSelfLimited:
-		return catMinor, d.Code + ": self-limited or minor problem", nil
+		return catMinor, d.Code, nil
 	case classChronic, classActive, classExacerbation:
 		st, cue := t.status(n, d, evidenceSentences)
 		switch {
@@ -142,9 +142,9 @@ func (t *Tables) categorize(n *scan.Note, d Diagnosis, class problemClass, evide
 		case st == "stable":
 			return catStableChronic, fmt.Sprintf("%s: chronic illness documented as %q", d.Code, cue.text), cue.spans
 		case class == classActive:
-			return catProgression, d.Code + ": chronic illness under active work-up or treatment, not documented as stable", nil
+			return catProgression, d.Code + ": under active work-up or treatment, not documented as stable", nil
 		}
-		return catStableChronic, d.Code + ": chronic illness with no worsening documented", nil
+		return catStableChronic, d.Code + ": no worsening documented", nil
 	case classSystemic:
 		if cue, ok := t.systemicSymptom(n, d); ok {
 			return catSystemic, fmt.Sprintf("%s: acute illness with systemic symptoms (%q)", d.Code, cue.text), cue.spans
@@ -153,7 +153,7 @@ func (t *Tables) categorize(n *scan.Note, d Diagnosis, class problemClass, evide
 	if cue, ok := t.uncertainty(n, d); ok {
 		return catUndiagnosed, fmt.Sprintf("%s: undiagnosed problem, the assessment says %q", d.Code, cue.text), cue.spans
 	}
-	return catAcute, d.Code + ": acute uncomplicated illness or injury", nil
+	return catAcute, d.Code, nil
 }
 
 // cueFound is a status phrase found for a problem.
