@@ -32,9 +32,9 @@ var setOrder = []string{SetHCPCS, SetPFS, SetMCE, SetNCCI}
 
 // Version is one installed version of a code set other than ICD-10-CM.
 type Version struct {
-	Set           string // SetHCPCS, SetPFS, SetMCE or SetNCCI
-	Name          string // "2020-10", "rvu25d", "v37", "2025-q1"
-	EffectiveFrom time.Time
+	Set           string    `json:"set"`  // SetHCPCS, SetPFS, SetMCE or SetNCCI
+	Name          string    `json:"name"` // "2020-10", "rvu25d", "v37", "2025-q1"
+	EffectiveFrom time.Time `json:"effective_from"`
 }
 
 // component is a loaded Version with its content; only the field of its

@@ -12,13 +12,15 @@
 //
 // The release files are read in their published formats; the loaded
 // releases are kept in a snapshot in the cache directory so that later
-// starts are fast.
+// starts are fast. A Set is read-only once opened and safe for concurrent
+// use.
 package codeset
 
 import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -74,6 +76,10 @@ func dateOf(t time.Time) time.Time {
 // release directory.
 var ErrNoReleases = errors.New("codeset: no ICD-10-CM release installed (expected icd10cm/fyYYYY directories)")
 
+// coldLoadGCPercent is the garbage collector's target while the release
+// files are loaded (see OpenWith).
+const coldLoadGCPercent = 40
+
 // Options adjust how Open works.
 type Options struct {
 	// CacheDir holds the snapshot; "" means DefaultCacheDir().
@@ -99,6 +105,9 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(l.releases) == 0 {
+		return nil, fmt.Errorf("%w: none in %s", ErrNoReleases, filepath.Join(abs, "icd10cm"))
+	}
 	s := &Set{Dir: abs}
 	if !opts.NoSnapshot {
 		cacheDir := opts.CacheDir
@@ -116,6 +125,15 @@ func OpenWith(dataDir string, opts Options) (*Set, error) {
 		}
 	}
 	if !s.Snapshot.Used {
+		// Parsing the XML and CSV files allocates several times what the
+		// loaded releases keep; collecting garbage more often during the
+		// load keeps its peak memory near that of a start from the
+		// snapshot.
+		old := debug.SetGCPercent(coldLoadGCPercent)
+		if old >= 0 && old < coldLoadGCPercent {
+			debug.SetGCPercent(old) // already collecting more often
+		}
+		defer debug.SetGCPercent(old)
 		releases, comps, err := loadReleases(l)
 		if err != nil {
 			return nil, err

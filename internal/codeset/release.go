@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,11 +58,11 @@ type Release struct {
 
 // SourceFile is a release file as loaded.
 type SourceFile struct {
-	Kind    string // "tabular", "index", "hcpcs", ...
-	Path    string // relative to the data directory
-	Size    int64
-	ModTime time.Time
-	SHA256  string
+	Kind    string    `json:"kind"` // "tabular", "index", "hcpcs", ...
+	Path    string    `json:"path"` // relative to the data directory
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"modified"`
+	SHA256  string    `json:"sha256"`
 }
 
 // layout is what scan finds in the data directory before anything is
@@ -91,15 +90,13 @@ type candidate struct {
 
 var releaseDirRe = regexp.MustCompile(`(?i)^fy(\d{4})(-april)?$`)
 
-// scan lists the release directories and their candidate files.
+// scan lists the release directories and the versions of the other code
+// sets, with their candidate files.
 func scan(dataDir string) (*layout, error) {
 	l := &layout{dir: dataDir}
 	icdDir := filepath.Join(dataDir, "icd10cm")
 	entries, err := os.ReadDir(icdDir)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%w: %s does not exist", ErrNoReleases, icdDir)
-		}
+	if err != nil && !os.IsNotExist(err) {
 		return nil, fmt.Errorf("codeset: %w", err)
 	}
 	for _, e := range entries {
@@ -114,9 +111,6 @@ func scan(dataDir string) (*layout, error) {
 			return nil, err
 		}
 		l.releases = append(l.releases, rd)
-	}
-	if len(l.releases) == 0 {
-		return nil, fmt.Errorf("%w: none in %s", ErrNoReleases, icdDir)
 	}
 	l.catalog, err = scanCatalog(dataDir)
 	return l, err
@@ -164,7 +158,7 @@ func hasAnySuffix(s string, suffixes []string) bool {
 func loadReleases(l *layout) ([]*Release, []*component, error) {
 	releases := make([]*Release, len(l.releases))
 	comps := make([]*component, len(l.catalog))
-	err := parallel(len(releases)+len(comps), func(i int) (err error) {
+	err := parallelN(1, len(releases)+len(comps), func(i int) (err error) {
 		if i < len(releases) {
 			releases[i], err = loadRelease(l.releases[i])
 		} else {
@@ -205,55 +199,51 @@ func setEffectiveDates(rs []*Release) {
 }
 
 // loadRelease identifies the files of a release directory by their
-// content, keeps one file per kind (the largest: a partial extract, such as
-// one chapter of the tabular, is smaller than the full file) and loads
-// them in parallel.
+// content and loads them in parallel, then keeps one file per kind: the
+// largest (a partial extract, such as one chapter of the tabular, is
+// smaller than the full file).
 func loadRelease(rd releaseDir) (*Release, error) {
 	r := &Release{FiscalYear: rd.fiscalYear, Dir: filepath.Join("icd10cm", rd.name), Name: fmt.Sprintf("FY%d", rd.fiscalYear)}
 	if rd.april {
 		r.Name += " April update"
 	}
-	chosen := make(map[icd.Kind]candidate)
-	for _, c := range rd.files {
-		kind, err := sniffFile(c.path)
-		if err != nil {
-			return nil, err
-		}
-		if kind == icd.KindUnknown {
-			r.icdNotes = append(r.icdNotes, c.rel+" not used: not an ICD-10-CM release file")
-			continue
-		}
-		prev, dup := chosen[kind]
-		switch {
-		case !dup:
-			chosen[kind] = c
-		case c.size > prev.size:
-			r.icdNotes = append(r.icdNotes, fmt.Sprintf("%s not used: %s is the larger %s", prev.rel, c.rel, kind))
-			chosen[kind] = c
-		default:
-			r.icdNotes = append(r.icdNotes, fmt.Sprintf("%s not used: %s is the larger %s", c.rel, prev.rel, kind))
-		}
-	}
-	if _, ok := chosen[icd.KindTabular]; !ok {
-		return nil, fmt.Errorf("codeset: %s has no ICD-10-CM tabular XML file", r.Dir)
-	}
-	kinds := make([]icd.Kind, 0, len(chosen))
-	for k := range chosen {
-		kinds = append(kinds, k)
-	}
-	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
-	r.icdFiles = make([]SourceFile, len(kinds))
-	err := parallel(len(kinds), func(i int) error {
-		c := chosen[kinds[i]]
-		sum, err := loadFile(c.path, func(f io.Reader) error { return r.loadICD(kinds[i], f, c.rel) })
-		r.icdFiles[i] = SourceFile{Kind: kinds[i].String(), Path: c.rel, Size: c.size, ModTime: c.modTime, SHA256: sum}
+	files := make([]icdFile, len(rd.files))
+	err := parallel(len(files), func(i int) (err error) {
+		files[i], err = loadICDFile(rd.files[i])
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	chosen := make(map[icd.Kind]*icdFile)
+	for i := range files {
+		f := &files[i]
+		if f.kind == icd.KindUnknown {
+			r.icdNotes = append(r.icdNotes, f.rel+" not used: not an ICD-10-CM release file")
+			continue
+		}
+		prev, dup := chosen[f.kind]
+		switch {
+		case !dup:
+			chosen[f.kind] = f
+		case f.size > prev.size:
+			r.icdNotes = append(r.icdNotes, fmt.Sprintf("%s not used: %s is the larger %s", prev.rel, f.rel, f.kind))
+			chosen[f.kind] = f
+		default:
+			r.icdNotes = append(r.icdNotes, fmt.Sprintf("%s not used: %s is the larger %s", f.rel, prev.rel, f.kind))
+		}
+	}
+	if _, ok := chosen[icd.KindTabular]; !ok {
+		return nil, fmt.Errorf("codeset: %s has no ICD-10-CM tabular XML file", r.Dir)
+	}
+	for kind := icd.KindTabular; kind <= icd.KindOrder; kind++ {
+		if f, ok := chosen[kind]; ok {
+			f.set(r)
+			r.icdFiles = append(r.icdFiles, SourceFile{Kind: kind.String(), Path: f.rel, Size: f.size, ModTime: f.modTime, SHA256: f.sum})
+		}
+	}
 	if r.Order != nil {
-		r.ICD.ApplyShortTitles(r.Order)
+		r.Order.ShareTitles(r.ICD)
 	}
 	if v := r.ICD.Version; v != "" && v != strconv.Itoa(r.FiscalYear) {
 		r.icdNotes = append(r.icdNotes, fmt.Sprintf("the tabular says version %s, the directory fiscal year %d", v, r.FiscalYear))
@@ -261,33 +251,64 @@ func loadRelease(rd releaseDir) (*Release, error) {
 	return r, nil
 }
 
-// loadICD loads one ICD-10-CM file of the given kind into r.
-func (r *Release) loadICD(kind icd.Kind, f io.Reader, name string) error {
-	var err error
-	switch kind {
-	case icd.KindTabular:
-		r.ICD, err = icd.LoadTabular(f, name)
-	case icd.KindOrder:
-		r.Order, err = icd.LoadOrder(f, name)
-	case icd.KindIndex:
-		r.Index, err = icd.LoadIndex(f, name)
-	case icd.KindExternalIndex:
-		r.ExternalIndex, err = icd.LoadIndex(f, name)
-	case icd.KindDrugTable:
-		r.Drugs, err = icd.LoadTable(f, name)
-	case icd.KindNeoplasmTable:
-		r.Neoplasms, err = icd.LoadTable(f, name)
-	}
-	return err
+// icdFile is a file of a release directory, identified and loaded.
+type icdFile struct {
+	candidate
+	kind icd.Kind
+	sum  string
+	set  func(r *Release) // puts the loaded content in the release
 }
 
-func sniffFile(path string) (icd.Kind, error) {
-	f, err := srcfile.Open(path)
-	if err != nil {
-		return icd.KindUnknown, fmt.Errorf("codeset: %w", err)
+// xzSlots lets one xz-compressed file be read at a time: each xz reader
+// holds a dictionary as large as the stream's (64 MiB for the FY2021
+// files), which would otherwise multiply the memory a cold load needs.
+var xzSlots = make(chan struct{}, 1)
+
+// loadICDFile reads a file once: its first bytes tell its kind, the rest
+// is loaded by the loader of that kind.
+func loadICDFile(c candidate) (icdFile, error) {
+	out := icdFile{candidate: c}
+	if strings.HasSuffix(c.path, ".xz") {
+		xzSlots <- struct{}{}
+		defer func() { <-xzSlots }()
 	}
-	defer f.Close()
-	return icd.Sniff(f), nil
+	var err error
+	out.sum, err = loadFile(c.path, func(r io.Reader) error {
+		kind, content := icd.Sniff(r)
+		out.kind = kind
+		switch kind {
+		case icd.KindTabular:
+			t, err := icd.LoadTabular(content, c.rel)
+			out.set = func(r *Release) { r.ICD = t }
+			return err
+		case icd.KindOrder:
+			o, err := icd.LoadOrder(content, c.rel)
+			out.set = func(r *Release) { r.Order = o }
+			return err
+		case icd.KindIndex, icd.KindExternalIndex:
+			ix, err := icd.LoadIndex(content, c.rel)
+			out.set = func(r *Release) {
+				if kind == icd.KindIndex {
+					r.Index = ix
+				} else {
+					r.ExternalIndex = ix
+				}
+			}
+			return err
+		case icd.KindDrugTable, icd.KindNeoplasmTable:
+			tb, err := icd.LoadTable(content, c.rel)
+			out.set = func(r *Release) {
+				if kind == icd.KindDrugTable {
+					r.Drugs = tb
+				} else {
+					r.Neoplasms = tb
+				}
+			}
+			return err
+		}
+		return nil
+	})
+	return out, err
 }
 
 // loadFile opens path, hands its content to load and returns the SHA-256
@@ -307,8 +328,14 @@ func loadFile(path string, load func(io.Reader) error) (string, error) {
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns the
 // first error.
 func parallel(n int, fn func(i int) error) error {
+	return parallelN(runtime.GOMAXPROCS(0), n, fn)
+}
+
+// parallelN runs fn(0..n-1) on up to workers goroutines and returns the
+// first error.
+func parallelN(workers, n int, fn func(i int) error) error {
 	errs := make([]error, n)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)

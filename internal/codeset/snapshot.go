@@ -78,6 +78,10 @@ func readSnapshot(path string, l *layout) ([]*Release, []*component, error) {
 	// Releases and code-set versions are blocks, decoded in parallel.
 	releases := make([]*Release, r.Len())
 	comps := make([]*component, r.Len())
+	if len(releases) != len(l.releases) || len(comps) != len(l.catalog) {
+		return nil, nil, fmt.Errorf("%w: %d releases and %d code-set versions for %d and %d directories",
+			snapio.ErrCorrupt, len(releases), len(comps), len(l.releases), len(l.catalog))
+	}
 	blocks := make([]*snapio.Reader, len(releases)+len(comps))
 	for i := range blocks {
 		blocks[i] = r.Block()
@@ -146,7 +150,7 @@ func writeSnapshot(path string, inputs []SourceFile, releases []*Release, comps 
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(w.Bytes(snapshotMagic, snapshotVersion)); err != nil {
+	if err := w.WriteTo(tmp, snapshotMagic, snapshotVersion); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -268,9 +272,6 @@ func decodeRelease(r *snapio.Reader) (*Release, error) {
 	if r.Bool() {
 		if rel.Order, err = icd.DecodeOrder(r); err != nil {
 			return nil, err
-		}
-		if rel.ICD != nil {
-			rel.ICD.ApplyShortTitles(rel.Order)
 		}
 	}
 	for _, dst := range []**icd.Index{&rel.Index, &rel.ExternalIndex} {

@@ -29,8 +29,8 @@ func describe(r *Release) string {
 		}
 	}
 	for c := range r.ICD.All() {
-		fmt.Fprintf(&b, "%s %q %v %s %s %s %v %s %s %q %v\n", c.Code, c.Title, c.Billable, c.Parent, c.Chapter, c.Section,
-			c.Manifestation, c.SeventhChar, c.Base, c.ShortTitle, r.ICD.SeventhChars(c.Code))
+		fmt.Fprintf(&b, "%s %q %v %s %s %s %v %s %s %v\n", c.Code, c.Title, c.Billable, c.Parent, c.Chapter, c.Section,
+			c.Manifestation, c.SeventhChar, c.Base, r.ICD.SeventhChars(c.Code))
 		// Inherited notes follow from each code's own; a category also
 		// shows its section's and chapter's.
 		for _, n := range r.ICD.NotesFor(c.Code) {

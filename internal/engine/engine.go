@@ -67,6 +67,21 @@ type releaseCoder struct {
 	withLinks *withLinks
 	// titles holds the split of every Index term's title, for refinement.
 	titles map[*icd.Term]titleSplit
+	// noteCache holds the inherited tabular notes of the codes looked at.
+	noteCache sync.Map // code → []icd.Note
+	// childCache holds the indexed subterms of the terms refined.
+	childCache sync.Map // *icd.Term → *childOptions
+}
+
+// notes returns the tabular notes that apply to code (its own and its
+// ancestors'), computed once per code.
+func (rc *releaseCoder) notes(code string) []icd.Note {
+	if v, ok := rc.noteCache.Load(code); ok {
+		return v.([]icd.Note)
+	}
+	ns := rc.release.ICD.NotesFor(code)
+	rc.noteCache.Store(code, ns)
+	return ns
 }
 
 // titleSplit is an Index title read as words (see titleWords).

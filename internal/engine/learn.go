@@ -24,10 +24,13 @@ type LearnParams struct {
 	MaxWords int
 	// MinPriorSupport is how many proposals of a code a prior needs.
 	MinPriorSupport int
+	// PruneBelow is the measured precision under which a code is left out
+	// of abstracts.
+	PruneBelow float64
 }
 
 // DefaultLearnParams are the thresholds the committed table was built with.
-var DefaultLearnParams = LearnParams{MinSupport: 3, MinPrecision: 0.5, MaxWords: 3, MinPriorSupport: 3}
+var DefaultLearnParams = LearnParams{MinSupport: 4, MinPrecision: 0.7, MaxWords: 3, MinPriorSupport: 3, PruneBelow: 0.2}
 
 // Learn builds the learned table from coded training notes (the CodiEsp
 // train split): the phrases the coders consistently code that the Index
@@ -49,6 +52,7 @@ func Learn(ctx context.Context, e *Engine, docs []evaluate.CodiEspDoc, texts []s
 		return err
 	}
 	lt.priors = priorsOf(run1, p.MinPriorSupport)
+	lt.pruneBelow = p.PruneBelow
 	withPriors := e.withLearned(lt)
 	run2, err := RunCodiEsp(ctx, withPriors, docs, texts, dos, 0)
 	if err != nil {
@@ -302,6 +306,7 @@ func (lt *learnedTable) write(w io.Writer, docs int) error {
 		p := lt.priors[c]
 		fmt.Fprintf(&b, "prior\t%s\t%.3f\t%d\n", c, p.precision, p.support)
 	}
+	fmt.Fprintf(&b, "param\tprune-below\t%.3f\n", lt.pruneBelow)
 	for _, bin := range lt.bins {
 		fmt.Fprintf(&b, "calibrate\t%.4f\t%.4f\t%.3f\n", bin.lo, bin.hi, bin.precision)
 	}
@@ -320,4 +325,5 @@ const learnedHeader = `# Statistics learned from the CodiEsp training split (CC 
 # phrase     words    code                  normalized words several training notes share, coded alike
 # prior      code     precision   support   how often the engine's proposal of the code was right
 # calibrate  lo       hi          precision raw-confidence bin and its measured precision
+# param      name     value                 prune-below: proposals under this precision are left out
 `

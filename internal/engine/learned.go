@@ -21,6 +21,9 @@ type learnedTable struct {
 	priors map[string]learnedPrior
 	// bins map the heuristic confidence to measured precision.
 	bins []calibrationBin
+	// pruneBelow is the precision under which a frequently proposed code
+	// is left out of abstracts.
+	pruneBelow float64
 }
 
 type learnedPhrase struct {
@@ -67,6 +70,20 @@ func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
 				return nil, r.errorf("prior wants a precision in [0,1] and a positive support")
 			}
 			lt.priors[r.field(1)] = learnedPrior{precision: p, support: n}
+		case "param":
+			if err := r.want(3, 3); err != nil {
+				return nil, err
+			}
+			v, err := strconv.ParseFloat(r.field(2), 64)
+			if err != nil || v < 0 || v > 1 {
+				return nil, r.errorf("param %s wants a number in [0,1]", r.field(1))
+			}
+			switch r.field(1) {
+			case "prune-below":
+				lt.pruneBelow = v
+			default:
+				return nil, r.errorf("unknown param %q", r.field(1))
+			}
 		case "calibrate":
 			if err := r.want(4, 4); err != nil {
 				return nil, err
@@ -105,12 +122,8 @@ func (lt *learnedTable) lexicon(words wordsFunc, rules *indexRules) *lexicon {
 // it in the abstract profile.
 func (lt *learnedTable) prune(code string) bool {
 	p, ok := lt.priors[code]
-	return ok && p.support >= minPriorSupport && p.precision < minPriorPrecision
+	return ok && p.support >= minPriorSupport && p.precision < lt.pruneBelow
 }
-
-// minPriorPrecision is the precision below which a code proposed often on
-// the training notes is dropped from abstracts (tuned on the dev split).
-const minPriorPrecision = 0.2
 
 // rawConfidence combines the heuristic with the code's learned precision.
 func (lt *learnedTable) rawConfidence(f features) float64 {

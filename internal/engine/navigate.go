@@ -25,13 +25,14 @@ const (
 // navContext is what the note says around a mention that can complete a
 // code: its words (normalized), the side and the encounter phase.
 type navContext struct {
-	words map[string]bool // the sentence
-	near  map[string]bool // the list element or clause of the mention
+	words map[string]bool // the sentence (shared, read-only)
+	extra map[string]bool // words the context implies: side, cues, acuity
+	near  map[string]bool // the clause of the mention
 	side  string
 	phase string
 }
 
-func (c navContext) has(w string) bool { return c.words[w] }
+func (c navContext) has(w string) bool { return c.words[w] || c.extra[w] }
 
 // navStep records one decision of tabular navigation for the reasoning.
 type navStep struct {

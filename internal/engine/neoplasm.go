@@ -96,7 +96,8 @@ func (n *neoplasmCoder) ref(see string) (neoplasmRef, bool) {
 		return neoplasmRef{}, false
 	}
 	parts := strings.Split(see, ",")
-	if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(parts[0])), "neoplasm") {
+	head := strings.ToLower(strings.TrimSpace(parts[0]))
+	if !strings.HasPrefix(head, "neoplasm") && head != "table of neoplasms" {
 		return neoplasmRef{}, false
 	}
 	var r neoplasmRef
@@ -118,7 +119,12 @@ func (n *neoplasmCoder) ref(see string) (neoplasmRef, bool) {
 		}
 		r.site = append(r.site, n.words(lp)...)
 	}
-	if r.heading == "" || n.table.Column(r.heading) < 0 {
+	if r.heading == "" {
+		// A neoplasm whose behavior the note does not state is coded to
+		// unspecified behavior (Guidelines I.C.2.a; D49).
+		r.heading = "Unspecified Behavior"
+	}
+	if n.table.Column(r.heading) < 0 {
 		return neoplasmRef{}, false
 	}
 	return r, true

@@ -30,6 +30,8 @@ type noteCoder struct {
 	negated map[int]bool
 	// sentTerms[s] is the range of doc.Terms in sentence s.
 	sentTerms [][2]int
+	// phrases caches normalized short phrases.
+	phrases map[string][]string
 
 	mentions []*mention
 	cands    []*candidate
@@ -37,7 +39,7 @@ type noteCoder struct {
 }
 
 func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
-	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, sentWords: map[int]map[string]bool{}, negated: map[int]bool{}}
+	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, sentWords: map[int]map[string]bool{}, negated: map[int]bool{}, phrases: map[string][]string{}}
 }
 
 // run codes the note.
@@ -179,6 +181,12 @@ type mention struct {
 	// read "history of" differently).
 	assertion nlp.Status
 	current   bool // R8 turned a history cue into a current condition
+	// resolved is set for a past condition stated as over ("former
+	// smoker", "resolved", "s/p"), not a soft "history of".
+	resolved bool
+	// attrs and near cache the nlp attributes and the clause words.
+	attrs *nlp.Attributes
+	near  map[string]bool
 }
 
 // sectionKind is the kind of the mention's section.

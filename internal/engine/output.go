@@ -121,7 +121,7 @@ func (c *noteCoder) mustPrecede(a, b *candidate) bool {
 			}
 		}
 	}
-	for _, n := range c.rc.release.ICD.NotesFor(b.code.Code) {
+	for _, n := range c.rc.notes(b.code.Code) {
 		if n.Kind == icd.CodeFirst && refsContain(n.Refs, a.code.Code) {
 			return true
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
@@ -81,7 +82,7 @@ func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 		return nil
 	}
 	hasNote := false
-	for _, n := range c.rc.release.ICD.NotesFor(code.Code) {
+	for _, n := range c.rc.notes(code.Code) {
 		if n.Kind == icd.CodeAlso && n.From == code.Code {
 			hasNote = true
 		}
@@ -141,6 +142,7 @@ func (c *noteCoder) assert(m *mention, code string) {
 	}
 	a := c.doc.Assert(m.start, m.end, traits)
 	m.assertion, m.current = a.Status, a.Current
+	m.resolved = a.Status == nlp.Historical && a.Trigger != nil && a.Trigger.Flags&nlp.Soft == 0
 	if a.Status == nlp.Negated && a.Trigger != nil && a.Trigger.Direction != nlp.Post {
 		// A history cue between the negation and the concept opens a new
 		// clause: "without known allergies, with a history of dyslipidemia,
@@ -213,6 +215,16 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 		if cur.SeeCode != "" {
 			res.code = cur.SeeCode
 			break
+		}
+		// A term with no code whose only pointer is a "see also" into the
+		// Neoplasm Table ("Tumor, see also Neoplasm, unspecified behavior,
+		// by site") is coded from the table.
+		if cur.See == "" && cur.SeeAlso != "" {
+			if neo, ok := c.rc.neoplasms.ref(cur.SeeAlso); ok {
+				res.neo = &neo
+				res.path += " → see also " + cur.SeeAlso
+				return res, true
+			}
 		}
 		if cur.See != "" && hop < maxSeeHops {
 			if neo, ok := c.rc.neoplasms.ref(cur.See); ok {
@@ -339,39 +351,92 @@ func (c *noteCoder) descend(t *icd.Term, words map[string]bool, group bool) *icd
 // lead to a code.
 func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *icd.Term {
 	best, bestN := t, 0
-	var visit func(p *icd.Term, depth int)
-	visit = func(p *icd.Term, depth int) {
+	opts := c.rc.childOptions(t, c.e.rules)
+	for w := range words {
+		for _, o := range opts.byFirst[w] {
+			if o.groupOnly && !group || len(o.words) < bestN || !allIn(o.words, words) {
+				continue
+			}
+			// More words win; among equals the subterm listed first, so the
+			// choice does not depend on the order the words are visited.
+			if len(o.words) > bestN || o.order < opts.order(best) {
+				best, bestN = o.term, len(o.words)
+			}
+		}
+	}
+	return best
+}
+
+// childOption is one way a subterm can be stated: the subterm, one of its
+// spellings, and whether it is reached through a code-less heading (only
+// looked through after a cross-reference).
+type childOption struct {
+	term      *icd.Term
+	words     []string
+	groupOnly bool
+	order     int // position among the options, for a stable choice
+}
+
+// childOptions indexes the statable subterms of a term (looking through
+// connector, grouping and skippable subterms) by their first word.
+type childOptions struct {
+	byFirst map[string][]childOption
+	orders  map[*icd.Term]int
+}
+
+func (o *childOptions) order(t *icd.Term) int {
+	if n, ok := o.orders[t]; ok {
+		return n
+	}
+	return -1
+}
+
+// childOptions returns the indexed subterms of t, built once per term.
+func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptions {
+	if v, ok := rc.childCache.Load(t); ok {
+		return v.(*childOptions)
+	}
+	opts := &childOptions{byFirst: map[string][]childOption{}, orders: map[*icd.Term]int{}}
+	n := 0
+	var visit func(p *icd.Term, depth int, groupOnly bool)
+	visit = func(p *icd.Term, depth int, groupOnly bool) {
 		for _, ch := range p.Children {
-			ts := c.split(ch)
-			alts, connector := ts.alts, ts.connector
+			ts := rc.titles[ch]
 			if !ts.ok {
 				continue
 			}
-			if connector && len(alts) == 1 && len(alts[0]) == 0 && depth == 0 {
-				visit(ch, 1)
+			if ts.connector && len(ts.alts) == 1 && len(ts.alts[0]) == 0 && depth == 0 {
+				visit(ch, 1, groupOnly)
 				continue
 			}
 			// A grouping subterm ("recurrent, current episode, moderate";
 			// "Nevus, skin, back") is looked through.
-			if depth == 0 && len(ch.Children) > 0 && (group && ch.Code == "" && ch.See == "" || c.e.rules.skipSubterm[icd.MatchKey(ch.Title)]) {
-				visit(ch, 1)
+			if depth == 0 && len(ch.Children) > 0 {
+				switch {
+				case rules.skipSubterm[icd.MatchKey(ch.Title)]:
+					visit(ch, 1, groupOnly)
+				case ch.Code == "" && ch.See == "":
+					visit(ch, 1, true)
+				}
 			}
-			if !ts.statable {
+			if !ts.statable || ch.Code == "" && ch.See == "" && len(ch.Children) == 0 {
 				continue
 			}
-			for _, a := range alts {
-				if len(a) == 0 || len(a) <= bestN || !allIn(a, words) {
+			for _, a := range ts.alts {
+				if len(a) == 0 {
 					continue
 				}
-				if ch.Code == "" && ch.See == "" && len(ch.Children) == 0 {
-					continue
+				opts.byFirst[a[0]] = append(opts.byFirst[a[0]], childOption{term: ch, words: a, groupOnly: groupOnly, order: n})
+				if _, seen := opts.orders[ch]; !seen {
+					opts.orders[ch] = n
 				}
-				best, bestN = ch, len(a)
+				n++
 			}
 		}
 	}
-	visit(t, 0)
-	return best
+	visit(t, 0, false)
+	v, _ := rc.childCache.LoadOrStore(t, opts)
+	return v.(*childOptions)
 }
 
 // split returns how a subterm's title reads as words; the split of every
@@ -398,38 +463,55 @@ func allIn(ws []string, set map[string]bool) bool {
 // words, the side and encounter phase stated, and an acuity set by a
 // documented duration.
 func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
-	at := c.doc.Attributes(m.start, m.end)
-	ctx := navContext{words: map[string]bool{}, near: c.nearWords(m), side: at.Side.String()}
+	at := c.attributes(m)
+	ctx := navContext{words: c.words(m.sentence), extra: map[string]bool{}, near: c.nearWords(m), side: at.Side.String()}
 	if ctx.side == "" {
 		ctx.side = c.sideOf(m)
 	}
 	for _, w := range c.sideWords(ctx.side) {
-		ctx.words[w] = true
+		ctx.extra[w] = true
 	}
 	if at.Phase != nil {
 		ctx.phase = at.Phase.Value
 	}
-	for w := range c.words(m.sentence) {
-		ctx.words[w] = true
-	}
 	for _, cue := range at.Cues {
-		for _, w := range c.e.words(cue.Value) {
-			ctx.words[w] = true
+		for _, w := range c.phraseWords(cue.Value) {
+			ctx.extra[w] = true
 		}
 	}
 	// The site's region names it the way tabular titles do: a nevus of the
 	// back is a nevus of the trunk.
 	if at.Site != nil {
-		for _, w := range c.e.words(at.Site.Name + " " + strings.ReplaceAll(at.Site.Region, "-", " ")) {
-			ctx.words[w] = true
+		for _, w := range c.phraseWords(at.Site.Name + " " + strings.ReplaceAll(at.Site.Region, "-", " ")) {
+			ctx.extra[w] = true
 		}
 	}
-	if a := c.acuityWord(m, main); a != "" && !ctx.words["acute"] && !ctx.words["chronic"] && !ctx.words["subacute"] {
-		for _, w := range c.e.words(a) {
-			ctx.words[w] = true
+	if a := c.acuityWord(m, main); a != "" && !ctx.has("acute") && !ctx.has("chronic") && !ctx.has("subacute") {
+		for _, w := range c.phraseWords(a) {
+			ctx.extra[w] = true
 		}
 	}
 	return ctx
+}
+
+// attributes returns the nlp attributes of the mention, computed once.
+func (c *noteCoder) attributes(m *mention) *nlp.Attributes {
+	if m.attrs == nil {
+		at := c.doc.Attributes(m.start, m.end)
+		m.attrs = &at
+	}
+	return m.attrs
+}
+
+// phraseWords normalizes a short phrase (a cue value, a site), once per
+// note.
+func (c *noteCoder) phraseWords(p string) []string {
+	if ws, ok := c.phrases[p]; ok {
+		return ws
+	}
+	ws := c.e.words(p)
+	c.phrases[p] = ws
+	return ws
 }
 
 // sideWords are the words a stated side implies: one side of a paired
@@ -449,12 +531,12 @@ func (c *noteCoder) sideWords(side string) []string {
 // or its side states ("Osteoarthritis, knee" with a right knee goes on to
 // "unilateral").
 func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
-	words := c.nearWords(m)
+	words := maps.Clone(c.nearWords(m))
 	for _, w := range c.sideWords(c.sideOfMention(m)) {
 		words[w] = true
 	}
 	if a := c.acuityWord(m, t.Main()); a != "" {
-		for _, w := range c.e.words(a) {
+		for _, w := range c.phraseWords(a) {
 			words[w] = true
 		}
 	}
@@ -464,7 +546,7 @@ func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
 // sideOfMention is the side the nlp attributes give, else the nearest
 // side word of the sentence.
 func (c *noteCoder) sideOfMention(m *mention) string {
-	if s := c.doc.Attributes(m.start, m.end).Side.String(); s != "" {
+	if s := c.attributes(m).Side.String(); s != "" {
 		return s
 	}
 	return c.sideOf(m)
@@ -474,8 +556,12 @@ func (c *noteCoder) sideOfMention(m *mention) string {
 // sentence cut at commas, semicolons and colons ("Pathology: nose - basal
 // cell carcinoma; back - nevus" gives "nose - basal cell carcinoma").
 func (c *noteCoder) nearWords(m *mention) map[string]bool {
+	if m.near != nil {
+		return m.near
+	}
 	d := c.doc
 	out := map[string]bool{}
+	m.near = out
 	first, last := -1, -1
 	lo, hi := c.sentenceTerms(m.sentence)
 	for i := lo; i < hi; i++ {

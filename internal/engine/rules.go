@@ -15,11 +15,11 @@ func (c *noteCoder) applyRules() {
 	c.addVaccines()
 	c.applyWithLinks()
 	c.applyCombinations()
-	c.applySpecificity()
 	if c.opts.Profile == ProfileOutpatient {
+		c.applySpecificity()
 		c.applySupersede()
+		c.applyExcludes1()
 	}
-	c.applyExcludes1()
 	if c.opts.Profile == ProfileOutpatient {
 		c.applyAssessmentScope()
 		c.applyIntegral()
@@ -111,9 +111,10 @@ func (c *noteCoder) applyAssertions() {
 						d.addRule("SEVENTH")
 					}
 				}
-			case c.opts.Profile == ProfileAbstract:
+			case c.opts.Profile == ProfileAbstract && !(c.allResolved(cd) && c.hasPersonalHistory(cd)):
 				// An abstract reports the patient's past conditions too, as
-				// historical.
+				// historical, unless the condition is stated as over and the
+				// classification has its own history code ("former smoker").
 				cd.addRule("ABSTRACT")
 			default:
 				cd.drop("R7")
@@ -125,11 +126,26 @@ func (c *noteCoder) applyAssertions() {
 	}
 }
 
+// allResolved reports whether every mention states the condition as over.
+func (c *noteCoder) allResolved(cd *candidate) bool {
+	for _, m := range cd.mentions {
+		if !m.resolved {
+			return false
+		}
+	}
+	return len(cd.mentions) > 0
+}
+
+func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
+	_, ok := c.rc.withLinks.personal[cd.code.Category()]
+	return ok
+}
+
 // mentionsPhase reports whether one of the candidate's mentions has the
 // encounter phase.
 func (c *noteCoder) mentionsPhase(cd *candidate, phase string) bool {
 	for _, m := range cd.mentions {
-		if at := c.doc.Attributes(m.start, m.end); at.Phase != nil && at.Phase.Value == phase {
+		if at := c.attributes(m); at.Phase != nil && at.Phase.Value == phase {
 			return true
 		}
 	}
@@ -220,7 +236,7 @@ func (c *noteCoder) applyWithLinks() {
 // asksFor reports whether code's tabular notes ask for an additional code
 // covering other ("use additional code to identify stage of CKD").
 func (c *noteCoder) asksFor(code, other string) bool {
-	for _, n := range c.rc.release.ICD.NotesFor(code) {
+	for _, n := range c.rc.notes(code) {
 		if n.Kind != icd.UseAdditionalCode && n.Kind != icd.CodeAlso {
 			continue
 		}
@@ -343,9 +359,33 @@ func (c *noteCoder) moveEvidence(a, b *candidate) {
 	}
 }
 
+// onlyThrough reports whether every mention of the candidate was found
+// through the Index main term key.
+func (c *noteCoder) onlyThrough(cd *candidate, key string) bool {
+	for _, m := range cd.mentions {
+		if m.target.term == nil || icd.MatchKey(firstPart(m.target.term.Main().Title)) != key {
+			return false
+		}
+	}
+	return len(cd.mentions) > 0
+}
+
 // applySupersede drops catch-all codes when a specific code covers them
-// (tables/companions.tsv, supersede rows).
+// (tables/companions.tsv, supersede and supersede-term rows).
 func (c *noteCoder) applySupersede() {
+	for _, row := range c.e.tables.supersedeTerm {
+		for _, a := range c.liveAffirmed() {
+			if !c.onlyThrough(a, row.term) {
+				continue
+			}
+			for _, b := range c.liveAffirmed() {
+				if b != a && row.others.contains(b.code.Code) {
+					a.drop(row.rule)
+					break
+				}
+			}
+		}
+	}
 	for _, row := range c.e.tables.supersede {
 		for _, a := range c.liveAffirmed() {
 			if !row.codes.contains(a.code.Code) {
@@ -369,7 +409,7 @@ func (c *noteCoder) applyExcludes1() {
 		if a.dropped != "" {
 			continue
 		}
-		for _, n := range c.rc.release.ICD.NotesFor(a.code.Code) {
+		for _, n := range c.rc.notes(a.code.Code) {
 			if n.Kind != icd.Excludes1 || a.dropped != "" {
 				continue
 			}

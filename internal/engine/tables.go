@@ -50,6 +50,8 @@ type tables struct {
 	unrelated     [][]string // normalized phrases
 	// companions.tsv
 	requires, neverWith, supersede, soleReason, omit []companionRow
+	// supersedeTerm rows name an Index main term (MatchKey) in term.
+	supersedeTerm []companionRow
 	// encounter.tsv
 	exams      []examPair
 	vaccines   []vaccineRow
@@ -61,6 +63,7 @@ type tables struct {
 type companionRow struct {
 	rule   string
 	codes  codeRefs
+	term   string
 	others codeRefs
 }
 
@@ -212,9 +215,11 @@ func (t *tables) loadCompanions(fsys fs.FS) error {
 		if _, ok := t.rules[r.field(1)]; !ok {
 			return r.errorf("unknown rule %q", r.field(1))
 		}
-		codes, err := parseCodeRefs(r.field(2))
-		if err != nil {
-			return r.errorf("codes: %v", err)
+		var codes codeRefs
+		if r.kind() != "supersede-term" {
+			if codes, err = parseCodeRefs(r.field(2)); err != nil {
+				return r.errorf("codes: %v", err)
+			}
 		}
 		var others codeRefs
 		if r.field(3) != "-" {
@@ -223,6 +228,9 @@ func (t *tables) loadCompanions(fsys fs.FS) error {
 			}
 		}
 		row := companionRow{rule: r.field(1), codes: codes, others: others}
+		if r.kind() == "supersede-term" {
+			row.term = icd.MatchKey(r.field(2))
+		}
 		switch r.kind() {
 		case "requires":
 			t.requires = append(t.requires, row)
@@ -230,6 +238,8 @@ func (t *tables) loadCompanions(fsys fs.FS) error {
 			t.neverWith = append(t.neverWith, row)
 		case "supersede":
 			t.supersede = append(t.supersede, row)
+		case "supersede-term":
+			t.supersedeTerm = append(t.supersedeTerm, row)
 		case "sole-reason":
 			t.soleReason = append(t.soleReason, row)
 		case "omit":

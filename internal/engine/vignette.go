@@ -2,9 +2,17 @@ package engine
 
 import (
 	"context"
+	_ "embed"
 
 	"github.com/medcode/medcode/internal/engine/evaluate"
 )
+
+// VignetteFixture is the outpatient vignette fixture
+// (testdata/vignettes.yaml): coding-domain.md section 9 as notes with
+// their expected answers, for `medcode eval vignettes`.
+//
+//go:embed testdata/vignettes.yaml
+var VignetteFixture []byte
 
 // VignetteResult is the ICD comparison of one vignette.
 type VignetteResult struct {

@@ -50,6 +50,7 @@ const (
 	anyCase   caseRule = iota // "htn", "Htn", "HTN"
 	mixedCase                 // at least one capital: "Afib", "HTN"
 	upperCase                 // capitals only: "AS" but not "as"
+	lowerCase                 // not all capitals: "pt", "Pt" but not "PT"
 )
 
 type cueKind uint8
@@ -104,7 +105,7 @@ func (a *Analyzer) loadAbbrevs(fsys fs.FS) (*abbrevLexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	lx := &abbrevLexicon{table: newPhraseTable[*abbrevEntry](lowerKey)}
+	lx := &abbrevLexicon{table: newPhraseTable[*abbrevEntry](a, lowerKeys)}
 	entries := map[string]*abbrevEntry{}
 	single := map[string]bool{} // keys owned by an "abbr" row
 	for _, r := range rows {
@@ -132,7 +133,7 @@ func (a *Analyzer) loadAbbrevs(fsys fs.FS) (*abbrevLexicon, error) {
 			return nil, r.errorf("unknown entry kind %q", r.kind())
 		}
 		for _, k := range alternatives(r.field(1)) {
-			keys := a.keys(k, lowerKey)
+			keys := a.keys(k, lowerKeys)
 			id := strings.Join(keys, " ")
 			e := entries[id]
 			if e == nil {
@@ -178,8 +179,10 @@ func (a *Analyzer) parseSense(r row) (*abbrevSense, error) {
 		s.rule = mixedCase
 	case "upper":
 		s.rule = upperCase
+	case "lower":
+		s.rule = lowerCase
 	default:
-		return nil, r.errorf("unknown case rule %q (want any, mixed or upper)", r.field(2))
+		return nil, r.errorf("unknown case rule %q (want any, mixed, upper or lower)", r.field(2))
 	}
 	if exp := r.field(3); exp != "-" {
 		s.expansion = exp
@@ -256,7 +259,7 @@ func (a *Analyzer) parseCues(r row, spec string) ([]cue, error) {
 				c.kind = cueNext
 			}
 			for _, v := range strings.Split(vals, ",") {
-				c.seqs = append(c.seqs, a.keys(v, lowerKey))
+				c.seqs = append(c.seqs, a.keys(v, lowerKeys))
 			}
 		case "near":
 			c.kind = cueNear
@@ -304,7 +307,7 @@ func (a *Analyzer) resolveAbbrevs(d *Doc) {
 			plural := false
 			if n == 0 {
 				if key, ok := pluralAbbrevKey(d.Text, &toks[i]); ok {
-					e, n = a.abbrevs.table.matchFirst(key, toks, i, i+1)
+					e, n = a.abbrevs.table.matchFirst(a.vocab.ids[key], toks, i, i+1)
 					plural = true
 				}
 			}
@@ -397,6 +400,8 @@ func caseMatches(surface string, rule caseRule) bool {
 		}
 	case mixedCase:
 		return strings.IndexFunc(surface, unicode.IsUpper) >= 0
+	case lowerCase:
+		return strings.IndexFunc(surface, unicode.IsLower) >= 0
 	}
 	return true
 }
@@ -411,7 +416,7 @@ func (a *Analyzer) inCapitalProse(d *Doc, si, first, end int) bool {
 	words := 0
 	count := func(k int) {
 		t := &toks[k]
-		if t.Kind == Word && t.Has(AllUpper) && t.End-t.Start >= 3 && !a.abbrevs.table.has(t.Lower) {
+		if t.Kind == Word && t.Has(AllUpper) && t.End-t.Start >= 3 && !a.abbrevs.table.has(t) {
 			words++
 		}
 	}

@@ -11,6 +11,10 @@ import (
 // Analyzer holds the lexicons. It is immutable after New and safe for
 // concurrent use.
 type Analyzer struct {
+	vocab    *vocab
+	tables   []freezer
+	ready    bool   // lexicons loaded and frozen
+	stopID   []bool // stop words, by vocabulary id
 	norm     *normalizer
 	sections *sectionLexicon
 	context  *contextLexicon
@@ -25,7 +29,7 @@ func New() (*Analyzer, error) { return newAnalyzer(dataFS) }
 
 // newAnalyzer loads the lexicons from fsys (tests pass broken copies).
 func newAnalyzer(fsys fs.FS) (*Analyzer, error) {
-	a := &Analyzer{}
+	a := &Analyzer{vocab: newVocab()}
 	var err error
 	if a.norm, err = loadNormalizer(fsys); err != nil {
 		return nil, err
@@ -48,20 +52,38 @@ func newAnalyzer(fsys fs.FS) (*Analyzer, error) {
 	if a.anatomy, err = a.loadAnatomy(fsys); err != nil {
 		return nil, err
 	}
+	if len(a.tables) > maxTables {
+		return nil, fmt.Errorf("nlp: %d phrase tables, more than the %d a token can mark", len(a.tables), maxTables)
+	}
+	for w := range a.norm.stop {
+		a.vocab.intern(w)
+	}
+	a.vocab.finish(a.norm)
+	a.stopID = make([]bool, len(a.vocab.words))
+	for w := range a.norm.stop {
+		a.stopID[a.vocab.ids[w]] = true
+	}
+	for _, t := range a.tables {
+		t.freeze(a.vocab)
+	}
+	a.ready = true
 	return a, nil
 }
 
-// Default returns the analyzer built from the embedded lexicons, loading
-// it on first use. The lexicons are part of the binary and covered by
-// tests, so a load failure is a build defect and panics, as
-// template.Must does for embedded templates.
-var Default = sync.OnceValue(func() *Analyzer {
+// defaultAnalyzer loads the embedded lexicons once. They are part of the
+// binary and every entry is covered by tests, so a load failure is a build
+// defect and panics, as template.Must does for embedded templates.
+var defaultAnalyzer = sync.OnceValue(func() *Analyzer {
 	a, err := New()
 	if err != nil {
 		panic(fmt.Sprintf("nlp: embedded lexicons: %v", err))
 	}
 	return a
 })
+
+// Default returns the analyzer built from the embedded lexicons, loading
+// it on first use.
+func Default() *Analyzer { return defaultAnalyzer() }
 
 // Analyze runs the default analyzer on text.
 func Analyze(text string) *Doc { return Default().Analyze(text) }
@@ -86,8 +108,18 @@ type Doc struct {
 	a *Analyzer
 	// sentTriggers[s] is the range of d.Triggers inside sentence s.
 	sentTriggers []span32
-	// scopeStops marks tokens that close assertion scopes.
+	// scopeStops marks tokens that close assertion scopes; scope indexes
+	// them for constant-time checks.
 	scopeStops []scopeStop
+	scope      scopeIndex
+	// careCues are the current-care cues (token ranges), sentCare[s] the
+	// range of them inside sentence s, sentActive[s] whether sentence s
+	// holds a current medication or a measurement (rule R8).
+	careCues   []span32
+	sentCare   []span32
+	sentActive []bool
+	// phases indexes the encounter-phase cues in Cues.
+	phases []int
 }
 
 type span32 struct{ first, end int32 }
@@ -97,7 +129,7 @@ type span32 struct{ first, end int32 }
 // measurements, medications, anatomy and attribute cues.
 func (a *Analyzer) Analyze(text string) *Doc {
 	d := &Doc{Text: text, a: a}
-	d.Tokens = tokenize(text, make([]Token, 0, len(text)/5+8))
+	d.Tokens = tokenize(text, make([]Token, 0, len(text)/4+8))
 	a.normalizeTokens(d.Tokens)
 	a.detectSections(d)
 	a.segment(d)
@@ -112,32 +144,61 @@ func (a *Analyzer) Analyze(text string) *Doc {
 	// the other measurements and cues: restore text order.
 	slices.SortStableFunc(d.Measurements, func(x, y Measurement) int { return x.Start - y.Start })
 	slices.SortStableFunc(d.Cues, func(x, y Cue) int { return x.Start - y.Start })
+	d.markActive()
+	for k := range d.Cues {
+		if d.Cues[k].Kind == CuePhase {
+			d.phases = append(d.phases, k)
+		}
+	}
 	d.Patient = patientOf(d)
 	return d
 }
 
-// normalizeTokens fills Norm for every token.
+// normalizeTokens fills Norm and the vocabulary ids of every token. A
+// word the lexicons know costs one map lookup; another word is normalized
+// by the rules.
 func (a *Analyzer) normalizeTokens(toks []Token) {
+	v := a.vocab
 	for i := range toks {
 		t := &toks[i]
-		switch t.Kind {
-		case Word:
-			t.Norm = a.norm.word(t.Lower)
-			if i > 0 && toks[i-1].Kind == Word && a.norm.romanAfter[toks[i-1].Norm] {
-				if r, ok := roman(t.Lower); ok {
-					t.Norm = r
-				}
-			}
+		id := v.ids[t.Lower]
+		switch {
+		case t.Kind != Word:
+			t.Norm, t.lid, t.nid = t.Lower, id, id
+		case id != unknownID && a.ready:
+			w := &v.words[id]
+			t.Norm, t.lid, t.nid = w.norm, id, w.normID
 		default:
-			t.Norm = t.Lower
+			t.Norm, t.lid = a.norm.word(t.Lower), id
+			t.nid = v.ids[t.Norm]
 		}
+		if t.Kind == Word && i > 0 && toks[i-1].Kind == Word && isRomanStart(t.Lower) && a.norm.romanAfter[toks[i-1].Norm] {
+			if r, ok := roman(t.Lower); ok {
+				t.Norm, t.nid = r, v.ids[r]
+			}
+		}
+		a.setHeads(t)
 	}
+}
+
+// setHeads marks the tables that have a phrase starting at the token.
+func (a *Analyzer) setHeads(t *Token) {
+	v := a.vocab
+	t.heads = v.words[t.lid].lowerHead | v.words[t.nid].normHead
+	if t.Kind == Number {
+		t.heads |= v.numberHead
+	}
+}
+
+// isRomanStart is a cheap filter before the roman-numeral check.
+func isRomanStart(w string) bool {
+	return w != "" && (w[0] == 'i' || w[0] == 'v' || w[0] == 'x')
 }
 
 // keys tokenizes a lexicon phrase like note text and returns each token's
 // key, so lexicon entries and notes are compared in the same form. The
 // placeholders {num} and {year} stay whole.
-func (a *Analyzer) keys(phrase string, key keyFunc) []string {
+func (a *Analyzer) keys(phrase string, space keySpace) []string {
 	toks := tokenize(phrase, nil)
 	a.normalizeTokens(toks)
 	out := make([]string, 0, len(toks))
@@ -149,7 +210,7 @@ func (a *Analyzer) keys(phrase string, key keyFunc) []string {
 				continue
 			}
 		}
-		out = append(out, key(&toks[i]))
+		out = append(out, space.of(&toks[i]))
 	}
 	return out
 }

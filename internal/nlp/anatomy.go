@@ -127,11 +127,11 @@ type anatomyLexicon struct {
 
 func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 	lx := &anatomyLexicon{
-		sites:  newPhraseTable[*siteDef](normKey),
-		sides:  newPhraseTable[sideDef](lowerKey),
-		sided:  newPhraseTable[sidedDef](lowerKey),
-		digits: newPhraseTable[digitDef](normKey),
-		cues:   newPhraseTable[[]cueDef](normKey),
+		sites:  newPhraseTable[*siteDef](a, normKeys),
+		sides:  newPhraseTable[sideDef](a, lowerKeys),
+		sided:  newPhraseTable[sidedDef](a, lowerKeys),
+		digits: newPhraseTable[digitDef](a, normKeys),
+		cues:   newPhraseTable[[]cueDef](a, normKeys),
 	}
 	rows, err := readRows(fsys, "data/anatomy.tsv")
 	if err != nil {
@@ -165,7 +165,7 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 			}
 			sites[def.name] = def
 			for _, p := range alternatives(r.field(6)) {
-				if err := addDistinct(r, lx.sites, a.keys(p, normKey), def, p); err != nil {
+				if err := addDistinct(r, lx.sites, a.keys(p, normKeys), def, p); err != nil {
 					return nil, err
 				}
 			}
@@ -188,7 +188,7 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 				return nil, r.errorf("unknown side flag %q", r.field(3))
 			}
 			for _, p := range alternatives(r.field(2)) {
-				if err := addDistinct(r, lx.sides, a.keys(p, lowerKey), def, p); err != nil {
+				if err := addDistinct(r, lx.sides, a.keys(p, lowerKeys), def, p); err != nil {
 					return nil, err
 				}
 			}
@@ -202,7 +202,7 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 				return nil, r.errorf("unknown side %q or site %q (sites must be defined first)", r.field(1), r.field(2))
 			}
 			for _, p := range alternatives(r.field(3)) {
-				if err := addDistinct(r, lx.sided, a.keys(p, lowerKey), sidedDef{side: s, site: site}, p); err != nil {
+				if err := addDistinct(r, lx.sided, a.keys(p, lowerKeys), sidedDef{side: s, site: site}, p); err != nil {
 					return nil, err
 				}
 			}
@@ -223,7 +223,7 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 				return nil, r.errorf("digit of unknown site %q", name)
 			}
 			for _, p := range alternatives(r.field(3)) {
-				if err := addDistinct(r, lx.digits, a.keys(p, normKey), digitDef{site: site, ordinal: ord}, p); err != nil {
+				if err := addDistinct(r, lx.digits, a.keys(p, normKeys), digitDef{site: site, ordinal: ord}, p); err != nil {
 					return nil, err
 				}
 			}
@@ -248,7 +248,7 @@ func (a *Analyzer) loadAnatomy(fsys fs.FS) (*anatomyLexicon, error) {
 			return nil, r.errorf("unknown cue kind %q", r.field(1))
 		}
 		for _, p := range alternatives(r.field(3)) {
-			id := strings.Join(a.keys(p, normKey), " ")
+			id := strings.Join(a.keys(p, normKeys), " ")
 			defs := byPhrase[id]
 			if defs == nil {
 				order = append(order, id)

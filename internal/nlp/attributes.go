@@ -1,5 +1,7 @@
 package nlp
 
+import "sort"
+
 // Attributes are the details around a concept that complete its code:
 // the site and side, acuity, severity, type and encounter phase.
 type Attributes struct {
@@ -28,6 +30,10 @@ func (at Attributes) Cue(k CueKind) string {
 	return ""
 }
 
+// attributeWindow is the farthest (in tokens) an attribute word may sit
+// from its concept.
+const attributeWindow = 16
+
 // Distances (in tokens) within which a site after or before a concept is
 // taken as its site: "laceration right forearm", "knee pain".
 const (
@@ -50,11 +56,8 @@ func (d *Doc) Attributes(start, end int) Attributes {
 		at.Site = st
 		at.Side, at.SideSpan = st.Side, st.SideSpan
 	}
-	for k := range d.Cues {
+	for k := d.cueAt(cf); k < len(d.Cues) && d.Cues[k].FirstToken < ce; k++ {
 		c := &d.Cues[k]
-		if c.Sentence != si || c.EndToken <= cf || c.FirstToken >= ce {
-			continue
-		}
 		switch c.Kind {
 		case CueSide:
 			if at.Side == NoSide {
@@ -76,7 +79,9 @@ func sideFromName(n string) Side {
 
 // clause returns the token range of the part of sentence si holding the
 // concept: its list element when the sentence is a list, else the stretch
-// between semicolons.
+// between semicolons; never more than attributeWindow tokens either side
+// (attribute words sit next to their concept, and the bound keeps run-on
+// sentences cheap).
 func (d *Doc) clause(si, first, last int) (int, int) {
 	s := &d.Sentences[si]
 	cf, ce := s.FirstToken, s.EndToken
@@ -85,16 +90,17 @@ func (d *Doc) clause(si, first, last int) (int, int) {
 			ef, ee := d.tokenRange(el.Start, el.End)
 			// Following elements that only qualify ("otitis media, right,
 			// without rupture") belong to the concept's clause.
-			for _, next := range s.Elements[k+1:] {
+			for _, next := range s.Elements[k+1 : min(len(s.Elements), k+1+maxQualifierElements)] {
 				nf, ne := d.tokenRange(next.Start, next.End)
 				if !d.onlyQualifiers(si, nf, ne) {
 					break
 				}
 				ee = ne
 			}
-			return min(ef, first), max(ee, last)
+			return max(min(ef, first), first-attributeWindow), min(max(ee, last), last+attributeWindow)
 		}
 	}
+	cf, ce = max(cf, first-attributeWindow), min(ce, last+attributeWindow)
 	for k := first - 1; k >= cf; k-- {
 		if d.Tokens[k].IsPunct(";") {
 			cf = k + 1
@@ -110,22 +116,26 @@ func (d *Doc) clause(si, first, last int) (int, int) {
 	return cf, ce
 }
 
+// maxQualifierElements bounds how many list elements after a concept
+// may qualify it.
+const maxQualifierElements = 3
+
+// cueAt returns the index of the first cue that ends after token k (cues
+// are in text order).
+func (d *Doc) cueAt(k int) int {
+	return sort.Search(len(d.Cues), func(i int) bool { return d.Cues[i].EndToken > k })
+}
+
 // onlyQualifiers reports whether tokens [first, end) hold nothing but
 // attribute words (side, acuity, rupture...) and function words.
 func (d *Doc) onlyQualifiers(si, first, end int) bool {
-	covered := make([]bool, end-first)
-	for k := range d.Cues {
-		c := &d.Cues[k]
-		if c.Sentence != si {
-			continue
-		}
-		for j := max(c.FirstToken, first); j < min(c.EndToken, end); j++ {
-			covered[j-first] = true
-		}
-	}
+	ci := d.cueAt(first)
 	for j := first; j < end; j++ {
 		t := &d.Tokens[j]
-		if t.Kind != Word || covered[j-first] {
+		for ci < len(d.Cues) && d.Cues[ci].EndToken <= j {
+			ci++
+		}
+		if t.Kind != Word || ci < len(d.Cues) && d.Cues[ci].FirstToken <= j {
 			continue
 		}
 		switch t.Lower {
@@ -142,11 +152,9 @@ func (d *Doc) onlyQualifiers(si, first, end int) bool {
 // within the clause.
 func (d *Doc) siteFor(si, first, last, cf, ce int) *Site {
 	var inside, after, before *Site
-	for k := range d.Sites {
+	start := sort.Search(len(d.Sites), func(i int) bool { return d.Sites[i].EndToken > cf })
+	for k := start; k < len(d.Sites) && d.Sites[k].FirstToken < ce; k++ {
 		st := &d.Sites[k]
-		if st.Sentence != si || st.EndToken <= cf || st.FirstToken >= ce {
-			continue
-		}
 		switch {
 		case st.FirstToken < last && st.EndToken > first:
 			if inside == nil || inside.Side == NoSide && st.Side != NoSide {
@@ -174,11 +182,8 @@ func (d *Doc) siteFor(si, first, last, cf, ce int) *Site {
 func (d *Doc) phaseFor(si int) *Cue {
 	s := &d.Sentences[si]
 	var inItem, inSection, anywhere *Cue
-	for k := range d.Cues {
+	for _, k := range d.phases {
 		c := &d.Cues[k]
-		if c.Kind != CuePhase {
-			continue
-		}
 		cs := &d.Sentences[c.Sentence]
 		switch {
 		case c.Sentence == si:

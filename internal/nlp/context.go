@@ -3,6 +3,7 @@ package nlp
 import (
 	"fmt"
 	"io/fs"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -88,7 +89,7 @@ type triggerDef struct {
 type contextLexicon struct {
 	triggers    *phraseTable[*triggerDef]
 	terminators *phraseTable[categorySet] // categories whose scope goes on
-	clause      map[string]bool
+	clause      map[string]categorySet    // clause verb -> categories whose scope goes on
 	subjects    *phraseTable[struct{}]
 	current     *phraseTable[struct{}]
 }
@@ -104,17 +105,17 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 		return nil, err
 	}
 	lx := &contextLexicon{
-		triggers:    newPhraseTable[*triggerDef](lowerKey),
-		terminators: newPhraseTable[categorySet](lowerKey),
-		clause:      map[string]bool{},
-		subjects:    newPhraseTable[struct{}](lowerKey),
-		current:     newPhraseTable[struct{}](lowerKey),
+		triggers:    newPhraseTable[*triggerDef](a, lowerKeys),
+		terminators: newPhraseTable[categorySet](a, lowerKeys),
+		clause:      map[string]categorySet{},
+		subjects:    newPhraseTable[struct{}](a, lowerKeys),
+		current:     newPhraseTable[struct{}](a, lowerKeys),
 	}
 	groups := map[string][]string{}
 	seen := map[string]row{}
 	add := func(r row, table func(keys []string)) error {
 		for _, p := range expandGroups(alternatives(r.field(4)), groups) {
-			keys := a.keys(p, lowerKey)
+			keys := a.keys(p, lowerKeys)
 			id := r.kind() + ":" + strings.Join(keys, " ")
 			if r.kind() != "terminator" && r.kind() != "clause" && r.kind() != "subject" && r.kind() != "current" {
 				id = "trigger:" + strings.Join(keys, " ")
@@ -148,29 +149,17 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 			if err != nil {
 				return nil, err
 			}
-		case "terminator":
-			var keep categorySet
-			for _, f := range alternatives(r.field(3)) {
-				if f == "-" {
-					continue
-				}
-				names, ok := strings.CutPrefix(f, "keep=")
-				if !ok {
-					return nil, r.errorf("unknown terminator flag %q", f)
-				}
-				for _, n := range strings.Split(names, ",") {
-					c, ok := categoryNames[n]
-					if !ok || c == catPseudo {
-						return nil, r.errorf("unknown category %q", n)
-					}
-					keep |= 1 << c
-				}
-			}
-			if err := add(r, func(keys []string) { lx.terminators.add(keys, keep) }); err != nil {
+		case "terminator", "clause":
+			keep, err := parseKeep(r)
+			if err != nil {
 				return nil, err
 			}
-		case "clause":
-			if err := add(r, func(keys []string) { lx.clause[strings.Join(keys, " ")] = true }); err != nil {
+			if r.kind() == "terminator" {
+				err = add(r, func(keys []string) { lx.terminators.add(keys, keep) })
+			} else {
+				err = add(r, func(keys []string) { lx.clause[strings.Join(keys, " ")] = keep })
+			}
+			if err != nil {
 				return nil, err
 			}
 		case "subject":
@@ -186,6 +175,29 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 		}
 	}
 	return lx, nil
+}
+
+// parseKeep reads the flags column of a terminator or clause verb:
+// keep=KINDS lists the categories whose scope it does not close.
+func parseKeep(r row) (categorySet, error) {
+	var keep categorySet
+	for _, f := range alternatives(r.field(3)) {
+		if f == "-" {
+			continue
+		}
+		names, ok := strings.CutPrefix(f, "keep=")
+		if !ok {
+			return 0, r.errorf("unknown flag %q", f)
+		}
+		for _, n := range strings.Split(names, ",") {
+			c, ok := categoryNames[n]
+			if !ok || c == catPseudo {
+				return 0, r.errorf("unknown category %q", n)
+			}
+			keep |= 1 << c
+		}
+	}
+	return keep, nil
 }
 
 // expandGroups replaces {group} references by each member of the group.
@@ -253,6 +265,7 @@ func (a *Analyzer) findTriggers(d *Doc) {
 	lx := a.context
 	d.scopeStops = make([]scopeStop, len(toks))
 	d.sentTriggers = make([]span32, len(d.Sentences))
+	d.sentCare = make([]span32, len(d.Sentences))
 	for si := range d.Sentences {
 		s := &d.Sentences[si]
 		first := len(d.Triggers)
@@ -273,7 +286,56 @@ func (a *Analyzer) findTriggers(d *Doc) {
 		}
 		d.sentTriggers[si] = span32{int32(first), int32(len(d.Triggers))}
 		a.markStops(d, s)
+		careFirst := len(d.careCues)
+		for i := s.FirstToken; i < s.EndToken; i++ {
+			if _, n := lx.current.match(toks, i, s.EndToken); n > 0 {
+				d.careCues = append(d.careCues, span32{int32(i), int32(i + n)})
+				i += n - 1
+			}
+		}
+		d.sentCare[si] = span32{int32(careFirst), int32(len(d.careCues))}
 	}
+	d.scope = buildScopeIndex(toks, d.scopeStops)
+}
+
+// scopeIndex holds prefix counts over the tokens so that a scope check
+// between two tokens costs O(1) whatever the sentence length.
+type scopeIndex struct {
+	words  []int32            // words[k]: non-punctuation tokens before k
+	commas []int32            // commas before k
+	stops  [catPseudo][]int32 // stops[c][k]: tokens before k closing a scope of category c
+}
+
+func buildScopeIndex(toks []Token, stops []scopeStop) scopeIndex {
+	n := len(toks) + 1
+	all := make([]int32, (2+len(scopeIndex{}.stops))*n) // one allocation for every count
+	idx := scopeIndex{words: all[:n:n], commas: all[n : 2*n : 2*n]}
+	for c := range idx.stops {
+		idx.stops[c] = all[(2+c)*n : (3+c)*n : (3+c)*n]
+	}
+	for k := range toks {
+		idx.words[k+1] = idx.words[k]
+		if toks[k].Kind != Punct {
+			idx.words[k+1]++
+		}
+		idx.commas[k+1] = idx.commas[k]
+		if toks[k].IsPunct(",") {
+			idx.commas[k+1]++
+		}
+		for c := range idx.stops {
+			idx.stops[c][k+1] = idx.stops[c][k]
+			if stops[k].stop && !stops[k].keep.has(Category(c)) {
+				idx.stops[c][k+1]++
+			}
+		}
+	}
+	return idx
+}
+
+// between reports the words, commas and scope stops of category c in
+// tokens [from, to).
+func (x *scopeIndex) between(from, to int, c Category) (words, commas, stops int32) {
+	return x.words[to] - x.words[from], x.commas[to] - x.commas[from], x.stops[c][to] - x.stops[c][from]
 }
 
 // scopeStop marks a token that closes assertion scopes: all of them except
@@ -296,6 +358,12 @@ func (a *Analyzer) markStops(d *Doc, s *Sentence) {
 			i += n - 1
 			continue
 		}
+		if toks[i].IsPunct("-") && toks[i].Has(SpaceBefore) && i+1 < s.EndToken && toks[i+1].Has(SpaceBefore) {
+			// A spaced dash separates clauses as a semicolon does:
+			// "cystitis without hematuria - nitrofurantoin".
+			d.scopeStops[i] = scopeStop{stop: true}
+			continue
+		}
 		if !(toks[i].IsPunct(",") || toks[i].Kind == Word && toks[i].Lower == "and") {
 			continue
 		}
@@ -305,8 +373,10 @@ func (a *Analyzer) markStops(d *Doc, s *Sentence) {
 				k += n
 			}
 		}
-		if k < s.EndToken && toks[k].Kind == Word && lx.clause[toks[k].Lower] {
-			d.scopeStops[k] = scopeStop{stop: true}
+		if k < s.EndToken && toks[k].Kind == Word {
+			if keep, ok := lx.clause[toks[k].Lower]; ok {
+				d.scopeStops[k] = scopeStop{stop: true, keep: keep}
+			}
 		}
 	}
 }
@@ -354,7 +424,8 @@ type Assertion struct {
 	// Trigger is the cue that decided the status; nil when none did
 	// (affirmed, or family because the sentence is in family history).
 	Trigger *Trigger
-	// InScope lists every trigger whose scope covers the concept.
+	// InScope lists, by precedence, the nearest trigger of each category
+	// whose scope covers the concept.
 	InScope []Trigger
 	// Current is set when rule R8 turned a soft history cue into a current
 	// condition; Trigger is then the history cue.
@@ -375,6 +446,11 @@ var statusOrder = []struct {
 	{CatOther, Other}, {CatUncertain, Uncertain}, {CatHistorical, Historical},
 }
 
+// maxScopeTokens bounds how far (in tokens) a trigger's scope may reach:
+// generous for a sentence, and it keeps run-on text from costing the
+// square of its length.
+const maxScopeTokens = 64
+
 // Assert resolves the assertion of the concept spanning text[start:end].
 func (d *Doc) Assert(start, end int, traits Traits) Assertion {
 	first, last := d.tokenRange(start, end)
@@ -386,22 +462,32 @@ func (d *Doc) Assert(start, end int, traits Traits) Assertion {
 		return Assertion{}
 	}
 	var res Assertion
+	// The nearest covering trigger of each category; triggers are in text
+	// order, and none reaches farther than maxScopeTokens.
+	var nearest [catPseudo]*Trigger
+	var dist [catPseudo]int
 	st := d.sentTriggers[si]
-	for ti := st.first; ti < st.end; ti++ {
-		tr := &d.Triggers[ti]
-		if tr.Category != CatConfirmed && d.inScope(tr, first, last) {
-			res.InScope = append(res.InScope, *tr)
+	ts := d.Triggers[st.first:st.end]
+	lo := sort.Search(len(ts), func(k int) bool { return ts[k].EndToken > first-maxScopeTokens })
+	for k := lo; k < len(ts) && ts[k].FirstToken < last+maxScopeTokens; k++ {
+		tr := &ts[k]
+		if tr.Category == CatConfirmed || !d.inScope(tr, first, last) {
+			continue
+		}
+		gap := first - tr.EndToken
+		if tr.FirstToken >= last {
+			gap = tr.FirstToken - last
+		}
+		if nearest[tr.Category] == nil || gap < dist[tr.Category] {
+			nearest[tr.Category], dist[tr.Category] = tr, gap
 		}
 	}
 	for _, o := range statusOrder {
-		for k := range res.InScope {
-			if res.InScope[k].Category == o.cat {
-				res.Status, res.Trigger = o.status, &res.InScope[k]
-				break
+		if tr := nearest[o.cat]; tr != nil {
+			res.InScope = append(res.InScope, *tr)
+			if res.Trigger == nil {
+				res.Status, res.Trigger = o.status, &res.InScope[len(res.InScope)-1]
 			}
-		}
-		if res.Trigger != nil {
-			break
 		}
 	}
 	switch res.Status {
@@ -410,7 +496,7 @@ func (d *Doc) Assert(start, end int, traits Traits) Assertion {
 			res.Status, res.Trigger = status, tr
 		}
 	case Historical:
-		if traits&Chronic != 0 && d.allSoft(res.InScope) && d.activeCare(si, first, last) {
+		if traits&Chronic != 0 && res.Trigger.Flags&Soft != 0 && d.activeCare(si, first, last) {
 			res.Status, res.Current = Affirmed, true
 		}
 	}
@@ -425,38 +511,26 @@ func (d *Doc) Assert(start, end int, traits Traits) Assertion {
 // inScope reports whether trigger tr covers the concept tokens
 // [first, last).
 func (d *Doc) inScope(tr *Trigger, first, last int) bool {
-	toks := d.Tokens
-	if tr.EndToken <= first && tr.Direction != Post {
-		words := 0
-		for k := tr.EndToken; k < first; k++ {
-			if d.stops(k, tr.Category) || tr.Direction == Both && toks[k].IsPunct(",") {
-				return false
-			}
-			if toks[k].Kind != Punct {
-				words++
-			}
+	var words, commas, stops int32
+	switch {
+	case tr.EndToken <= first && tr.Direction != Post:
+		words, commas, stops = d.scope.between(tr.EndToken, first, tr.Category)
+		if tr.Direction != Both {
+			commas = 0 // pre scopes run through lists: "denies fever, chills"
 		}
-		return tr.Window == 0 || words <= tr.Window
-	}
-	if tr.FirstToken >= last && tr.Direction != Pre {
-		words := 0
-		for k := last; k < tr.FirstToken; k++ {
-			if d.stops(k, tr.Category) || toks[k].IsPunct(",") && tr.Flags&List == 0 {
-				return false
-			}
-			if toks[k].Kind != Punct {
-				words++
-			}
+	case tr.FirstToken >= last && tr.Direction != Pre:
+		words, commas, stops = d.scope.between(last, tr.FirstToken, tr.Category)
+		if tr.Flags&List != 0 {
+			commas = 0
 		}
-		return tr.Window == 0 || words <= tr.Window
+	default:
+		return false
 	}
-	return false
+	return stops == 0 && commas == 0 && (tr.Window == 0 || int(words) <= tr.Window)
 }
 
-func (d *Doc) stops(k int, c Category) bool {
-	s := d.scopeStops[k]
-	return s.stop && !s.keep.has(c)
-}
+// maxResultMentions bounds the later mentions testResult examines.
+const maxResultMentions = 4
 
 // testResult settles an uncertain concept by a later test result for it in
 // the same or the next sentence: "R/o strep; rapid strep negative" is
@@ -478,10 +552,11 @@ func (d *Doc) testResult(first, last int) (*Trigger, Status, bool) {
 	if si+1 < len(d.Sentences) && d.Sentences[si+1].Section == d.Sentences[si].Section {
 		limit = d.Sentences[si+1].EndToken
 	}
-	for k := last; k < limit; k++ {
+	for k, seen := last, 0; k < limit && seen < maxResultMentions; k++ {
 		if toks[k].Norm != head || toks[k].Sentence < 0 {
 			continue
 		}
+		seen++
 		st := d.sentTriggers[toks[k].Sentence]
 		for ti := st.first; ti < st.end; ti++ {
 			tr := &d.Triggers[ti]
@@ -498,43 +573,36 @@ func (d *Doc) testResult(first, last int) (*Trigger, Status, bool) {
 	return nil, 0, false
 }
 
-func (d *Doc) allSoft(ts []Trigger) bool {
-	for _, t := range ts {
-		if t.Category == CatHistorical && t.Flags&Soft == 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // activeCare reports evidence that a condition is being managed now: the
 // sentence is in the A/P, or holds outside the concept a current-care cue,
 // a current medication or a measurement.
 func (d *Doc) activeCare(si, first, last int) bool {
-	s := &d.Sentences[si]
-	if d.Sections[s.Section].Kind == SectionAP {
+	if d.Sections[d.Sentences[si].Section].Kind == SectionAP || si < len(d.sentActive) && d.sentActive[si] {
 		return true
 	}
-	toks := d.Tokens
-	for k := s.FirstToken; k < s.EndToken; k++ {
-		if k >= first && k < last {
-			continue
-		}
-		if _, n := d.a.context.current.match(toks, k, s.EndToken); n > 0 {
-			return true
-		}
-	}
-	for _, m := range d.Medications {
-		if m.Sentence == si && m.Current {
-			return true
-		}
-	}
-	for _, m := range d.Measurements {
-		if m.Start >= s.Start && m.End <= s.End && m.Kind != Age && m.Kind != Sex {
+	sc := d.sentCare[si]
+	for _, c := range d.careCues[sc.first:sc.end] {
+		if int(c.end) <= first || int(c.first) >= last {
 			return true
 		}
 	}
 	return false
+}
+
+// markActive notes the sentences holding a current medication or a
+// measurement, for rule R8.
+func (d *Doc) markActive() {
+	d.sentActive = make([]bool, len(d.Sentences))
+	for _, m := range d.Medications {
+		if m.Current {
+			d.sentActive[m.Sentence] = true
+		}
+	}
+	for _, m := range d.Measurements {
+		if m.Kind != Age && m.Kind != Sex {
+			d.sentActive[m.Sentence] = true
+		}
+	}
 }
 
 // mentionsPatient reports whether a sentence names the patient, which in

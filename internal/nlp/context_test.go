@@ -114,6 +114,8 @@ func TestAssertNegation(t *testing.T) {
 		{"Triple negative breast cancer.", "breast cancer", Chronic, Affirmed},
 		{"Hypertension, not at goal.", "Hypertension", Chronic, Affirmed},
 		{"No CVA tenderness.", "tenderness", 0, Negated},
+		{"Acute cystitis without hematuria - nitrofurantoin.", "nitrofurantoin", 0, Affirmed},
+		{"Non-tender, well-healed scar.", "scar", 0, Affirmed},
 	})
 }
 

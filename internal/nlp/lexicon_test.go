@@ -25,7 +25,7 @@ func fill(p string) string {
 	return strings.NewReplacer("{num}", "3", "{year}", "2010").Replace(p)
 }
 
-func defaultAnalyzer(t *testing.T) *Analyzer {
+func loadAnalyzer(t *testing.T) *Analyzer {
 	t.Helper()
 	a, err := New()
 	if err != nil {
@@ -35,7 +35,7 @@ func defaultAnalyzer(t *testing.T) *Analyzer {
 }
 
 func TestNormalizeLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	kinds := map[string]int{}
 	for _, r := range dataRows(t, "normalize.tsv") {
 		kinds[r.kind()]++
@@ -79,7 +79,7 @@ func TestNormalizeLexiconEntries(t *testing.T) {
 }
 
 func TestSectionLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	for _, r := range dataRows(t, "sections.tsv") {
 		switch r.kind() {
 		case "kind":
@@ -165,7 +165,7 @@ var statusOf = map[Category]Status{
 }
 
 func TestContextLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	assertIn := func(text, concept string, traits Traits) Assertion {
 		d := a.Analyze(text)
 		s, e := conceptSpan(t, text, concept)
@@ -229,6 +229,11 @@ func TestContextLexiconEntries(t *testing.T) {
 				if got := assertIn("No fever, "+p+" cough.", "cough", 0); got.Status != Affirmed {
 					t.Errorf("line %d: clause verb %q did not close the scope: %s", r.line, p, got.Status)
 				}
+				if strings.Contains(r.field(3), "hypothetical") {
+					if got := assertIn("If fever, "+p+" cough.", "cough", 0); got.Status != Hypothetical {
+						t.Errorf("line %d: clause verb %q closed a hypothetical scope: %s", r.line, p, got.Status)
+					}
+				}
 			case "subject":
 				if got := assertIn("No fever, "+p+" has cough.", "cough", 0); got.Status != Affirmed {
 					t.Errorf("line %d: subject %q before a clause verb kept the scope: %s", r.line, p, got.Status)
@@ -245,7 +250,7 @@ func TestContextLexiconEntries(t *testing.T) {
 }
 
 func TestAbbreviationLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	find := func(d *Doc, expansion string) *Abbreviation {
 		for i := range d.Abbreviations {
 			if d.Abbreviations[i].Expansion == expansion && d.Abbreviations[i].Resolved {
@@ -269,9 +274,13 @@ func TestAbbreviationLexiconEntries(t *testing.T) {
 					t.Errorf("line %d: %q not expanded to %q in %q", r.line, k, expansion, text)
 					continue
 				}
-				if lower := strings.ToLower(k); rule != "any" && lower != k {
-					if find(a.Analyze("Patient has "+lower+" today."), expansion) != nil {
-						t.Errorf("line %d: lower-case %q matched a %s-case entry", r.line, lower, rule)
+				other := strings.ToLower(k)
+				if rule == "lower" {
+					other = strings.ToUpper(k)
+				}
+				if rule != "any" && other != k {
+					if find(a.Analyze("Patient has "+other+" today."), expansion) != nil {
+						t.Errorf("line %d: %q matched a %s-case entry", r.line, other, rule)
 					}
 				}
 			}
@@ -336,7 +345,7 @@ func findMeasure(d *Doc, k MeasureKind) *Measurement {
 }
 
 func TestMeasurementLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	check := func(line int, text string, k MeasureKind, value float64, detail string) {
 		t.Helper()
 		m := findMeasure(a.Analyze(text), k)
@@ -412,7 +421,7 @@ func TestMeasurementLexiconEntries(t *testing.T) {
 }
 
 func TestMedicationLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	findMed := func(d *Doc) *Medication {
 		if len(d.Medications) == 0 {
 			return nil
@@ -489,7 +498,7 @@ func TestMedicationLexiconEntries(t *testing.T) {
 }
 
 func TestAnatomyLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	// findSite prefers a site with a side among those of the name.
 	findSite := func(d *Doc, name string) *Site {
 		var found *Site
@@ -561,7 +570,7 @@ func TestAnatomyLexiconEntries(t *testing.T) {
 func itoa(n int) string { return string(rune('0' + n)) }
 
 func TestAttributeLexiconEntries(t *testing.T) {
-	a := defaultAnalyzer(t)
+	a := loadAnalyzer(t)
 	for _, r := range dataRows(t, "attributes.tsv") {
 		if r.kind() != "cue" {
 			t.Errorf("line %d: untested kind %q", r.line, r.kind())

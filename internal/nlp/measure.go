@@ -99,21 +99,21 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 		return nil, err
 	}
 	lx := &measureLexicon{
-		labels:  newPhraseTable[labelDef](lowerKey),
-		fillers: newPhraseTable[struct{}](lowerKey),
+		labels:  newPhraseTable[labelDef](a, lowerKeys),
+		fillers: newPhraseTable[struct{}](a, lowerKeys),
 		units:   map[string]*phraseTable[float64]{},
 		nouns:   map[string]*phraseTable[string]{},
 		after:   map[string]*phraseTable[struct{}]{},
-		sex:     newPhraseTable[sexDef](lowerKey),
+		sex:     newPhraseTable[sexDef](a, lowerKeys),
 	}
 	for _, k := range unitKinds {
-		lx.units[k] = newPhraseTable[float64](lowerKey)
+		lx.units[k] = newPhraseTable[float64](a, lowerKeys)
 	}
 	for _, k := range nounKinds {
-		lx.nouns[k] = newPhraseTable[string](normKey)
+		lx.nouns[k] = newPhraseTable[string](a, normKeys)
 	}
 	for _, k := range afterKinds {
-		lx.after[k] = newPhraseTable[struct{}](lowerKey)
+		lx.after[k] = newPhraseTable[struct{}](a, lowerKeys)
 	}
 	for _, r := range rows {
 		switch r.kind() {
@@ -134,7 +134,7 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, r.errorf("unknown label flag %q", r.field(3))
 			}
 			for _, p := range alternatives(r.field(2)) {
-				if err := addDistinct(r, lx.labels, a.keys(p, lowerKey), def, p); err != nil {
+				if err := addDistinct(r, lx.labels, a.keys(p, lowerKeys), def, p); err != nil {
 					return nil, err
 				}
 			}
@@ -143,7 +143,7 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(1)) {
-				lx.fillers.add(a.keys(p, lowerKey), struct{}{})
+				lx.fillers.add(a.keys(p, lowerKeys), struct{}{})
 			}
 		case "unit":
 			if err := r.want(4, 4); err != nil {
@@ -158,7 +158,7 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(3)) {
-				if err := addDistinct(r, table, a.keys(p, lowerKey), f, p); err != nil {
+				if err := addDistinct(r, table, a.keys(p, lowerKeys), f, p); err != nil {
 					return nil, err
 				}
 			}
@@ -171,7 +171,7 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, r.errorf("unknown noun kind %q", r.field(1))
 			}
 			for _, p := range alternatives(r.field(3)) {
-				if err := addDistinct(r, table, a.keys(p, normKey), r.field(2), p); err != nil {
+				if err := addDistinct(r, table, a.keys(p, normKeys), r.field(2), p); err != nil {
 					return nil, err
 				}
 			}
@@ -184,7 +184,7 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 				return nil, r.errorf("unknown kind %q", r.field(1))
 			}
 			for _, p := range alternatives(r.field(2)) {
-				table.add(a.keys(p, lowerKey), struct{}{})
+				table.add(a.keys(p, lowerKeys), struct{}{})
 			}
 		case "sex":
 			if err := r.want(3, 4); err != nil {
@@ -196,7 +196,7 @@ func (a *Analyzer) loadMeasures(fsys fs.FS) (*measureLexicon, error) {
 			}
 			def := sexDef{value: v, upper: r.field(3) == "upper"}
 			for _, p := range alternatives(r.field(2)) {
-				if err := addDistinct(r, lx.sex, a.keys(p, lowerKey), def, p); err != nil {
+				if err := addDistinct(r, lx.sex, a.keys(p, lowerKeys), def, p); err != nil {
 					return nil, err
 				}
 			}
@@ -241,28 +241,30 @@ func (sc *measureScan) at(i int) int {
 			return next
 		}
 	}
+	next := i
 	switch {
 	case t.Kind == Number:
-		for _, try := range []func(int) int{sc.age, sc.packYears, sc.length, sc.lesionCount, sc.unlabeledVitals} {
-			if next := try(i); next > i {
-				return next
+		if next = sc.age(i); next == i {
+			if next = sc.packYears(i); next == i {
+				if next = sc.length(i); next == i {
+					if next = sc.lesionCount(i); next == i {
+						next = sc.unlabeledVitals(i)
+					}
+				}
 			}
 		}
 	case t.Kind == Word && t.Has(HasDigit):
-		for _, try := range []func(int) int{sc.ageToken, sc.ckdToken, sc.length} {
-			if next := try(i); next > i {
-				return next
+		if next = sc.ageToken(i); next == i {
+			if next = sc.ckdToken(i); next == i {
+				next = sc.length(i)
 			}
 		}
+	case t.Kind == Word && t.Lower == "stage":
+		next = sc.stageBeforeCKD(i)
 	case t.Kind == Word:
-		if t.Lower == "stage" {
-			return sc.stageBeforeCKD(i)
-		}
-		if next := sc.lesionCount(i); next > i {
-			return next
-		}
+		next = sc.lesionCount(i)
 	}
-	return i
+	return next
 }
 
 func (sc *measureScan) allUpper(from, to int) bool {
@@ -774,7 +776,8 @@ func (sc *measureScan) numberWithUnitStart(k int) (float64, int, bool) {
 func (sc *measureScan) lengthUnit(numAt, unitAt int) (factor float64, n int, inToken bool) {
 	if unitAt == numAt {
 		_, rest := leadingDigits(sc.toks[numAt].Lower)
-		probe := []Token{{Kind: Word, Lower: rest}}
+		probe := []Token{{Kind: Word, Lower: rest, lid: sc.a.vocab.ids[rest]}}
+		sc.a.setHeads(&probe[0])
 		f, m := sc.a.measures.units["length"].match(probe, 0, 1)
 		return f, 0, m > 0
 	}
@@ -856,8 +859,17 @@ func countValue(t *Token) (float64, bool) {
 	} else if t.Kind != Number {
 		return 0, false
 	}
-	v, err := strconv.Atoi(s)
-	if err != nil || v < 1 || v > 200 {
+	if len(s) == 0 || len(s) > 3 {
+		return 0, false
+	}
+	v := 0
+	for i := 0; i < len(s); i++ {
+		if !isASCIIDigit(s[i]) {
+			return 0, false
+		}
+		v = v*10 + int(s[i]-'0')
+	}
+	if v < 1 || v > 200 {
 		return 0, false
 	}
 	return float64(v), true

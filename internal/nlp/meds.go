@@ -76,12 +76,12 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 		return nil, err
 	}
 	lx := &medLexicon{
-		drugs:     newPhraseTable[*drugDef](normKey),
-		before:    newPhraseTable[medStatusDef](lowerKey),
-		after:     newPhraseTable[medStatusDef](lowerKey),
-		course:    newPhraseTable[string](lowerKey),
-		frequency: newPhraseTable[string](lowerKey),
-		notDrug:   newPhraseTable[struct{}](normKey),
+		drugs:     newPhraseTable[*drugDef](a, normKeys),
+		before:    newPhraseTable[medStatusDef](a, lowerKeys),
+		after:     newPhraseTable[medStatusDef](a, lowerKeys),
+		course:    newPhraseTable[string](a, lowerKeys),
+		frequency: newPhraseTable[string](a, lowerKeys),
+		notDrug:   newPhraseTable[struct{}](a, normKeys),
 	}
 	classes := map[string]*medClass{}
 	drugKeys := map[string]*drugDef{}
@@ -119,7 +119,7 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 			names := alternatives(r.field(2))
 			def := &drugDef{name: names[0], class: c, aliases: map[string]bool{}}
 			for _, n := range names {
-				keys := a.keys(n, normKey)
+				keys := a.keys(n, normKeys)
 				id := strings.Join(keys, " ")
 				if prev, dup := drugKeys[id]; dup {
 					if prev == def {
@@ -150,7 +150,7 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 			}
 			def.window = int(w)
 			for _, p := range alternatives(r.field(4)) {
-				if err := addDistinct(r, table, a.keys(p, lowerKey), def, p); err != nil {
+				if err := addDistinct(r, table, a.keys(p, lowerKeys), def, p); err != nil {
 					return nil, err
 				}
 			}
@@ -165,7 +165,7 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 				return nil, r.errorf("course must be short or long, not %q", v)
 			}
 			for _, p := range alternatives(r.field(2)) {
-				if err := addDistinct(r, table, a.keys(p, lowerKey), r.field(1), p); err != nil {
+				if err := addDistinct(r, table, a.keys(p, lowerKeys), r.field(1), p); err != nil {
 					return nil, err
 				}
 			}
@@ -174,7 +174,7 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(1)) {
-				lx.notDrug.add(a.keys(p, normKey), struct{}{})
+				lx.notDrug.add(a.keys(p, normKeys), struct{}{})
 			}
 		default:
 			return nil, r.errorf("unknown entry kind %q", r.kind())
@@ -195,6 +195,7 @@ func (a *Analyzer) findMedications(d *Doc) {
 	lx := a.meds
 	for si := range d.Sentences {
 		s := &d.Sentences[si]
+		prevEnd := s.FirstToken // end of the previous drug name in the sentence
 		for i := s.FirstToken; i < s.EndToken; i++ {
 			if toks[i].Kind != Word {
 				continue
@@ -212,7 +213,8 @@ func (a *Analyzer) findMedications(d *Doc) {
 					continue
 				}
 			}
-			d.Medications = append(d.Medications, a.medication(d, def, si, i, i+n))
+			d.Medications = append(d.Medications, a.medication(d, def, si, prevEnd, i, i+n))
+			prevEnd = i + n
 			i += n - 1
 		}
 	}
@@ -228,7 +230,7 @@ func (d *Doc) abbrevAgrees(first, end int, def *drugDef) bool {
 	return ab.Resolved && (def.aliases[strings.Join(ab.terms, " ")] || ab.Expansion == def.name)
 }
 
-func (a *Analyzer) medication(d *Doc, def *drugDef, si, first, end int) Medication {
+func (a *Analyzer) medication(d *Doc, def *drugDef, si, prevEnd, first, end int) Medication {
 	toks := d.Tokens
 	s := &d.Sentences[si]
 	m := Medication{
@@ -238,7 +240,7 @@ func (a *Analyzer) medication(d *Doc, def *drugDef, si, first, end int) Medicati
 	}
 	a.medDose(d, &m, si, end)
 	lx := a.meds
-	lo, hi := d.medContext(si, first, end)
+	lo, hi := d.medContext(si, prevEnd, first, end)
 	short, long := false, false
 	for k := lo; k < hi; k++ {
 		if k >= first && k < end {
@@ -297,24 +299,15 @@ func (a *Analyzer) medication(d *Doc, def *drugDef, si, first, end int) Medicati
 // medContext bounds the words that describe a drug (course, frequency):
 // its list element when the sentence is a list ("metformin 500 mg BID,
 // lisinopril 20 mg daily"), else a window around it, never past another
-// drug's name.
-func (d *Doc) medContext(si, first, end int) (int, int) {
+// drug's name (the previous one ends at prevEnd).
+func (d *Doc) medContext(si, prevEnd, first, end int) (int, int) {
 	s := &d.Sentences[si]
-	lo, hi := max(s.FirstToken, first-medCueWindow), min(s.EndToken, end+medCueWindow)
+	lo, hi := max(s.FirstToken, first-medCueWindow, prevEnd), min(s.EndToken, end+medCueWindow)
 	for _, el := range s.Elements {
 		if el.Start <= d.Tokens[first].Start && d.Tokens[first].Start < el.End {
 			ef, ee := d.tokenRange(el.Start, el.End)
 			lo, hi = max(lo, ef), min(hi, ee)
 			break
-		}
-	}
-	for _, m := range d.Medications {
-		if m.Sentence != si {
-			continue
-		}
-		_, me := d.tokenRange(m.Start, m.End)
-		if me <= first {
-			lo = max(lo, me)
 		}
 	}
 	for k := end; k < hi; k++ {
@@ -435,7 +428,8 @@ func (a *Analyzer) medDose(d *Doc, m *Medication, si, end int) {
 		unit, n := "", 0
 		if unitAt == k {
 			_, rest := leadingDigits(toks[k].Lower)
-			probe := []Token{{Kind: Word, Lower: rest}}
+			probe := []Token{{Kind: Word, Lower: rest, lid: a.vocab.ids[rest]}}
+			a.setHeads(&probe[0])
 			if _, m := a.measures.units["dose"].match(probe, 0, 1); m > 0 {
 				unit, n = rest, 1
 			}

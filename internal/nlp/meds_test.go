@@ -53,6 +53,7 @@ func TestMedications(t *testing.T) {
 		{"Not on any statin.", []string{"statin negated current=false long=false"}},
 		{"Consider starting metformin if A1c rises.", []string{"metformin hypothetical current=false long=false"}},
 		{"Mother takes warfarin.", []string{"warfarin family current=false long=false"}},
+		{"If she is positive for strep, I will prescribe amoxicillin 500 mg TID.", []string{"amoxicillin hypothetical current=false long=false 500mg tid"}},
 		{"History of HTN, on lisinopril.", []string{"lisinopril current current=true long=true"}},
 		{"Drug eruption due to amoxicillin - stop amoxicillin.", []string{
 			"amoxicillin current current=true long=false",

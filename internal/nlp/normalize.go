@@ -80,11 +80,15 @@ func (nz *normalizer) normalizedSet(words map[string]bool) map[string]bool {
 // spelling fixed, number words to digits, then a light stem. Words with
 // digits or symbols ("t2dm", "s/p") are only stripped of possessives.
 func (nz *normalizer) word(w string) string {
+	folded := w
 	if strings.HasSuffix(w, "'s") {
 		w = w[:len(w)-2]
 	}
 	if strings.IndexByte(w, '\'') >= 0 {
 		w = strings.ReplaceAll(w, "'", "")
+	}
+	if w == "" {
+		return folded // a lone apostrophe-like letter ("ʼ")
 	}
 	if r, ok := nz.replace[w]; ok {
 		w = r

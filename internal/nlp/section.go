@@ -88,8 +88,8 @@ func (a *Analyzer) loadSections(fsys fs.FS) (*sectionLexicon, error) {
 		return nil, err
 	}
 	lx := &sectionLexicon{
-		headers:       newPhraseTable[headerEntry](lowerKey),
-		sub:           newPhraseTable[struct{}](lowerKey),
+		headers:       newPhraseTable[headerEntry](a, lowerKeys),
+		sub:           newPhraseTable[struct{}](a, lowerKeys),
 		nobreak:       map[string]bool{},
 		lineContinues: map[string]bool{},
 	}
@@ -132,7 +132,7 @@ func (a *Analyzer) loadSections(fsys fs.FS) (*sectionLexicon, error) {
 				}
 			}
 			for _, p := range alternatives(r.field(2)) {
-				if err := addDistinct(r, lx.headers, a.keys(p, lowerKey), e, p); err != nil {
+				if err := addDistinct(r, lx.headers, a.keys(p, lowerKeys), e, p); err != nil {
 					return nil, err
 				}
 			}
@@ -141,7 +141,7 @@ func (a *Analyzer) loadSections(fsys fs.FS) (*sectionLexicon, error) {
 				return nil, err
 			}
 			for _, p := range alternatives(r.field(1)) {
-				lx.sub.add(a.keys(p, lowerKey), struct{}{})
+				lx.sub.add(a.keys(p, lowerKeys), struct{}{})
 			}
 		case "nobreak", "continue":
 			if err := r.want(2, 2); err != nil {
@@ -183,7 +183,7 @@ func (a *Analyzer) detectSections(d *Doc) {
 	cur := Section{Kind: SectionNone}
 	for i := 0; i < len(toks); i++ {
 		atLine := toks[i].Has(LineStart)
-		if !atLine && !(i > 0 && toks[i].Has(SpaceBefore) && isSentenceEnd(&toks[i-1])) {
+		if !atLine && !(toks[i].Has(SpaceBefore) && followsSentenceEnd(toks, i)) {
 			continue
 		}
 		kind, phraseStart, phraseEnd, contentStart, ok := a.header(d, i, atLine)
@@ -242,11 +242,45 @@ func isSentenceEnd(t *Token) bool {
 	return t.Kind == Punct && (t.Lower == "." || t.Lower == "!" || t.Lower == "?")
 }
 
-// lineEnd returns the index of the first token after toks[i]'s line.
+// isCloser reports a closing quote or bracket, which may follow the mark
+// that ends a sentence: ...headaches." BP ...
+func isCloser(t *Token) bool {
+	if t.Kind != Punct {
+		return false
+	}
+	switch t.Lower {
+	case "\"", "'", ")", "]":
+		return true
+	}
+	return false
+}
+
+// followsSentenceEnd reports whether token i comes right after a
+// sentence-final mark, possibly followed by closing quotes or brackets.
+func followsSentenceEnd(toks []Token, i int) bool {
+	k := i - 1
+	for k >= 0 && isCloser(&toks[k]) && !toks[k].Has(SpaceBefore) {
+		k--
+	}
+	return k >= 0 && isSentenceEnd(&toks[k])
+}
+
+// maxHeaderTokens bounds the look-ahead for a header: no header line is
+// longer, and a bound keeps header detection linear on long lines.
+const maxHeaderTokens = 24
+
+// lineEnd returns the index of the first token after toks[i]'s line, or
+// i+maxHeaderTokens when the line is longer than that.
 func lineEnd(toks []Token, i int) int {
-	for i++; i < len(toks) && !toks[i].Has(LineStart); i++ {
+	limit := min(len(toks), i+maxHeaderTokens)
+	for i++; i < limit && !toks[i].Has(LineStart); i++ {
 	}
 	return i
+}
+
+// atLineEnd reports whether token k starts a new line or is past the end.
+func atLineEnd(toks []Token, k int) bool {
+	return k >= len(toks) || toks[k].Has(LineStart)
 }
 
 // header recognises a section header starting at token i. It returns the
@@ -292,7 +326,7 @@ func (a *Analyzer) header(d *Doc, i int, atLine bool) (kind SectionKind, phraseS
 	switch {
 	case colon || dash:
 		k = skipStars(toks, k+1, end)
-	case k == end && atLine:
+	case k == end && atLine && atLineEnd(toks, k):
 		// The header is the whole line.
 	default:
 		return 0, 0, 0, 0, false
@@ -321,6 +355,9 @@ func skipStars(toks []Token, k, end int) int {
 // clinical abbreviations ("HIV", "CHF EXACERBATION") are not headers.
 func (a *Analyzer) unknownHeader(d *Doc, j, end int) (kind SectionKind, phraseStart, phraseEnd, content int, ok bool) {
 	toks := d.Tokens
+	if !atLineEnd(toks, end) {
+		return 0, 0, 0, 0, false // longer than any header
+	}
 	if _, n := a.sections.sub.match(toks, j, end); n > 0 {
 		return 0, 0, 0, 0, false
 	}
@@ -337,7 +374,7 @@ func (a *Analyzer) unknownHeader(d *Doc, j, end int) (kind SectionKind, phraseSt
 		case t.Kind == Word:
 			words++
 			upper = upper && t.Has(AllUpper)
-			if a.abbrevs.table.has(t.Lower) || t.Has(HasDigit) {
+			if a.abbrevs.table.has(t) || t.Has(HasDigit) {
 				return 0, 0, 0, 0, false
 			}
 		case t.IsPunct("/") || t.IsPunct("&") || t.IsPunct("-"):

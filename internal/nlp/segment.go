@@ -83,9 +83,17 @@ func (a *Analyzer) segment(d *Doc) {
 			if start < 0 {
 				start = i
 			}
-			if isSentenceEnd(t) && a.breaksAfter(d.Text, toks, i, sec.EndToken) {
-				a.addSentence(d, si, start, i+1)
-				start = -1
+			if isSentenceEnd(t) {
+				// Closing quotes and brackets stay with their sentence.
+				last := i
+				for last+1 < sec.EndToken && isCloser(&toks[last+1]) && !toks[last+1].Has(SpaceBefore) {
+					last++
+				}
+				if a.breaksAfter(d.Text, toks, last, sec.EndToken) {
+					a.addSentence(d, si, start, last+1)
+					start = -1
+					i = last
+				}
 			}
 		}
 		if start >= 0 {
@@ -94,9 +102,10 @@ func (a *Analyzer) segment(d *Doc) {
 	}
 }
 
-// breaksAfter reports whether the sentence-final mark toks[i] ends the
-// sentence: it is followed by the end, a new line, or a capitalised word,
-// number or symbol, and it does not close a title abbreviation ("Dr.").
+// breaksAfter reports whether the sentence-final mark at or just before
+// toks[i] (a closing quote may follow it) ends the sentence: it is followed
+// by the end, a new line, or a capitalised word, number or symbol, and it
+// does not close a title abbreviation ("Dr.").
 func (a *Analyzer) breaksAfter(text string, toks []Token, i, end int) bool {
 	if i+1 >= end {
 		return true

@@ -156,3 +156,19 @@ func TestSentenceAt(t *testing.T) {
 		}
 	}
 }
+
+func TestSentenceEndsAfterClosingQuote(t *testing.T) {
+	text := `"Denies chest pain." BP 128/76 (at goal.) "If fever persists, consider pneumonia." A/P: Viral URI.`
+	d := Analyze(text)
+	var got []string
+	for _, s := range d.Sentences {
+		got = append(got, text[s.Start:s.End])
+	}
+	want := []string{`"Denies chest pain."`, `BP 128/76 (at goal.)`, `"If fever persists, consider pneumonia."`, `Viral URI.`}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("sentences %q, want %q", got, want)
+	}
+	if k := d.Sections[len(d.Sections)-1].Kind; k != SectionAP {
+		t.Errorf("header after a closing quote: last section %s", k.Name())
+	}
+}

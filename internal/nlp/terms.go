@@ -75,7 +75,7 @@ func (a *Analyzer) buildTerms(d *Doc) {
 			}
 			norm, n := a.joinedPrefix(toks, i, s.EndToken)
 			f := pending
-			if a.norm.stop[norm] {
+			if n == 1 && a.stopID[t.nid] {
 				f |= Stop
 			}
 			d.Terms = append(d.Terms, Term{Norm: norm, Start: t.Start, End: toks[i+n-1].End, Token: i, Sentence: si, Flags: f})
@@ -101,9 +101,9 @@ func breaksTerms(p string) bool {
 // "nonheal"). It returns the normalized form and the tokens used.
 func (a *Analyzer) joinedPrefix(toks []Token, i, end int) (string, int) {
 	t := &toks[i]
-	if t.Kind == Word && a.norm.joinPrefix[t.Lower] && i+2 < end &&
+	if t.Kind == Word && i+2 < end &&
 		toks[i+1].IsPunct("-") && !toks[i+1].Has(SpaceBefore) &&
-		toks[i+2].Kind == Word && !toks[i+2].Has(SpaceBefore) {
+		toks[i+2].Kind == Word && !toks[i+2].Has(SpaceBefore) && a.norm.joinPrefix[t.Lower] {
 		return a.norm.word(t.Lower + toks[i+2].Lower), 3
 	}
 	return t.Norm, 1

@@ -59,6 +59,9 @@ type Token struct {
 	// Sentence is the index in Doc.Sentences of the sentence holding the
 	// token, or -1 for header and bullet tokens outside any sentence.
 	Sentence int
+
+	lid, nid uint32 // vocabulary ids of Lower and Norm (0 when unknown)
+	heads    uint64 // phrase tables with a phrase starting here
 }
 
 // Has reports whether all of f are set.
@@ -162,6 +165,22 @@ func runAt(text string, i int) (r rune, size int, letter, digit bool) {
 // and what it contains.
 func alnumRun(text string, i int) (end int, letters, digits, upper, lower int) {
 	for end = i; end < len(text); {
+		if c := text[end]; c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z':
+				letters++
+				lower++
+			case c >= 'A' && c <= 'Z':
+				letters++
+				upper++
+			case c >= '0' && c <= '9':
+				digits++
+			default:
+				return end, letters, digits, upper, lower
+			}
+			end++
+			continue
+		}
 		r, size, letter, digit := runAt(text, end)
 		if !letter && !digit {
 			break
@@ -206,11 +225,11 @@ func scanWord(text string, i int) Token {
 		}
 	}
 	if letters > 0 && !dotted {
+		runEnd := end
 		end = extendApostrophe(text, end)
 		end = extendCompound(text, i, end, letters, digits)
-		// Re-count case over the compound ("S/P", "A&P").
-		upper, lower = 0, 0
-		for k := i; k < end; {
+		// Count the case of what the extensions added ("S/P", "Crohn's").
+		for k := runEnd; k < end; {
 			r, size, letter, _ := runAt(text, k)
 			if letter {
 				if unicode.IsUpper(r) {

@@ -45,6 +45,32 @@ func keyBytes(code string, buf *[maxKeyLen]byte) (int, bool) {
 	return n, true
 }
 
+// canonical returns code in its canonical form (upper case, dotted),
+// reusing code itself when it already is (no allocation).
+func canonical(code string) (string, bool) {
+	var key [maxKeyLen]byte
+	n, ok := keyBytes(code, &key)
+	if !ok {
+		return "", false
+	}
+	var buf [maxKeyLen + 1]byte
+	d := dotted(key[:n], &buf)
+	if string(buf[:d]) == code {
+		return code, true
+	}
+	return string(buf[:d]), true
+}
+
+// dotted writes key (a code without its dot) with its dot into buf.
+func dotted(key []byte, buf *[maxKeyLen + 1]byte) int {
+	n := copy(buf[:], key[:min(3, len(key))])
+	if len(key) > 3 {
+		buf[3] = '.'
+		n = 4 + copy(buf[4:], key[3:])
+	}
+	return n
+}
+
 // Format returns a key with its dot restored ("E119" → "E11.9").
 func Format(key string) string {
 	if len(key) <= 3 {

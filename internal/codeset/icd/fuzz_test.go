@@ -3,6 +3,7 @@ package icd
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -126,6 +127,9 @@ func FuzzSniff(f *testing.F) {
 		addFixtureSeed(f, name)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		Sniff(bytes.NewReader(data))
+		_, content := Sniff(bytes.NewReader(data))
+		if got, _ := io.ReadAll(content); !bytes.Equal(got, data) {
+			t.Fatal("Sniff does not return the whole content")
+		}
 	})
 }

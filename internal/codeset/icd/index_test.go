@@ -1,7 +1,9 @@
 package icd
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -176,13 +178,18 @@ func TestSniff(t *testing.T) {
 		"neoplasm.xml": KindNeoplasmTable,
 		"order.txt":    KindOrder,
 	}
-	for name, want := range tests {
-		if got := Sniff(openFixture(t, name)); got != want {
-			t.Errorf("Sniff(%s) = %v, want %v", name, got, want)
+	for name := range tests {
+		want, _ := os.ReadFile("testdata/" + name)
+		kind, content := Sniff(openFixture(t, name))
+		if kind != tests[name] {
+			t.Errorf("Sniff(%s) = %v, want %v", name, kind, tests[name])
+		}
+		if got, _ := io.ReadAll(content); !bytes.Equal(got, want) {
+			t.Errorf("Sniff(%s) does not return the whole content", name)
 		}
 	}
 	for _, doc := range []string{"", "hello", "<html></html>", "<ICD10CM.index><indexHeading><head col=\"1\">Procedure</head></indexHeading><letter/></ICD10CM.index>"} {
-		if got := Sniff(strings.NewReader(doc)); got != KindUnknown {
+		if got, _ := Sniff(strings.NewReader(doc)); got != KindUnknown {
 			t.Errorf("Sniff(%q) = %v, want unknown", doc, got)
 		}
 	}
@@ -226,10 +233,8 @@ func TestOrderFile(t *testing.T) {
 	if !ok || e.Order != 3 || !e.Billable || e.Short != "Lac w/o FB of scalp, init" || e.Long != "Laceration of scalp without foreign body, initial encounter" {
 		t.Errorf("S01.01XA = %+v", e)
 	}
-	tab := loadFixtureTabular(t)
-	tab.ApplyShortTitles(o)
-	if c, _ := tab.Lookup("E11.22"); c.ShortTitle != "Type 2 diabetes w CKD" {
-		t.Errorf("ShortTitle = %q", c.ShortTitle)
+	if e, _ := o.Lookup("E11.22"); e.Short != "Type 2 diabetes w CKD" || e.Code != "E11.22" {
+		t.Errorf("E11.22 = %+v", e)
 	}
 }
 

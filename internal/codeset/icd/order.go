@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,7 @@ type OrderEntry struct {
 // codes, with its billable flag and titles.
 type OrderFile struct {
 	Entries []OrderEntry
-	byKey   map[string]int
+	byCode  map[string]int // canonical code → entry
 }
 
 // Order file columns (1-based in CDC's layout description): order number
@@ -40,7 +41,7 @@ const (
 
 // LoadOrder reads an order file. file names the source in errors.
 func LoadOrder(r io.Reader, file string) (*OrderFile, error) {
-	o := &OrderFile{byKey: make(map[string]int)}
+	o := &OrderFile{byCode: make(map[string]int)}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 1024), 1<<20)
 	line := 0
@@ -54,11 +55,10 @@ func LoadOrder(r io.Reader, file string) (*OrderFile, error) {
 		if err != nil {
 			return nil, srcfile.Errorf(file, line, "", "%v", err)
 		}
-		key, _ := Key(e.Code)
-		if prev, dup := o.byKey[key]; dup {
+		if prev, dup := o.byCode[e.Code]; dup {
 			return nil, srcfile.Errorf(file, line, "code", "%s already listed (order number %d)", e.Code, o.Entries[prev].Order)
 		}
-		o.byKey[key] = len(o.Entries)
+		o.byCode[e.Code] = len(o.Entries)
 		o.Entries = append(o.Entries, e)
 	}
 	if err := sc.Err(); err != nil {
@@ -67,6 +67,7 @@ func LoadOrder(r io.Reader, file string) (*OrderFile, error) {
 	if len(o.Entries) == 0 {
 		return nil, srcfile.Errorf(file, 0, "", "no entries")
 	}
+	o.Entries = slices.Clone(o.Entries) // drop the spare capacity of appending
 	return o, nil
 }
 
@@ -91,21 +92,22 @@ func parseOrderLine(text string) (OrderEntry, error) {
 	default:
 		return OrderEntry{}, errors.New("column 15: billable flag " + strconv.Quote(text[orderFlag:orderFlag+1]) + " is not 0 or 1")
 	}
+	// The titles are copied out of the line so that it is not kept.
 	e := OrderEntry{Order: order, Code: Format(key), Billable: billable}
-	e.Short = strings.TrimSpace(text[orderShortStart:min(orderShortEnd, len(text))])
+	e.Short = strings.Clone(strings.TrimSpace(text[orderShortStart:min(orderShortEnd, len(text))]))
 	if len(text) > orderLongStart {
-		e.Long = strings.TrimSpace(text[orderLongStart:])
+		e.Long = strings.Clone(strings.TrimSpace(text[orderLongStart:]))
 	}
 	return e, nil
 }
 
 // Lookup returns the order-file entry of code.
 func (o *OrderFile) Lookup(code string) (OrderEntry, bool) {
-	key, ok := Key(code)
+	code, ok := canonical(code)
 	if !ok {
 		return OrderEntry{}, false
 	}
-	i, ok := o.byKey[key]
+	i, ok := o.byCode[code]
 	if !ok {
 		return OrderEntry{}, false
 	}
@@ -123,12 +125,13 @@ func (o *OrderFile) NumBillable() int {
 	return n
 }
 
-// ApplyShortTitles copies the order file's short titles onto the
-// tabular's codes.
-func (t *Tabular) ApplyShortTitles(o *OrderFile) {
-	for _, e := range o.Entries {
-		if c, ok := t.Lookup(e.Code); ok {
-			c.ShortTitle = e.Short
+// ShareTitles makes long titles equal to the tabular's share its strings:
+// read from two files, they would be held twice.
+func (o *OrderFile) ShareTitles(t *Tabular) {
+	for i := range o.Entries {
+		e := &o.Entries[i]
+		if c, ok := t.byCode[e.Code]; ok && c.Title == e.Long {
+			e.Long = c.Title
 		}
 	}
 }

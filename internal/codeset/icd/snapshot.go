@@ -1,8 +1,6 @@
 package icd
 
 import (
-	"strings"
-
 	"github.com/medcode/medcode/internal/codeset/snapio"
 )
 
@@ -77,9 +75,12 @@ func DecodeTabular(r *snapio.Reader) (*Tabular, error) {
 		sections = append(sections, ch.Sections...)
 		t.chapters[i] = ch
 	}
-	t.diags = make([]*Code, r.Len())
+	// The entries are allocated in one piece.
+	entries := make([]Code, r.Len())
+	t.diags = make([]*Code, len(entries))
 	for i := range t.diags {
-		c := &Code{Code: r.Str(), Title: r.Str()}
+		c := &entries[i]
+		c.Code, c.Title = r.Str(), r.Str()
 		if p := r.Int(i); p > 0 {
 			c.parent = t.diags[p-1]
 		}
@@ -137,6 +138,7 @@ func (ix *Index) Encode(w *snapio.Writer) {
 	w.Str(ix.Version)
 	w.Str(ix.Title)
 	w.Strings(ix.Columns)
+	w.Int(ix.numTerms)
 	encodeTerms(w, ix.mainTerms)
 }
 
@@ -158,9 +160,17 @@ func encodeTerms(w *snapio.Writer, terms []*Term) {
 // DecodeIndex reads an index written by Encode.
 func DecodeIndex(r *snapio.Reader) (*Index, error) {
 	ix := &Index{Version: r.Str(), Title: r.Str(), Columns: r.Strings()}
-	ix.mainTerms = decodeTerms(r, nil, 0)
+	// The terms, and the slices of their children, are allocated in one
+	// piece each.
+	n := r.Len()
+	d := termDecoder{r: r, terms: make([]Term, n), ptrs: make([]*Term, n)}
+	ix.mainTerms = d.decode(nil, 0)
 	if err := r.Err(); err != nil {
 		return nil, err
+	}
+	if d.used != n {
+		r.Fail("index term count differs from its terms")
+		return nil, r.Err()
 	}
 	if len(ix.mainTerms) == 0 {
 		r.Fail("index without main terms")
@@ -170,18 +180,35 @@ func DecodeIndex(r *snapio.Reader) (*Index, error) {
 	return ix, nil
 }
 
-func decodeTerms(r *snapio.Reader, parent *Term, level int) []*Term {
-	n := r.Len()
-	if n == 0 || r.Err() != nil {
+type termDecoder struct {
+	r     *snapio.Reader
+	terms []Term  // every term
+	ptrs  []*Term // the Children slices
+	used  int     // terms decoded
+	given int     // pointers handed out
+}
+
+// decode reads a list of sibling terms.
+func (d *termDecoder) decode(parent *Term, level int) []*Term {
+	n := d.r.Len()
+	if n == 0 || d.r.Err() != nil {
 		return nil
 	}
-	if level > maxTermDepth {
-		r.Fail("index terms nested too deep")
+	if level > maxTermDepth || n > len(d.ptrs)-d.given {
+		d.r.Fail("index terms nested too deep or more than counted")
 		return nil
 	}
-	terms := make([]*Term, n)
-	for i := range terms {
-		t := &Term{Parent: parent, Level: level}
+	list := d.ptrs[d.given : d.given+n : d.given+n]
+	d.given += n
+	for i := range list {
+		if d.used == len(d.terms) {
+			d.r.Fail("more index terms than counted")
+			return nil
+		}
+		t := &d.terms[d.used]
+		d.used++
+		r := d.r
+		t.Parent, t.Level = parent, level
 		t.Title = r.Str()
 		t.Nemod = r.Strings()
 		t.Code = r.Str()
@@ -190,10 +217,10 @@ func decodeTerms(r *snapio.Reader, parent *Term, level int) []*Term {
 		t.SeeAlso = r.Str()
 		t.SeeCode = r.Str()
 		t.Cells = r.Strings()
-		t.Children = decodeTerms(r, t, level+1)
-		terms[i] = t
+		list[i] = t
+		t.Children = d.decode(t, level+1)
 	}
-	return terms
+	return list
 }
 
 // DecodeTable reads a table written by Encode.
@@ -201,6 +228,10 @@ func DecodeTable(r *snapio.Reader) (*Table, error) {
 	ix, err := DecodeIndex(r)
 	if err != nil {
 		return nil, err
+	}
+	if len(ix.Columns) < 2 {
+		r.Fail("table without column headings")
+		return nil, r.Err()
 	}
 	return &Table{Index: *ix}, nil
 }
@@ -220,15 +251,14 @@ func (o *OrderFile) Encode(w *snapio.Writer) {
 // DecodeOrder reads an order file written by Encode.
 func DecodeOrder(r *snapio.Reader) (*OrderFile, error) {
 	o := &OrderFile{Entries: make([]OrderEntry, r.Len())}
-	o.byKey = make(map[string]int, len(o.Entries))
+	o.byCode = make(map[string]int, len(o.Entries))
 	for i := range o.Entries {
 		e := OrderEntry{Order: r.Int(1 << 30), Code: r.Str(), Billable: r.Bool(), Short: r.Str(), Long: r.Str()}
-		key, ok := Key(e.Code)
-		if !ok || !strings.Contains(e.Code, ".") && len(key) > 3 {
+		if code, ok := canonical(e.Code); !ok || code != e.Code {
 			r.Fail("order entry with a malformed code")
 			break
 		}
-		o.byKey[key] = i
+		o.byCode[e.Code] = i
 		o.Entries[i] = e
 	}
 	if err := r.Err(); err != nil {

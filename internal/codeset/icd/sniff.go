@@ -46,18 +46,20 @@ const sniffLen = 64 << 10
 
 // Sniff tells which release file r holds from its first bytes: the XML
 // document element (and, for index documents, the title and column
-// headings), or the order-file line layout.
-func Sniff(r io.Reader) Kind {
-	head, _ := bufio.NewReaderSize(r, sniffLen).Peek(sniffLen)
+// headings), or the order-file line layout. It returns a reader of the
+// whole content, first bytes included.
+func Sniff(r io.Reader) (Kind, io.Reader) {
+	br := bufio.NewReaderSize(r, sniffLen)
+	head, _ := br.Peek(sniffLen)
 	trimmed := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	if bytes.HasPrefix(trimmed, []byte("<")) {
-		return sniffXML(head)
+		return sniffXML(head), br
 	}
 	line, _, _ := bytes.Cut(head, []byte("\n"))
 	if _, err := parseOrderLine(strings.TrimRight(string(line), "\r")); err == nil {
-		return KindOrder
+		return KindOrder, br
 	}
-	return KindUnknown
+	return KindUnknown, br
 }
 
 func sniffXML(head []byte) Kind {

@@ -16,9 +16,9 @@ import (
 type Tabular struct {
 	Version  string
 	chapters []*Chapter
-	diags    []*Code // every <diag>, in document order
-	all      []*Code // diags and 7th-character expansions, in tabular order
-	byKey    map[string]*Code
+	diags    []*Code          // every <diag>, in document order
+	all      []*Code          // diags and 7th-character expansions, in tabular order
+	byCode   map[string]*Code // by canonical code, with its dot
 	billable int
 }
 
@@ -64,9 +64,6 @@ type Code struct {
 	// character: the character and the tabular code it was added to.
 	SeventhChar string
 	Base        string
-	// ShortTitle is the abbreviated title from the order file, when one
-	// was loaded with the tabular.
-	ShortTitle string
 
 	parent   *Code
 	children []*Code
@@ -77,15 +74,32 @@ type Code struct {
 // Category returns the code's 3-character category.
 func (c *Code) Category() string { return c.Code[:3] }
 
+// Notes returns the notes attached to the entry itself (NotesFor adds the
+// inherited ones); nil when there are none.
+func (s *scope) Notes() []Note {
+	if s == nil {
+		return nil
+	}
+	return s.notes
+}
+
 // Lookup returns the entry for code, written with or without its dot, in
 // any case.
 func (t *Tabular) Lookup(code string) (*Code, bool) {
-	var buf [maxKeyLen]byte
-	n, ok := keyBytes(code, &buf)
+	var key [maxKeyLen]byte
+	n, ok := keyBytes(code, &key)
 	if !ok {
 		return nil, false
 	}
-	c, ok := t.byKey[string(buf[:n])]
+	var buf [maxKeyLen + 1]byte
+	c, ok := t.byCode[string(buf[:dotted(key[:n], &buf)])]
+	return c, ok
+}
+
+// get returns the entry of a key (a code without its dot, upper case).
+func (t *Tabular) get(key string) (*Code, bool) {
+	var buf [maxKeyLen + 1]byte
+	c, ok := t.byCode[string(buf[:dotted([]byte(key), &buf)])]
 	return c, ok
 }
 
@@ -122,27 +136,26 @@ func (t *Tabular) NotesFor(code string) []Note {
 		return nil
 	}
 	var out []Note
-	for _, s := range c.scopes() {
+	for s := range c.scopes {
 		out = append(out, s.notes...)
 	}
 	return out
 }
 
-// scopes lists the scopes that apply to c, nearest first.
-func (c *Code) scopes() []*scope {
-	var out []*scope
+// scopes yields the scopes that apply to c, nearest first: its own, its
+// ancestors', its section's and its chapter's.
+func (c *Code) scopes(yield func(*scope) bool) {
 	for p := c; p != nil; p = p.parent {
-		if p.scope != nil {
-			out = append(out, p.scope)
+		if p.scope != nil && !yield(p.scope) {
+			return
 		}
 	}
-	if c.section.scope != nil {
-		out = append(out, c.section.scope)
+	if c.section.scope != nil && !yield(c.section.scope) {
+		return
 	}
 	if c.section.Chapter.scope != nil {
-		out = append(out, c.section.Chapter.scope)
+		yield(c.section.Chapter.scope)
 	}
-	return out
 }
 
 // SeventhChars returns the 7th characters that may be added to code (or,
@@ -165,12 +178,15 @@ func (t *Tabular) SeventhChars(code string) []SeventhChar {
 func (c *Code) seventhChars() ([]SeventhChar, []seventhRestriction) {
 	var def []SeventhChar
 	var restrict []seventhRestriction
-	key := strings.ReplaceAll(c.Code, ".", "")
-	for _, s := range c.scopes() {
+	var key string
+	for s := range c.scopes {
 		if def == nil && len(s.seventh) > 0 {
 			def = s.seventh
 		}
 		for _, r := range s.restrict {
+			if key == "" {
+				key = strings.ReplaceAll(c.Code, ".", "")
+			}
 			if r.applies(key) {
 				restrict = append(restrict, r)
 			}
@@ -239,20 +255,20 @@ func (t *Tabular) NumCodes() int { return len(t.all) }
 // character restrictions, manifestation codes, billable codes and the
 // 7-character expansions) and indexes every code.
 func (t *Tabular) build() error {
-	t.byKey = make(map[string]*Code, len(t.diags)*3)
+	t.byCode = make(map[string]*Code, len(t.diags)*3)
 	categories := make(map[string]bool)
 	for _, c := range t.diags {
-		key, ok := Key(c.Code)
+		code, ok := canonical(c.Code)
 		if !ok {
 			return fmt.Errorf("icd: %q is not an ICD-10-CM code", c.Code)
 		}
-		if _, dup := t.byKey[key]; dup {
+		if _, dup := t.byCode[code]; dup {
 			return fmt.Errorf("icd: code %s appears twice", c.Code)
 		}
-		c.Code = Format(key)
-		t.byKey[key] = c
-		if len(key) == 3 {
-			categories[key] = true
+		c.Code = code
+		t.byCode[code] = c
+		if len(code) == 3 {
+			categories[code] = true
 		}
 	}
 	for _, ch := range t.chapters {
@@ -277,20 +293,14 @@ func (t *Tabular) build() error {
 			c.Manifestation = c.Manifestation || c.parent.Manifestation
 		}
 	}
-	t.all = make([]*Code, 0, len(t.diags)*2)
+	if err := t.expandAll(); err != nil {
+		return err
+	}
+	t.all = make([]*Code, 0, len(t.byCode))
 	for _, c := range t.diags {
 		t.all = append(t.all, c)
-		if len(c.children) > 0 {
-			continue
-		}
-		allowed, _ := c.seventhChars()
-		if allowed == nil {
-			c.Billable = true
-			t.billable++
-			continue
-		}
-		if err := t.expand(c, allowed); err != nil {
-			return err
+		if len(c.children) > 0 && c.children[0].Base != "" {
+			t.all = append(t.all, c.children...)
 		}
 	}
 	return nil
@@ -301,44 +311,88 @@ func (t *Tabular) build() error {
 // need not extend the parent's code: the official tabular nests H54.512A
 // under H54.511.) This also bounds the depth of the tree.
 func nestingProblem(code, parent string) string {
-	key, _ := Key(code)
-	pk, _ := Key(parent)
-	if len(key) <= len(pk) || len(pk) < 3 || key[:3] != pk[:3] {
+	if len(code) <= len(parent) || len(parent) < 3 || code[:3] != parent[:3] {
 		return fmt.Sprintf("%s is nested under %s, outside its category", code, parent)
 	}
 	return ""
 }
 
-// expand adds the 7-character codes of leaf c: its key padded with the
-// placeholder X to six characters, then each allowed 7th character.
-func (t *Tabular) expand(c *Code, allowed []SeventhChar) error {
-	base, _ := Key(c.Code)
-	if len(base) >= maxKeyLen {
-		return fmt.Errorf("icd: %s takes a 7th character but already has 7 characters", c.Code)
+// expandAll marks the billable leaves and adds the 7-character codes of
+// the leaves that take a 7th character: the leaf's key padded with the
+// placeholder X to six characters, then each allowed 7th character. The
+// new entries, their codes and their titles are allocated in one piece
+// each, as there are tens of thousands.
+func (t *Tabular) expandAll() error {
+	type leaf struct {
+		c       *Code
+		allowed []SeventhChar
 	}
-	padded := base + strings.Repeat("X", maxKeyLen-1-len(base))
-	for _, sc := range allowed {
-		key := padded + sc.Char
-		if _, dup := t.byKey[key]; dup {
-			return fmt.Errorf("icd: 7th-character code %s of %s is also a tabular entry", Format(key), c.Code)
+	var leaves []leaf
+	n, titleLen := 0, 0
+	for _, c := range t.diags {
+		if len(c.children) > 0 {
+			continue
 		}
-		x := &Code{
-			Code:          Format(key),
-			Title:         c.Title + ", " + sc.Meaning,
-			Billable:      true,
-			Parent:        c.Code,
-			Chapter:       c.Chapter,
-			Section:       c.Section,
-			Manifestation: c.Manifestation,
-			SeventhChar:   sc.Char,
-			Base:          c.Code,
-			parent:        c,
-			section:       c.section,
+		allowed, _ := c.seventhChars()
+		if allowed == nil {
+			c.Billable = true
+			t.billable++
+			continue
 		}
-		c.children = append(c.children, x)
-		t.byKey[key] = x
-		t.all = append(t.all, x)
-		t.billable++
+		if len(c.Code) > maxKeyLen {
+			return fmt.Errorf("icd: %s takes a 7th character but already has 7 characters", c.Code)
+		}
+		leaves = append(leaves, leaf{c, allowed})
+		for _, sc := range allowed {
+			n++
+			titleLen += len(c.Title) + len(", ") + len(sc.Meaning)
+		}
+	}
+	codes := make([]byte, 0, n*(maxKeyLen+1))
+	titles := make([]byte, 0, titleLen)
+	for _, l := range leaves {
+		padded := l.c.Code
+		if len(padded) == 3 {
+			padded += "."
+		}
+		padded += strings.Repeat("X", maxKeyLen-len(padded))
+		for _, sc := range l.allowed {
+			codes = append(append(codes, padded...), sc.Char...)
+			titles = append(append(append(titles, l.c.Title...), ", "...), sc.Meaning...)
+		}
+	}
+	codeStr, titleStr := string(codes), string(titles)
+	entries := make([]Code, n)
+	children := make([]*Code, n)
+	i, co, to := 0, 0, 0
+	for _, l := range leaves {
+		first := i
+		for _, sc := range l.allowed {
+			x := &entries[i]
+			tl := len(l.c.Title) + len(", ") + len(sc.Meaning)
+			*x = Code{
+				Code:          codeStr[co : co+maxKeyLen+1],
+				Title:         titleStr[to : to+tl],
+				Billable:      true,
+				Parent:        l.c.Code,
+				Chapter:       l.c.Chapter,
+				Section:       l.c.Section,
+				Manifestation: l.c.Manifestation,
+				SeventhChar:   sc.Char,
+				Base:          l.c.Code,
+				parent:        l.c,
+				section:       l.c.section,
+			}
+			co, to = co+maxKeyLen+1, to+tl
+			if _, dup := t.byCode[x.Code]; dup {
+				return fmt.Errorf("icd: 7th-character code %s of %s is also a tabular entry", x.Code, l.c.Code)
+			}
+			t.byCode[x.Code] = x
+			children[i] = x
+			i++
+		}
+		l.c.children = children[first:i:i]
+		t.billable += i - first
 	}
 	return nil
 }
@@ -367,13 +421,5 @@ func finishScope(s *scope, from string, categories map[string]bool) {
 }
 
 func knownRef(r CodeRef, categories map[string]bool) bool {
-	first, ok := Key(r.First)
-	if !ok || !categories[first[:3]] {
-		return false
-	}
-	if r.Last == "" {
-		return true
-	}
-	last, ok := Key(r.Last)
-	return ok && categories[last[:3]]
+	return categories[r.First[:3]] && (r.Last == "" || categories[r.Last[:3]])
 }

@@ -275,3 +275,18 @@ func TestLoadTabularErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnNotes(t *testing.T) {
+	tab := loadFixtureTabular(t)
+	e11, _ := tab.Lookup("E11")
+	if n := e11.Notes(); len(n) != 4 || n[0].Kind != Includes || n[0].From != "E11" {
+		t.Errorf("E11 own notes = %+v", n)
+	}
+	if n, _ := tab.Lookup("E11.9"); n.Notes() != nil {
+		t.Errorf("E11.9 has notes of its own: %+v", n.Notes())
+	}
+	ch := tab.Chapters()[0]
+	if len(ch.Notes()) != 1 || ch.Sections[0].Notes() != nil {
+		t.Errorf("chapter notes %+v, section notes %+v", ch.Notes(), ch.Sections[0].Notes())
+	}
+}

@@ -42,7 +42,7 @@ func LoadTabular(r io.Reader, file string) (*Tabular, error) {
 type tabularParser struct {
 	x    *xmlReader
 	t    *Tabular
-	seen map[string]int // code key → line of its <diag>, to report duplicates
+	seen map[string]int // code → line of its <diag>, to report duplicates
 }
 
 func (p *tabularParser) chapter() error {
@@ -124,19 +124,20 @@ func (p *tabularParser) diag(s *Section, parent *Code) error {
 // checkCode validates a diag's name: ICD-10-CM form, properly nested
 // under its parent (see nestingProblem), not seen before.
 func (p *tabularParser) checkCode(c *Code, line int) error {
-	key, ok := Key(c.Code)
+	code, ok := canonical(c.Code)
 	if !ok {
 		return srcfile.Errorf(p.x.file, line, "<diag>", "name %q is not an ICD-10-CM code", c.Code)
 	}
+	c.Code = code
 	if c.parent != nil {
-		if msg := nestingProblem(key, c.parent.Code); msg != "" {
+		if msg := nestingProblem(code, c.parent.Code); msg != "" {
 			return srcfile.Errorf(p.x.file, line, "<diag>", "%s", msg)
 		}
 	}
-	if prev, dup := p.seen[key]; dup {
-		return srcfile.Errorf(p.x.file, line, "<diag>", "%s already defined at line %d", c.Code, prev)
+	if prev, dup := p.seen[code]; dup {
+		return srcfile.Errorf(p.x.file, line, "<diag>", "%s already defined at line %d", code, prev)
 	}
-	p.seen[key] = line
+	p.seen[code] = line
 	return nil
 }
 

@@ -61,7 +61,7 @@ func (t *Tabular) Validate(code string) error {
 	if !ok {
 		return invalid(Unknown, "not in ICD-10-CM form (a letter, a digit, a letter or digit, then up to four letters or digits after the dot)")
 	}
-	if c, ok := t.byKey[key]; ok {
+	if c, ok := t.get(key); ok {
 		switch {
 		case c.Billable:
 			return nil
@@ -81,7 +81,7 @@ func (t *Tabular) Validate(code string) error {
 		}
 	}
 	if len(key) < maxKeyLen {
-		if base, ok := t.byKey[key[:len(key)-1]]; ok && len(base.children) > 0 && base.children[0].Base != "" {
+		if base, ok := t.get(key[:len(key)-1]); ok && len(base.children) > 0 && base.children[0].Base != "" {
 			for _, x := range base.children {
 				if x.SeventhChar == key[len(key)-1:] {
 					return invalid(MissingPlaceholder, "the 7th character must be in position 7, padded with the placeholder X: %s", x.Code)
@@ -90,7 +90,7 @@ func (t *Tabular) Validate(code string) error {
 		}
 	}
 	for n := len(key) - 1; n >= 3; n-- {
-		if c, ok := t.byKey[key[:n]]; ok {
+		if c, ok := t.get(key[:n]); ok {
 			return invalid(Unknown, "%s is not in the ICD-10-CM %s tabular; the nearest entry above it is %s (%s)", Format(key), t.Version, c.Code, c.Title)
 		}
 	}
@@ -102,7 +102,7 @@ func (t *Tabular) Validate(code string) error {
 func (t *Tabular) seventhBase(key string) *Code {
 	base := key[:maxKeyLen-1]
 	for {
-		if c, ok := t.byKey[base]; ok {
+		if c, ok := t.get(base); ok {
 			return c
 		}
 		if len(base) <= 3 || base[len(base)-1] != 'X' {

@@ -147,7 +147,23 @@ func attr(se xml.StartElement, name string) string {
 	return ""
 }
 
-// collapseSpace trims s and turns every run of white space into one space.
+// collapseSpace trims s and turns every run of white space into one space
+// (returning s itself when it has nothing to change, as most texts).
 func collapseSpace(s string) string {
+	clean := true
+	for i := 0; i < len(s) && clean; i++ {
+		switch s[i] {
+		case ' ':
+			clean = i > 0 && i < len(s)-1 && s[i+1] != ' '
+		case '\t', '\n', '\r', '\v', '\f':
+			clean = false
+		default:
+			// Non-ASCII text may hold Unicode spaces; let Fields decide.
+			clean = s[i] < 0x80
+		}
+	}
+	if clean {
+		return s
+	}
 	return strings.Join(strings.Fields(s), " ")
 }

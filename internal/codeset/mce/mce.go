@@ -32,8 +32,7 @@ type Edit struct {
 // Edits is one MCE version's edit lists.
 type Edits struct {
 	Version int
-	edits   []Edit
-	byKey   map[string][]int // code type + code → edits
+	edits   []Edit // sorted by code, in file order for a code
 }
 
 // Rule is what an edit type checks: the patient's sex, or an age range in
@@ -62,7 +61,7 @@ func Load(r io.Reader, file string) (*Edits, error) {
 		}
 		col[h] = i
 	}
-	e := &Edits{byKey: make(map[string][]int)}
+	e := &Edits{}
 	for {
 		row, err := rs.Next()
 		if err == io.EOF {
@@ -97,11 +96,12 @@ func Load(r io.Reader, file string) (*Edits, error) {
 		if msg := checkEdit(ed); msg != "" {
 			return nil, rs.Errorf("", "%s", msg)
 		}
-		e.add(ed)
+		e.edits = append(e.edits, ed)
 	}
 	if len(e.edits) == 0 {
 		return nil, srcfile.Errorf(file, 0, "", "no edits")
 	}
+	sort.SliceStable(e.edits, func(i, j int) bool { return e.edits[i].Code < e.edits[j].Code })
 	return e, nil
 }
 
@@ -118,17 +118,13 @@ func checkEdit(ed Edit) string {
 	return ""
 }
 
-func (e *Edits) add(ed Edit) {
-	key := ed.CodeType + ed.Code
-	e.byKey[key] = append(e.byKey[key], len(e.edits))
-	e.edits = append(e.edits, ed)
-}
-
 func (e *Edits) lookup(codeType, code string) []Edit {
-	idx := e.byKey[codeType+strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), ".", ""))]
-	out := make([]Edit, len(idx))
-	for i, j := range idx {
-		out[i] = e.edits[j]
+	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), ".", ""))
+	var out []Edit
+	for i := sort.Search(len(e.edits), func(i int) bool { return e.edits[i].Code >= code }); i < len(e.edits) && e.edits[i].Code == code; i++ {
+		if e.edits[i].CodeType == codeType {
+			out = append(out, e.edits[i])
+		}
 	}
 	return out
 }
@@ -242,18 +238,18 @@ func (e *Edits) Encode(w *snapio.Writer) {
 
 // Decode reads edits written by Encode.
 func Decode(r *snapio.Reader) (*Edits, error) {
-	e := &Edits{Version: r.Int(1 << 20), byKey: make(map[string][]int)}
-	n := r.Len()
-	for range n {
+	e := &Edits{Version: r.Int(1 << 20)}
+	e.edits = make([]Edit, r.Len())
+	for i := range e.edits {
 		ed := Edit{Section: r.Str(), Type: r.Str(), CodeType: r.Str(), Code: r.Str(), Title: r.Str()}
 		if r.Err() != nil {
 			break
 		}
-		if checkEdit(ed) != "" {
-			r.Fail("MCE edit with a malformed code")
+		if checkEdit(ed) != "" || i > 0 && ed.Code < e.edits[i-1].Code {
+			r.Fail("MCE edit with a malformed code or out of order")
 			break
 		}
-		e.add(ed)
+		e.edits[i] = ed
 	}
 	if err := r.Err(); err != nil {
 		return nil, err

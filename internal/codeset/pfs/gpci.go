@@ -148,7 +148,7 @@ func (s *Schedule) Encode(w *snapio.Writer) {
 
 // Decode reads a schedule written by Encode.
 func Decode(r *snapio.Reader) (*Schedule, error) {
-	s := &Schedule{ConversionFactor: r.Float64(), byKey: make(map[string]int)}
+	s := &Schedule{ConversionFactor: r.Float64(), byKey: make(map[rvuKey]int)}
 	s.rows = make([]RVU, r.Len())
 	for i := range s.rows {
 		v := &s.rows[i]
@@ -166,7 +166,7 @@ func Decode(r *snapio.Reader) (*Schedule, error) {
 		if r.Err() == nil && (len(v.Code) != 5 || v.Description != "" && !isLevelII(v.Code)) {
 			r.Fail("RVU row with a malformed code")
 		}
-		s.byKey[rvuKey(v.Code, v.Modifier)] = i
+		s.byKey[rvuKey{v.Code, v.Modifier}] = i
 	}
 	s.localities = make([]Locality, r.Len())
 	for i := range s.localities {

@@ -11,6 +11,7 @@ package pfs
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,7 +58,7 @@ type Schedule struct {
 	// rows carry).
 	ConversionFactor float64
 	rows             []RVU
-	byKey            map[string]int
+	byKey            map[rvuKey]int
 	localities       []Locality
 }
 
@@ -123,7 +124,7 @@ func LoadRVU(r io.Reader, file string) (*Schedule, error) {
 			return nil, srcfile.Errorf(file, rs.Line(), fmt.Sprintf("column %d (%s)", c.pos+1, c.name), "header reads %q where the PPRRVU layout has %q", got, strings.ToUpper(c.header))
 		}
 	}
-	s := &Schedule{byKey: make(map[string]int)}
+	s := &Schedule{byKey: make(map[rvuKey]int)}
 	cfCount := make(map[float64]int)
 	for {
 		row, err := rs.Next()
@@ -140,7 +141,7 @@ func LoadRVU(r io.Reader, file string) (*Schedule, error) {
 		if bad != nil {
 			return nil, rs.Errorf(bad.column, "%s", bad.msg)
 		}
-		key := rvuKey(rvu.Code, rvu.Modifier)
+		key := rvuKey{rvu.Code, rvu.Modifier}
 		if _, dup := s.byKey[key]; dup {
 			return nil, rs.Errorf("HCPCS", "%s %s listed twice", rvu.Code, rvu.Modifier)
 		}
@@ -153,6 +154,7 @@ func LoadRVU(r io.Reader, file string) (*Schedule, error) {
 	if len(s.rows) == 0 {
 		return nil, srcfile.Errorf(file, 0, "", "no RVU rows")
 	}
+	s.rows = slices.Clone(s.rows) // drop the spare capacity of appending
 	for cf, n := range cfCount {
 		if n > cfCount[s.ConversionFactor] || n == cfCount[s.ConversionFactor] && cf > s.ConversionFactor {
 			s.ConversionFactor = cf
@@ -228,12 +230,13 @@ func number(s string) (float64, error) {
 	return v, nil
 }
 
-func rvuKey(code, modifier string) string { return code + "\x00" + modifier }
+// rvuKey identifies a row: a code with a modifier.
+type rvuKey struct{ code, modifier string }
 
 // Lookup returns the row of a code with a modifier ("" for the global
 // service, "26" professional component, "TC" technical component, ...).
 func (s *Schedule) Lookup(code, modifier string) (*RVU, bool) {
-	i, ok := s.byKey[rvuKey(strings.ToUpper(strings.TrimSpace(code)), strings.ToUpper(strings.TrimSpace(modifier)))]
+	i, ok := s.byKey[rvuKey{strings.ToUpper(strings.TrimSpace(code)), strings.ToUpper(strings.TrimSpace(modifier))}]
 	if !ok {
 		return nil, false
 	}

@@ -8,10 +8,13 @@
 package snapio
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 )
 
@@ -82,25 +85,41 @@ func (w *Writer) Strings(ss []string) {
 	}
 }
 
-// Bytes assembles the snapshot under magic and format version.
+// WriteTo writes the snapshot under magic and format version to out,
+// without assembling it in memory.
+func (w *Writer) WriteTo(out io.Writer, magic string, version uint64) error {
+	bw := bufio.NewWriterSize(out, 1<<16)
+	crc := crc32.NewIEEE()
+	dst := io.MultiWriter(bw, crc)
+	var head []byte
+	head = append(head, magic...)
+	head = binary.AppendUvarint(head, version)
+	head = binary.AppendUvarint(head, uint64(len(w.tab.strs)))
+	for _, s := range w.tab.strs {
+		head = binary.AppendUvarint(head, uint64(len(s)))
+	}
+	if _, err := dst.Write(head); err != nil {
+		return err
+	}
+	for _, s := range w.tab.strs {
+		if _, err := io.WriteString(dst, s); err != nil {
+			return err
+		}
+	}
+	if _, err := dst.Write(w.body); err != nil {
+		return err
+	}
+	if _, err := bw.Write(binary.LittleEndian.AppendUint32(nil, crc.Sum32())); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Bytes returns the snapshot WriteTo writes.
 func (w *Writer) Bytes(magic string, version uint64) []byte {
-	strs := w.tab.strs
-	size := len(magic) + len(w.body) + 16
-	for _, s := range strs {
-		size += len(s) + 2
-	}
-	out := make([]byte, 0, size)
-	out = append(out, magic...)
-	out = binary.AppendUvarint(out, version)
-	out = binary.AppendUvarint(out, uint64(len(strs)))
-	for _, s := range strs {
-		out = binary.AppendUvarint(out, uint64(len(s)))
-	}
-	for _, s := range strs {
-		out = append(out, s...)
-	}
-	out = append(out, w.body...)
-	return binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out))
+	var buf bytes.Buffer
+	w.WriteTo(&buf, magic, version) // a bytes.Buffer does not fail
+	return buf.Bytes()
 }
 
 // Reader decodes a snapshot. The first problem met is kept in Err; after

@@ -57,10 +57,7 @@ func (rs *Records) Next() ([]string, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, io.EOF
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, Errorf(rs.file, pe.Line, "", "malformed row: %v", pe.Err)
-		}
+		// With lazy quotes and free field counts, only reading fails.
 		return nil, Errorf(rs.file, rs.line+1, "", "%v", err)
 	}
 	rs.line, _ = rs.r.FieldPos(0)

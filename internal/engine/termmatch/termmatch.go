@@ -15,6 +15,7 @@ package termmatch
 import (
 	"slices"
 	"sort"
+	"sync"
 )
 
 // TokenID is an interned normalized word.
@@ -112,7 +113,10 @@ type Match struct {
 // concurrent use.
 type Matcher struct {
 	patterns []Pattern
-	byAnchor map[TokenID][]int32
+	// byAnchor[id] lists the patterns anchored at word id.
+	byAnchor [][]int32
+	// scratch holds per-call buffers (see unitWords).
+	scratch sync.Pool
 	// Slack is how many foreign words a narrow window may hold.
 	slack func(narrow int) int
 }
@@ -148,7 +152,17 @@ func New(patterns []Pattern, slack func(narrow int) int) *Matcher {
 			freq[t]++
 		}
 	}
-	m := &Matcher{patterns: clean, byAnchor: map[TokenID][]int32{}, slack: slack}
+	maxID := TokenID(0)
+	for _, p := range clean {
+		for _, t := range p.Narrow {
+			maxID = max(maxID, t)
+		}
+		for _, t := range p.Wide {
+			maxID = max(maxID, t)
+		}
+	}
+	m := &Matcher{patterns: clean, byAnchor: make([][]int32, maxID+1), slack: slack}
+	m.scratch.New = func() any { return &unitWords{stamp: make([]uint32, maxID+1)} }
 	for i, p := range clean {
 		if len(p.Narrow) == 0 {
 			continue
@@ -179,39 +193,71 @@ func dedupe(ids, exclude []TokenID) []TokenID {
 	return out
 }
 
+// unitWords records which words occur in the current unit: stamp[id] is
+// the unit's serial when word id occurs in it (an array lookup instead of
+// hashing), occ the positions of each occurring word.
+type unitWords struct {
+	stamp  []uint32
+	serial uint32
+	occ    map[TokenID][]int32
+}
+
+// next starts a new unit.
+func (u *unitWords) next() {
+	u.serial++
+	if u.serial == 0 { // wrapped: forget every stamp
+		clear(u.stamp)
+		u.serial = 1
+	}
+	clear(u.occ)
+}
+
+func (u *unitWords) has(id TokenID) bool {
+	return int(id) < len(u.stamp) && u.stamp[id] == u.serial
+}
+
 // Find returns the matches that survive rivalry, unit by unit, in note
 // order. A match is dropped when its positions are a subset of a better
 // match's, or when a better match has the same head position.
 func (m *Matcher) Find(tokens []Token) []Match {
 	var out []Match
-	occ := map[TokenID][]int32{}
+	u := m.scratch.Get().(*unitWords)
+	defer m.scratch.Put(u)
+	if u.occ == nil {
+		u.occ = map[TokenID][]int32{}
+	}
 	for lo := 0; lo < len(tokens); {
 		hi := lo + 1
 		for hi < len(tokens) && tokens[hi].Unit == tokens[lo].Unit {
 			hi++
 		}
-		clear(occ)
+		u.next()
 		for i := lo; i < hi; i++ {
-			if id := tokens[i].ID; id != NoToken {
-				occ[id] = append(occ[id], int32(i))
+			if id := tokens[i].ID; id != NoToken && int(id) < len(u.stamp) {
+				u.stamp[id] = u.serial
+				u.occ[id] = append(u.occ[id], int32(i))
 			}
 		}
-		out = append(out, resolve(m.findUnit(tokens, lo, hi, occ))...)
+		out = append(out, resolve(m.findUnit(tokens, lo, hi, u))...)
 		lo = hi
 	}
 	return out
 }
 
-func (m *Matcher) findUnit(tokens []Token, lo, hi int, occ map[TokenID][]int32) []Match {
+func (m *Matcher) findUnit(tokens []Token, lo, hi int, u *unitWords) []Match {
 	var found []Match
 	type key struct{ pattern, lo, hi int32 }
 	var seen map[key]bool
 	for i := lo; i < hi; i++ {
-		for _, pi := range m.byAnchor[tokens[i].ID] {
-			if !m.present(pi, occ) {
+		id := tokens[i].ID
+		if int(id) >= len(m.byAnchor) {
+			continue
+		}
+		for _, pi := range m.byAnchor[id] {
+			if !m.present(pi, u) {
 				continue
 			}
-			match, ok := m.matchAt(pi, int32(i), tokens, occ)
+			match, ok := m.matchAt(pi, int32(i), tokens, u.occ)
 			if !ok {
 				continue
 			}
@@ -231,15 +277,15 @@ func (m *Matcher) findUnit(tokens []Token, lo, hi int, occ map[TokenID][]int32) 
 
 // present reports whether every word of pattern pi occurs in the unit, a
 // cheap test before placing the words.
-func (m *Matcher) present(pi int32, occ map[TokenID][]int32) bool {
+func (m *Matcher) present(pi int32, u *unitWords) bool {
 	p := &m.patterns[pi]
 	for _, t := range p.Narrow {
-		if len(occ[t]) == 0 {
+		if !u.has(t) {
 			return false
 		}
 	}
 	for _, t := range p.Wide {
-		if len(occ[t]) == 0 {
+		if !u.has(t) {
 			return false
 		}
 	}
