@@ -1,6 +1,7 @@
 package procedure
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -245,5 +246,42 @@ func TestMUE(t *testing.T) {
 	}
 	if got := lineSet(res.Lines); got != "96127 x5" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "exceed the NCCI MUE of 3") {
 		t.Errorf("lines %q, warnings %q", got, res.Warnings)
+	}
+}
+
+// One Coder serves many notes at once (run with -race).
+func TestConcurrentCode(t *testing.T) {
+	c := mustCoder(t)
+	notes := []string{
+		"Procedure: right knee injected with Kenalog 40 mg.",
+		"4-year-old. Physician counsels parent; DTaP-IPV and MMRV given.",
+		"Cryotherapy to 12 actinic keratoses. A/P: AKs.",
+		"1.5 cm forehead laceration and 2.0 cm scalp laceration, both simple repair.",
+	}
+	want := make([]string, len(notes))
+	for i, n := range notes {
+		want[i] = lineSet(run(t, c, n, Options{}).Lines)
+	}
+	done := make(chan error)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			for i := range 50 {
+				k := (w + i) % len(notes)
+				res, err := c.Code(Input{Note: scan.FromDoc(nlp.Analyze(notes[k])), Options: Options{DOS: dos2025, Age: -1}})
+				if err == nil && lineSet(res.Lines) != want[k] {
+					err = fmt.Errorf("note %d: %q, want %q", k, lineSet(res.Lines), want[k])
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}(w)
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
