@@ -16,6 +16,7 @@ import (
 
 	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/engine/procedure"
 	"github.com/medcode/medcode/internal/nlp"
 )
 
@@ -34,6 +35,7 @@ type Engine struct {
 	context *contextLexicon
 	// forms maps a word to its canonical form (tables/word_forms.tsv).
 	forms   map[string]string
+	proc    *procedure.Coder // procedures and the E/M level (procedures.go)
 	now     func() time.Time
 	version string
 	// learnedPath is a learned table to load instead of the embedded one.
@@ -142,6 +144,9 @@ func New(set *codeset.Set, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	if e.version, err = dataVersion(dataFS); err != nil {
+		return nil, err
+	}
+	if e.proc, err = newProcedureCoder(set.Dir); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -329,5 +334,9 @@ func (e *Engine) Code(ctx context.Context, note string, opts Options) (*Result, 
 	doc := e.nlp.Analyze(note)
 	c := newNoteCoder(e, rc, doc, opts)
 	c.run()
-	return c.result(), nil
+	res := c.result()
+	if err := e.codeProcedures(res, doc, rc.release, opts); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
