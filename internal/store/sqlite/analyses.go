@@ -1,0 +1,219 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/store"
+)
+
+// listColumns leave out the record, the large blob only a detail view needs.
+const listColumns = "id, user_id, note_sha256, release, engine_version, profile, cached, key_id, summary, decisions, created_at"
+
+func scanAnalysis(row scanner, withRecord bool) (*store.Analysis, error) {
+	var a store.Analysis
+	var created int64
+	dest := []any{&a.ID, &a.UserID, &a.NoteSHA256, &a.Release, &a.EngineVersion, &a.Profile, &a.Cached, &a.KeyID, &a.Summary, &a.Decisions, &created}
+	if withRecord {
+		dest = append(dest, &a.Record)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = fromMillis(created)
+	return &a, nil
+}
+
+// CreateAnalysis inserts a and counts it against the quota atomically.
+func (db *DB) CreateAnalysis(ctx context.Context, a *store.Analysis, q store.Quota) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if q.Count {
+			if err := countUsage(ctx, tx, a.UserID, q); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO analyses (id, user_id, note_sha256, release, engine_version, profile,
+			cached, key_id, summary, record, decisions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached, a.KeyID,
+			a.Summary, a.Record, a.Decisions, millis(a.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("sqlite: inserting analysis: %w", err)
+		}
+		return nil
+	})
+}
+
+func countUsage(ctx context.Context, tx *sql.Tx, userID int64, q store.Quota) error {
+	var n int
+	err := tx.QueryRowContext(ctx, `INSERT INTO usage (user_id, month, count) VALUES (?, ?, 1)
+		ON CONFLICT (user_id, month) DO UPDATE SET count = count + 1 RETURNING count`, userID, q.Month).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("sqlite: counting usage: %w", err)
+	}
+	if q.Limit > 0 && n > q.Limit {
+		// Returning an error rolls the increment back with the insert.
+		return apperr.New(apperr.QuotaExceeded, "monthly limit of %d analyses reached", q.Limit)
+	}
+	return nil
+}
+
+// Analysis returns one record of the scope.
+func (db *DB) Analysis(ctx context.Context, s store.Scope, id string) (*store.Analysis, error) {
+	a, err := scanAnalysis(db.read.QueryRowContext(ctx, "SELECT "+listColumns+", record FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID), true)
+	if err != nil {
+		return nil, notFound("analysis", err)
+	}
+	return a, nil
+}
+
+// LatestAnalysisOfNote finds the newest record of the same note and engine.
+func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, noteSHA256, release, engineVersion string) (*store.Analysis, error) {
+	a, err := scanAnalysis(db.read.QueryRowContext(ctx, "SELECT "+listColumns+`, record FROM analyses
+		WHERE user_id = ? AND note_sha256 = ? AND release = ? AND engine_version = ?
+		ORDER BY created_at DESC LIMIT 1`, s.UserID, noteSHA256, release, engineVersion), true)
+	if err != nil {
+		return nil, notFound("analysis", err)
+	}
+	return a, nil
+}
+
+// ListAnalyses returns one page of the scope's records, newest first.
+func (db *DB) ListAnalyses(ctx context.Context, s store.Scope, limit, offset int) ([]store.Analysis, int, error) {
+	var total int
+	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM analyses WHERE user_id = ?", s.UserID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: counting analyses: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+` FROM analyses WHERE user_id = ?
+		ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, s.UserID, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: listing analyses: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Analysis
+	for rows.Next() {
+		a, err := scanAnalysis(rows, false)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlite: listing analyses: %w", err)
+		}
+		out = append(out, *a)
+	}
+	return out, total, rows.Err()
+}
+
+// EachAnalysis streams the scope's records newest first.
+func (db *DB) EachAnalysis(ctx context.Context, s store.Scope, fn func(*store.Analysis) (bool, error)) error {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+" FROM analyses WHERE user_id = ? ORDER BY created_at DESC, id", s.UserID)
+	if err != nil {
+		return fmt.Errorf("sqlite: listing analyses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAnalysis(rows, false)
+		if err != nil {
+			return fmt.Errorf("sqlite: listing analyses: %w", err)
+		}
+		more, err := fn(a)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// DeleteAnalysis deletes one record of the scope.
+func (db *DB) DeleteAnalysis(ctx context.Context, s store.Scope, id string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID)
+		if err != nil {
+			return fmt.Errorf("sqlite: deleting analysis: %w", err)
+		}
+		return affectedOne(res, "analysis")
+	})
+}
+
+// UpdateDecisions rewrites the sealed decisions of one record of the scope.
+func (db *DB) UpdateDecisions(ctx context.Context, s store.Scope, id string, update func([]byte) ([]byte, error)) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var current []byte
+		err := tx.QueryRowContext(ctx, "SELECT decisions FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID).Scan(&current)
+		if err != nil {
+			return notFound("analysis", err)
+		}
+		next, err := update(current)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE analyses SET decisions = ? WHERE id = ?", next, id)
+		if err != nil {
+			return fmt.Errorf("sqlite: saving decisions: %w", err)
+		}
+		return nil
+	})
+}
+
+// Usage returns the user's counted analyses in month.
+func (db *DB) Usage(ctx context.Context, userID int64, month string) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, "SELECT count FROM usage WHERE user_id = ? AND month = ?", userID, month).Scan(&n)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: reading usage: %w", err)
+	}
+	return n, nil
+}
+
+// resealBatch bounds how long one re-encryption transaction holds the writer.
+const resealBatch = 200
+
+// ResealAnalyses re-encrypts every record not sealed with activeKey.
+func (db *DB) ResealAnalyses(ctx context.Context, activeKey string, reseal func(*store.Analysis) error) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, "SELECT "+listColumns+", record FROM analyses WHERE key_id != ? LIMIT ?", activeKey, resealBatch)
+			if err != nil {
+				return fmt.Errorf("sqlite: listing analyses to re-encrypt: %w", err)
+			}
+			var batch []*store.Analysis
+			for rows.Next() {
+				a, err := scanAnalysis(rows, true)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("sqlite: listing analyses to re-encrypt: %w", err)
+				}
+				batch = append(batch, a)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, a := range batch {
+				if err := reseal(a); err != nil {
+					return fmt.Errorf("sqlite: re-encrypting analysis %s: %w", a.ID, err)
+				}
+				if a.KeyID != activeKey {
+					return fmt.Errorf("sqlite: re-encrypting analysis %s: resealed with %q, want %q", a.ID, a.KeyID, activeKey)
+				}
+				_, err := tx.ExecContext(ctx, "UPDATE analyses SET key_id = ?, summary = ?, record = ?, decisions = ? WHERE id = ?",
+					a.KeyID, a.Summary, a.Record, a.Decisions, a.ID)
+				if err != nil {
+					return fmt.Errorf("sqlite: saving re-encrypted analysis %s: %w", a.ID, err)
+				}
+			}
+			n = len(batch)
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < resealBatch {
+			return total, nil
+		}
+	}
+}

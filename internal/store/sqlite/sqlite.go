@@ -1,0 +1,191 @@
+// Package sqlite is the embedded SQLite adapter of internal/store, on the
+// pure-Go modernc.org/sqlite driver. It opens two pools on one file: a read
+// pool of several connections and a single-connection write pool, so writers
+// queue in Go instead of failing with SQLITE_BUSY.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/store"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// pragmas are applied to every connection through the DSN. busy_timeout
+// comes first so that the pragmas after it already wait on a locked file
+// instead of failing. secure_delete overwrites deleted rows with zeros, so a
+// deleted account cannot be read back from the file.
+var pragmas = []string{
+	"busy_timeout(10000)",
+	"journal_mode(WAL)",
+	"synchronous(NORMAL)",
+	"foreign_keys(ON)",
+	"secure_delete(ON)",
+	"temp_store(MEMORY)",
+	"cache_size(-16000)",
+}
+
+// DB is the SQLite store.
+type DB struct {
+	path  string
+	read  *sql.DB
+	write *sql.DB
+}
+
+var _ store.Store = (*DB)(nil)
+
+func dsn(path string, txlock string) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path. It does not
+// migrate; call Migrate.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: creating database directory: %w", err)
+	}
+	// Writes use BEGIN IMMEDIATE: a transaction that reads then writes must
+	// not fail when upgrading its lock.
+	write, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn(path, "deferred"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU()*2)
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	db := &DB{path: path, read: read, write: write}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools, checkpointing the WAL into the main file.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Ping checks both pools.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	var one int
+	if err := db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction; the transaction is the boundary of
+// each public write method, and helpers taking a *sql.Tx compose inside it.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// checkpoint copies the WAL into the database file and truncates it, so
+// deleted content does not linger in the WAL.
+func (db *DB) checkpoint(ctx context.Context) error {
+	var busy, logFrames, checkpointed int
+	row := db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	if err := row.Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return fmt.Errorf("sqlite: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return errors.New("sqlite: checkpoint: readers kept the WAL busy")
+	}
+	return nil
+}
+
+// DeleteExpired removes expired sessions, one-time tokens and rate-limit
+// windows.
+func (db *DB) DeleteExpired(ctx context.Context, now time.Time) error {
+	ms := millis(now)
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			"DELETE FROM sessions WHERE expiry <= ?",
+			"DELETE FROM one_time_tokens WHERE expires_at <= ?",
+			"DELETE FROM rate_limits WHERE window_end <= ?",
+		} {
+			if _, err := tx.ExecContext(ctx, q, ms); err != nil {
+				return fmt.Errorf("sqlite: deleting expired rows: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Times are stored as Unix milliseconds; 0 stands for the zero time.
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func notFound(what string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, "%s not found", what)
+	}
+	return fmt.Errorf("sqlite: reading %s: %w", what, err)
+}
+
+// affectedOne turns "no row changed" into NotFound.
+func affectedOne(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	if n == 0 {
+		return apperr.New(apperr.NotFound, "%s not found", what)
+	}
+	return nil
+}
