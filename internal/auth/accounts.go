@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/mail"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -15,17 +15,13 @@ import (
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/mail"
 	"github.com/medcode/medcode/internal/store"
 )
 
-// Message is one email.
-type Message struct {
-	To, Subject, Body string
-}
-
 // Mailer sends email; internal/mail implements it over SMTP.
 type Mailer interface {
-	Send(ctx context.Context, m Message) error
+	Send(ctx context.Context, m mail.Message) error
 }
 
 // Config holds the account rules.
@@ -70,7 +66,7 @@ func (a *Accounts) MailEnabled() bool { return a.mail != nil }
 // NormalizeEmail validates an address and returns it lower-cased.
 func NormalizeEmail(email string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	addr, err := mail.ParseAddress(email)
+	addr, err := netmail.ParseAddress(email)
 	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
 		return "", apperr.New(apperr.Invalid, "Enter a valid email address.")
 	}
@@ -194,7 +190,9 @@ func (a *Accounts) CheckTOTP(ctx context.Context, u *store.User, code string) er
 	return nil
 }
 
-func totpAAD(userID int64) []byte { return []byte("medcode/user/" + strconv.FormatInt(userID, 10) + "/totp") }
+func totpAAD(userID int64) []byte {
+	return []byte("medcode/user/" + strconv.FormatInt(userID, 10) + "/totp")
+}
 
 // IssueAPIToken signs in with email, password and (when MFA is on) a TOTP
 // code, and returns a new bearer token.
@@ -246,7 +244,7 @@ func (a *Accounts) sendLink(ctx context.Context, u *store.User, kind store.OneTi
 		return err
 	}
 	link := strings.TrimRight(a.cfg.BaseURL, "/") + path + "?token=" + token
-	msg := Message{To: u.Email, Subject: subject, Body: fmt.Sprintf(body, link, formatTTL(ttl))}
+	msg := mail.Message{To: u.Email, Subject: subject, Body: fmt.Sprintf(body, link, formatTTL(ttl))}
 	if err := a.mail.Send(ctx, msg); err != nil {
 		return &apperr.Error{Code: apperr.Unavailable, Message: "The email could not be sent; try again later.", Cause: err}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/mail"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/sqlite"
 )
@@ -23,9 +24,12 @@ const goodPassword = "tulip-Granite-49-orbit"
 
 // outbox records sent messages in place of SMTP (the SMTP client itself is
 // tested against a real server in internal/mail).
-type outbox struct{ sent []Message }
+type outbox struct{ sent []mail.Message }
 
-func (o *outbox) Send(_ context.Context, m Message) error { o.sent = append(o.sent, m); return nil }
+func (o *outbox) Send(_ context.Context, m mail.Message) error {
+	o.sent = append(o.sent, m)
+	return nil
+}
 
 func (o *outbox) lastLink(t *testing.T) string {
 	t.Helper()

@@ -140,7 +140,7 @@ func TestPasswordHash(t *testing.T) {
 
 func TestParseHashRejectsBadInput(t *testing.T) {
 	tests := map[string]string{
-		"$bcrypt$x$y$z$w":                         "algorithm",
+		"$bcrypt$x$y$z$w":                          "algorithm",
 		"$argon2id$v=18$m=1,t=1,p=1$c2FsdHNhbHQ$a": "version",
 		"$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYQ": "out of range",
 		"$argon2id$v=19$m=64,t=1,p=1$!!$YWFhYWFhYWFhYWFhYWFhYQ":                "salt",
