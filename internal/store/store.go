@@ -161,9 +161,9 @@ type Analyses interface {
 	CreateAnalysis(ctx context.Context, a *Analysis, q Quota) error
 	// Analysis returns one record of the scope, NotFound otherwise.
 	Analysis(ctx context.Context, s Scope, id string) (*Analysis, error)
-	// LatestAnalysisOfNote finds the newest record of the same note, release
-	// and engine version for the cache; NotFound when there is none.
-	LatestAnalysisOfNote(ctx context.Context, s Scope, noteSHA256, release, engineVersion string) (*Analysis, error)
+	// LatestAnalysisOfNote finds the newest record of the same note, profile,
+	// release and engine version for the cache; NotFound when there is none.
+	LatestAnalysisOfNote(ctx context.Context, s Scope, noteSHA256, profile, release, engineVersion string) (*Analysis, error)
 	// ListAnalyses returns records newest first without Record, and the
 	// scope's total count.
 	ListAnalyses(ctx context.Context, s Scope, limit, offset int) ([]Analysis, int, error)

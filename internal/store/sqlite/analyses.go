@@ -69,10 +69,10 @@ func (db *DB) Analysis(ctx context.Context, s store.Scope, id string) (*store.An
 }
 
 // LatestAnalysisOfNote finds the newest record of the same note and engine.
-func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, noteSHA256, release, engineVersion string) (*store.Analysis, error) {
+func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, noteSHA256, profile, release, engineVersion string) (*store.Analysis, error) {
 	a, err := scanAnalysis(db.read.QueryRowContext(ctx, "SELECT "+listColumns+`, record FROM analyses
-		WHERE user_id = ? AND note_sha256 = ? AND release = ? AND engine_version = ?
-		ORDER BY created_at DESC LIMIT 1`, s.UserID, noteSHA256, release, engineVersion), true)
+		WHERE user_id = ? AND note_sha256 = ? AND release = ? AND engine_version = ? AND profile = ?
+		ORDER BY created_at DESC LIMIT 1`, s.UserID, noteSHA256, release, engineVersion, profile), true)
 	if err != nil {
 		return nil, notFound("analysis", err)
 	}

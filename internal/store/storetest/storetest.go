@@ -253,7 +253,7 @@ func testAnalysesScoped(t *testing.T, s store.Store) {
 	wantCode(t, err, apperr.NotFound)
 	wantCode(t, s.DeleteAnalysis(ctx, other, "an-1"), apperr.NotFound)
 	wantCode(t, s.UpdateDecisions(ctx, other, "an-1", func(b []byte) ([]byte, error) { return b, nil }), apperr.NotFound)
-	_, err = s.LatestAnalysisOfNote(ctx, other, "h1", "r1", "e1")
+	_, err = s.LatestAnalysisOfNote(ctx, other, "h1", "outpatient", "r1", "e1")
 	wantCode(t, err, apperr.NotFound)
 	if list, total, _ := s.ListAnalyses(ctx, other, 10, 0); len(list) != 0 || total != 0 {
 		t.Fatalf("other scope lists %d records", total)
@@ -283,12 +283,14 @@ func testAnalysesListAndCache(t *testing.T, s store.Store) {
 	if page[0].Record != nil {
 		t.Fatal("list returned the record blob")
 	}
-	latest, err := s.LatestAnalysisOfNote(ctx, scope, "h-same", "r1", "e1")
+	latest, err := s.LatestAnalysisOfNote(ctx, scope, "h-same", "outpatient", "r1", "e1")
 	if err != nil || latest.ID != "an-4" || string(latest.Record) != "r-an-4" {
 		t.Fatalf("LatestAnalysisOfNote = %+v, %v", latest, err)
 	}
-	_, err = s.LatestAnalysisOfNote(ctx, scope, "h-same", "r2", "e1")
-	wantCode(t, err, apperr.NotFound)
+	for _, key := range [][3]string{{"abstract", "r1", "e1"}, {"outpatient", "r2", "e1"}, {"outpatient", "r1", "e2"}} {
+		_, err = s.LatestAnalysisOfNote(ctx, scope, "h-same", key[0], key[1], key[2])
+		wantCode(t, err, apperr.NotFound)
+	}
 	var seen []string
 	err = s.EachAnalysis(ctx, scope, func(a *store.Analysis) (bool, error) {
 		seen = append(seen, a.ID)
