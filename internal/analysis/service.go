@@ -388,9 +388,10 @@ func (s *Service) summary(a *store.Analysis) (Summary, error) {
 		Codes: b.Codes, Preview: b.Preview}, nil
 }
 
-// Reseal re-encrypts every record under the active key (after a rotation).
-func (s *Service) Reseal(ctx context.Context) (int, error) {
-	return s.db.ResealAnalyses(ctx, s.keys.ActiveID(), func(a *store.Analysis) error {
+// Reseal re-encrypts every stored record under the active key of keys
+// (after a key rotation) and returns how many records changed.
+func Reseal(ctx context.Context, db store.Analyses, keys *crypto.Keyring) (int, error) {
+	return db.ResealAnalyses(ctx, keys.ActiveID(), func(a *store.Analysis) error {
 		for _, f := range []struct {
 			name string
 			blob *[]byte
@@ -398,15 +399,15 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 			if len(*f.blob) == 0 {
 				continue
 			}
-			pt, err := s.keys.Open(*f.blob, aad(a.ID, f.name))
+			pt, err := keys.Open(*f.blob, aad(a.ID, f.name))
 			if err != nil {
 				return err
 			}
-			if *f.blob, err = s.keys.Seal(pt, aad(a.ID, f.name)); err != nil {
+			if *f.blob, err = keys.Seal(pt, aad(a.ID, f.name)); err != nil {
 				return err
 			}
 		}
-		a.KeyID = s.keys.ActiveID()
+		a.KeyID = keys.ActiveID()
 		return nil
 	})
 }

@@ -182,13 +182,13 @@ func TestCachePerUserNoteProfileAndEngine(t *testing.T) {
 	}
 	for _, s := range steps {
 		f.coder.Version = s.version
-		calls := f.coder.Calls
+		calls := f.coder.Calls()
 		rec, err := f.svc.Analyze(ctx, s.user, analysis.Request{Note: note, Attested: true, Profile: s.profile})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.Cached != s.wantCached || (f.coder.Calls == calls) != s.wantCached {
-			t.Errorf("%s: cached=%v, coder ran=%v", s.name, rec.Cached, f.coder.Calls > calls)
+		if rec.Cached != s.wantCached || (f.coder.Calls() == calls) != s.wantCached {
+			t.Errorf("%s: cached=%v, coder ran=%v", s.name, rec.Cached, f.coder.Calls() > calls)
 		}
 		if s.wantCached && (rec.ID == first.ID || fmt.Sprint(analysis.Codes(rec.Result)) != fmt.Sprint(analysis.Codes(first.Result))) {
 			t.Errorf("%s: cached record %s differs from %s", s.name, rec.ID, first.ID)
@@ -313,13 +313,12 @@ func TestResealAfterRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	rotated, _ := crypto.ParseKeys("k1:" + strings.Repeat("B", 43) + "=\nk2:" + strings.Repeat("C", 43) + "=")
-	svc := analysis.New(f.db, rotated, f.coder, analysistest.PHIScanner{}, analysis.Config{MaxNoteBytes: 1000, PHIAction: analysis.PHIBlock}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	n, err := svc.Reseal(ctx)
+	n, err := analysis.Reseal(ctx, f.db, rotated)
 	if err != nil || n != 1 {
 		t.Fatalf("Reseal = %d, %v", n, err)
 	}
 	onlyNew, _ := crypto.ParseKeys("k2:" + strings.Repeat("C", 43) + "=")
-	svc = analysis.New(f.db, onlyNew, f.coder, analysistest.PHIScanner{}, analysis.Config{MaxNoteBytes: 1000, PHIAction: analysis.PHIBlock}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := analysis.New(f.db, onlyNew, f.coder, analysistest.PHIScanner{}, analysis.Config{MaxNoteBytes: 1000, PHIAction: analysis.PHIBlock}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	got, err := svc.Get(ctx, u, rec.ID)
 	if err != nil || got.Decisions[code] != analysis.Accepted {
 		t.Fatalf("record unreadable with only the new key: %v", err)

@@ -165,6 +165,8 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 			return apperr.New(apperr.Invalid, "Request body is not valid JSON (at byte %d).", syntax.Offset)
 		case errors.As(err, &typ):
 			return apperr.New(apperr.Invalid, "Field %q must be a %s.", typ.Field, typ.Type)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return apperr.New(apperr.Invalid, "Request body is not valid JSON (it ends too early).")
 		case errors.Is(err, io.EOF):
 			return apperr.New(apperr.Invalid, "Request body is empty; send a JSON object.")
 		case strings.HasPrefix(err.Error(), "json: unknown field"):

@@ -33,6 +33,7 @@ type command struct {
 // commands is the single table of subcommands; `medcode --help` prints it.
 var commands = []command{
 	{"version", "print the medcode version", runVersion},
+	{"serve", "run the web app and JSON API", runServe},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

@@ -8,6 +8,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"github.com/medcode/medcode/internal/engine"
 	"github.com/medcode/medcode/internal/phi"
@@ -19,8 +20,11 @@ import (
 type Coder struct {
 	ReleaseName string
 	Version     string
-	Calls       int // how many times Code ran (for cache tests)
+	calls       atomic.Int64
 }
+
+// Calls is how many times Code ran (for cache tests).
+func (c *Coder) Calls() int { return int(c.calls.Load()) }
 
 var phrases = []struct{ phrase, code, desc string }{
 	{"type 2 diabetes", "E11.9", "Type 2 diabetes mellitus without complications"},
@@ -34,7 +38,7 @@ func (c *Coder) Code(ctx context.Context, note, profile string) (*engine.Result,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c.Calls++
+	c.calls.Add(1)
 	r := &engine.Result{Codeset: c.Release(), Profile: profile, Diagnoses: []engine.Diagnosis{}, Procedures: []engine.Procedure{}, Warnings: []engine.Warning{}}
 	lower := strings.ToLower(note)
 	for _, p := range phrases {
