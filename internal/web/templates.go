@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"text/template/parse"
 	"time"
 
 	"github.com/medcode/medcode/internal/analysis"
@@ -37,7 +38,7 @@ var views = map[string][]string{
 	"verify_email":    {"form_error"},
 	"password_forgot": {"form_error"},
 	"password_reset":  {"form_error", "password_rules"},
-	"analyze":         {"form_error", "result", "codes", "decision", "note_view", "phi_blocked"},
+	"analyze":         {"form_error", "result", "codes", "decision", "note_view", "phi_blocked", "usage_meter"},
 	"analysis":        {"result", "codes", "decision", "note_view"},
 	"decision":        {"decision"},
 	"history":         {"pager"},
@@ -87,9 +88,61 @@ func parseTemplates() (*templates, error) {
 		if set.Lookup("content") == nil {
 			return nil, fmt.Errorf("web: view %s defines no \"content\" template", view)
 		}
+		if err := checkCalls(set); err != nil {
+			return nil, fmt.Errorf("web: view %s: %w (declare the partial in the views map)", view, err)
+		}
 		t.sets[view] = set
 	}
 	return t, nil
+}
+
+// checkCalls fails when a template of set includes one that set lacks, so
+// a missing partial stops the server at start instead of failing a request.
+func checkCalls(set *template.Template) error {
+	for _, tpl := range set.Templates() {
+		if tpl.Tree == nil {
+			continue
+		}
+		if err := walkCalls(tpl.Tree.Root, set); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func walkCalls(n parse.Node, set *template.Template) error {
+	switch n := n.(type) {
+	case *parse.TemplateNode:
+		if set.Lookup(n.Name) == nil {
+			return fmt.Errorf("template %q is included but not parsed", n.Name)
+		}
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := walkCalls(c, set); err != nil {
+				return err
+			}
+		}
+	case *parse.IfNode:
+		return walkBranch(&n.BranchNode, set)
+	case *parse.RangeNode:
+		return walkBranch(&n.BranchNode, set)
+	case *parse.WithNode:
+		return walkBranch(&n.BranchNode, set)
+	}
+	return nil
+}
+
+func walkBranch(b *parse.BranchNode, set *template.Template) error {
+	if err := walkCalls(b.List, set); err != nil {
+		return err
+	}
+	if b.ElseList != nil {
+		return walkCalls(b.ElseList, set)
+	}
+	return nil
 }
 
 func (t *templates) has(view, name string) bool {

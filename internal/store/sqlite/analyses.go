@@ -72,7 +72,7 @@ func (db *DB) Analysis(ctx context.Context, s store.Scope, id string) (*store.An
 func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, noteSHA256, profile, release, engineVersion string) (*store.Analysis, error) {
 	a, err := scanAnalysis(db.read.QueryRowContext(ctx, "SELECT "+listColumns+`, record FROM analyses
 		WHERE user_id = ? AND note_sha256 = ? AND release = ? AND engine_version = ? AND profile = ?
-		ORDER BY created_at DESC LIMIT 1`, s.UserID, noteSHA256, release, engineVersion, profile), true)
+		ORDER BY created_at DESC, rowid DESC LIMIT 1`, s.UserID, noteSHA256, release, engineVersion, profile), true)
 	if err != nil {
 		return nil, notFound("analysis", err)
 	}
@@ -86,7 +86,7 @@ func (db *DB) ListAnalyses(ctx context.Context, s store.Scope, limit, offset int
 		return nil, 0, fmt.Errorf("sqlite: counting analyses: %w", err)
 	}
 	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+` FROM analyses WHERE user_id = ?
-		ORDER BY created_at DESC, id LIMIT ? OFFSET ?`, s.UserID, limit, offset)
+		ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`, s.UserID, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlite: listing analyses: %w", err)
 	}
@@ -104,7 +104,7 @@ func (db *DB) ListAnalyses(ctx context.Context, s store.Scope, limit, offset int
 
 // EachAnalysis streams the scope's records newest first.
 func (db *DB) EachAnalysis(ctx context.Context, s store.Scope, fn func(*store.Analysis) (bool, error)) error {
-	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+" FROM analyses WHERE user_id = ? ORDER BY created_at DESC, id", s.UserID)
+	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+" FROM analyses WHERE user_id = ? ORDER BY created_at DESC, rowid DESC", s.UserID)
 	if err != nil {
 		return fmt.Errorf("sqlite: listing analyses: %w", err)
 	}

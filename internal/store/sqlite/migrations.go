@@ -68,7 +68,7 @@ CREATE TABLE analyses (
 	decisions      BLOB,
 	created_at     INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX analyses_user_created ON analyses(user_id, created_at DESC, id);
+CREATE INDEX analyses_user_created ON analyses(user_id, created_at DESC);
 CREATE INDEX analyses_note ON analyses(user_id, note_sha256, release, engine_version, profile, created_at DESC);
 CREATE INDEX analyses_key ON analyses(key_id);
 

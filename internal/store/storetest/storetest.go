@@ -32,6 +32,7 @@ func Run(t *testing.T, open Open) {
 		{"OneTimeTokens", testOneTimeTokens},
 		{"AnalysesScopedToOwner", testAnalysesScoped},
 		{"AnalysesListAndCache", testAnalysesListAndCache},
+		{"ListOrderOnTies", testListOrderOnTies},
 		{"QuotaIsAtomic", testQuotaAtomic},
 		{"Decisions", testDecisions},
 		{"Reseal", testReseal},
@@ -304,6 +305,29 @@ func testAnalysesListAndCache(t *testing.T, s store.Store) {
 	}
 	if n, err := s.Usage(ctx, u.ID, "2026-04"); err != nil || n != 0 {
 		t.Fatalf("Usage of an empty month = %d, %v", n, err)
+	}
+}
+
+// testListOrderOnTies: records made in the same instant list in reverse
+// insertion order, so pages never shuffle.
+func testListOrderOnTies(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	u := mustUser(t, s, "tie@example.org")
+	for _, id := range []string{"z", "a", "m"} {
+		if err := s.CreateAnalysis(ctx, analysis(u, id, "h", t0), store.Quota{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _, err := s.ListAnalyses(ctx, store.Scope{UserID: u.ID}, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range list {
+		got = append(got, a.ID)
+	}
+	if fmt.Sprint(got) != "[m a z]" {
+		t.Fatalf("order %v, want [m a z]", got)
 	}
 }
 
