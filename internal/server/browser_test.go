@@ -77,7 +77,7 @@ func TestBrowserSignUpAnalyzeHistoryDelete(t *testing.T) {
 
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tgt *chromedp.Target) (chromedp.Void, error) {
-			png, err := chromedp.FullScreenshot(90)(ctx, tgt)
+			png, err := chromedp.FullScreenshot(100)(ctx, tgt) // quality 100 makes a PNG
 			if err != nil {
 				return chromedp.Void{}, err
 			}

@@ -53,7 +53,7 @@ func TestWebPagesAndActions(t *testing.T) {
 		status       int
 		want         []string
 	}{
-		{"GET", "/analyze", nil, false, 200, []string{`id="note"`, `name="attest"`, "of 50 analyses used"}},
+		{"GET", "/analyze", nil, false, 200, []string{`id="note"`, `name="attest"`, "of 50 analyses used in"}},
 		{"POST", "/analyses", url.Values{"note": {"cough"}}, true, 400, []string{"Confirm that the note contains no protected health information"}},
 		{"POST", "/analyses", url.Values{"note": {"Call 555-123-4567 re cough"}, "attest": {"1"}}, true, 422, []string{"possible identifier", `data-evidence="5-17"`}},
 		{"GET", "/history", nil, false, 200, []string{id, "Cough; hypertension."}},

@@ -36,7 +36,13 @@ func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/analyses/"+rec.ID)
 		return
 	}
-	h.render(w, r, http.StatusCreated, "analyze", h.newPage(r, "Analyze a note", "analyze", &analyzeData{Record: rec}))
+	// The fragment also refreshes the usage line beside the form.
+	usage, err := h.Analyses.Usage(r.Context(), user(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusCreated, "analyze", h.newPage(r, "Analyze a note", "analyze", &analyzeData{Record: rec, Usage: usage}))
 }
 
 // noteFromForm takes the pasted note, or else the uploaded .txt file.
@@ -79,8 +85,6 @@ func (h *Handler) analysisFailed(w http.ResponseWriter, r *http.Request, err err
 	if details, ok := apperr.DetailsOf(err).(map[string]any); ok {
 		data.PHISpans, _ = details["spans"].([]phi.Span)
 	}
-	if !isHTMX(r) {
-		data.Usage, _ = h.Analyses.Usage(r.Context(), user(r))
-	}
+	data.Usage, _ = h.Analyses.Usage(r.Context(), user(r))
 	h.formError(w, r, err, "analyze", h.newPage(r, "Analyze a note", "analyze", data))
 }

@@ -70,7 +70,14 @@ func parseTemplates() (*templates, error) {
 		"date":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"day":     func(t time.Time) string { return t.UTC().Format("2 January 2006") },
 		"offsets": offsets,
-		"add":     func(a, b int) int { return a + b },
+		"month": func(m string) string {
+			t, err := time.Parse("2006-01", m)
+			if err != nil {
+				return m
+			}
+			return t.Format("January 2006")
+		},
+		"add": func(a, b int) int { return a + b },
 		"decisionFor": func(rec *analysis.Record, code string) *decisionData {
 			return &decisionData{ID: rec.ID, Code: code, Decision: string(rec.Decisions[code])}
 		},
