@@ -34,6 +34,8 @@ type command struct {
 var commands = []command{
 	{"version", "print the medcode version", runVersion},
 	{"serve", "run the web app and JSON API", runServe},
+	{"bench", "load-test a running server (bench http)", runBench},
+	{"admin", "administer a server's database: tiers, encryption keys", runAdmin},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".
