@@ -27,8 +27,78 @@ func scanAnalysis(row scanner, withRecord bool) (*store.Analysis, error) {
 }
 
 // CreateAnalysis inserts a and counts it against the quota atomically.
+// Inserts from concurrent requests are committed together (see
+// commitLoop); each one still succeeds or fails on its own.
 func (db *DB) CreateAnalysis(ctx context.Context, a *store.Analysis, q store.Quota) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	req := &insertRequest{a: a, q: q, done: make(chan error, 1)}
+	select {
+	case db.inserts <- req:
+	case <-db.stop:
+		return errClosed
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: waiting to insert: %w", ctx.Err())
+	}
+	// Once queued the insert goes through, so wait for its outcome even if
+	// the caller gives up: reporting failure for a stored row would lie.
+	return <-req.done
+}
+
+// insertRequest is one queued CreateAnalysis.
+type insertRequest struct {
+	a    *store.Analysis
+	q    store.Quota
+	done chan error
+}
+
+// maxGroup bounds how many inserts share one transaction.
+const maxGroup = 64
+
+// commitLoop is group commit: it takes the queued inserts, runs each inside
+// its own savepoint of one transaction and commits them together, so one
+// commit serves many requests. A failed insert (quota reached) rolls back
+// to its savepoint and leaves the others alone.
+func (db *DB) commitLoop() {
+	defer close(db.committerDone)
+	for {
+		var group []*insertRequest
+		select {
+		case req := <-db.inserts:
+			group = append(group, req)
+		case <-db.stop:
+			return
+		}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case req := <-db.inserts:
+				group = append(group, req)
+			default:
+				break drain
+			}
+		}
+		results := make([]error, len(group))
+		err := db.inTx(context.Background(), func(tx *sql.Tx) error {
+			for i, req := range group {
+				results[i] = insertOne(tx, req.a, req.q)
+			}
+			return nil
+		})
+		for i, req := range group {
+			if err != nil {
+				results[i] = err
+			}
+			req.done <- results[i]
+		}
+	}
+}
+
+// insertOne inserts one analysis inside a savepoint of tx.
+func insertOne(tx *sql.Tx, a *store.Analysis, q store.Quota) error {
+	ctx := context.Background()
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT one_insert"); err != nil {
+		return fmt.Errorf("sqlite: savepoint: %w", err)
+	}
+	err := func() error {
 		if q.Count {
 			if err := countUsage(ctx, tx, a.UserID, q); err != nil {
 				return err
@@ -42,7 +112,16 @@ func (db *DB) CreateAnalysis(ctx context.Context, a *store.Analysis, q store.Quo
 			return fmt.Errorf("sqlite: inserting analysis: %w", err)
 		}
 		return nil
-	})
+	}()
+	if err != nil {
+		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO one_insert"); rbErr != nil {
+			return fmt.Errorf("sqlite: rolling back an insert: %w (after %v)", rbErr, err)
+		}
+	}
+	if _, relErr := tx.ExecContext(ctx, "RELEASE one_insert"); relErr != nil && err == nil {
+		return fmt.Errorf("sqlite: releasing savepoint: %w", relErr)
+	}
+	return err
 }
 
 func countUsage(ctx context.Context, tx *sql.Tx, userID int64, q store.Quota) error {

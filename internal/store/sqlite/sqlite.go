@@ -25,7 +25,10 @@ import (
 // pragmas are applied to every connection through the DSN. busy_timeout
 // comes first so that the pragmas after it already wait on a locked file
 // instead of failing. secure_delete overwrites deleted rows with zeros, so a
-// deleted account cannot be read back from the file.
+// deleted account cannot be read back from the file. Automatic checkpoints
+// are off: SQLite would run them inside a committing write, holding every
+// queued writer for tens of milliseconds; checkpointLoop runs them beside
+// the writers instead, and journal_size_limit trims the WAL file after.
 var pragmas = []string{
 	"busy_timeout(10000)",
 	"journal_mode(WAL)",
@@ -34,14 +37,31 @@ var pragmas = []string{
 	"secure_delete(ON)",
 	"temp_store(MEMORY)",
 	"cache_size(-16000)",
+	"wal_autocheckpoint(0)",
+	"journal_size_limit(67108864)",
 }
+
+// checkpointEvery is how often checkpointLoop copies the WAL into the
+// database file.
+const checkpointEvery = time.Second
 
 // DB is the SQLite store.
 type DB struct {
 	path  string
 	read  *sql.DB
 	write *sql.DB
+	// writeTurn queues writers in arrival order. database/sql hands a
+	// freed connection to a random waiter, which under load starves some
+	// writers for seconds; goroutines blocked on a channel are served FIFO.
+	writeTurn chan struct{}
+	inserts   chan *insertRequest // queued CreateAnalysis calls, for commitLoop
+	stop      chan struct{}       // closed by Close to end the loops
+	stopped   chan struct{}
+	// committerDone is closed when commitLoop returns.
+	committerDone chan struct{}
 }
+
+var errClosed = errors.New("sqlite: database is closed")
 
 var _ store.Store = (*DB)(nil)
 
@@ -79,7 +99,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU()*2)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	db := &DB{path: path, read: read, write: write}
+	db := &DB{path: path, read: read, write: write, writeTurn: make(chan struct{}, 1), inserts: make(chan *insertRequest),
+		stop: make(chan struct{}), stopped: make(chan struct{}), committerDone: make(chan struct{})}
+	go db.checkpointLoop()
+	go db.commitLoop()
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
@@ -87,11 +110,38 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// checkpointLoop copies committed WAL frames into the database file with
+// PASSIVE checkpoints, which never block readers or writers; once a
+// checkpoint has caught up, the next write starts the WAL over.
+func (db *DB) checkpointLoop() {
+	defer close(db.stopped)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			// A failed passive checkpoint is retried on the next tick; the
+			// data is safe in the WAL meanwhile.
+			db.read.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
 // Close closes both pools, checkpointing the WAL into the main file.
 func (db *DB) Close() error {
+	select {
+	case <-db.stop:
+		return nil // already closed
+	default:
+	}
+	close(db.stop)
+	<-db.stopped
+	<-db.committerDone
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -110,6 +160,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // inTx runs fn in a write transaction; the transaction is the boundary of
 // each public write method, and helpers taking a *sql.Tx compose inside it.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := db.takeTurn(ctx); err != nil {
+		return err
+	}
+	defer db.endTurn()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
@@ -124,9 +178,25 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// takeTurn waits for the writer; endTurn hands it to the next in line.
+func (db *DB) takeTurn(ctx context.Context) error {
+	select {
+	case db.writeTurn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: waiting to write: %w", ctx.Err())
+	}
+}
+
+func (db *DB) endTurn() { <-db.writeTurn }
+
 // checkpoint copies the WAL into the database file and truncates it, so
 // deleted content does not linger in the WAL.
 func (db *DB) checkpoint(ctx context.Context) error {
+	if err := db.takeTurn(ctx); err != nil {
+		return err
+	}
+	defer db.endTurn()
 	var busy, logFrames, checkpointed int
 	row := db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	if err := row.Scan(&busy, &logFrames, &checkpointed); err != nil {
