@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -39,6 +41,9 @@ func (s *testServer) run(t *testing.T, sc scenario) string {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if strings.HasPrefix(sc.path, "/api/v1/") && !s.documented(t, sc.method, sc.path, resp.StatusCode) {
+		t.Errorf("%s %s answered %d, which openapi.json does not document", sc.method, sc.path, resp.StatusCode)
+	}
 	if resp.StatusCode != sc.wantStatus {
 		t.Errorf("%s %s: status %d, want %d\n%s", sc.method, sc.path, resp.StatusCode, sc.wantStatus, b)
 	}
@@ -53,6 +58,41 @@ func (s *testServer) run(t *testing.T, sc scenario) string {
 		}
 	}
 	return string(b)
+}
+
+// documented reports whether the served OpenAPI document lists status for
+// the route that path matches; unknown paths are documented 404s.
+func (s *testServer) documented(t *testing.T, method, path string, status int) bool {
+	t.Helper()
+	resp, err := http.Get(s.URL() + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	path, _, _ = strings.Cut(path, "?")
+	for tpl, ops := range doc.Paths {
+		re := "^" + strings.ReplaceAll(regexp.QuoteMeta(tpl), `\{id\}`, `[^/]+`) + "$"
+		if !regexp.MustCompile(re).MatchString(path) {
+			continue
+		}
+		raw, ok := ops[strings.ToLower(method)]
+		if !ok {
+			return false
+		}
+		var op struct {
+			Responses map[string]json.RawMessage `json:"responses"`
+		}
+		json.Unmarshal(raw, &op)
+		_, ok = op.Responses[strconv.Itoa(status)]
+		return ok
+	}
+	return status == http.StatusNotFound
 }
 
 func TestAPIScenarios(t *testing.T) {

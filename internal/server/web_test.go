@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,7 +10,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -116,6 +119,40 @@ func TestWebPagesAndActions(t *testing.T) {
 	}
 	if status, body := b.post("/signin", url.Values{"email": {email}, "password": {password}, "next": {"/usage"}}); status != 200 || !strings.Contains(body, "analyses used") {
 		t.Fatalf("sign in with next: %d\n%s", status, body)
+	}
+}
+
+// TestUploadTxtFile submits a .txt file instead of pasted text, as a
+// browser without JavaScript does.
+func TestUploadTxtFile(t *testing.T) {
+	s := start(t, nil)
+	b := s.browser(t)
+	b.signUp(newEmail("upload"))
+	post := func(name, content string) (int, string) {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		w.WriteField("note", "")
+		w.WriteField("attest", "1")
+		fw, _ := w.CreateFormFile("file", name)
+		fw.Write([]byte(content))
+		w.Close()
+		req, _ := http.NewRequest("POST", s.URL()+"/analyses", &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("HX-Request", "true")
+		resp, err := b.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(out)
+	}
+	status, page := post("visit.txt", "Assessment:\r\nType 2 diabetes.\r\nCough.")
+	if status != http.StatusCreated || !strings.Contains(page, "data-evidence") {
+		t.Fatalf("upload: %d\n%s", status, page)
+	}
+	if status, page := post("visit.pdf", "%PDF-1.7"); status != http.StatusBadRequest || !strings.Contains(page, ".txt") {
+		t.Fatalf("non-text upload: %d\n%s", status, page)
 	}
 }
 
