@@ -79,7 +79,7 @@ func (db *DB) commitLoop() {
 		results := make([]error, len(group))
 		err := db.inTx(context.Background(), func(tx *sql.Tx) error {
 			for i, req := range group {
-				results[i] = insertOne(tx, req.a, req.q)
+				results[i] = db.insertOne(tx, req.a, req.q)
 			}
 			return nil
 		})
@@ -92,20 +92,30 @@ func (db *DB) commitLoop() {
 	}
 }
 
+// The statements of the group-commit path (see writeStatements).
+const (
+	savepoint           = "SAVEPOINT one_insert"
+	rollbackToSavepoint = "ROLLBACK TO one_insert"
+	releaseSavepoint    = "RELEASE one_insert"
+	insertAnalysis      = `INSERT INTO analyses (id, user_id, note_sha256, release, engine_version, profile,
+		cached, key_id, summary, record, decisions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	countUsageSQL = `INSERT INTO usage (user_id, month, count) VALUES (?, ?, 1)
+		ON CONFLICT (user_id, month) DO UPDATE SET count = count + 1 RETURNING count`
+)
+
 // insertOne inserts one analysis inside a savepoint of tx.
-func insertOne(tx *sql.Tx, a *store.Analysis, q store.Quota) error {
+func (db *DB) insertOne(tx *sql.Tx, a *store.Analysis, q store.Quota) error {
 	ctx := context.Background()
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT one_insert"); err != nil {
+	if _, err := db.txExec(ctx, tx, savepoint); err != nil {
 		return fmt.Errorf("sqlite: savepoint: %w", err)
 	}
 	err := func() error {
 		if q.Count {
-			if err := countUsage(ctx, tx, a.UserID, q); err != nil {
+			if err := db.countUsage(ctx, tx, a.UserID, q); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO analyses (id, user_id, note_sha256, release, engine_version, profile,
-			cached, key_id, summary, record, decisions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := db.txExec(ctx, tx, insertAnalysis,
 			a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached, a.KeyID,
 			a.Summary, a.Record, a.Decisions, millis(a.CreatedAt))
 		if err != nil {
@@ -114,20 +124,19 @@ func insertOne(tx *sql.Tx, a *store.Analysis, q store.Quota) error {
 		return nil
 	}()
 	if err != nil {
-		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO one_insert"); rbErr != nil {
+		if _, rbErr := db.txExec(ctx, tx, rollbackToSavepoint); rbErr != nil {
 			return fmt.Errorf("sqlite: rolling back an insert: %w (after %v)", rbErr, err)
 		}
 	}
-	if _, relErr := tx.ExecContext(ctx, "RELEASE one_insert"); relErr != nil && err == nil {
+	if _, relErr := db.txExec(ctx, tx, releaseSavepoint); relErr != nil && err == nil {
 		return fmt.Errorf("sqlite: releasing savepoint: %w", relErr)
 	}
 	return err
 }
 
-func countUsage(ctx context.Context, tx *sql.Tx, userID int64, q store.Quota) error {
+func (db *DB) countUsage(ctx context.Context, tx *sql.Tx, userID int64, q store.Quota) error {
 	var n int
-	err := tx.QueryRowContext(ctx, `INSERT INTO usage (user_id, month, count) VALUES (?, ?, 1)
-		ON CONFLICT (user_id, month) DO UPDATE SET count = count + 1 RETURNING count`, userID, q.Month).Scan(&n)
+	err := db.txRow(ctx, tx, countUsageSQL, userID, q.Month).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("sqlite: counting usage: %w", err)
 	}
@@ -140,7 +149,7 @@ func countUsage(ctx context.Context, tx *sql.Tx, userID int64, q store.Quota) er
 
 // Analysis returns one record of the scope.
 func (db *DB) Analysis(ctx context.Context, s store.Scope, id string) (*store.Analysis, error) {
-	a, err := scanAnalysis(db.read.QueryRowContext(ctx, "SELECT "+listColumns+", record FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID), true)
+	a, err := scanAnalysis(db.readRow(ctx, "SELECT "+listColumns+", record FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID), true)
 	if err != nil {
 		return nil, notFound("analysis", err)
 	}
@@ -149,7 +158,7 @@ func (db *DB) Analysis(ctx context.Context, s store.Scope, id string) (*store.An
 
 // LatestAnalysisOfNote finds the newest record of the same note and engine.
 func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, noteSHA256, profile, release, engineVersion string) (*store.Analysis, error) {
-	a, err := scanAnalysis(db.read.QueryRowContext(ctx, "SELECT "+listColumns+`, record FROM analyses
+	a, err := scanAnalysis(db.readRow(ctx, "SELECT "+listColumns+`, record FROM analyses
 		WHERE user_id = ? AND note_sha256 = ? AND release = ? AND engine_version = ? AND profile = ?
 		ORDER BY created_at DESC, rowid DESC LIMIT 1`, s.UserID, noteSHA256, release, engineVersion, profile), true)
 	if err != nil {
@@ -235,7 +244,7 @@ func (db *DB) UpdateDecisions(ctx context.Context, s store.Scope, id string, upd
 // Usage returns the user's counted analyses in month.
 func (db *DB) Usage(ctx context.Context, userID int64, month string) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, "SELECT count FROM usage WHERE user_id = ? AND month = ?", userID, month).Scan(&n)
+	err := db.readRow(ctx, "SELECT count FROM usage WHERE user_id = ? AND month = ?", userID, month).Scan(&n)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}

@@ -124,5 +124,5 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
 		}
 	}
-	return nil
+	return db.ready(ctx)
 }

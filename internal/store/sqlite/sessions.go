@@ -11,7 +11,7 @@ import (
 // FindSession returns the data of an unexpired session.
 func (db *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) ([]byte, bool, error) {
 	var data []byte
-	err := db.read.QueryRowContext(ctx, "SELECT data FROM sessions WHERE token_hash = ? AND expiry > ?", tokenHash, millis(now)).Scan(&data)
+	err := db.readRow(ctx, "SELECT data FROM sessions WHERE token_hash = ? AND expiry > ?", tokenHash, millis(now)).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

@@ -26,7 +26,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, t *store.APIToken) error {
 // written at most once a minute so that API reads stay off the write pool.
 func (db *DB) UserByAPIToken(ctx context.Context, hash []byte, now time.Time) (*store.User, error) {
 	var tokenID, lastUsed int64
-	row := db.read.QueryRowContext(ctx, "SELECT t.id, t.last_used_at, "+userCols("u.")+
+	row := db.readRow(ctx, "SELECT t.id, t.last_used_at, "+userCols("u.")+
 		" FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?", hash)
 	u, err := scanUser(scanFunc(func(dest ...any) error {
 		return row.Scan(append([]any{&tokenID, &lastUsed}, dest...)...)

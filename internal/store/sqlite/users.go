@@ -69,7 +69,7 @@ func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
 
 // UserByID returns the user or NotFound.
 func (db *DB) UserByID(ctx context.Context, id int64) (*store.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	u, err := scanUser(db.readRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 	if err != nil {
 		return nil, notFound("user", err)
 	}
