@@ -120,6 +120,9 @@ func TestBrowserSignUpAnalyzeHistoryDelete(t *testing.T) {
 		Full string            `json:"full"`
 		Rows map[string]string `json:"rows"`
 		Hash string            `json:"hash"`
+		// Usage is the count of usage lines and the text of the one beside
+		// the form, refreshed out of band after the analysis.
+		Usage string `json:"usage"`
 	}
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.ID("note"), browserNote),
@@ -139,13 +142,17 @@ func TestBrowserSignUpAnalyzeHistoryDelete(t *testing.T) {
 			m.dataset.anchors.split(" ").forEach(a => { rows[a] = (rows[a] || "") + m.textContent; });
 		});
 		return {full: document.querySelector(".result .note-text").textContent, rows,
-			hash: document.querySelector(".result .note-status").textContent};
+			hash: document.querySelector(".result .note-status").textContent,
+			usage: document.querySelectorAll("#usage-line").length + "|" + document.getElementById("usage-line").textContent};
 	})()`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if view.Full != browserNote {
 		t.Fatalf("the note view does not reproduce the note:\n%q", view.Full)
+	}
+	if !strings.HasPrefix(view.Usage, "1|1 of 50 analyses used") {
+		t.Fatalf("usage line after one analysis: %q", view.Usage)
 	}
 	if !strings.Contains(view.Hash, "from the note you analysed") {
 		t.Fatalf("hash check: %q", view.Hash)

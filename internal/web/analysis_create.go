@@ -42,7 +42,7 @@ func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusCreated, "analyze", h.newPage(r, "Analyze a note", "analyze", &analyzeData{Record: rec, Usage: usage}))
+	h.render(w, r, http.StatusCreated, "analyze", h.newPage(r, "Analyze a note", "analyze", &analyzeData{Record: rec, RefreshUsage: usage}))
 }
 
 // noteFromForm takes the pasted note, or else the uploaded .txt file.
@@ -85,6 +85,11 @@ func (h *Handler) analysisFailed(w http.ResponseWriter, r *http.Request, err err
 	if details, ok := apperr.DetailsOf(err).(map[string]any); ok {
 		data.PHISpans, _ = details["spans"].([]phi.Span)
 	}
-	data.Usage, _ = h.Analyses.Usage(r.Context(), user(r))
+	usage, _ := h.Analyses.Usage(r.Context(), user(r))
+	if isHTMX(r) {
+		data.RefreshUsage = usage
+	} else {
+		data.Usage = usage
+	}
 	h.formError(w, r, err, "analyze", h.newPage(r, "Analyze a note", "analyze", data))
 }

@@ -10,9 +10,11 @@ import (
 // analyzeData feeds the analyze view and its result fragment.
 type analyzeData struct {
 	Profiles []string
-	Usage    *analysis.Usage
-	Record   *analysis.Record
-	PHISpans []phi.Span // set when the guard blocked the note
+	Usage    *analysis.Usage // the usage line of the form, on a full page
+	// RefreshUsage replaces that line out of band in an htmx response.
+	RefreshUsage *analysis.Usage
+	Record       *analysis.Record
+	PHISpans     []phi.Span // set when the guard blocked the note
 }
 
 func (h *Handler) analyzeForm(w http.ResponseWriter, r *http.Request) {
