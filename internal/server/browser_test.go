@@ -7,9 +7,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/medcode/medcode/internal/analysis"
@@ -86,6 +90,49 @@ func TestBrowserSignUpAnalyzeHistoryDelete(t *testing.T) {
 	}
 	email := newEmail("browser")
 	base := s.URL()
+
+	// Collect the page's console errors (a CSP violation is one) and
+	// uncaught exceptions for the whole run.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	var problemsMu sync.Mutex
+	var problems []string
+	entries, exceptions := chromedp.Events(ctx, cdplog.EntryAdded), chromedp.Events(ctx, cdpruntime.ExceptionThrown)
+	go func() {
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			// The PHI block answers 422 on purpose; Chromium logs that.
+			expected := ev.Entry.Source == "network" && strings.Contains(ev.Entry.Text, "status of 422")
+			if !expected && (ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning) {
+				problemsMu.Lock()
+				problems = append(problems, string(ev.Entry.Source)+": "+ev.Entry.Text)
+				problemsMu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			problemsMu.Lock()
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
+			problemsMu.Unlock()
+		}
+	}()
+	defer func() {
+		problemsMu.Lock()
+		defer problemsMu.Unlock()
+		for _, p := range problems {
+			t.Errorf("browser console: %s", p)
+		}
+	}()
 
 	// Sign up.
 	err := chromedp.Do(ctx,
