@@ -13,7 +13,6 @@ import (
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/server"
 	"github.com/medcode/medcode/internal/store"
-	"github.com/medcode/medcode/internal/store/sqlite"
 )
 
 const adminUsage = `[--db FILE] [--config FILE] COMMAND
@@ -78,7 +77,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	}
 }
 
-func adminTier(ctx context.Context, env *Env, db *sqlite.DB, cfg *config.Config, email, tier string, log *slog.Logger) error {
+func adminTier(ctx context.Context, env *Env, db store.Database, cfg *config.Config, email, tier string, log *slog.Logger) error {
 	keys, err := server.LoadKeys(cfg, false, log)
 	if err != nil {
 		return err
@@ -93,7 +92,7 @@ func adminTier(ctx context.Context, env *Env, db *sqlite.DB, cfg *config.Config,
 
 // adminReseal re-encrypts every sealed value with the active key; with
 // rotate it first appends a fresh key to the key file.
-func adminReseal(ctx context.Context, env *Env, db *sqlite.DB, cfg *config.Config, rotate bool, log *slog.Logger) error {
+func adminReseal(ctx context.Context, env *Env, db store.Database, cfg *config.Config, rotate bool, log *slog.Logger) error {
 	var keys *crypto.Keyring
 	var err error
 	if rotate {

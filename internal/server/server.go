@@ -43,7 +43,7 @@ type Main struct {
 
 	// Set by Run.
 	Log      *slog.Logger
-	DB       *sqlite.DB
+	DB       store.Database
 	Keys     *crypto.Keyring
 	Accounts *auth.Accounts
 	Analyses *analysis.Service
@@ -232,9 +232,9 @@ func (m *Main) Close() error {
 	return m.closeErr
 }
 
-// OpenStore opens the database named by dsn and reports whether the file
-// was created now.
-func OpenStore(ctx context.Context, dsn string) (*sqlite.DB, bool, error) {
+// OpenStore opens the database named by dsn and reports whether it was
+// created now (the choice of adapter lives here alone).
+func OpenStore(ctx context.Context, dsn string) (store.Database, bool, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return nil, false, errors.New("server: this build stores data in SQLite only; give --db a file path")
 	}

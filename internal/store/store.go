@@ -203,3 +203,10 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// Database is a Store that owns its schema: Migrate brings it to the
+// version the binary knows and refuses a newer one.
+type Database interface {
+	Store
+	Migrate(ctx context.Context) error
+}
