@@ -14,37 +14,6 @@ import (
 	"github.com/medcode/medcode/internal/engine/evaluate"
 )
 
-// benchmark is one `medcode bench` target.
-type benchmark struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, env *Env, args []string) error
-}
-
-// benchmarks is the table of `medcode bench` targets.
-var benchmarks = []benchmark{
-	{"engine", "coding throughput, latency and memory over a set of notes (default: the 750 CodiEsp notes)", runBenchEngine},
-}
-
-func runBench(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.Stderr, "Usage: medcode bench <target> [flags]\n\nTargets:")
-		for _, b := range benchmarks {
-			fmt.Fprintf(env.Stderr, "  %-10s %s\n", b.name, b.summary)
-		}
-		if len(args) == 0 {
-			return usageError("name a benchmark")
-		}
-		return nil
-	}
-	for _, b := range benchmarks {
-		if b.name == args[0] {
-			return b.run(ctx, env, args[1:])
-		}
-	}
-	return usageError("unknown benchmark %q", args[0])
-}
-
 func runBenchEngine(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench engine", "[--in DIR|FILE.jsonl] [--workers N] [--rounds N] [--profile P] [--dos YYYY-MM-DD]")
 	in := fs.String("in", "", "notes to code (default: the CodiEsp train and dev notes of ../shared/eval-dev)")

@@ -40,7 +40,9 @@ var commands = []command{
 	{"phi", "find (scan) or replace (redact) HIPAA identifiers in a note", runPHI},
 	{"code", "code one note: ICD-10-CM with evidence, confidence and reasoning", runCode},
 	{"batch", "code many notes (a directory or JSONL) on a worker pool", runBatch},
-	{"bench", "measure speed and memory (bench -h lists the targets)", runBench},
+	{"bench", "measure speed and memory: engine throughput, HTTP load (bench -h lists the targets)", runBench},
+	{"serve", "run the web app and JSON API", runServe},
+	{"admin", "administer a server's database: tiers, encryption keys", runAdmin},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

@@ -1,0 +1,66 @@
+package analysis
+
+import (
+	"context"
+	"time"
+
+	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/store"
+)
+
+// Usage is a user's consumption in the current calendar month (UTC).
+type Usage struct {
+	Tier     store.Tier `json:"tier"`
+	Month    string     `json:"month"`
+	Used     int        `json:"used"`
+	Limit    int        `json:"limit"` // 0 = unlimited
+	ResetsAt time.Time  `json:"resets_at"`
+}
+
+// Unlimited reports whether the tier has no monthly limit.
+func (u *Usage) Unlimited() bool { return u.Limit == 0 }
+
+// Remaining is how many analyses are left this month (meaningless when
+// Unlimited).
+func (u *Usage) Remaining() int { return max(0, u.Limit-u.Used) }
+
+func month(t time.Time) string { return t.UTC().Format("2006-01") }
+
+// nextMonth is the first instant of the month after t, in UTC.
+func nextMonth(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+func (s *Service) limit(u *store.User) int { return s.cfg.Limits[u.Tier] }
+
+// Usage returns the user's usage this month.
+func (s *Service) Usage(ctx context.Context, u *store.User) (*Usage, error) {
+	now := s.Now()
+	used, err := s.db.Usage(ctx, u.ID, month(now))
+	if err != nil {
+		return nil, err
+	}
+	return &Usage{Tier: u.Tier, Month: month(now), Used: used, Limit: s.limit(u), ResetsAt: nextMonth(now)}, nil
+}
+
+// checkQuota refuses before coding when the month's limit is used up; the
+// insert re-checks atomically for concurrent requests.
+func (s *Service) checkQuota(ctx context.Context, u *store.User) error {
+	us, err := s.Usage(ctx, u)
+	if err != nil {
+		return err
+	}
+	if !us.Unlimited() && us.Used >= us.Limit {
+		return s.quotaError(u, s.Now())
+	}
+	return nil
+}
+
+func (s *Service) quotaError(u *store.User, now time.Time) error {
+	limit, reset := s.limit(u), nextMonth(now)
+	return apperr.New(apperr.QuotaExceeded,
+		"You have used all %d analyses of the %s plan for %s. The limit resets on %s.",
+		limit, u.Tier, now.UTC().Format("January 2006"), reset.Format("2 January 2006")).
+		WithDetails(map[string]any{"limit": limit, "tier": u.Tier, "resets_at": reset})
+}

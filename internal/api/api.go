@@ -1,0 +1,198 @@
+// Package api is medcode's JSON API under /api/v1: one route table
+// (Routes), one file per action, bearer-token authentication, and the
+// OpenAPI 3 document at /api/v1/openapi.json.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/store"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Accounts     *auth.Accounts
+	Analyses     *analysis.Service
+	Log          *slog.Logger
+	MaxNoteBytes int
+	// Now is the clock for Retry-After; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the API.
+type Handler struct {
+	Deps
+}
+
+// New returns the API handler.
+func New(d Deps) *Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Handler{Deps: d}
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Pattern string
+	handler http.HandlerFunc
+	bearer  bool
+}
+
+// Authenticated reports whether the route needs a bearer token.
+func (r Route) Authenticated() bool { return r.bearer }
+
+// Routes is the API's route table; openapi.json documents exactly these.
+func (h *Handler) Routes() []Route {
+	return []Route{
+		{"POST /api/v1/signup", h.signup, false},
+		{"POST /api/v1/tokens", h.tokenCreate, false},
+		{"POST /api/v1/analyses", h.analysisCreate, true},
+		{"GET /api/v1/analyses", h.analysisList, true},
+		{"GET /api/v1/analyses/{id}", h.analysisGet, true},
+		{"DELETE /api/v1/analyses/{id}", h.analysisDelete, true},
+		{"GET /api/v1/usage", h.usage, true},
+		{"GET /api/v1/export", h.export, true},
+		{"DELETE /api/v1/account", h.accountDelete, true},
+		{"GET /api/v1/openapi.json", h.openAPI, false},
+	}
+}
+
+// Register mounts the API on mux; unknown API paths get a JSON 404.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, rt := range h.Routes() {
+		next := http.Handler(rt.handler)
+		if rt.bearer {
+			next = h.requireToken(next)
+		}
+		mux.Handle(rt.Pattern, next)
+	}
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+}
+
+type userKey struct{}
+
+// requireToken authenticates "Authorization: Bearer <token>".
+func (h *Handler) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			h.fail(w, r, apperr.New(apperr.Unauthorized, "Send a bearer token: Authorization: Bearer <token> (get one from POST /api/v1/tokens)."))
+			return
+		}
+		u, err := h.Accounts.UserByAPIToken(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	})
+}
+
+func user(r *http.Request) *store.User { return r.Context().Value(userKey{}).(*store.User) }
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// errorBody is every error response.
+type errorBody struct {
+	Error struct {
+		Code    apperr.Code `json:"code"`
+		Message string      `json:"message"`
+		Details any         `json:"details,omitempty"`
+	} `json:"error"`
+}
+
+// fail writes err as JSON with its status; only internal errors are logged.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := apperr.CodeOf(err)
+	if code == apperr.Internal {
+		h.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message, body.Error.Details = code, apperr.MessageOf(err), apperr.DetailsOf(err)
+	switch code {
+	case apperr.Unauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="medcode"`)
+	case apperr.QuotaExceeded:
+		if d, ok := body.Error.Details.(map[string]any); ok {
+			if reset, ok := d["resets_at"].(time.Time); ok {
+				w.Header().Set("Retry-After", strconv.Itoa(int(reset.Sub(h.Now()).Seconds())+1))
+			}
+		}
+	}
+	writeJSON(w, apperr.Status(err), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body of at most limit bytes into v, refusing unknown
+// fields so that a misspelt field is an error, not a silent default.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return apperr.New(apperr.TooLarge, "Request body is larger than %d bytes.", limit)
+		case errors.As(err, &syntax):
+			return apperr.New(apperr.Invalid, "Request body is not valid JSON (at byte %d).", syntax.Offset)
+		case errors.As(err, &typ):
+			return apperr.New(apperr.Invalid, "Field %q must be a %s.", typ.Field, typ.Type)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return apperr.New(apperr.Invalid, "Request body is not valid JSON (it ends too early).")
+		case errors.Is(err, io.EOF):
+			return apperr.New(apperr.Invalid, "Request body is empty; send a JSON object.")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return apperr.New(apperr.Invalid, "Request body has an %s.", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return apperr.New(apperr.Invalid, "Request body could not be read: %s.", err.Error())
+		}
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "Request body holds more than one JSON value.")
+	}
+	return nil
+}
+
+// smallBody bounds the bodies of the account endpoints.
+const smallBody = 16 << 10
+
+// queryInt reads an optional positive integer parameter.
+func queryInt(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, apperr.New(apperr.Invalid, "Query parameter %s must be a positive integer.", name)
+	}
+	return n, nil
+}

@@ -1,0 +1,12 @@
+package api
+
+import "net/http"
+
+func (h *Handler) usage(w http.ResponseWriter, r *http.Request) {
+	us, err := h.Analyses.Usage(r.Context(), user(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, us)
+}

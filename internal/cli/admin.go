@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/config"
+	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/server"
+	"github.com/medcode/medcode/internal/store"
+)
+
+const adminUsage = `[--db FILE] [--config FILE] COMMAND
+Commands:
+  tier EMAIL free|pro|enterprise   set a user's usage tier
+  rotate-key                       add a new key to the key file and re-encrypt all data with it
+  reseal                           re-encrypt all data with the active key (after adding one to MEDCODE_KEY)
+  new-key                          print a new ID:BASE64 key entry`
+
+func runAdmin(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "admin", adminUsage)
+	dbPath := fs.String("db", "", "SQLite database file (default: $MEDCODE_DB or medcode.db)")
+	configFile := fs.String("config", "", "file of KEY=VALUE settings")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return usageError("want a command: tier, rotate-key, reseal or new-key")
+	}
+	if rest[0] == "new-key" {
+		_, line, err := crypto.NewKeyEntry()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, line)
+		return nil
+	}
+	flags := map[string]string{}
+	if *dbPath != "" {
+		flags["db"] = *dbPath
+	}
+	cfg, err := config.Load(config.Source{Getenv: os.Getenv, File: *configFile, Flags: flags})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if _, err := os.Stat(cfg.DB); err != nil {
+		return fmt.Errorf("database %s: %w", cfg.DB, err)
+	}
+	db, _, err := server.OpenStore(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	switch rest[0] {
+	case "tier":
+		if len(rest) != 3 {
+			return usageError("tier wants EMAIL and a tier")
+		}
+		return adminTier(ctx, env, db, cfg, rest[1], rest[2], log)
+	case "rotate-key", "reseal":
+		if len(rest) != 1 {
+			return usageError("%s takes no arguments", rest[0])
+		}
+		return adminReseal(ctx, env, db, cfg, rest[0] == "rotate-key", log)
+	default:
+		return usageError("unknown admin command %q", rest[0])
+	}
+}
+
+func adminTier(ctx context.Context, env *Env, db store.Database, cfg *config.Config, email, tier string, log *slog.Logger) error {
+	keys, err := server.LoadKeys(cfg, false, log)
+	if err != nil {
+		return err
+	}
+	u, err := auth.NewAccounts(db, keys, nil, auth.DefaultConfig(), log).SetTier(ctx, email, store.Tier(tier))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s is now on the %s tier\n", u.Email, u.Tier)
+	return nil
+}
+
+// adminReseal re-encrypts every sealed value with the active key; with
+// rotate it first appends a fresh key to the key file.
+func adminReseal(ctx context.Context, env *Env, db store.Database, cfg *config.Config, rotate bool, log *slog.Logger) error {
+	var keys *crypto.Keyring
+	var err error
+	if rotate {
+		if cfg.Key != "" {
+			return usageError("the keys come from MEDCODE_KEY: append the entry of 'medcode admin new-key' to it, restart, then run 'medcode admin reseal'")
+		}
+		path := cfg.KeyFile
+		if path == "" {
+			path = server.DefaultKeyFile(cfg.DB)
+		}
+		if keys, err = crypto.RotateFile(path); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "added key %s to %s\n", keys.ActiveID(), path)
+	} else if keys, err = server.LoadKeys(cfg, false, log); err != nil {
+		return err
+	}
+	n, err := analysis.Reseal(ctx, db, keys)
+	if err != nil {
+		return err
+	}
+	m, err := auth.NewAccounts(db, keys, nil, auth.DefaultConfig(), log).ResealSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "re-encrypted %d analyses and %d authenticator secrets with key %s\n", n, m, keys.ActiveID())
+	return nil
+}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/codeset"
+	"github.com/medcode/medcode/internal/datadir"
+	"github.com/medcode/medcode/internal/engine"
+	"github.com/medcode/medcode/internal/phi"
+)
+
+// openEngine loads the installed code sets, builds the coding engine and
+// the PHI detector, and compiles the release in effect today so the first
+// request does not pay for it.
+func openEngine(_ context.Context) (analysis.Coder, analysis.PHIScanner, error) {
+	dir, err := datadir.Resolve()
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := codeset.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.New(set)
+	if err != nil {
+		return nil, nil, err
+	}
+	coder := &serverCoder{eng: eng, set: set, now: time.Now}
+	if err := eng.Prepare(coder.now()); err != nil {
+		return nil, nil, err
+	}
+	detector, err := phi.NewDetector(phi.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return coder, detector, nil
+}
+
+// serverCoder adapts the engine to the analysis service: notes submitted
+// through the app are coded as of today.
+type serverCoder struct {
+	eng *engine.Engine
+	set *codeset.Set
+	now func() time.Time
+}
+
+func (c *serverCoder) Code(ctx context.Context, note, profile string) (*engine.Result, error) {
+	return c.eng.Code(ctx, note, engine.Options{Profile: profile, DOS: c.now()})
+}
+
+// Release names the release today's notes are coded with: the one in
+// effect, else the nearest installed one (the engine warns about it).
+func (c *serverCoder) Release() string {
+	rel, err := c.set.ForDate(c.now())
+	var none *codeset.NoReleaseError
+	if errors.As(err, &none) {
+		rel = c.set.Latest()
+		if day := c.now(); day.Before(c.set.Releases()[0].EffectiveFrom) {
+			rel = c.set.Releases()[0]
+		}
+	}
+	return fmt.Sprintf("ICD-10-CM %s", rel.Name)
+}
+
+func (c *serverCoder) EngineVersion() string { return c.eng.Version() }

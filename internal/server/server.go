@@ -1,0 +1,300 @@
+// Package server wires medcode's web app and API: Main opens the database,
+// migrates it, loads the encryption keys, builds the services and serves
+// HTTP(S) until Close. All wiring lives here.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/api"
+	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/config"
+	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/store"
+	"github.com/medcode/medcode/internal/store/sqlite"
+	"github.com/medcode/medcode/internal/web"
+)
+
+// Main is one running medcode server.
+type Main struct {
+	Config *config.Config
+	Coder  analysis.Coder
+	PHI    analysis.PHIScanner
+	// LogOutput receives the structured logs; nil means os.Stderr.
+	LogOutput io.Writer
+
+	// Set by Run.
+	Log      *slog.Logger
+	DB       store.Database
+	Keys     *crypto.Keyring
+	Accounts *auth.Accounts
+	Analyses *analysis.Service
+
+	ln        net.Listener
+	srv       *http.Server
+	served    chan struct{} // closed when Serve returns
+	serveErr  error
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	patterns  []string
+}
+
+// Patterns lists every UI and API route pattern (for tests that must cover
+// all of them).
+func (m *Main) Patterns() []string { return m.patterns }
+
+// Run starts the server and returns once it listens; serving goes on in the
+// background until Close. Done is closed if serving stops on its own.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	if m.Coder == nil || m.PHI == nil {
+		return errors.New("server: no coding engine or PHI detector given")
+	}
+	m.Log = NewLogger(m.LogOutput, cfg.LogFormat, cfg.LogLevel)
+
+	db, created, err := OpenStore(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	m.Keys, err = LoadKeys(cfg, created, m.Log)
+	if err != nil {
+		return err
+	}
+	var mailer auth.Mailer
+	if cfg.SMTPHost != "" {
+		smtp, err := mail.New(mail.Config{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS})
+		if err != nil {
+			return err
+		}
+		mailer = smtp
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	acfg := auth.DefaultConfig()
+	acfg.MaxFailures, acfg.Lockout, acfg.IPAttempts, acfg.IPWindow = cfg.MaxFailures, cfg.Lockout, cfg.IPAttempts, cfg.IPWindow
+	acfg.BaseURL = cfg.PublicURL()
+	m.Accounts = auth.NewAccounts(db, m.Keys, mailer, acfg, m.Log)
+	m.Analyses = analysis.New(db, m.Keys, m.Coder, m.PHI, analysis.Config{
+		Limits:               map[store.Tier]int{store.TierFree: cfg.LimitFree, store.TierPro: cfg.LimitPro, store.TierEnterprise: cfg.LimitEnterprise},
+		PHIAction:            analysis.PHIAction(cfg.PHIAction),
+		MaxNoteBytes:         cfg.MaxNoteBytes,
+		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+	}, analysis.NewMetrics(reg), m.Log)
+
+	sessions := scs.New()
+	sessions.Store = auth.NewSessionStore(db, sessions.Codec, time.Now)
+	sessions.Lifetime, sessions.IdleTimeout = cfg.SessionLifetime, cfg.SessionIdle
+	sessions.Cookie.Name = "medcode_session"
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	sessions.Cookie.Secure = cfg.SecureCookies()
+	sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		m.Log.Error("session store failed", "path", r.URL.Path, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+	}
+
+	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	if err != nil {
+		return err
+	}
+	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	handler := m.routes(ui, jsonAPI, reg)
+	for _, rt := range ui.Routes() {
+		m.patterns = append(m.patterns, rt.Pattern)
+	}
+	for _, rt := range jsonAPI.Routes() {
+		m.patterns = append(m.patterns, rt.Pattern)
+	}
+
+	m.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("server: listening on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	if cfg.TLS() {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			m.ln.Close()
+			return fmt.Errorf("server: loading TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		m.ln = tls.NewListener(m.ln, srv.TLSConfig)
+	}
+	m.srv, m.served = srv, make(chan struct{})
+	go func() {
+		if err := m.srv.Serve(m.ln); !errors.Is(err, http.ErrServerClosed) {
+			m.serveErr = fmt.Errorf("server: %w", err)
+		}
+		close(m.served)
+	}()
+	sweepCtx, stop := context.WithCancel(context.Background())
+	m.stopSweep, m.sweepDone = stop, make(chan struct{})
+	go m.sweep(sweepCtx)
+	m.Log.Info("medcode serving", "url", m.URL(), "db", cfg.DB, "schema", sqlite.SchemaVersion,
+		"release", m.Coder.Release(), "engine", m.Coder.EngineVersion(), "tls", cfg.TLS(), "email", mailer != nil)
+	return nil
+}
+
+// Done is closed when the server stops serving.
+func (m *Main) Done() <-chan struct{} { return m.served }
+
+// Addr is the address the server listens on (useful with port 0).
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// URL is the server's base URL.
+func (m *Main) URL() string {
+	scheme := "http"
+	if m.Config.TLS() {
+		scheme = "https"
+	}
+	return scheme + "://" + m.Addr()
+}
+
+// sweep deletes expired sessions, links and rate-limit windows every few
+// minutes.
+func (m *Main) sweep(ctx context.Context) {
+	defer close(m.sweepDone)
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.DB.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				m.Log.Warn("deleting expired rows", "err", err)
+			}
+		}
+	}
+}
+
+// Close stops accepting requests, waits for those in flight (up to the
+// shutdown timeout) and closes the database. It is safe to call twice and
+// after a failed Run.
+func (m *Main) Close() error {
+	m.closeOnce.Do(func() {
+		var errs []error
+		if m.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+			defer cancel()
+			if err := m.srv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("server: shutdown: %w", err))
+			}
+			<-m.served
+			errs = append(errs, m.serveErr)
+		}
+		if m.stopSweep != nil {
+			m.stopSweep()
+			<-m.sweepDone
+		}
+		if m.DB != nil {
+			errs = append(errs, m.DB.Close())
+		}
+		if m.Log != nil {
+			m.Log.Info("medcode stopped")
+		}
+		m.closeErr = errors.Join(errs...)
+	})
+	return m.closeErr
+}
+
+// OpenStore opens the database named by dsn and reports whether it was
+// created now (the choice of adapter lives here alone).
+func OpenStore(ctx context.Context, dsn string) (store.Database, bool, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, false, errors.New("server: this build stores data in SQLite only; give --db a file path")
+	}
+	_, err := os.Stat(dsn)
+	created := errors.Is(err, os.ErrNotExist)
+	db, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		return nil, false, err
+	}
+	return db, created, nil
+}
+
+// DefaultKeyFile is the key file beside a database: medcode.db → medcode.key.
+func DefaultKeyFile(dbPath string) string {
+	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".key"
+}
+
+// LoadKeys returns the keyring from MEDCODE_KEY or the key file. With
+// neither, it creates the key file beside a new database and logs where;
+// for an existing database a missing key file is an error, since a new key
+// could not open the data already there.
+func LoadKeys(cfg *config.Config, newDB bool, log *slog.Logger) (*crypto.Keyring, error) {
+	if cfg.Key != "" {
+		if cfg.KeyFile != "" {
+			return nil, errors.New("server: set MEDCODE_KEY or MEDCODE_KEY_FILE, not both")
+		}
+		return crypto.ParseKeys(cfg.Key)
+	}
+	path := cfg.KeyFile
+	if path == "" {
+		path = DefaultKeyFile(cfg.DB)
+	}
+	kr, err := crypto.LoadFile(path)
+	if err == nil {
+		return kr, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if !newDB {
+		return nil, fmt.Errorf("server: the database %s exists but its key file %s is missing: restore the key file or set MEDCODE_KEY", cfg.DB, path)
+	}
+	kr, err = crypto.CreateFile(path)
+	if err != nil {
+		return nil, err
+	}
+	log.Warn("created a new encryption key file; back it up, without it the stored results cannot be read", "path", path, "key", kr.ActiveID())
+	return kr, nil
+}
+
+// NewLogger returns a text or JSON slog logger at level.
+func NewLogger(w io.Writer, format, level string) *slog.Logger {
+	if w == nil {
+		w = os.Stderr
+	}
+	var lv slog.Level
+	lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

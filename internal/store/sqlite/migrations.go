@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations is the ordered schema history; the schema version is its
+// length, kept in PRAGMA user_version. Append only: never edit a step that
+// has shipped.
+var migrations = []string{
+	// 1: accounts, sessions, tokens, analyses, usage, rate limits.
+	`
+CREATE TABLE users (
+	id                INTEGER PRIMARY KEY,
+	email             TEXT    NOT NULL UNIQUE,
+	password_hash     TEXT    NOT NULL,
+	display_name      TEXT    NOT NULL DEFAULT '',
+	organization      TEXT    NOT NULL DEFAULT '',
+	role              TEXT    NOT NULL DEFAULT '',
+	tier              TEXT    NOT NULL DEFAULT 'free',
+	email_verified_at INTEGER NOT NULL DEFAULT 0,
+	totp_secret       BLOB,
+	failed_logins     INTEGER NOT NULL DEFAULT 0,
+	locked_until      INTEGER NOT NULL DEFAULT 0,
+	created_at        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+	token_hash BLOB    PRIMARY KEY,
+	user_id    INTEGER REFERENCES users(id) ON DELETE CASCADE,
+	data       BLOB    NOT NULL,
+	expiry     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_expiry ON sessions(expiry);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_tokens (
+	id           INTEGER PRIMARY KEY,
+	user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name         TEXT    NOT NULL,
+	hash         BLOB    NOT NULL UNIQUE,
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+CREATE TABLE one_time_tokens (
+	hash       BLOB    PRIMARY KEY,
+	kind       TEXT    NOT NULL,
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX one_time_tokens_user ON one_time_tokens(user_id);
+
+CREATE TABLE analyses (
+	id             TEXT    PRIMARY KEY,
+	user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	note_sha256    TEXT    NOT NULL,
+	release        TEXT    NOT NULL,
+	engine_version TEXT    NOT NULL,
+	profile        TEXT    NOT NULL,
+	cached         INTEGER NOT NULL,
+	key_id         TEXT    NOT NULL,
+	summary        BLOB    NOT NULL,
+	record         BLOB    NOT NULL,
+	decisions      BLOB,
+	created_at     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX analyses_user_created ON analyses(user_id, created_at DESC);
+CREATE INDEX analyses_note ON analyses(user_id, note_sha256, release, engine_version, profile, created_at DESC);
+CREATE INDEX analyses_key ON analyses(key_id);
+
+CREATE TABLE usage (
+	user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	month   TEXT    NOT NULL,
+	count   INTEGER NOT NULL,
+	PRIMARY KEY (user_id, month)
+) STRICT;
+
+CREATE TABLE rate_limits (
+	key        TEXT    NOT NULL,
+	window_end INTEGER NOT NULL,
+	count      INTEGER NOT NULL,
+	PRIMARY KEY (key, window_end)
+) STRICT;
+CREATE INDEX rate_limits_end ON rate_limits(window_end);
+`,
+}
+
+// SchemaVersion is the version this binary migrates to.
+var SchemaVersion = len(migrations)
+
+// Version returns the database's schema version.
+func (db *DB) Version(ctx context.Context) (int, error) {
+	var v int
+	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("sqlite: reading schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Migrate applies the missing migrations, each in its own transaction. It
+// refuses a database whose schema is newer than this binary knows.
+func (db *DB) Migrate(ctx context.Context) error {
+	v, err := db.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this medcode's %d: upgrade medcode", v, SchemaVersion)
+	}
+	for i := v; i < SchemaVersion; i++ {
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+				return err
+			}
+			// PRAGMA takes no bound parameters; i is an int we control.
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
+		}
+	}
+	return db.ready(ctx)
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/phi"
+)
+
+// formOverhead is room for the form fields around the note.
+const formOverhead = 64 << 10
+
+func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, int64(h.MaxNoteBytes)+formOverhead)
+	note, err := h.noteFromForm(r)
+	if err != nil {
+		h.analysisFailed(w, r, err)
+		return
+	}
+	rec, err := h.Analyses.Analyze(r.Context(), user(r), analysis.Request{
+		Note:        note,
+		Attested:    r.PostFormValue("attest") != "",
+		SavePreview: r.PostFormValue("save_preview") != "",
+		Profile:     r.PostFormValue("profile"),
+	})
+	if err != nil {
+		h.analysisFailed(w, r, err)
+		return
+	}
+	if !isHTMX(r) {
+		redirect(w, r, "/analyses/"+rec.ID)
+		return
+	}
+	// The fragment also refreshes the usage line beside the form.
+	usage, err := h.Analyses.Usage(r.Context(), user(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusCreated, "analyze", h.newPage(r, "Analyze a note", "analyze", &analyzeData{Record: rec, RefreshUsage: usage}))
+}
+
+// noteFromForm takes the pasted note, or else the uploaded .txt file.
+// Browsers send a textarea's line breaks as CRLF but app.js reads them as
+// LF; the note is coded with LF so evidence offsets match what app.js sees.
+func (h *Handler) noteFromForm(r *http.Request) (string, error) {
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "", apperr.New(apperr.TooLarge, "The note is larger than %d bytes.", h.MaxNoteBytes)
+		}
+		return "", apperr.New(apperr.Invalid, "The form could not be read.")
+	}
+	note := r.PostFormValue("note")
+	if strings.TrimSpace(note) == "" {
+		f, hdr, err := r.FormFile("file")
+		if err == nil {
+			defer f.Close()
+			if ext := strings.ToLower(filepath.Ext(hdr.Filename)); ext != ".txt" {
+				return "", apperr.New(apperr.Invalid, "Upload a plain-text .txt file.")
+			}
+			b, err := io.ReadAll(io.LimitReader(f, int64(h.MaxNoteBytes)+1))
+			if err != nil {
+				return "", apperr.New(apperr.Invalid, "The file could not be read.")
+			}
+			note = string(b)
+		}
+	}
+	return strings.ReplaceAll(note, "\r\n", "\n"), nil
+}
+
+// analysisFailed shows why an analysis was refused: in the result area for
+// htmx, or on the analyze page.
+func (h *Handler) analysisFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if apperr.CodeOf(err) == apperr.Internal {
+		h.fail(w, r, err)
+		return
+	}
+	data := &analyzeData{Profiles: analysis.Profiles}
+	if details, ok := apperr.DetailsOf(err).(map[string]any); ok {
+		data.PHISpans, _ = details["spans"].([]phi.Span)
+	}
+	usage, _ := h.Analyses.Usage(r.Context(), user(r))
+	if isHTMX(r) {
+		data.RefreshUsage = usage
+	} else {
+		data.Usage = usage
+	}
+	h.formError(w, r, err, "analyze", h.newPage(r, "Analyze a note", "analyze", data))
+}

@@ -1,0 +1,12 @@
+package web
+
+import "net/http"
+
+func (h *Handler) usage(w http.ResponseWriter, r *http.Request) {
+	us, err := h.Analyses.Usage(r.Context(), user(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "usage", h.newPage(r, "Usage", "usage", us))
+}
