@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 // other diagnosis edits: the fix comes first.
 func (k *check) dxValidity() {
 	icd := k.s.src.ICD
+	var unchecked []string
 	for i, code := range k.c.Diagnoses {
 		if icd == nil {
 			k.validDx[i] = true
@@ -21,6 +23,9 @@ func (k *check) dxValidity() {
 		switch st.Problem {
 		case ICDBillable:
 			k.validDx[i] = true
+		case ICDNoRelease:
+			k.validDx[i] = true
+			unchecked = append(unchecked, code)
 		case ICDHeader:
 			k.add("DX-01", 0, []string{code}, "", "Choose the billable code under "+code+" that the documentation supports",
 				"%s is a category header, not a billable code", code)
@@ -36,6 +41,11 @@ func (k *check) dxValidity() {
 			}
 			k.add("DX-01", 0, []string{code}, "", "", "%s is not a valid ICD-10-CM code for fiscal year %d (date of service %s)", code, fiscalYear(k.dos), k.c.FirstDOS())
 		}
+	}
+	if len(unchecked) > 0 {
+		fy := fiscalYear(k.dos)
+		k.add("DX-01", 0, unchecked, Warn, fmt.Sprintf("Install the ICD-10-CM release for fiscal year %d and scrub again", fy),
+			"no installed ICD-10-CM release covers %s (fiscal year %d): %s not validated", k.c.FirstDOS(), fy, joinCodes(unchecked))
 	}
 }
 

@@ -343,6 +343,8 @@ func TestPatterns(t *testing.T) {
 		{"N18.-", "N18.4", true}, {"N18", "N18.32", true}, {"N18.-", "N19", false},
 		{"E08-E13", "E11.9", true}, {"E08-E13", "E14.9", false}, {"E08-E13", "E07.9", false},
 		{"N18.1-N18.6", "N18.32", true}, {"N18.1-N18.6", "N18.9", false}, {"O24.4-", "O24.419", true},
+		{"E08.2-E08.29", "E08.21", true}, {"E08.2-E08.29", "E08.3", false}, {"N18.1-N19", "N19", true}, {"N18.1-N19", "N18.0", false},
+		{"S32.1--S32.9", "S32.811A", true}, {"S32.1--S32.9", "S33.0XXA", false}, {"S32.--S33", "S33.0XXA", true},
 	}
 	for _, tc := range cases {
 		p, err := parseICDPattern(tc.pattern)
@@ -353,7 +355,7 @@ func TestPatterns(t *testing.T) {
 			t.Errorf("%s matches %s = %v", tc.pattern, tc.code, !tc.match)
 		}
 	}
-	for _, bad := range []string{"", "N1", "E13-E08", "N18.1-N19"} {
+	for _, bad := range []string{"", "N1", "E13-E08", "N18.6-N18.1", "E08-E09-E10", "E08-E1", "N18 4"} {
 		if _, err := parseICDPattern(bad); err == nil {
 			t.Errorf("pattern %q accepted", bad)
 		}

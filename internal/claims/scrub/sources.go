@@ -22,6 +22,9 @@ const (
 	ICDHeader                           // a category or subcategory with codes below it
 	ICDMissingSeventh                   // the category requires a 7th character the code lacks
 	ICDBadSeventh                       // the 7th character is not one the category defines
+	// ICDNoRelease: no installed release covers the date of service, so
+	// the code could not be checked.
+	ICDNoRelease
 )
 
 // ICDStatus describes one ICD-10-CM code in the release for a date of service.
