@@ -158,7 +158,7 @@ func (k *check) dxExcludes() {
 			if !k.validDx[i] || !k.validDx[j] || dx[i] == dx[j] {
 				continue
 			}
-			if !ex.Excludes1(dx[i], dx[j], k.dos) && !ex.Excludes1(dx[j], dx[i], k.dos) {
+			if k.reportedTogether(dx[i], dx[j]) || !ex.Excludes1(dx[i], dx[j], k.dos) && !ex.Excludes1(dx[j], dx[i], k.dos) {
 				continue
 			}
 			if k.unrelated(dx[i]) || k.unrelated(dx[j]) {
@@ -170,6 +170,13 @@ func (k *check) dxExcludes() {
 				"%s and %s form an Excludes1 pair: they may not be reported together", dx[i], dx[j])
 		}
 	}
+}
+
+// reportedTogether reports a pair a guideline of the fiscal year has
+// reported together.
+func (k *check) reportedTogether(a, b string) bool {
+	fy := fiscalYear(k.dos)
+	return slices.ContainsFunc(k.s.t.together, func(p togetherPair) bool { return p.match(a, b, fy) })
 }
 
 // dxPosition runs DX-07 (external cause first), DX-08 (first-listed-only

@@ -47,9 +47,10 @@ func newFakeCodes() *fakeCodes {
 			"H61.23": bill("Impacted cerumen, bilateral"), "N40.1": bill("Benign prostatic hyperplasia with lower urinary tract symptoms"),
 			"L02.411": bill("Cutaneous abscess of right axilla"), "L57.0": bill("Actinic keratosis"), "J06.9": bill("Acute upper respiratory infection, unspecified"),
 			"Z30.430": bill("Encounter for insertion of intrauterine contraceptive device"), "R05.1": bill("Acute cough"), "Z11.59": bill("Encounter for screening for other viral diseases"),
+			"Z79.4": bill("Long term (current) use of insulin"), "Z79.84": bill("Long term (current) use of oral hypoglycemic drugs"),
 		},
 		excludes1: map[string][]string{
-			"R73.03": {"E08-E13", "O24.-"}, "R73.9": {"E08-E13"}, "J45.909": {"R06.2"}, "R06.2": {"J45.-"},
+			"R73.03": {"E08-E13", "O24.-"}, "R73.9": {"E08-E13"}, "Z79.4": {"Z79.84"}, "J45.909": {"R06.2"}, "R06.2": {"J45.-"},
 		},
 		manifest:  map[string]bool{"D63.1": true},
 		codeFirst: map[string][]string{"D63.1": {"N18.-"}, "N18.4": {"E08.22", "E09.22", "E10.22", "E11.22", "E13.22", "I12.-", "I13.-"}},
@@ -59,7 +60,7 @@ func newFakeCodes() *fakeCodes {
 		procs:     map[string]ProcedureStatus{"99201": {Known: true, Active: false, Reason: "deleted 2021-01-01"}, "99999": {}},
 		pfs: map[string]FeeScheduleEntry{
 			"20610": {GlobalDays: "000", Bilateral: 1}, "20611": {GlobalDays: "000", Bilateral: 1}, "69210": {GlobalDays: "000", Bilateral: 1},
-			"10060": {GlobalDays: "010", Bilateral: 0}, "27447": {GlobalDays: "090", Bilateral: 1}, "17000": {GlobalDays: "010"},
+			"10060": {GlobalDays: "010", Bilateral: 0}, "69209": {GlobalDays: "000", Bilateral: 2}, "27447": {GlobalDays: "090", Bilateral: 1}, "17000": {GlobalDays: "010"},
 			"99213": {GlobalDays: "XXX"}, "93000": {GlobalDays: "XXX", Bilateral: 0},
 		},
 		ptp: map[[2]string]PTPEdit{

@@ -8,6 +8,7 @@ package codesetsrc
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/medcode/medcode/internal/claims/scrub"
 	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/codeset/pfs"
 )
 
 // Source implements every scrub source interface over an opened code set.
@@ -132,7 +134,7 @@ func (s *Source) Excludes1(a, b string, dos time.Time) bool {
 	if r == nil {
 		return false
 	}
-	for _, n := range r.ICD.NotesFor(a) {
+	for n := range r.ICD.NotesOf(a) {
 		if n.Kind != icd.Excludes1 {
 			continue
 		}
@@ -176,13 +178,24 @@ func (s *Source) CodeFirst(code string, dos time.Time) []string {
 	if r == nil {
 		return nil
 	}
-	return refs(r.ICD.NotesFor(code), icd.CodeFirst)
+	var out []string
+	for n := range r.ICD.NotesOf(code) {
+		if n.Kind == icd.CodeFirst {
+			out = append(out, citations(n)...)
+		}
+	}
+	return out
 }
 
-// UseAdditional returns the codes cited by the use-additional-code notes
-// written on the code itself. Notes inherited from the category are left
-// out: they usually read "if applicable" and would ask every code below
-// them for a companion.
+// UseAdditional returns the codes the use-additional-code notes written
+// on the code itself require. Notes inherited from the category are left
+// out, since they serve every code below it, and so are the instructions
+// whose companion depends on what the record documents: those qualified
+// "if applicable", "if known" or "any associated ...", those naming the
+// infectious agent or organism, and lists of examples or alternatives
+// ("such as:", "code to identify:" followed by a list). What remains
+// completes the code itself: the stage of CKD after E11.22, the type of
+// heart failure after I11.0, the ulcer site after E11.621.
 func (s *Source) UseAdditional(code string, dos time.Time) []string {
 	r := s.release(dos)
 	if r == nil {
@@ -192,20 +205,53 @@ func (s *Source) UseAdditional(code string, dos time.Time) []string {
 	if !ok {
 		return nil
 	}
-	return refs(c.Notes(), icd.UseAdditionalCode)
+	var out []string
+	for _, in := range instructions(c.Notes(), icd.UseAdditionalCode) {
+		if !in.conditional {
+			out = append(out, in.refs...)
+		}
+	}
+	return out
 }
 
-// refs returns the citations of the notes of one kind in the tabular's
-// notation ("N18.-", "E08-E13", "N18.1-N18.6").
-func refs(notes []icd.Note, kind icd.NoteKind) []string {
-	var out []string
+// instruction is one instruction of a note element: a line, or a line
+// ending in ":" with the list lines after it.
+type instruction struct {
+	refs        []string
+	conditional bool
+}
+
+// conditionalRe matches the wording of instructions whose companion code
+// is reported only when the record documents it.
+var conditionalRe = regexp.MustCompile(`(?i)\b(?:if|where|when) (?:applicable|known|present|specified|documented)\b|\bany\b|\bsuch as\b|\binfectious agent|\borganism`)
+
+// instructions groups the notes of one kind into instructions. A list
+// (a line ending in ":" and the lines after it) offers alternatives or
+// examples, so it is conditional.
+func instructions(notes []icd.Note, kind icd.NoteKind) []instruction {
+	var out []instruction
+	inList := false
 	for _, n := range notes {
 		if n.Kind != kind {
 			continue
 		}
-		for _, r := range n.Refs {
-			out = append(out, r.String())
+		header := strings.HasSuffix(strings.TrimSpace(n.Text), ":")
+		if inList && !header {
+			last := &out[len(out)-1]
+			last.refs = append(last.refs, citations(n)...)
+			continue
 		}
+		out = append(out, instruction{refs: citations(n), conditional: header || conditionalRe.MatchString(n.Text)})
+		inList = header
+	}
+	return out
+}
+
+// citations returns a note's code citations in the tabular's notation.
+func citations(n icd.Note) []string {
+	out := make([]string, len(n.Refs))
+	for i, r := range n.Refs {
+		out[i] = r.String()
 	}
 	return out
 }
@@ -264,13 +310,16 @@ func editWord(editType string) string {
 const hcpcsQuarter = 3
 
 // CheckProcedure says whether a CPT or HCPCS code may be billed on the
-// date of service. HCPCS Level II codes are judged by the HCPCS file's
-// added and terminated dates, within the quarters it covers; CPT codes
-// (whose licensed file is not installed) and newer Level II codes by the
-// fee schedule of the same calendar year, which lists every CPT code
-// Medicare recognizes. A code neither file can judge on the date passes.
+// date of service. A HCPCS Level II code the HCPCS file lists is judged
+// by its added and terminated dates. Otherwise the fee schedule of the
+// date's calendar year decides: it lists every CPT code but PLA codes
+// (the licensed CPT file is not installed), and the Level II codes
+// Medicare prices. A Level II code missing from both is unknown only
+// within the quarter of the HCPCS file, which lists every code of its
+// quarter. Codes no installed file can judge on the date pass.
 func (s *Source) CheckProcedure(code string, dos time.Time) scrub.ProcedureStatus {
 	valid := scrub.ProcedureStatus{Known: true, Active: true}
+	unknown := scrub.ProcedureStatus{}
 	r := s.release(dos)
 	if r == nil {
 		return valid
@@ -286,19 +335,34 @@ func (s *Source) CheckProcedure(code string, dos time.Time) scrub.ProcedureStatu
 			}
 			return valid
 		}
-		if from, ok := version(r, codeset.SetHCPCS); ok && dos.Before(from.AddDate(0, hcpcsQuarter, 0)) {
-			return scrub.ProcedureStatus{}
+	}
+	pfsFrom, pfsOK := version(r, codeset.SetPFS)
+	pfsYear := r.PFS != nil && pfsOK && dos.Year() == pfsFrom.Year()
+	if pfsYear && pfsLists(r.PFS, code) {
+		return valid
+	}
+	if levelII {
+		if from, ok := version(r, codeset.SetHCPCS); ok && r.HCPCS != nil && !dos.Before(from) && dos.Before(from.AddDate(0, hcpcsQuarter, 0)) {
+			return unknown
+		}
+		return valid
+	}
+	if pfsYear && pfsListsCPT(code) {
+		return unknown
+	}
+	return valid
+}
+
+// pfsLists reports whether the fee schedule has a row for the code: for
+// the global service, or only for its professional or technical component
+// (86153 is listed as 86153-26 alone).
+func pfsLists(p *pfs.Schedule, code string) bool {
+	for _, mod := range []string{"", "26", "TC"} {
+		if _, ok := p.Lookup(code, mod); ok {
+			return true
 		}
 	}
-	from, ok := version(r, codeset.SetPFS)
-	if r.PFS == nil || !ok || dos.Year() != from.Year() {
-		return valid
-	}
-	if _, ok := r.PFS.Lookup(code, ""); ok || levelII || !pfsListsCPT(code) {
-		// The fee schedule lists only part of Level II and no PLA codes.
-		return valid
-	}
-	return scrub.ProcedureStatus{}
+	return false
 }
 
 // pfsListsCPT reports CPT codes the fee schedule lists when they exist:

@@ -139,3 +139,87 @@ func TestVignette40(t *testing.T) {
 		t.Errorf("edits %v, want exactly %v", got, want)
 	}
 }
+
+// fy2021 is a date of service in the FY2021 release.
+var fy2021 = time.Date(2021, time.March, 10, 0, 0, 0, 0, time.UTC)
+
+// TestRealDataFacts checks the answers the scrubber relies on against the
+// installed releases, choosing the release by date of service.
+func TestRealDataFacts(t *testing.T) {
+	src := Sources(realSet(t))
+	icdCases := []struct {
+		code string
+		dos  time.Time
+		want scrub.ICDProblem
+	}{
+		{"E11.9", fy2025, scrub.ICDBillable},
+		{"E11", fy2025, scrub.ICDHeader},
+		{"S93.401", fy2025, scrub.ICDMissingSeventh},
+		{"S93.401A", fy2025, scrub.ICDBillable},
+		{"R05", fy2025, scrub.ICDHeader}, // split into R05.1-R05.9 in FY2022
+		{"R05", fy2021, scrub.ICDBillable},
+		{"R05.1", fy2021, scrub.ICDUnknown},
+		{"E66.811", fy2025, scrub.ICDBillable}, // added in FY2025
+	}
+	for _, tc := range icdCases {
+		if got := src.ICD.CheckICD(tc.code, tc.dos).Problem; got != tc.want {
+			t.Errorf("CheckICD(%s, %s) = %d, want %d", tc.code, tc.dos.Format(time.DateOnly), got, tc.want)
+		}
+	}
+	excludes := []struct {
+		a, b string
+		want bool
+	}{
+		{"R73.03", "E11.9", true},
+		{"J45.909", "R06.2", true},
+		{"N39.0", "N30.00", true},
+		{"E10.9", "E11.9", true},
+		{"I10", "E78.5", false},
+	}
+	for _, tc := range excludes {
+		if got := src.Excludes.Excludes1(tc.a, tc.b, fy2025) || src.Excludes.Excludes1(tc.b, tc.a, fy2025); got != tc.want {
+			t.Errorf("Excludes1 pair %s, %s = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+	if !src.Notes.Manifestation("D63.1", fy2025) || src.Notes.Manifestation("N18.4", fy2025) {
+		t.Error("D63.1 is on the MCE manifestation list, N18.4 is not a manifestation")
+	}
+	if got := src.Notes.CodeFirst("D63.1", fy2025); !slices.Contains(got, "N18.-") {
+		t.Errorf("CodeFirst(D63.1) = %v, want N18.-", got)
+	}
+	useAdd := []struct {
+		code string
+		want []string
+	}{
+		{"E11.22", []string{"N18.1-N18.6"}},
+		{"I11.0", []string{"I50.-"}},
+		{"J06.9", nil}, // "to identify infectious agent, if known"
+		{"J10.1", nil}, // "if applicable"
+		{"E11.9", nil},
+	}
+	for _, tc := range useAdd {
+		if got := src.Notes.UseAdditional(tc.code, fy2025); !slices.Equal(got, tc.want) {
+			t.Errorf("UseAdditional(%s) = %v, want %v", tc.code, got, tc.want)
+		}
+	}
+	for code, want := range map[string]claims.Sex{"Z01.419": claims.Female, "N40.1": claims.Male} {
+		if got, ok := src.AgeSex.DiagnosisSex(code, fy2025); !ok || got != want {
+			t.Errorf("DiagnosisSex(%s) = %q, %v, want %q", code, got, ok, want)
+		}
+	}
+	procs := []struct {
+		code  string
+		valid bool
+	}{
+		{"99213", true}, {"99384", true}, {"G2211", true}, {"G0008", true}, {"J3301", true},
+		{"99201", false}, // deleted in 2021: not in the 2025 fee schedule
+	}
+	for _, tc := range procs {
+		if st := src.Procedures.CheckProcedure(tc.code, fy2025); (st.Known && st.Active) != tc.valid {
+			t.Errorf("CheckProcedure(%s) = %+v, want valid %v", tc.code, st, tc.valid)
+		}
+	}
+	if e, ok := src.PFS.FeeSchedule("20610", fy2025); !ok || e.GlobalDays != "000" || e.Bilateral != 1 {
+		t.Errorf("FeeSchedule(20610) = %+v, %v", e, ok)
+	}
+}
