@@ -76,7 +76,7 @@ func Absent(src scrub.Sources) map[string]string {
 		{"PFS", src.PFS != nil, "the PFS relative value file (pfs/rvuYYx/)"},
 		{"PTP", src.PTP != nil, "the NCCI practitioner PTP edits (ncci/YYYY-qN/)"},
 		{"MUE", src.MUE != nil, "the NCCI practitioner MUE table (ncci/YYYY-qN/)"},
-		{"CLIA", src.CLIA != nil, "the CMS list of CLIA-waived tests (no loader in internal/codeset yet)"},
+		{"CLIA", src.CLIA != nil, "the CMS list of CLIA-waived tests, which medcode has no loader for"},
 	}
 	out := map[string]string{}
 	for _, f := range files {
