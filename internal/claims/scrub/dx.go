@@ -91,18 +91,29 @@ func (k *check) dxManifestation() {
 			if !k.validDx[i] || !notes.Manifestation(code, k.dos) {
 				continue
 			}
-			first := notes.CodeFirst(code, k.dos)
+			first, exhaustive := notes.CodeFirst(code, k.dos)
 			partner, ok := k.codeFirstPartner(i, first)
+			named := fewCodes(first, exhaustive)
 			if i == 0 {
-				fix := "List the underlying condition (" + joinCodes(first) + ") first"
-				if ok {
+				fix := "List the underlying condition first"
+				switch {
+				case ok:
 					fix = "Sequence " + partner + " first, then " + code
+				case len(first) > 0:
+					fix = "List the underlying condition (" + named + ") first"
 				}
 				k.add("DX-03", 0, []string{code}, "", fix, "%s is a manifestation code and may not be listed first", code)
 			}
-			if !ok && len(first) > 0 {
-				k.add("DX-04", 0, []string{code}, Error, "Add the underlying condition ("+joinCodes(first)+") before "+code,
-					"%s is a manifestation code but no underlying condition (%s) is on the claim", code, joinCodes(first))
+			switch {
+			case ok || len(first) == 0:
+			case exhaustive:
+				k.add("DX-04", 0, []string{code}, Error, "Add the underlying condition ("+named+") before "+code,
+					"%s is a manifestation code but no underlying condition (%s) is on the claim", code, named)
+			default:
+				// The note gives examples: another underlying condition
+				// may be on the claim.
+				k.add("DX-04", 0, []string{code}, Warn, "Make sure the underlying condition ("+named+") is coded before "+code,
+					"%s is a manifestation code and none of the underlying conditions its note names (%s) is on the claim", code, named)
 			}
 		}
 	}
@@ -117,6 +128,20 @@ func (k *check) dxManifestation() {
 			}
 		}
 	}
+}
+
+// fewCodes names the codes of a note for a message: all of an exhaustive
+// list, the first few examples of another ("G30.-, E75.4, A81.0- or
+// another").
+func fewCodes(codes []string, exhaustive bool) string {
+	const examples = 3
+	if exhaustive {
+		return joinCodes(codes)
+	}
+	if len(codes) > examples {
+		codes = codes[:examples]
+	}
+	return "for example " + joinCodes(codes)
 }
 
 // unrelated reports whether the provider documented the code as unrelated.

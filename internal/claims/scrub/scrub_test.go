@@ -134,6 +134,8 @@ func editCases() []editCase {
 		{"missing placeholder", "DX-02", Error, []*claims.Claim{adult([]string{"S01.01A"}, ln("12001", 1))}, []*claims.Claim{adult([]string{"S01.01XA"}, ln("12001", 1))}, "expected S01.01XA"},
 		{"manifestation first", "DX-03", Error, []*claims.Claim{adult([]string{"D63.1", "N18.4"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"N18.4", "D63.1"}, ln("99213", 1))}, "Sequence N18.4 first"},
 		{"manifestation without etiology", "DX-04", Error, []*claims.Claim{adult([]string{"I10", "D63.1"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"N18.4", "D63.1"}, ln("99213", 1))}, "N18"},
+		{"manifestation without an example etiology", "DX-04", Warn, []*claims.Claim{adult([]string{"I10", "G63"}, ln("99213", 1))},
+			[]*claims.Claim{adult([]string{"E05.90", "G63"}, ln("99213", 1))}, "for example E85.-, E00-E07, E15-E16"},
 		{"hypertension with CKD", "DX-04", Warn, []*claims.Claim{adult([]string{"N18.4", "I10"}, ln("99213", 1))},
 			[]*claims.Claim{doc(adult([]string{"N18.4", "I10"}, ln("99213", 1)), claims.Documentation{Unrelated: []string{"I10"}})}, "I12"},
 		{"use additional code", "DX-05", Warn, []*claims.Claim{adult([]string{"E11.22"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"E11.22", "N18.4"}, ln("99213", 1))}, "N18.1-N18.6"},

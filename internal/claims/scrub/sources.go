@@ -55,8 +55,10 @@ type SequencingNotes interface {
 	// elsewhere").
 	Manifestation(code string, dos time.Time) bool
 	// CodeFirst returns the codes of the code-first notes that apply to
-	// the code, inherited ones included.
-	CodeFirst(code string, dos time.Time) []string
+	// the code, inherited ones included. exhaustive is set when the notes
+	// name every underlying condition that satisfies them; notes that
+	// give examples ("such as:") or apply "if applicable" leave it unset.
+	CodeFirst(code string, dos time.Time) (codes []string, exhaustive bool)
 	// UseAdditional returns the codes of the use-additional-code notes
 	// written on the code itself (not inherited from its category, whose
 	// notes are usually "if applicable").

@@ -172,19 +172,27 @@ func (s *Source) Manifestation(code string, dos time.Time) bool {
 }
 
 // CodeFirst returns the codes cited by the code-first notes that apply to
-// the code, inherited ones included.
-func (s *Source) CodeFirst(code string, dos time.Time) []string {
+// the code, inherited ones included; exhaustive unless an instruction
+// gives examples ("underlying disease, such as:") or is qualified ("if
+// applicable", "any").
+func (s *Source) CodeFirst(code string, dos time.Time) ([]string, bool) {
 	r := s.release(dos)
 	if r == nil {
-		return nil
+		return nil, false
 	}
-	var out []string
+	var notes []icd.Note
 	for n := range r.ICD.NotesOf(code) {
 		if n.Kind == icd.CodeFirst {
-			out = append(out, citations(n)...)
+			notes = append(notes, n)
 		}
 	}
-	return out
+	var codes []string
+	exhaustive := true
+	for _, in := range instructions(notes, icd.CodeFirst) {
+		codes = append(codes, in.refs...)
+		exhaustive = exhaustive && !in.conditional
+	}
+	return codes, exhaustive
 }
 
 // UseAdditional returns the codes the use-additional-code notes written
@@ -226,14 +234,17 @@ type instruction struct {
 var conditionalRe = regexp.MustCompile(`(?i)\b(?:if|where|when) (?:applicable|known|present|specified|documented)\b|\bany\b|\bsuch as\b|\binfectious agent|\borganism`)
 
 // instructions groups the notes of one kind into instructions. A list
-// (a line ending in ":" and the lines after it) offers alternatives or
-// examples, so it is conditional.
+// (a line ending in ":" and the lines after it in the same entry) offers
+// alternatives or examples, so it is conditional.
 func instructions(notes []icd.Note, kind icd.NoteKind) []instruction {
 	var out []instruction
-	inList := false
+	inList, from := false, ""
 	for _, n := range notes {
 		if n.Kind != kind {
 			continue
+		}
+		if n.From != from {
+			inList, from = false, n.From
 		}
 		header := strings.HasSuffix(strings.TrimSpace(n.Text), ":")
 		if inList && !header {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,8 +124,13 @@ func TestNotesAndMCE(t *testing.T) {
 	}
 	// N18.30 inherits the code-first note of N18; its citations of
 	// categories the fixture lacks (I12, I13) are not kept by the loader.
-	if got := src.Notes.CodeFirst("N18.30", fixtureDOS); !slices.Equal(got, []string{"E11.22"}) {
-		t.Errorf("CodeFirst(N18.30) = %v, want [E11.22]", got)
+	if got, exhaustive := src.Notes.CodeFirst("N18.30", fixtureDOS); !slices.Equal(got, []string{"E11.22"}) || !exhaustive {
+		t.Errorf("CodeFirst(N18.30) = %v, %v, want [E11.22], exhaustive", got, exhaustive)
+	}
+	// "underlying disease, such as amyloidosis (E85.-)": E85 is not in the
+	// fixture, but the note still gives examples.
+	if got, exhaustive := src.Notes.CodeFirst("G63", fixtureDOS); len(got) != 0 || exhaustive {
+		t.Errorf("CodeFirst(G63) = %v, %v, want no codes, not exhaustive", got, exhaustive)
 	}
 	if got := src.Notes.UseAdditional("E11.22", fixtureDOS); !slices.Equal(got, []string{"N18.1-N18.6"}) {
 		t.Errorf("UseAdditional(E11.22) = %v, want [N18.1-N18.6]", got)
@@ -169,12 +175,18 @@ func TestInstructions(t *testing.T) {
 		// The notes do not mark where a list ends: a line after one is
 		// taken as one of its items.
 		{"line after a list", []string{"code to identify:", "tobacco use (Z72.0)", "code to identify type of heart failure (I50.-)"}, nil},
+		{"list of another entry", []string{"code to identify:", "tobacco use (Z72.0)", "@E11.22", "code to identify type of heart failure (I50.-)"}, []string{"I50.-"}},
 		{"two required", []string{"code to identify type of heart failure (I50.-)", "code to identify the stage of chronic kidney disease (N18.5, N18.6)"}, []string{"I50.-", "N18.5", "N18.6"}},
 	}
 	for _, tc := range cases {
 		var notes []icd.Note
+		from := "E11"
 		for _, l := range tc.lines {
-			notes = append(notes, icd.Note{Kind: icd.UseAdditionalCode, Text: l, Refs: icd.ParseRefs(l)})
+			if at, ok := strings.CutPrefix(l, "@"); ok {
+				from = at // the following lines are attached elsewhere
+				continue
+			}
+			notes = append(notes, icd.Note{Kind: icd.UseAdditionalCode, Text: l, From: from, Refs: icd.ParseRefs(l)})
 		}
 		notes = append(notes, icd.Note{Kind: icd.Excludes1, Text: "other kinds are ignored (E10.-)", Refs: icd.ParseRefs("(E10.-)")})
 		var got []string

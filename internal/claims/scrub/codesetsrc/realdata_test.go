@@ -184,8 +184,11 @@ func TestRealDataFacts(t *testing.T) {
 	if !src.Notes.Manifestation("D63.1", fy2025) || src.Notes.Manifestation("N18.4", fy2025) {
 		t.Error("D63.1 is on the MCE manifestation list, N18.4 is not a manifestation")
 	}
-	if got := src.Notes.CodeFirst("D63.1", fy2025); !slices.Contains(got, "N18.-") {
-		t.Errorf("CodeFirst(D63.1) = %v, want N18.-", got)
+	if got, exhaustive := src.Notes.CodeFirst("D63.1", fy2025); !slices.Contains(got, "N18.-") || !exhaustive {
+		t.Errorf("CodeFirst(D63.1) = %v, %v, want N18.-, exhaustive", got, exhaustive)
+	}
+	if got, exhaustive := src.Notes.CodeFirst("F02.80", fy2025); !slices.Contains(got, "G30.-") || exhaustive {
+		t.Errorf("CodeFirst(F02.80) = %v, %v, want examples with G30.-", got, exhaustive)
 	}
 	useAdd := []struct {
 		code string
