@@ -8,8 +8,8 @@ import (
 
 // The scrubber reads code-set facts through these small interfaces, so
 // that the edit logic does not depend on how the official files are
-// loaded. internal/codeset provides them for the installed releases;
-// tests use fakes. Every method takes the date of service, because code
+// loaded. Package codesetsrc provides them from the releases installed
+// with internal/codeset; tests use fakes. Every method takes the date of service, because code
 // sets are versioned (ICD-10-CM by fiscal year, HCPCS and NCCI quarterly).
 
 // ICDProblem says why an ICD-10-CM code cannot be billed.
@@ -61,7 +61,10 @@ type SequencingNotes interface {
 	CodeFirst(code string, dos time.Time) (codes []string, exhaustive bool)
 	// UseAdditional returns the codes of the use-additional-code notes
 	// written on the code itself (not inherited from its category, whose
-	// notes are usually "if applicable").
+	// notes are usually "if applicable") that the claim must carry:
+	// instructions that depend on what the record documents ("if
+	// applicable", "if known", the infectious agent, lists of examples)
+	// are left out, as the claim cannot show whether they apply.
 	UseAdditional(code string, dos time.Time) []string
 }
 
