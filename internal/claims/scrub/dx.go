@@ -131,8 +131,8 @@ func (k *check) dxManifestation() {
 }
 
 // fewCodes names the codes of a note for a message: all of an exhaustive
-// list, the first few examples of another ("G30.-, E75.4, A81.0- or
-// another").
+// list, the first few of a list of examples ("for example G30.-, E75.4,
+// A81.0-").
 func fewCodes(codes []string, exhaustive bool) string {
 	const examples = 3
 	if exhaustive {

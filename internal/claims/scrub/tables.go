@@ -53,11 +53,10 @@ type redundantPair struct {
 
 // togetherPair is a pair the guidelines have the coder report together
 // from a fiscal year on, whatever an Excludes1 note of an older tabular
-// says.
+// says (the data file cites the guideline).
 type togetherPair struct {
 	a, b     icdPattern
 	fromYear int
-	note     string
 }
 
 func (p togetherPair) match(x, y string, fy int) bool {
@@ -328,7 +327,7 @@ func (t *tables) dxRow(f []string) error {
 		if err != nil || fy < 2016 {
 			return fmt.Errorf("fiscal year %q", f[3])
 		}
-		t.together = append(t.together, togetherPair{a: a, b: b, fromYear: fy, note: f[4]})
+		t.together = append(t.together, togetherPair{a: a, b: b, fromYear: fy})
 	default:
 		return fmt.Errorf("unknown kind %q", f[0])
 	}
