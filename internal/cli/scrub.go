@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/scrub"
+	"github.com/medcode/medcode/internal/claims/scrub/codesetsrc"
 	"github.com/medcode/medcode/internal/claims/x837"
+	"github.com/medcode/medcode/internal/codeset"
+	"github.com/medcode/medcode/internal/datadir"
 )
 
 // scrubReport is what `medcode scrub` prints as JSON.
@@ -21,24 +27,22 @@ type scrubReport struct {
 	Summary  map[scrub.Severity]int `json:"summary"`
 	Findings []scrub.Finding        `json:"findings"`
 	Inactive []scrub.EditStatus     `json:"inactive_edits,omitempty"`
+	// MissingData names, for each source an inactive edit needs, the
+	// code-set file that would provide it.
+	MissingData map[string]string `json:"missing_data,omitempty"`
 }
 
 func runScrub(_ context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "scrub", "[--format json|table] [--today YYYY-MM-DD] FILE|-   (claims CSV or 837P), or --list")
+	fs := newFlags(env, "scrub", "[--format json|table] [--today YYYY-MM-DD] [--data DIR] FILE|-   (claims CSV or 837P), or --list")
 	format := fs.String("format", "json", "output format: json or table")
 	today := fs.String("today", "", "date the date edits compare against (default: today)")
+	data := fs.String("data", "", "code-set data directory (default: $MEDCODE_DATA, ./data, ../shared/data)")
 	list := fs.Bool("list", false, "print the edit catalog and whether each edit runs with the installed code sets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *format != "json" && *format != "table" {
 		return usageError("--format must be json or table")
-	}
-	if *list {
-		return listEdits(env, *format)
-	}
-	if fs.NArg() != 1 {
-		return usageError("give one claims file (CSV or 837P), or - for standard input")
 	}
 	var opts scrub.Options
 	if *today != "" {
@@ -48,11 +52,17 @@ func runScrub(_ context.Context, env *Env, args []string) error {
 		}
 		opts.Today = d
 	}
-	cs, err := readClaimsFile(env, fs.Arg(0))
-	if err != nil {
-		return err
+	if !*list && fs.NArg() != 1 {
+		return usageError("give one claims file (CSV or 837P), or - for standard input")
 	}
-	src, err := codeSetSources()
+	var cs []*claims.Claim
+	if !*list {
+		var err error
+		if cs, err = readClaimsFile(env, fs.Arg(0)); err != nil {
+			return err
+		}
+	}
+	src, err := codeSetSources(env, *data)
 	if err != nil {
 		return err
 	}
@@ -60,15 +70,15 @@ func runScrub(_ context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	missing := codesetsrc.Absent(src)
+	if *list {
+		return listEdits(env, s, missing, *format)
+	}
 	rep := scrubReport{Claims: len(cs), Summary: map[scrub.Severity]int{}, Findings: s.Scrub(cs)}
 	for _, f := range rep.Findings {
 		rep.Summary[f.Severity]++
 	}
-	for _, st := range s.Status() {
-		if st.Status != "active" {
-			rep.Inactive = append(rep.Inactive, st)
-		}
-	}
+	rep.Inactive, rep.MissingData = inactiveEdits(s, missing)
 	if rep.Findings == nil {
 		rep.Findings = []scrub.Finding{}
 	}
@@ -77,19 +87,54 @@ func runScrub(_ context.Context, env *Env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	return writeScrubTable(env, rep)
+	if err := writeScrubTable(env, rep); err != nil {
+		return err
+	}
+	writeInactive(env.Stderr, rep.Inactive, rep.MissingData)
+	return nil
+}
+
+// inactiveEdits returns the edits that do not fully run and the files
+// their missing sources need.
+func inactiveEdits(s *scrub.Scrubber, missing map[string]string) ([]scrub.EditStatus, map[string]string) {
+	var inactive []scrub.EditStatus
+	files := map[string]string{}
+	for _, st := range s.Status() {
+		if st.Status == "active" {
+			continue
+		}
+		inactive = append(inactive, st)
+		for _, m := range st.Missing {
+			files[m] = missing[m]
+		}
+	}
+	if len(files) == 0 {
+		files = nil
+	}
+	return inactive, files
+}
+
+// writeInactive tells, per missing source, which edits it limits and
+// which file to install.
+func writeInactive(w io.Writer, inactive []scrub.EditStatus, files map[string]string) {
+	if len(inactive) == 0 {
+		return
+	}
+	edits := map[string][]string{}
+	for _, st := range inactive {
+		for _, m := range st.Missing {
+			edits[m] = append(edits[m], st.ID+" ("+st.Status+")")
+		}
+	}
+	names := slices.Sorted(maps.Keys(edits))
+	fmt.Fprintln(w, "edits limited by code-set files that are not installed:")
+	for _, m := range names {
+		fmt.Fprintf(w, "  %s: %s; needs %s\n", m, strings.Join(edits[m], ", "), files[m])
+	}
 }
 
 // listEdits prints the edit catalog with each edit's status.
-func listEdits(env *Env, format string) error {
-	src, err := codeSetSources()
-	if err != nil {
-		return err
-	}
-	s, err := scrub.New(src, scrub.Options{})
-	if err != nil {
-		return err
-	}
+func listEdits(env *Env, s *scrub.Scrubber, missing map[string]string, format string) error {
 	type entry struct {
 		scrub.Edit
 		Status  string   `json:"status"`
@@ -113,14 +158,37 @@ func listEdits(env *Env, format string) error {
 	for _, e := range entries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Severity, e.Status, e.Title, strings.Join(e.CARCs, ","))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	inactive, files := inactiveEdits(s, missing)
+	writeInactive(env.Stdout, inactive, files)
+	return nil
 }
 
-// codeSetSources connects the scrubber to the installed code sets. It is
-// where internal/codeset plugs in; until then the edits that need code-set
-// data are reported as inactive and the rest run on their own data files.
-func codeSetSources() (scrub.Sources, error) {
-	return scrub.Sources{}, nil
+// codeSetSources connects the scrubber to the code sets installed in the
+// data directory (dir, or the default location). Without a data directory
+// or an installed release the scrubber runs the edits of its own data
+// files only, and says so on standard error.
+func codeSetSources(env *Env, dir string) (scrub.Sources, error) {
+	if dir == "" {
+		var err error
+		if dir, err = datadir.Resolve(); err != nil {
+			fmt.Fprintf(env.Stderr, "scrub: %v; running without code sets\n", err)
+			return scrub.Sources{}, nil
+		}
+	} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return scrub.Sources{}, usageError("--data %s is not a directory", dir)
+	}
+	set, err := codeset.Open(dir)
+	if errors.Is(err, codeset.ErrNoReleases) {
+		fmt.Fprintf(env.Stderr, "scrub: %v; running without code sets\n", err)
+		return scrub.Sources{}, nil
+	}
+	if err != nil {
+		return scrub.Sources{}, err
+	}
+	return codesetsrc.Sources(set), nil
 }
 
 // readClaimsFile reads claims from a CSV or 837P file ("-" for stdin),
@@ -164,12 +232,5 @@ func writeScrubTable(env *Env, rep scrubReport) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "\n%d claim(s): %d error(s), %d warning(s), %d note(s)\n", rep.Claims, rep.Summary[scrub.Error], rep.Summary[scrub.Warn], rep.Summary[scrub.Info])
-	if len(rep.Inactive) > 0 {
-		var names []string
-		for _, st := range rep.Inactive {
-			names = append(names, st.ID+" ("+st.Status+", needs "+strings.Join(st.Missing, ", ")+")")
-		}
-		fmt.Fprintf(env.Stderr, "without code-set data these edits did not fully run: %s\n", strings.Join(names, "; "))
-	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 // other diagnosis edits: the fix comes first.
 func (k *check) dxValidity() {
 	icd := k.s.src.ICD
+	var unchecked []string
 	for i, code := range k.c.Diagnoses {
 		if icd == nil {
 			k.validDx[i] = true
@@ -21,6 +23,9 @@ func (k *check) dxValidity() {
 		switch st.Problem {
 		case ICDBillable:
 			k.validDx[i] = true
+		case ICDNoRelease:
+			k.validDx[i] = true
+			unchecked = append(unchecked, code)
 		case ICDHeader:
 			k.add("DX-01", 0, []string{code}, "", "Choose the billable code under "+code+" that the documentation supports",
 				"%s is a category header, not a billable code", code)
@@ -36,6 +41,11 @@ func (k *check) dxValidity() {
 			}
 			k.add("DX-01", 0, []string{code}, "", "", "%s is not a valid ICD-10-CM code for fiscal year %d (date of service %s)", code, fiscalYear(k.dos), k.c.FirstDOS())
 		}
+	}
+	if len(unchecked) > 0 {
+		fy := fiscalYear(k.dos)
+		k.add("DX-01", 0, unchecked, Warn, fmt.Sprintf("Install the ICD-10-CM release for fiscal year %d and scrub again", fy),
+			"no installed ICD-10-CM release covers %s (fiscal year %d): %s not validated", k.c.FirstDOS(), fy, joinCodes(unchecked))
 	}
 }
 
@@ -81,18 +91,29 @@ func (k *check) dxManifestation() {
 			if !k.validDx[i] || !notes.Manifestation(code, k.dos) {
 				continue
 			}
-			first := notes.CodeFirst(code, k.dos)
+			first, exhaustive := notes.CodeFirst(code, k.dos)
 			partner, ok := k.codeFirstPartner(i, first)
+			named := fewCodes(first, exhaustive)
 			if i == 0 {
-				fix := "List the underlying condition (" + joinCodes(first) + ") first"
-				if ok {
+				fix := "List the underlying condition first"
+				switch {
+				case ok:
 					fix = "Sequence " + partner + " first, then " + code
+				case len(first) > 0:
+					fix = "List the underlying condition (" + named + ") first"
 				}
 				k.add("DX-03", 0, []string{code}, "", fix, "%s is a manifestation code and may not be listed first", code)
 			}
-			if !ok && len(first) > 0 {
-				k.add("DX-04", 0, []string{code}, Error, "Add the underlying condition ("+joinCodes(first)+") before "+code,
-					"%s is a manifestation code but no underlying condition (%s) is on the claim", code, joinCodes(first))
+			switch {
+			case ok || len(first) == 0:
+			case exhaustive:
+				k.add("DX-04", 0, []string{code}, Error, "Add the underlying condition ("+named+") before "+code,
+					"%s is a manifestation code but no underlying condition (%s) is on the claim", code, named)
+			default:
+				// The note gives examples: another underlying condition
+				// may be on the claim.
+				k.add("DX-04", 0, []string{code}, Warn, "Make sure the underlying condition ("+named+") is coded before "+code,
+					"%s is a manifestation code and none of the underlying conditions its note names (%s) is on the claim", code, named)
 			}
 		}
 	}
@@ -107,6 +128,20 @@ func (k *check) dxManifestation() {
 			}
 		}
 	}
+}
+
+// fewCodes names the codes of a note for a message: all of an exhaustive
+// list, the first few of a list of examples ("for example G30.-, E75.4,
+// A81.0-").
+func fewCodes(codes []string, exhaustive bool) string {
+	const examples = 3
+	if exhaustive {
+		return joinCodes(codes)
+	}
+	if len(codes) > examples {
+		codes = codes[:examples]
+	}
+	return "for example " + joinCodes(codes)
 }
 
 // unrelated reports whether the provider documented the code as unrelated.
@@ -148,7 +183,7 @@ func (k *check) dxExcludes() {
 			if !k.validDx[i] || !k.validDx[j] || dx[i] == dx[j] {
 				continue
 			}
-			if !ex.Excludes1(dx[i], dx[j], k.dos) && !ex.Excludes1(dx[j], dx[i], k.dos) {
+			if k.reportedTogether(dx[i], dx[j]) || !ex.Excludes1(dx[i], dx[j], k.dos) && !ex.Excludes1(dx[j], dx[i], k.dos) {
 				continue
 			}
 			if k.unrelated(dx[i]) || k.unrelated(dx[j]) {
@@ -160,6 +195,13 @@ func (k *check) dxExcludes() {
 				"%s and %s form an Excludes1 pair: they may not be reported together", dx[i], dx[j])
 		}
 	}
+}
+
+// reportedTogether reports a pair a guideline of the fiscal year has
+// reported together.
+func (k *check) reportedTogether(a, b string) bool {
+	fy := fiscalYear(k.dos)
+	return slices.ContainsFunc(k.s.t.together, func(p togetherPair) bool { return p.match(a, b, fy) })
 }
 
 // dxPosition runs DX-07 (external cause first), DX-08 (first-listed-only

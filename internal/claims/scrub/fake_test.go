@@ -13,14 +13,16 @@ type fakeCodes struct {
 	excludes1 map[string][]string  // code → Excludes1 patterns of it and its ancestors
 	manifest  map[string]bool
 	codeFirst map[string][]string
-	useAdd    map[string][]string
-	dxAge     map[string]AgeRange
-	dxSex     map[string]claims.Sex
-	procs     map[string]ProcedureStatus // codes not listed are valid
-	pfs       map[string]FeeScheduleEntry
-	ptp       map[[2]string]PTPEdit
-	mue       map[string]MUE
-	clia      map[string]bool
+	// codeFirstExamples marks code-first notes that give examples.
+	codeFirstExamples map[string]bool
+	useAdd            map[string][]string
+	dxAge             map[string]AgeRange
+	dxSex             map[string]claims.Sex
+	procs             map[string]ProcedureStatus // codes not listed are valid
+	pfs               map[string]FeeScheduleEntry
+	ptp               map[[2]string]PTPEdit
+	mue               map[string]MUE
+	clia              map[string]bool
 }
 
 func newFakeCodes() *fakeCodes {
@@ -34,7 +36,8 @@ func newFakeCodes() *fakeCodes {
 			"S93.401A": bill("Sprain of unspecified ligament of right ankle, initial encounter"),
 			"S01.01XA": bill("Laceration without foreign body of scalp, initial encounter"),
 			"R73.03":   bill("Prediabetes"), "R73.9": bill("Hyperglycemia, unspecified"), "Z01.419": bill("Encounter for gynecological examination (general) (routine) without abnormal findings"),
-			"I10": bill("Essential (primary) hypertension"), "I12.9": bill("Hypertensive chronic kidney disease with stage 1 through stage 4 chronic kidney disease, or unspecified chronic kidney disease"),
+			"I10": bill("Essential (primary) hypertension"), "G63": bill("Polyneuropathy in diseases classified elsewhere"),
+			"E05.90": bill("Thyrotoxicosis, unspecified without thyrotoxic crisis or storm"), "I12.9": bill("Hypertensive chronic kidney disease with stage 1 through stage 4 chronic kidney disease, or unspecified chronic kidney disease"),
 			"I50.9": bill("Heart failure, unspecified"), "J45.909": bill("Unspecified asthma, uncomplicated"), "R06.2": bill("Wheezing"),
 			"W54.0XXA": bill("Bitten by dog, initial encounter"), "S61.411A": bill("Laceration without foreign body of right hand, initial encounter"),
 			"Z00.00":  bill("Encounter for general adult medical examination without abnormal findings"),
@@ -47,19 +50,21 @@ func newFakeCodes() *fakeCodes {
 			"H61.23": bill("Impacted cerumen, bilateral"), "N40.1": bill("Benign prostatic hyperplasia with lower urinary tract symptoms"),
 			"L02.411": bill("Cutaneous abscess of right axilla"), "L57.0": bill("Actinic keratosis"), "J06.9": bill("Acute upper respiratory infection, unspecified"),
 			"Z30.430": bill("Encounter for insertion of intrauterine contraceptive device"), "R05.1": bill("Acute cough"), "Z11.59": bill("Encounter for screening for other viral diseases"),
+			"Z79.4": bill("Long term (current) use of insulin"), "Z79.84": bill("Long term (current) use of oral hypoglycemic drugs"),
 		},
 		excludes1: map[string][]string{
-			"R73.03": {"E08-E13", "O24.-"}, "R73.9": {"E08-E13"}, "J45.909": {"R06.2"}, "R06.2": {"J45.-"},
+			"R73.03": {"E08-E13", "O24.-"}, "R73.9": {"E08-E13"}, "Z79.4": {"Z79.84"}, "J45.909": {"R06.2"}, "R06.2": {"J45.-"},
 		},
-		manifest:  map[string]bool{"D63.1": true},
-		codeFirst: map[string][]string{"D63.1": {"N18.-"}, "N18.4": {"E08.22", "E09.22", "E10.22", "E11.22", "E13.22", "I12.-", "I13.-"}},
-		useAdd:    map[string][]string{"E11.22": {"N18.1-N18.6"}},
-		dxAge:     map[string]AgeRange{"Z68.54": {Min: 2, Max: 19, Edit: "fake pediatric"}},
-		dxSex:     map[string]claims.Sex{"Z01.419": claims.Female, "N40.1": claims.Male, "Z30.430": claims.Female},
-		procs:     map[string]ProcedureStatus{"99201": {Known: true, Active: false, Reason: "deleted 2021-01-01"}, "99999": {}},
+		manifest:          map[string]bool{"D63.1": true, "G63": true},
+		codeFirstExamples: map[string]bool{"G63": true},
+		codeFirst:         map[string][]string{"D63.1": {"N18.-"}, "G63": {"E85.-", "E00-E07", "E15-E16", "E20-E34", "D86.-"}, "N18.4": {"E08.22", "E09.22", "E10.22", "E11.22", "E13.22", "I12.-", "I13.-"}},
+		useAdd:            map[string][]string{"E11.22": {"N18.1-N18.6"}},
+		dxAge:             map[string]AgeRange{"Z68.54": {Min: 2, Max: 19, Edit: "fake pediatric"}},
+		dxSex:             map[string]claims.Sex{"Z01.419": claims.Female, "N40.1": claims.Male, "Z30.430": claims.Female},
+		procs:             map[string]ProcedureStatus{"99201": {Known: true, Active: false, Reason: "deleted 2021-01-01"}, "99999": {}},
 		pfs: map[string]FeeScheduleEntry{
 			"20610": {GlobalDays: "000", Bilateral: 1}, "20611": {GlobalDays: "000", Bilateral: 1}, "69210": {GlobalDays: "000", Bilateral: 1},
-			"10060": {GlobalDays: "010", Bilateral: 0}, "27447": {GlobalDays: "090", Bilateral: 1}, "17000": {GlobalDays: "010"},
+			"10060": {GlobalDays: "010", Bilateral: 0}, "69209": {GlobalDays: "000", Bilateral: 2}, "27447": {GlobalDays: "090", Bilateral: 1}, "17000": {GlobalDays: "010"},
 			"99213": {GlobalDays: "XXX"}, "93000": {GlobalDays: "XXX", Bilateral: 0},
 		},
 		ptp: map[[2]string]PTPEdit{
@@ -90,8 +95,10 @@ func (f *fakeCodes) Excludes1(a, b string, _ time.Time) bool {
 	return false
 }
 
-func (f *fakeCodes) Manifestation(code string, _ time.Time) bool     { return f.manifest[code] }
-func (f *fakeCodes) CodeFirst(code string, _ time.Time) []string     { return f.codeFirst[code] }
+func (f *fakeCodes) Manifestation(code string, _ time.Time) bool { return f.manifest[code] }
+func (f *fakeCodes) CodeFirst(code string, _ time.Time) ([]string, bool) {
+	return f.codeFirst[code], !f.codeFirstExamples[code]
+}
 func (f *fakeCodes) UseAdditional(code string, _ time.Time) []string { return f.useAdd[code] }
 
 func (f *fakeCodes) DiagnosisAge(code string, _ time.Time) (AgeRange, bool) {

@@ -7,23 +7,33 @@ import (
 
 // icdPattern matches ICD-10-CM codes the way tabular notes name them:
 // "N18" and "N18.-" match the code and everything under it, "E08-E13"
-// and "N18.1-N18.6" a range of categories or subcategories.
+// and "N18.1-N18.6" a range of categories or subcategories. The ends of a
+// range may differ in length ("E08.2-E08.29"), and an incomplete end may
+// carry its dash ("S32.1--S32.9").
 type icdPattern struct {
 	lo, hi string // without dots; hi is empty for a prefix
 }
 
 func parseICDPattern(s string) (icdPattern, error) {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	s = strings.TrimSuffix(strings.TrimSuffix(s, "-"), ".")
-	lo, hi, isRange := strings.Cut(s, "-")
-	p := icdPattern{lo: strings.ReplaceAll(lo, ".", "")}
-	if isRange {
-		p.hi = strings.ReplaceAll(strings.TrimSuffix(strings.TrimSuffix(hi, "-"), "."), ".", "")
-		if len(p.hi) != len(p.lo) || p.hi < p.lo {
-			return p, fmt.Errorf("range %q: both ends need the same length, low end first", s)
+	var ends []string
+	for _, part := range strings.Split(strings.ToUpper(strings.TrimSpace(s)), "-") {
+		if part = strings.ReplaceAll(strings.TrimSpace(part), ".", ""); part != "" {
+			ends = append(ends, part)
 		}
 	}
-	if len(p.lo) < 3 || !isCodeChars(p.lo) || !isCodeChars(p.hi) {
+	var p icdPattern
+	switch len(ends) {
+	case 1:
+		p.lo = ends[0]
+	case 2:
+		p.lo, p.hi = ends[0], ends[1]
+		if p.hi < truncate(p.lo, len(p.hi)) {
+			return p, fmt.Errorf("range %q: the low end comes first", s)
+		}
+	default:
+		return p, fmt.Errorf("%q is not an ICD-10-CM code or range", s)
+	}
+	if len(p.lo) < 3 || !isCodeChars(p.lo) || p.hi != "" && (len(p.hi) < 3 || !isCodeChars(p.hi)) {
 		return p, fmt.Errorf("%q is not an ICD-10-CM code pattern", s)
 	}
 	return p, nil
@@ -39,17 +49,21 @@ func isCodeChars(s string) bool {
 	return true
 }
 
-// match reports whether the code (printed form, with or without the dot) matches.
+// match reports whether the code (printed form, with or without the dot)
+// is at or below the pattern's code, or at or below a code of its range.
 func (p icdPattern) match(code string) bool {
 	c := undot(code)
 	if p.hi == "" {
 		return strings.HasPrefix(c, p.lo)
 	}
-	if len(c) < len(p.lo) {
-		return false
+	return truncate(c, len(p.lo)) >= p.lo && truncate(c, len(p.hi)) <= p.hi
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
 	}
-	head := c[:len(p.lo)]
-	return head >= p.lo && head <= p.hi
+	return s
 }
 
 func (p icdPattern) String() string {

@@ -259,13 +259,25 @@ func (k *check) side(l claims.Line) string {
 	return ""
 }
 
-// pxExclusive runs PX-07.
+// inPTP reports whether the NCCI table has an edit between two codes in
+// either order; the table then decides the pair (PX-04).
+func (k *check) inPTP(a, b string, dos time.Time) bool {
+	ptp := k.s.src.PTP
+	if ptp == nil {
+		return false
+	}
+	_, ab := ptp.PTP(a, b, dos)
+	_, ba := ptp.PTP(b, a, dos)
+	return ab || ba
+}
+
+// pxExclusive runs PX-07 on the pairs the NCCI table does not cover.
 func (k *check) pxExclusive() {
 	for _, day := range k.sameDay() {
 		for x, i := range day {
 			for _, j := range day[x+1:] {
 				a, b := k.c.Lines[i], k.c.Lines[j]
-				if a.Code == b.Code {
+				if a.Code == b.Code || k.inPTP(a.Code, b.Code, a.DOS.Time()) {
 					continue
 				}
 				for _, r := range k.s.t.exclusive {
@@ -328,8 +340,8 @@ func (k *check) pxModifiers() {
 			bad("Keep the specific "+x+" and drop 59", "%s has both 59 and %s", l.Code, x)
 		}
 		if sides["bilateral"] && k.s.src.PFS != nil {
-			if e, ok := k.s.src.PFS.FeeSchedule(l.Code, l.DOS.Time()); ok && e.Bilateral != 1 {
-				bad("Remove 50 (bilateral indicator "+fmt.Sprint(e.Bilateral)+")", "%s does not take modifier 50: its fee-schedule bilateral indicator is %d", l.Code, e.Bilateral)
+			if e, ok := k.s.src.PFS.FeeSchedule(l.Code, l.DOS.Time()); ok {
+				k.bilateralModifier(i, l, e.Bilateral)
 			}
 		}
 		if clia := k.s.src.CLIA; clia != nil {
@@ -342,6 +354,22 @@ func (k *check) pxModifiers() {
 					"%s is a CLIA-waived test billed without QW", l.Code)
 			}
 		}
+	}
+}
+
+// bilateralModifier judges modifier 50 by the fee-schedule bilateral
+// indicator: 1 (paid at 150%) and 3 (paid per side) take it; 2 (the fee
+// already covers both sides) gets no more for it, so it is a warning; 0
+// and 9 (no bilateral concept) do not take it.
+func (k *check) bilateralModifier(i int, l claims.Line, indicator int) {
+	switch indicator {
+	case 1, 3:
+	case 2:
+		k.add("PX-08", i+1, []string{l.Code}, Warn, "Bill "+l.Code+" once without 50 unless the payer asks for it",
+			"%s is priced as bilateral already (fee-schedule bilateral indicator 2): modifier 50 does not raise the payment", l.Code)
+	default:
+		k.add("PX-08", i+1, []string{l.Code}, "", "Remove 50 (bilateral indicator "+fmt.Sprint(indicator)+")",
+			"%s does not take modifier 50: its fee-schedule bilateral indicator is %d", l.Code, indicator)
 	}
 }
 

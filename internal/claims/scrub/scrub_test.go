@@ -121,6 +121,12 @@ func editCases() []editCase {
 		return newClaim(4, claims.Female, claims.Medicaid, dx, lines...)
 	}
 	second := func(c *claims.Claim, id string) *claims.Claim { c.ID = id; return c }
+	fy2021 := func(c *claims.Claim) *claims.Claim {
+		for i := range c.Lines {
+			c.Lines[i].DOS = claims.Date{Year: 2021, Month: 3, Day: 10}
+		}
+		return c
+	}
 	return []editCase{
 		{"header code", "DX-01", Error, []*claims.Claim{adult([]string{"E11"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"E11.9"}, ln("99213", 1))}, "header"},
 		{"unknown code", "DX-01", Error, []*claims.Claim{adult([]string{"Q99.99"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"I10"}, ln("99213", 1))}, "fiscal year 2025"},
@@ -128,10 +134,14 @@ func editCases() []editCase {
 		{"missing placeholder", "DX-02", Error, []*claims.Claim{adult([]string{"S01.01A"}, ln("12001", 1))}, []*claims.Claim{adult([]string{"S01.01XA"}, ln("12001", 1))}, "expected S01.01XA"},
 		{"manifestation first", "DX-03", Error, []*claims.Claim{adult([]string{"D63.1", "N18.4"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"N18.4", "D63.1"}, ln("99213", 1))}, "Sequence N18.4 first"},
 		{"manifestation without etiology", "DX-04", Error, []*claims.Claim{adult([]string{"I10", "D63.1"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"N18.4", "D63.1"}, ln("99213", 1))}, "N18"},
+		{"manifestation without an example etiology", "DX-04", Warn, []*claims.Claim{adult([]string{"I10", "G63"}, ln("99213", 1))},
+			[]*claims.Claim{adult([]string{"E05.90", "G63"}, ln("99213", 1))}, "for example E85.-, E00-E07, E15-E16"},
 		{"hypertension with CKD", "DX-04", Warn, []*claims.Claim{adult([]string{"N18.4", "I10"}, ln("99213", 1))},
 			[]*claims.Claim{doc(adult([]string{"N18.4", "I10"}, ln("99213", 1)), claims.Documentation{Unrelated: []string{"I10"}})}, "I12"},
 		{"use additional code", "DX-05", Warn, []*claims.Claim{adult([]string{"E11.22"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"E11.22", "N18.4"}, ln("99213", 1))}, "N18.1-N18.6"},
 		{"excludes1 pair", "DX-06", Error, []*claims.Claim{adult([]string{"J45.909", "R06.2"}, ln("99213", 1))}, []*claims.Claim{adult([]string{"J45.909"}, ln("99213", 1))}, "Excludes1"},
+		{"excludes1 pair a later guideline allows", "DX-06", Error, []*claims.Claim{fy2021(adult([]string{"E11.9", "Z79.4", "Z79.84"}, ln("99213", 1)))},
+			[]*claims.Claim{adult([]string{"E11.9", "Z79.4", "Z79.84"}, ln("99213", 1))}, "Z79.4 and Z79.84"},
 		{"excludes1 documented unrelated", "DX-06", Warn, []*claims.Claim{doc(adult([]string{"R73.03", "E11.9"}, ln("99213", 1)), claims.Documentation{Unrelated: []string{"R73.03"}})}, nil, "unrelated"},
 		{"external cause first", "DX-07", Error, []*claims.Claim{adult([]string{"W54.0XXA", "S61.411A"}, ln("12002", 2))}, []*claims.Claim{adult([]string{"S61.411A", "W54.0XXA"}, ln("12002", 1))}, "external cause"},
 		{"routine exam not first", "DX-08", Error, []*claims.Claim{adult([]string{"I10", "Z00.00"}, ln("99396", 2))}, []*claims.Claim{adult([]string{"Z00.00", "I10"}, ln("99396", 1))}, "Z00.00"},
@@ -166,6 +176,7 @@ func editCases() []editCase {
 		{"59 with XS", "PX-08", Error, []*claims.Claim{adult([]string{"M17.11"}, mod(ln("20610", 1), "59", "XS"))}, nil, "drop 59"},
 		{"50 with RT", "PX-08", Error, []*claims.Claim{medicare([]string{"H61.23"}, mod(ln("69210", 1), "50", "RT"))}, []*claims.Claim{medicare([]string{"H61.23"}, mod(ln("69210", 1), "50"))}, "50"},
 		{"50 not bilateral", "PX-08", Error, []*claims.Claim{adult([]string{"I10"}, mod(ln("93000", 1), "50"))}, nil, "bilateral indicator is 0"},
+		{"50 on a fee already bilateral", "PX-08", Warn, []*claims.Claim{medicare([]string{"H61.23"}, mod(ln("69209", 1), "50"))}, []*claims.Claim{medicare([]string{"H61.23"}, ln("69209", 1))}, "indicator 2"},
 		{"ABN modifier on commercial", "PX-08", Error, []*claims.Claim{adult([]string{"I10"}, mod(ln("93000", 1), "GA"))}, []*claims.Claim{medicare([]string{"I10"}, mod(ln("93000", 1), "GA"))}, "advance beneficiary notice"},
 		{"QW on a test that is not waived", "PX-08", Error, []*claims.Claim{adult([]string{"I10"}, mod(ln("93000", 1), "QW"))}, nil, "CLIA"},
 		{"waived test without QW", "PX-08", Warn, []*claims.Claim{adult([]string{"J06.9"}, ln("87880", 1))}, []*claims.Claim{adult([]string{"J06.9"}, mod(ln("87880", 1), "QW"))}, "QW"},
@@ -317,6 +328,9 @@ func TestDataEntries(t *testing.T) {
 		{"age rules", len(tab.dxAge) > 0 && len(tab.pxAge) > 0},
 		{"presumed links", len(tab.presumed) > 0},
 		{"redundant pairs", len(tab.redundant) > 0},
+		{"Z79.4 with Z79.84 from FY2022", slices.ContainsFunc(tab.together, func(p togetherPair) bool {
+			return p.match("Z79.84", "Z79.4", 2022) && !p.match("Z79.84", "Z79.4", 2021)
+		})},
 		{"sex rules", len(tab.pxSex) == 2},
 		{"add-on 17003", len(tab.addons["17003"]) == 1},
 		{"exclusive sets", len(tab.exclusive) > 0},
@@ -343,6 +357,8 @@ func TestPatterns(t *testing.T) {
 		{"N18.-", "N18.4", true}, {"N18", "N18.32", true}, {"N18.-", "N19", false},
 		{"E08-E13", "E11.9", true}, {"E08-E13", "E14.9", false}, {"E08-E13", "E07.9", false},
 		{"N18.1-N18.6", "N18.32", true}, {"N18.1-N18.6", "N18.9", false}, {"O24.4-", "O24.419", true},
+		{"E08.2-E08.29", "E08.21", true}, {"E08.2-E08.29", "E08.3", false}, {"N18.1-N19", "N19", true}, {"N18.1-N19", "N18.0", false},
+		{"S32.1--S32.9", "S32.811A", true}, {"S32.1--S32.9", "S33.0XXA", false}, {"S32.--S33", "S33.0XXA", true},
 	}
 	for _, tc := range cases {
 		p, err := parseICDPattern(tc.pattern)
@@ -353,13 +369,34 @@ func TestPatterns(t *testing.T) {
 			t.Errorf("%s matches %s = %v", tc.pattern, tc.code, !tc.match)
 		}
 	}
-	for _, bad := range []string{"", "N1", "E13-E08", "N18.1-N19"} {
+	for _, bad := range []string{"", "N1", "E13-E08", "N18.6-N18.1", "E08-E09-E10", "E08-E1", "N18 4"} {
 		if _, err := parseICDPattern(bad); err == nil {
 			t.Errorf("pattern %q accepted", bad)
 		}
 	}
 	if !codeIn("99214", []string{"99202-99215"}) || codeIn("99217", []string{"99202-99215"}) || !codeIn("17000", []string{"17000"}) {
 		t.Error("codeIn")
+	}
+}
+
+// TestExclusiveLeavesNCCIPairsToPTP checks that a pair of the built-in
+// mutually exclusive list that the NCCI table also has is reported once,
+// by the NCCI edit, and that the list still applies without the table.
+func TestExclusiveLeavesNCCIPairsToPTP(t *testing.T) {
+	c := adult([]string{"I10"}, ln("93000", 1), ln("93010", 1))
+	got := edits(newTestScrubber(t, newFakeCodes()).Scrub([]*claims.Claim{c}))
+	if !slices.Equal(got, []string{"PX-04"}) {
+		t.Errorf("with the NCCI table: %v, want [PX-04]", got)
+	}
+	f := newFakeCodes()
+	src := f.sources()
+	src.PTP = nil
+	s, err := New(src, Options{Today: testToday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := edits(s.Scrub([]*claims.Claim{c})); !slices.Equal(got, []string{"PX-07"}) {
+		t.Errorf("without the NCCI table: %v, want [PX-07]", got)
 	}
 }
 

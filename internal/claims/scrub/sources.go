@@ -8,8 +8,8 @@ import (
 
 // The scrubber reads code-set facts through these small interfaces, so
 // that the edit logic does not depend on how the official files are
-// loaded. internal/codeset provides them for the installed releases;
-// tests use fakes. Every method takes the date of service, because code
+// loaded. Package codesetsrc provides them from the releases installed
+// with internal/codeset; tests use fakes. Every method takes the date of service, because code
 // sets are versioned (ICD-10-CM by fiscal year, HCPCS and NCCI quarterly).
 
 // ICDProblem says why an ICD-10-CM code cannot be billed.
@@ -22,6 +22,9 @@ const (
 	ICDHeader                           // a category or subcategory with codes below it
 	ICDMissingSeventh                   // the category requires a 7th character the code lacks
 	ICDBadSeventh                       // the 7th character is not one the category defines
+	// ICDNoRelease: no installed release covers the date of service, so
+	// the code could not be checked.
+	ICDNoRelease
 )
 
 // ICDStatus describes one ICD-10-CM code in the release for a date of service.
@@ -52,11 +55,16 @@ type SequencingNotes interface {
 	// elsewhere").
 	Manifestation(code string, dos time.Time) bool
 	// CodeFirst returns the codes of the code-first notes that apply to
-	// the code, inherited ones included.
-	CodeFirst(code string, dos time.Time) []string
+	// the code, inherited ones included. exhaustive is set when the notes
+	// name every underlying condition that satisfies them; notes that
+	// give examples ("such as:") or apply "if applicable" leave it unset.
+	CodeFirst(code string, dos time.Time) (codes []string, exhaustive bool)
 	// UseAdditional returns the codes of the use-additional-code notes
 	// written on the code itself (not inherited from its category, whose
-	// notes are usually "if applicable").
+	// notes are usually "if applicable") that the claim must carry:
+	// instructions that depend on what the record documents ("if
+	// applicable", "if known", the infectious agent, lists of examples)
+	// are left out, as the claim cannot show whether they apply.
 	UseAdditional(code string, dos time.Time) []string
 }
 

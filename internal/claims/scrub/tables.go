@@ -51,6 +51,18 @@ type redundantPair struct {
 	note                   string
 }
 
+// togetherPair is a pair the guidelines have the coder report together
+// from a fiscal year on, whatever an Excludes1 note of an older tabular
+// says (the data file cites the guideline).
+type togetherPair struct {
+	a, b     icdPattern
+	fromYear int
+}
+
+func (p togetherPair) match(x, y string, fy int) bool {
+	return fy >= p.fromYear && (p.a.match(x) && p.b.match(y) || p.a.match(y) && p.b.match(x))
+}
+
 type pxAgeRule struct {
 	codes    codeSet
 	min, max int
@@ -101,6 +113,7 @@ type tables struct {
 	dxAge                          []dxAgeRule
 	presumed                       []presumedLink
 	redundant                      []redundantPair
+	together                       []togetherPair
 	dxSets                         map[string]icdPatterns
 
 	sets      map[string]codeSet
@@ -298,6 +311,23 @@ func (t *tables) dxRow(f []string) error {
 			return err
 		}
 		t.redundant = append(t.redundant, redundantPair{combination: combo, component: comp, note: f[3]})
+	case "reported_together":
+		if err := fields(f, 5); err != nil {
+			return err
+		}
+		a, err := parseICDPattern(f[1])
+		if err != nil {
+			return err
+		}
+		b, err := parseICDPattern(f[2])
+		if err != nil {
+			return err
+		}
+		fy, err := strconv.Atoi(f[3])
+		if err != nil || fy < 2016 {
+			return fmt.Errorf("fiscal year %q", f[3])
+		}
+		t.together = append(t.together, togetherPair{a: a, b: b, fromYear: fy})
 	default:
 		return fmt.Errorf("unknown kind %q", f[0])
 	}

@@ -131,15 +131,30 @@ func (t *Tabular) Ancestors(code string) []*Code {
 // each ancestor, its section and its chapter. Each note says in From where
 // it is attached.
 func (t *Tabular) NotesFor(code string) []Note {
-	c, ok := t.Lookup(code)
-	if !ok {
-		return nil
-	}
 	var out []Note
-	for s := range c.scopes {
-		out = append(out, s.notes...)
+	for n := range t.NotesOf(code) {
+		out = append(out, n)
 	}
 	return out
+}
+
+// NotesOf yields the notes NotesFor returns, in the same order, without
+// collecting them: the claim scrubber reads them for every pair of
+// diagnoses on every claim.
+func (t *Tabular) NotesOf(code string) iter.Seq[Note] {
+	return func(yield func(Note) bool) {
+		c, ok := t.Lookup(code)
+		if !ok {
+			return
+		}
+		for s := range c.scopes {
+			for _, n := range s.notes {
+				if !yield(n) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // scopes yields the scopes that apply to c, nearest first: its own, its

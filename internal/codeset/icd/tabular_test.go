@@ -180,6 +180,17 @@ func TestNotesFor(t *testing.T) {
 	if tab.NotesFor("Q99") != nil {
 		t.Error("NotesFor(unknown code) is not nil")
 	}
+	// NotesOf yields the same notes and stops when asked to.
+	var first []string
+	for n := range tab.NotesOf("E11.22") {
+		first = append(first, n.Kind.String()+"@"+n.From)
+		if len(first) == 2 {
+			break
+		}
+	}
+	if want := []string{"useAdditionalCode@E11.22", "includes@E11"}; !slices.Equal(first, want) {
+		t.Errorf("NotesOf(E11.22) starts %v, want %v", first, want)
+	}
 }
 
 func TestValidate(t *testing.T) {
