@@ -11,7 +11,8 @@ build:
 
 # Code the sample note, then start the server on the embedded database.
 run: build
-	$(BIN) --help
+	$(BIN) code --format text examples/notes/office-visit.txt
+	$(BIN) serve
 
 test: fmt-check vet
 	$(GO) test -count=1 ./...
