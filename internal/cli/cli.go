@@ -38,6 +38,9 @@ var commands = []command{
 	{"codesets", "code-set releases: install, info, lookup, search", runCodesets},
 	{"eval", "measure the product against development data (eval -h lists them)", runEval},
 	{"phi", "find (scan) or replace (redact) HIPAA identifiers in a note", runPHI},
+	{"code", "code one note: ICD-10-CM with evidence, confidence and reasoning", runCode},
+	{"batch", "code many notes (a directory or JSONL) on a worker pool", runBatch},
+	{"bench", "measure speed and memory (bench -h lists the targets)", runBench},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

@@ -24,6 +24,8 @@ type evaluation struct {
 // evaluations is the table of `medcode eval` targets.
 var evaluations = []evaluation{
 	{"phi", "PHI detector: presidio synthetic set per HIPAA kind, ACI-Bench patient names", runEvalPHI},
+	{"codiesp", "ICD-10-CM coding of CodiEsp case reports: micro P/R/F1, full codes and categories", runEvalCodiEsp},
+	{"vignettes", "the outpatient vignettes of coding-domain.md section 9: exact code sets", runEvalVignettes},
 }
 
 func runEval(ctx context.Context, env *Env, args []string) error {

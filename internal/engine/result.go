@@ -63,12 +63,15 @@ type Procedure struct {
 // EM is the evaluation and management visit level.
 type EM struct {
 	Code        string     `json:"code"`
-	Method      string     `json:"method"` // "mdm", "time" or "preventive"
+	Method      string     `json:"method"` // "mdm", "time", "preventive" or "nurse"
 	PatientType string     `json:"patient_type,omitempty"`
 	MDM         *MDM       `json:"mdm,omitempty"`
 	Minutes     int        `json:"minutes,omitempty"`
 	Evidence    []Evidence `json:"evidence,omitempty"`
 	Reasoning   string     `json:"reasoning,omitempty"`
+	// Problem is, at a preventive visit, the significant and separately
+	// identifiable problem-oriented visit billed with it (modifier 25).
+	Problem *EM `json:"problem,omitempty"`
 }
 
 // MDM is medical decision making: three elements and the level two of them

@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/engine/termmatch"
+)
+
+// withLinks are the relations the engine reads out of the Alphabetic Index
+// itself rather than from a hand-written table:
+//   - "Diabetes, type 2, with, chronic kidney disease E11.22": a diabetes
+//     of category E11 and a coded condition of category N18 anywhere in
+//     the note take E11.22 (the "with" convention, Guidelines I.A.15);
+//   - "History, family (of), diabetes mellitus Z83.3": a family member's
+//     condition of category E11 is coded Z83.3;
+//   - "History, personal (of), malignant neoplasm, breast Z85.3": the
+//     patient's past condition of category C50 is coded Z85.3.
+//
+// The condition of each entry is found by running the entry's own words
+// through the lexicon, so the links follow the release's Index.
+type withLinks struct {
+	// combos[diabetes category][condition category] = combination code
+	combos   map[string]map[string]linkTarget
+	family   map[string]linkTarget // condition category → family history code
+	personal map[string]linkTarget // condition category → personal history code
+}
+
+// linkTarget is the code an Index entry gives, with the entry's path.
+type linkTarget struct {
+	code string
+	path string
+}
+
+// buildWithLinks derives the links from the release's Index.
+func buildWithLinks(rc *releaseCoder, e *Engine) *withLinks {
+	l := &withLinks{combos: map[string]map[string]linkTarget{}, family: map[string]linkTarget{}, personal: map[string]linkTarget{}}
+	for _, m := range rc.index.MainTerms() {
+		key := icd.MatchKey(firstPart(m.Title))
+		switch {
+		case e.rules.noteWideWith[key]:
+			l.addCombos(rc, e, m)
+		case key == "history":
+			for _, sub := range m.Children {
+				switch icd.MatchKey(sub.Title) {
+				case "family":
+					l.addHistory(rc, e, sub, l.family)
+				case "personal":
+					l.addHistory(rc, e, sub, l.personal)
+				}
+			}
+		}
+	}
+	return l
+}
+
+// addCombos reads the "with" subterms of a main term and of its subterms
+// one level down (the diabetes types).
+func (l *withLinks) addCombos(rc *releaseCoder, e *Engine, main *icd.Term) {
+	visit := func(owner *icd.Term) {
+		ownerCode, _, ok := rc.nav.complete(owner.Code, navContext{}, "")
+		if owner.Code == "" || !ok {
+			return
+		}
+		category := ownerCode.Category()
+		for _, w := range owner.Children {
+			if strings.ToLower(w.Title) != "with" {
+				continue
+			}
+			for _, cond := range w.Children {
+				if cond.Code == "" || strings.HasSuffix(cond.Code, "-") {
+					continue
+				}
+				condCat, ok := phraseCategory(rc, e, cond.Title)
+				if !ok || condCat == category || strings.HasPrefix(cond.Code, condCat) {
+					continue
+				}
+				if l.combos[category] == nil {
+					l.combos[category] = map[string]linkTarget{}
+				}
+				if _, dup := l.combos[category][condCat]; !dup {
+					l.combos[category][condCat] = linkTarget{code: cond.Code, path: cond.PathString()}
+				}
+			}
+		}
+	}
+	visit(main)
+	for _, t := range main.Children {
+		visit(t)
+	}
+}
+
+// addHistory maps each condition under a "History, family/personal"
+// subterm to its history code.
+func (l *withLinks) addHistory(rc *releaseCoder, e *Engine, parent *icd.Term, into map[string]linkTarget) {
+	var walk func(t *icd.Term, prefix string)
+	walk = func(t *icd.Term, prefix string) {
+		for _, ch := range t.Children {
+			phrase := strings.TrimSpace(prefix + " " + ch.Title)
+			if ch.Code != "" && !strings.HasSuffix(ch.Code, "-") && (strings.HasPrefix(ch.Code, "Z") || strings.HasPrefix(ch.Code, "I25.2")) {
+				if cat, ok := phraseCategory(rc, e, phrase); ok && !strings.HasPrefix(cat, "Z") {
+					if _, dup := into[cat]; !dup {
+						into[cat] = linkTarget{code: ch.Code, path: ch.PathString()}
+					}
+				}
+			}
+			walk(ch, phrase)
+		}
+	}
+	walk(parent, "")
+}
+
+// phraseCategory runs a phrase through the lexicon and returns the
+// category of the code it finds, when one Index or tabular reading covers
+// most of it.
+func phraseCategory(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
+	code := phraseCode(rc, e, phrase)
+	if code == "" {
+		return "", false
+	}
+	c, _, ok := rc.nav.complete(code, navContext{}, "")
+	if !ok {
+		return "", false
+	}
+	return c.Category(), true
+}
+
+// phraseCode runs a phrase through the lexicon and returns the code of the
+// reading that covers most of it, "" when none covers half.
+func phraseCode(rc *releaseCoder, e *Engine, phrase string) string {
+	ws := e.words(phrase)
+	if len(ws) == 0 {
+		return ""
+	}
+	toks := make([]termmatch.Token, len(ws))
+	for i, w := range ws {
+		toks[i] = termmatch.Token{ID: rc.lex.vocab.Lookup(w)}
+	}
+	var best *termmatch.Match
+	for _, m := range rc.lex.matcher.Find(toks) {
+		if best == nil || len(m.Positions) > len(best.Positions) {
+			mm := m
+			best = &mm
+		}
+	}
+	if best == nil || len(best.Positions)*2 < len(ws) {
+		return ""
+	}
+	t := rc.lex.targets[best.Payload]
+	if t.term != nil {
+		return termCode(rc, t.term)
+	}
+	return t.code
+}
+
+// termCode returns the code an Index term gives, following one "see"
+// cross-reference and climbing to the nearest coded ancestor.
+func termCode(rc *releaseCoder, t *icd.Term) string {
+	for p := t; p != nil; p = p.Parent {
+		if p.Code != "" {
+			return p.Code
+		}
+		if p.See != "" {
+			if res, ok := rc.index.Resolve(p.See); ok {
+				if res.Code != "" {
+					return res.Code
+				}
+				if tg := res.Target(); tg != nil && tg.Code != "" {
+					return tg.Code
+				}
+			}
+			return ""
+		}
+	}
+	return ""
+}

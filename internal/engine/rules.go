@@ -1,0 +1,640 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/medcode/medcode/internal/codeset/icd"
+	"github.com/medcode/medcode/internal/nlp"
+)
+
+// applyRules runs the guideline rules over the candidates, in an order
+// where each rule sees the codes the previous ones settled.
+func (c *noteCoder) applyRules() {
+	c.applyAssertions()
+	c.addVaccines()
+	c.applyWithLinks()
+	c.applyCombinations()
+	if c.opts.Profile == ProfileOutpatient {
+		c.applySpecificity()
+		c.applySupersede()
+		c.applyExcludes1()
+	}
+	if c.opts.Profile == ProfileOutpatient {
+		c.applyAssessmentScope()
+		c.applyIntegral()
+		c.dropExternalCauses()
+		c.applyOutpatientOmissions()
+	}
+	c.applyCompanions()
+	c.applyPreventive()
+	if c.opts.Profile == ProfileAbstract {
+		c.applyPriors()
+	}
+}
+
+// applyPriors leaves out of an abstract the codes professional coders
+// rarely assigned when the engine proposed them on the training notes
+// (rule PRECISION).
+func (c *noteCoder) applyPriors() {
+	for _, cd := range c.liveAffirmed() {
+		if c.e.learned.prune(cd.code.Code) {
+			cd.drop("PRECISION")
+		}
+	}
+}
+
+// drop removes a candidate for the rule id.
+func (cd *candidate) drop(rule string) {
+	if cd.dropped == "" {
+		cd.dropped = rule
+	}
+}
+
+// isHistoryOrStatus reports whether a code reports a status or a history
+// (Z80-Z99, or a Z79 drug-therapy status): a "history of" cue does not
+// make it historical.
+func isHistoryOrStatus(code string) bool {
+	return code >= "Z77" && code < "Z9A" || strings.HasPrefix(code, "Z79")
+}
+
+// isInjury reports codes of Chapter 19 that take an encounter 7th
+// character.
+func isInjury(code *icd.Code) bool {
+	return code.SeventhChar != "" && (strings.HasPrefix(code.Code, "S") || strings.HasPrefix(code.Code, "T"))
+}
+
+// applyAssertions applies the assertion rules: negated, hypothetical and
+// uncertain mentions are not coded; family and past conditions become
+// history codes; a past injury with a late effect takes 7th character S.
+func (c *noteCoder) applyAssertions() {
+	for _, cd := range append([]*candidate(nil), c.cands...) {
+		if cd.dropped != "" || cd.derived {
+			continue
+		}
+		code := cd.code.Code
+		switch cd.status {
+		case nlp.Affirmed:
+			for _, m := range cd.mentions {
+				if m.current {
+					cd.addRule("R8")
+				}
+			}
+		case nlp.Negated:
+			cd.drop("R6")
+		case nlp.Hypothetical:
+			cd.drop("R10")
+		case nlp.Uncertain:
+			if c.opts.Profile == ProfileOutpatient {
+				cd.drop("R1")
+			} else {
+				cd.drop("ABSTRACT")
+			}
+		case nlp.Other:
+			cd.drop("R9")
+		case nlp.Family:
+			cd.drop("R9")
+			if link, ok := c.rc.withLinks.family[cd.code.Category()]; ok {
+				c.derive(link.code, []*candidate{cd}, "R9", "family history of "+cd.code.Title+" ("+link.path+")")
+			}
+		case nlp.Historical:
+			switch {
+			case isHistoryOrStatus(code):
+				cd.status = nlp.Affirmed
+				cd.addRule("STATUS")
+			case isInjury(cd.code) && c.mentionsPhase(cd, phaseSequela):
+				cd.drop("SEQUELA")
+				if seq, steps, ok := c.rc.nav.complete(cd.code.Base, navContext{phase: phaseSequela}, ""); ok {
+					d := c.derive(seq.Code, []*candidate{cd}, "SEQUELA", "late effect of "+cd.code.Title)
+					if d != nil {
+						d.steps = steps
+						d.addRule("SEVENTH")
+					}
+				}
+			case c.opts.Profile == ProfileAbstract && !(c.allResolved(cd) && c.hasPersonalHistory(cd)):
+				// An abstract reports the patient's past conditions too, as
+				// historical, unless the condition is stated as over and the
+				// classification has its own history code ("former smoker").
+				cd.addRule("ABSTRACT")
+			default:
+				cd.drop("R7")
+				if link, ok := c.rc.withLinks.personal[cd.code.Category()]; ok {
+					c.derive(link.code, []*candidate{cd}, "R7", "personal history of "+cd.code.Title+" ("+link.path+")")
+				}
+			}
+		}
+	}
+}
+
+// allResolved reports whether every mention states the condition as over.
+func (c *noteCoder) allResolved(cd *candidate) bool {
+	for _, m := range cd.mentions {
+		if !m.resolved {
+			return false
+		}
+	}
+	return len(cd.mentions) > 0
+}
+
+func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
+	_, ok := c.rc.withLinks.personal[cd.code.Category()]
+	return ok
+}
+
+// mentionsPhase reports whether one of the candidate's mentions has the
+// encounter phase.
+func (c *noteCoder) mentionsPhase(cd *candidate, phase string) bool {
+	for _, m := range cd.mentions {
+		if at := c.attributes(m); at.Phase != nil && at.Phase.Value == phase {
+			return true
+		}
+	}
+	return false
+}
+
+// derive adds (or strengthens) a code a rule produced from other codes;
+// it carries their evidence.
+func (c *noteCoder) derive(code string, from []*candidate, rule, why string) *candidate {
+	ic, steps, ok := c.rc.nav.complete(code, navContext{}, "")
+	if !ok {
+		return nil
+	}
+	cd := c.find(ic.Code)
+	if cd == nil {
+		cd = &candidate{code: ic, via: srcIndex, origin: why, steps: steps, status: nlp.Affirmed, derived: true}
+		c.cands = append(c.cands, cd)
+	}
+	for _, f := range from {
+		for _, m := range f.mentions {
+			if !containsMention(cd.mentions, m) {
+				cd.mentions = append(cd.mentions, m)
+			}
+		}
+	}
+	cd.addRule(rule)
+	cd.notes = append(cd.notes, why)
+	return cd
+}
+
+func containsMention(ms []*mention, m *mention) bool {
+	for _, x := range ms {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// liveAffirmed lists the live candidates the note affirms (and, in the
+// abstract profile, its past conditions).
+func (c *noteCoder) liveAffirmed() []*candidate {
+	var out []*candidate
+	for _, cd := range c.cands {
+		if cd.dropped == "" && (cd.status == nlp.Affirmed || cd.status == nlp.Historical && c.opts.Profile == ProfileAbstract) {
+			out = append(out, cd)
+		}
+	}
+	return out
+}
+
+// applyWithLinks applies the note-wide "with" links of the Index
+// (diabetes with its complications).
+func (c *noteCoder) applyWithLinks() {
+	for _, dm := range c.liveAffirmed() {
+		combos := c.rc.withLinks.combos[dm.code.Category()]
+		if combos == nil {
+			continue
+		}
+		linked := 0
+		for _, other := range c.liveAffirmed() {
+			if other == dm || other.dropped != "" {
+				continue
+			}
+			link, ok := combos[other.code.Category()]
+			if !ok {
+				continue
+			}
+			if c.unrelated(dm, other) {
+				other.addRule("UNRELATED")
+				continue
+			}
+			combo := c.derive(link.code, []*candidate{dm, other}, "WITH", fmt.Sprintf("%s with %s (%s)", dm.code.Title, other.code.Title, link.path))
+			if combo == nil || combo == other {
+				continue
+			}
+			linked++
+			if !c.asksFor(combo.code.Code, other.code.Code) {
+				other.drop("COMBINATION")
+			}
+		}
+		if linked > 1 {
+			dm.addRule("DM-MULTI")
+		}
+	}
+}
+
+// asksFor reports whether code's tabular notes ask for an additional code
+// covering other ("use additional code to identify stage of CKD").
+func (c *noteCoder) asksFor(code, other string) bool {
+	for _, n := range c.rc.notes(code) {
+		if n.Kind != icd.UseAdditionalCode && n.Kind != icd.CodeAlso {
+			continue
+		}
+		for _, r := range n.Refs {
+			if r.Contains(other) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unrelated reports whether the provider states that the two conditions
+// are not linked, in a sentence that names both.
+func (c *noteCoder) unrelated(a, b *candidate) bool {
+	for _, ma := range a.mentions {
+		for _, mb := range b.mentions {
+			if ma.sentence != mb.sentence {
+				continue
+			}
+			seq := c.sentenceSeq(ma.sentence)
+			for _, p := range c.e.tables.unrelated {
+				if containsSeq(seq, p) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// applyCombinations applies the hypertension combinations of
+// tables/combinations.yaml: the first row whose groups are all coded.
+func (c *noteCoder) applyCombinations() {
+	ct := c.e.tables.combinations
+	for _, row := range ct.rows {
+		members := map[string][]*candidate{}
+		complete := true
+		for _, g := range row.when {
+			for _, cd := range c.liveAffirmed() {
+				if ct.groups[g].contains(cd.code.Code) {
+					members[g] = append(members[g], cd)
+				}
+			}
+			if len(members[g]) == 0 {
+				complete = false
+				break
+			}
+		}
+		if !complete {
+			continue
+		}
+		var from []*candidate
+		blocked := false
+		for _, g := range row.when {
+			from = append(from, members[g]...)
+			if g == row.replaces {
+				continue
+			}
+			for _, x := range members[g] {
+				for _, h := range members[row.replaces] {
+					if c.unrelated(h, x) {
+						h.addRule("UNRELATED")
+						blocked = true
+					}
+				}
+			}
+		}
+		if blocked {
+			continue
+		}
+		var names []string
+		for _, g := range row.when {
+			names = append(names, g)
+		}
+		combo := c.derive(row.code, from, row.rule, "presumed link: "+strings.Join(names, " + "))
+		if combo == nil {
+			continue
+		}
+		combo.addRule("WITH")
+		for _, h := range members[row.replaces] {
+			h.drop(row.rule)
+		}
+		return
+	}
+}
+
+// isUnspecified reports titles of catch-all codes: unspecified, without
+// complication, uncomplicated.
+func isUnspecified(title string) bool {
+	t := strings.ToLower(title)
+	return strings.Contains(t, "unspecified") || strings.Contains(t, "without complication") || strings.Contains(t, "uncomplicated") || strings.HasSuffix(t, " nos")
+}
+
+// applySpecificity keeps the most specific code of a category: an
+// unspecified code gives way to a specified code of the same category
+// documented in the note, which takes over its evidence.
+func (c *noteCoder) applySpecificity() {
+	for _, a := range c.liveAffirmed() {
+		if !isUnspecified(a.code.Title) {
+			continue
+		}
+		for _, b := range c.liveAffirmed() {
+			if a == b || b.dropped != "" || b.code.Category() != a.code.Category() || isUnspecified(b.code.Title) {
+				continue
+			}
+			a.drop("SUPERSEDED")
+			c.moveEvidence(a, b)
+			break
+		}
+	}
+}
+
+// moveEvidence adds a's mentions to b.
+func (c *noteCoder) moveEvidence(a, b *candidate) {
+	for _, m := range a.mentions {
+		if !containsMention(b.mentions, m) {
+			b.mentions = append(b.mentions, m)
+		}
+	}
+}
+
+// onlyThrough reports whether every mention of the candidate was found
+// through the Index main term key.
+func (c *noteCoder) onlyThrough(cd *candidate, key string) bool {
+	for _, m := range cd.mentions {
+		if m.target.term == nil || icd.MatchKey(firstPart(m.target.term.Main().Title)) != key {
+			return false
+		}
+	}
+	return len(cd.mentions) > 0
+}
+
+// applySupersede drops catch-all codes when a specific code covers them
+// (tables/companions.tsv, supersede and supersede-term rows).
+func (c *noteCoder) applySupersede() {
+	for _, row := range c.e.tables.supersedeTerm {
+		for _, a := range c.liveAffirmed() {
+			if !c.onlyThrough(a, row.term) {
+				continue
+			}
+			for _, b := range c.liveAffirmed() {
+				if b != a && row.others.contains(b.code.Code) {
+					a.drop(row.rule)
+					break
+				}
+			}
+		}
+	}
+	for _, row := range c.e.tables.supersede {
+		for _, a := range c.liveAffirmed() {
+			if !row.codes.contains(a.code.Code) {
+				continue
+			}
+			for _, b := range c.liveAffirmed() {
+				if b != a && row.others.contains(b.code.Code) && !row.codes.contains(b.code.Code) {
+					a.drop(row.rule)
+					break
+				}
+			}
+		}
+	}
+}
+
+// applyExcludes1 resolves Excludes1 pairs: a symptom gives way to a
+// diagnosis; otherwise the code with the weaker evidence goes, and on a
+// tie the code whose note excludes the other.
+func (c *noteCoder) applyExcludes1() {
+	for _, a := range c.liveAffirmed() {
+		if a.dropped != "" {
+			continue
+		}
+		for _, n := range c.rc.notes(a.code.Code) {
+			if n.Kind != icd.Excludes1 || a.dropped != "" {
+				continue
+			}
+			for _, b := range c.liveAffirmed() {
+				if b == a || b.dropped != "" || b.code.Category() == a.code.Category() || !refsContain(n.Refs, b.code.Code) {
+					continue
+				}
+				loser := a
+				switch sa, sb := c.strength(a), c.strength(b); {
+				case isSymptom(b.code.Code) && !isSymptom(a.code.Code):
+					loser = b
+				case isSymptom(a.code.Code) && !isSymptom(b.code.Code):
+				case sb < sa:
+					loser = b
+				}
+				loser.drop("EXCLUDES1")
+				winner := a
+				if loser == a {
+					winner = b
+				}
+				winner.addRule("EXCLUDES1")
+				winner.notes = append(winner.notes, fmt.Sprintf("%s is not coded with it (Excludes1 at %s: %s)", loser.code.Code, n.From, n.Text))
+				if loser == a {
+					break
+				}
+			}
+		}
+	}
+}
+
+func refsContain(refs []icd.CodeRef, code string) bool {
+	for _, r := range refs {
+		if r.Contains(code) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSymptom reports Chapter 18 codes (signs, symptoms, findings).
+func isSymptom(code string) bool { return strings.HasPrefix(code, "R") }
+
+// strength ranks a candidate's evidence: the best section weight, then
+// more mentions, then a longer (more specific) code.
+func (c *noteCoder) strength(cd *candidate) float64 {
+	best := 0.0
+	for _, m := range cd.mentions {
+		best = max(best, c.sectionWeight(m.section))
+	}
+	return best + 0.01*float64(min(len(cd.mentions), 5)) + 0.001*float64(len(cd.code.Code))
+}
+
+// inAssessment reports whether a mention sits in the assessment and plan.
+func (c *noteCoder) inAssessment(m *mention) bool {
+	return m.sectionKind(c.doc) == nlp.SectionAP
+}
+
+// isChronic reports whether the candidate is a chronic condition.
+func (c *noteCoder) isChronic(cd *candidate) bool {
+	if c.e.tables.chronic.contains(cd.code.Code) {
+		return true
+	}
+	if c.e.tables.chronicStated.contains(cd.code.Code) {
+		for _, m := range cd.mentions {
+			if strings.Contains(lower(c.text(m.start, m.end)), "chronic") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// applyAssessmentScope keeps, when the note has an assessment, only the
+// conditions the assessment addresses plus the chronic conditions managed
+// at the visit (rules R4, R11); status, history and encounter codes stay.
+func (c *noteCoder) applyAssessmentScope() {
+	if !c.hasAssessment() {
+		return
+	}
+	for _, cd := range c.liveAffirmed() {
+		if strings.HasPrefix(cd.code.Code, "Z") || c.isChronic(cd) {
+			continue
+		}
+		inAP := false
+		for _, m := range cd.mentions {
+			inAP = inAP || c.inAssessment(m)
+		}
+		if inAP {
+			continue
+		}
+		if isSymptom(cd.code.Code) {
+			cd.drop("R11")
+		} else {
+			cd.drop("R4")
+		}
+	}
+}
+
+// applyIntegral drops symptoms integral to a coded diagnosis (R5).
+func (c *noteCoder) applyIntegral() {
+	for _, s := range c.liveAffirmed() {
+		for _, row := range c.e.tables.integral {
+			if !row.symptom.contains(s.code.Code) {
+				continue
+			}
+			for _, d := range c.liveAffirmed() {
+				if d != s && row.diagnoses.contains(d.code.Code) {
+					s.drop("R5")
+					d.notes = append(d.notes, fmt.Sprintf("%s (%s) is part of it and not coded separately", s.code.Code, lower(s.code.Title)))
+					break
+				}
+			}
+		}
+	}
+}
+
+// dropExternalCauses leaves external-cause codes to the payer (R20).
+func (c *noteCoder) dropExternalCauses() {
+	for _, cd := range c.liveAffirmed() {
+		if k := cd.code.Code[0]; k == 'V' || k == 'W' || k == 'X' || k == 'Y' {
+			cd.drop("R20")
+		}
+	}
+}
+
+// applyCompanions applies the requires and never-with rows of
+// tables/companions.tsv.
+func (c *noteCoder) applyCompanions() {
+	for _, row := range c.e.tables.requires {
+		for _, cd := range c.liveAffirmed() {
+			if !row.codes.contains(cd.code.Code) {
+				continue
+			}
+			found := false
+			for _, o := range c.liveAffirmed() {
+				found = found || (o != cd && row.others.contains(o.code.Code))
+			}
+			if !found {
+				cd.drop(row.rule)
+			}
+		}
+	}
+	for _, row := range c.e.tables.neverWith {
+		for _, cd := range c.liveAffirmed() {
+			if !row.codes.contains(cd.code.Code) {
+				continue
+			}
+			for _, o := range c.liveAffirmed() {
+				if o != cd && row.others.contains(o.code.Code) {
+					cd.drop(row.rule)
+					break
+				}
+			}
+		}
+	}
+}
+
+// applyPreventive picks the routine-exam code by age and by whether the
+// visit found a new problem (R13).
+func (c *noteCoder) applyPreventive() {
+	age := c.age()
+	for _, cd := range c.liveAffirmed() {
+		pair, ok := c.e.tables.examPair(cd.code.Code)
+		if !ok {
+			continue
+		}
+		if age >= 0 {
+			if p, ok := c.e.tables.examForAge(age); ok {
+				pair = p
+			}
+		}
+		abnormal := false
+		for _, o := range c.liveAffirmed() {
+			if o != cd && !strings.HasPrefix(o.code.Code, "Z") && !c.isChronic(o) {
+				abnormal = true
+				o.addRule("R13")
+			}
+		}
+		want := pair.without
+		if abnormal {
+			want = pair.with
+		}
+		cd.addRule("R13")
+		if want == cd.code.Code {
+			continue
+		}
+		if ic, _, ok := c.rc.nav.complete(want, navContext{}, ""); ok {
+			cd.code = ic
+		}
+	}
+}
+
+// age is the patient's age in years from the options or the note, -1
+// when unknown.
+func (c *noteCoder) age() float64 {
+	if c.opts.Age > 0 {
+		return float64(c.opts.Age)
+	}
+	if c.doc.Patient.AgeSpan.End > 0 {
+		return c.doc.Patient.AgeYears
+	}
+	return -1
+}
+
+// applyOutpatientOmissions applies the sole-reason and omit rows of
+// tables/companions.tsv.
+func (c *noteCoder) applyOutpatientOmissions() {
+	for _, row := range c.e.tables.omit {
+		for _, cd := range c.liveAffirmed() {
+			if row.codes.contains(cd.code.Code) {
+				cd.drop(row.rule)
+			}
+		}
+	}
+	for _, row := range c.e.tables.soleReason {
+		for _, cd := range c.liveAffirmed() {
+			if !row.codes.contains(cd.code.Code) {
+				continue
+			}
+			for _, o := range c.liveAffirmed() {
+				if o != cd && !row.codes.contains(o.code.Code) {
+					cd.drop(row.rule)
+					break
+				}
+			}
+		}
+	}
+}

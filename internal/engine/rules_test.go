@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// ruleCase is a short note, the codes it must get and must not get.
+type ruleCase struct {
+	name    string
+	note    string
+	profile string
+	age     int
+	want    []string
+	notWant []string
+	rule    string // a rule id one of the wanted codes must cite
+}
+
+func TestRules(t *testing.T) {
+	cases := []ruleCase{
+		{name: "negation", note: "Denies chest pain or shortness of breath. A/P: Essential hypertension.", want: []string{"I10"}, notWant: []string{"R07.9", "R06.02"}},
+		{name: "list closed by a negative result", note: "Serology for hepatitis B, hepatitis C and HIV negative. Acute bronchitis.", profile: ProfileAbstract, want: []string{"J20.9"}, notWant: []string{"B19.10", "B19.20", "B20"}},
+		{name: "uncertain dropped, symptoms kept", note: "A/P: Fever and cough, possible pneumonia.", want: []string{"R50.9"}, notWant: []string{"J18.9"}},
+		{name: "uncertain also left out of abstracts", note: "Probable pneumonia.", profile: ProfileAbstract, notWant: []string{"J18.9"}},
+		{name: "hypothetical", note: "A/P: Viral URI. Return if rash spreads or signs of cellulitis.", want: []string{"J06.9"}, notWant: []string{"L03.90"}},
+		{name: "family history", note: "FH: mother with breast cancer. A/P: Essential hypertension.", want: []string{"I10", "Z80.3"}, notWant: []string{"C50.919"}, rule: "R9"},
+		{name: "history of resolved cancer", note: "History of prostate cancer, completed treatment, no evidence of disease. A/P: hypertension, stable.", want: []string{"Z85.46", "I10"}, notWant: []string{"C61"}},
+		{name: "diabetes with CKD presumed", note: "A/P: Type 2 diabetes. Chronic kidney disease stage 3a.", want: []string{"E11.22", "N18.31"}, notWant: []string{"E11.9"}, rule: "WITH"},
+		{name: "diabetes with polyneuropathy", note: "A/P: Type 2 diabetes with polyneuropathy.", want: []string{"E11.42"}, notWant: []string{"G62.9"}},
+		{name: "hypertension with CKD", note: "A/P: Hypertension. CKD stage 4.", want: []string{"I12.9", "N18.4"}, notWant: []string{"I10"}, rule: "HTN-CKD"},
+		{name: "hypertension with CKD 5", note: "A/P: Hypertension and end stage renal disease.", want: []string{"I12.0"}, notWant: []string{"I10"}},
+		{name: "hypertension with heart failure", note: "A/P: Hypertension. Chronic systolic heart failure.", want: []string{"I11.0", "I50.22"}, rule: "HTN-HEART"},
+		{name: "unrelated stated", note: "A/P: CKD stage 3b due to obstructive uropathy, not related to her hypertension.", want: []string{"I10", "N18.32"}, notWant: []string{"I12.9"}, rule: "INDEX"},
+		{name: "integral symptom", note: "Dysuria and frequency for 2 days. A/P: Acute cystitis.", want: []string{"N30.00"}, notWant: []string{"R30.0", "R35.0"}},
+		{name: "excludes1", note: "A/P: Acute cystitis. UTI.", want: []string{"N30.00"}, notWant: []string{"N39.0"}, rule: "EXCLUDES1"},
+		{name: "asthma wheeze", note: "A/P: Moderate persistent asthma with acute exacerbation; wheezing.", want: []string{"J45.41"}, notWant: []string{"R06.2"}},
+		{name: "BMI needs a weight diagnosis", note: "Vitals: BMI 41.2. A/P: Acute bronchitis.", want: []string{"J20.9"}, notWant: []string{"Z68.41"}},
+		{name: "BMI with obesity", note: "A/P: Morbid obesity, BMI 41.2.", age: 50, want: []string{"E66.01", "Z68.41"}, rule: "R12"},
+		{name: "type 1 diabetes never Z79.4", note: "Type 1 diabetes mellitus. Meds: insulin glargine 20 units at bedtime.", want: []string{"E10.9"}, notWant: []string{"Z79.4"}},
+		{name: "type 2 diabetes insulin and metformin", note: "Type 2 diabetes. Medications: insulin glargine 20 units daily, metformin 1000 mg BID.", want: []string{"E11.9", "Z79.4", "Z79.84"}, rule: "R18"},
+		{name: "anticoagulant", note: "Atrial fibrillation on warfarin 5 mg daily.", want: []string{"I48.91", "Z79.01"}},
+		{name: "laterality", note: "A/P: Left acute suppurative otitis media.", want: []string{"H66.002"}, rule: "LATERALITY"},
+		{name: "initial encounter", note: "Laceration of the left forearm, 3 cm, repaired today.", want: []string{"S51.812A"}, rule: "SEVENTH"},
+		{name: "subsequent encounter", note: "Cast check for healing closed fracture of the shaft of the right tibia.", want: []string{"S82.201D"}},
+		{name: "placeholder X", note: "Laceration of the scalp.", want: []string{"S01.01XA"}, rule: "PLACEHOLDER"},
+		{name: "adverse effect", note: "Urticaria due to penicillin taken as prescribed.", want: []string{"L50.9", "T36.0X5A"}, rule: "ADVERSE-EFFECT"},
+		{name: "poisoning", note: "Accidental overdose of acetaminophen.", want: []string{"T39.1X1A"}, rule: "POISONING"},
+		{name: "intentional poisoning", note: "Intentional overdose of acetaminophen, suicide attempt.", want: []string{"T39.1X2A"}},
+		{name: "neoplasm by site", note: "Pathology: basal cell carcinoma of the skin of the back.", want: []string{"C44.519"}, rule: "NEOPLASM"},
+		{name: "preventive exam with new problem", note: "Annual physical. Also reports left knee pain for 2 weeks.", age: 50, want: []string{"Z00.01", "M25.562"}, rule: "R13"},
+		{name: "preventive exam of a child", note: "Well child check, normal development.", age: 6, want: []string{"Z00.129"}},
+		{name: "vaccine", note: "Tdap vaccine given today.", want: []string{"Z23"}, notWant: []string{"A37.90"}, rule: "R15"},
+		{name: "external cause left to the payer", note: "Dog bite of the right forearm.", want: []string{"S51.851A"}, notWant: []string{"W54.0XXA"}},
+		{name: "abstract keeps symptoms", note: "Fever and cough; acute bronchitis.", profile: ProfileAbstract, want: []string{"J20.9", "R50.9"}},
+		{name: "abstract keeps past conditions", note: "History of hypertension, on lisinopril.", profile: ProfileAbstract, want: []string{"I10"}},
+		{name: "managed blood pressure", note: "BP 152/94 on amlodipine 5 mg - not at goal - increased to 10 mg.", want: []string{"I10"}, rule: "LEXICON"},
+		{name: "blood pressure reading alone", note: "Vitals: BP 128/76. A/P: Viral URI.", want: []string{"J06.9"}, notWant: []string{"I10"}},
+		{name: "acuity from duration", note: "A/P: Cough for 5 weeks.", want: []string{"R05.2"}, rule: "INDEX"},
+	}
+	dos := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			profile := tc.profile
+			if profile == "" {
+				profile = ProfileOutpatient
+			}
+			res := codeNote(t, tc.note, Options{Profile: profile, DOS: dos, Age: tc.age})
+			got := map[string]Diagnosis{}
+			var codes []string
+			for _, d := range res.Diagnoses {
+				got[d.Code] = d
+				codes = append(codes, d.Code)
+			}
+			for _, w := range tc.want {
+				if _, ok := got[w]; !ok {
+					t.Errorf("missing %s; got %v", w, codes)
+				}
+			}
+			for _, w := range tc.notWant {
+				if _, ok := got[w]; ok {
+					t.Errorf("unexpected %s; got %v", w, codes)
+				}
+			}
+			if tc.rule != "" {
+				cited := false
+				for _, w := range tc.want {
+					for _, r := range got[w].Rules {
+						cited = cited || r.ID == tc.rule
+					}
+				}
+				if !cited {
+					t.Errorf("no wanted code cites rule %s; got %+v", tc.rule, res.Diagnoses)
+				}
+			}
+		})
+	}
+}
+
+// TestEvidenceSpans checks the output contract on every vignette: each
+// evidence span is a byte range of the note holding exactly its text,
+// every code has reasoning and rules with citations, ranks run 1..n.
+func TestEvidenceSpans(t *testing.T) {
+	for _, v := range vignettesForTest(t) {
+		res, err := RunVignette(testEngine(t), v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range res.Result.Diagnoses {
+			if d.Rank != i+1 {
+				t.Errorf("vignette %d: %s has rank %d at position %d", v.ID, d.Code, d.Rank, i+1)
+			}
+			if d.Reasoning == "" || len(d.Rules) == 0 || d.Confidence <= 0 || d.Confidence > 1 {
+				t.Errorf("vignette %d: %s lacks reasoning, rules or a confidence in (0,1]: %+v", v.ID, d.Code, d)
+			}
+			for _, r := range d.Rules {
+				if r.Citation == "" || r.Summary == "" {
+					t.Errorf("vignette %d: %s rule %s lacks its citation", v.ID, d.Code, r.ID)
+				}
+			}
+			if len(d.Evidence) == 0 {
+				t.Errorf("vignette %d: %s has no evidence", v.ID, d.Code)
+			}
+			for _, ev := range d.Evidence {
+				if ev.Start < 0 || ev.End > len(v.Note) || ev.Start >= ev.End || v.Note[ev.Start:ev.End] != ev.Text {
+					t.Errorf("vignette %d: %s evidence %d-%d %q is not note[start:end]", v.ID, d.Code, ev.Start, ev.End, ev.Text)
+				}
+			}
+		}
+	}
+}
+
+// TestDeterministicAndConcurrent codes the vignettes concurrently many
+// times: every result must be byte-identical JSON to the sequential one.
+func TestDeterministicAndConcurrent(t *testing.T) {
+	e := testEngine(t)
+	vs := vignettesForTest(t)
+	want := make([][]byte, len(vs))
+	for i, v := range vs {
+		res, err := RunVignette(e, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i], _ = json.Marshal(res.Result)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(vs))
+	for round := 0; round < 4; round++ {
+		for i, v := range vs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := RunVignette(e, v)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if got, _ := json.Marshal(res.Result); string(got) != string(want[i]) {
+					errs <- "vignette " + strings.TrimSpace(string(rune('0'+v.ID%10))) + " differs between runs"
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestOptionsRejected(t *testing.T) {
+	e := testEngine(t)
+	for _, o := range []Options{{Profile: "inpatient"}, {Payer: "cash"}, {PatientType: "old"}, {Age: -1}, {Sex: "X"}} {
+		if _, err := e.Code(context.Background(), "cough", o); err == nil {
+			t.Errorf("options %+v accepted", o)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.Code(ctx, "cough", Options{}); err == nil {
+		t.Error("a cancelled context must stop coding")
+	}
+}
+
+func TestVersionNamesTables(t *testing.T) {
+	v := testEngine(t).Version()
+	if !strings.HasPrefix(v, version+"+") || len(v) != len(version)+9 {
+		t.Fatalf("version %q should be %s+<8 hex of the tables>", v, version)
+	}
+}
+
+func FuzzCode(f *testing.F) {
+	for _, s := range []string{"A/P: HTN, DM2, CKD3a.", "Denies chest pain.\n\nFHx: mother with breast CA", "\x00\xff", "BMI 41.2 laceration of the right forearm 3 cm", strings.Repeat("pain ", 200)} {
+		f.Add(s)
+	}
+	e := testEngine(f)
+	f.Fuzz(func(t *testing.T, note string) {
+		for _, p := range Profiles {
+			res, err := e.Code(context.Background(), note, Options{Profile: p, DOS: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range res.Diagnoses {
+				for _, ev := range d.Evidence {
+					if ev.Start < 0 || ev.End > len(note) || ev.Start > ev.End || note[ev.Start:ev.End] != ev.Text {
+						t.Fatalf("bad evidence span %+v", ev)
+					}
+				}
+				if slices.Contains([]string{"", "-"}, d.Code) {
+					t.Fatalf("empty code in %+v", d)
+				}
+			}
+		}
+	})
+}
