@@ -41,6 +41,8 @@ var commands = []command{
 	{"code", "code one note: ICD-10-CM with evidence, confidence and reasoning", runCode},
 	{"batch", "code many notes (a directory or JSONL) on a worker pool", runBatch},
 	{"bench", "measure speed and memory (bench -h lists the targets)", runBench},
+	{"report", "60-day revenue analysis of claims, remittances and notes (PDF, HTML, findings CSV)", runReport},
+	{"demo-data", "write a synthetic 60-day clinic data set: claims, 835s, notes", runDemoData},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

@@ -12,6 +12,9 @@ type DatasetOptions struct {
 	Claims Options
 	Remits RemitOptions
 	Notes  NoteOptions
+	// ErrorRate is the share of claims given a billing error a scrubber
+	// catches (default 0.04).
+	ErrorRate float64
 }
 
 // Dataset is a clinic's claims over a window of dates of service, the
@@ -23,12 +26,14 @@ type Dataset struct {
 	Remittances []*x835.Remittance
 	Notes       []Note
 	Denials     []Denial
+	Errors      []BillingError
 }
 
 // NewDataset generates n claims as Claims does, writes a note for every
 // visit whose template has one (data/notes.yaml), changes the claims'
 // billing where the note plan departs from the note (under- and
-// over-coded levels, documented services left off), and adjudicates the
+// over-coded levels, documented services left off), plants billing errors
+// in some claims (see BillingError), and adjudicates the
 // final claims as Remittances does. The same rng state gives the same
 // data set.
 func NewDataset(rng *rand.Rand, n int, o DatasetOptions) (*Dataset, error) {
@@ -41,6 +46,9 @@ func NewDataset(rng *rand.Rand, n int, o DatasetOptions) (*Dataset, error) {
 		return nil, err
 	}
 	o.Notes.defaults()
+	if o.ErrorRate == 0 {
+		o.ErrorRate = 0.04
+	}
 	w := &noteWriter{rng: rng, d: nd, o: o.Notes, conservative: map[string]bool{}}
 	ds := &Dataset{Claims: make([]*claims.Claim, n)}
 	for i := range ds.Claims {
@@ -52,6 +60,11 @@ func NewDataset(rng *rand.Rand, n int, o DatasetOptions) (*Dataset, error) {
 		}
 		if ok {
 			ds.Notes = append(ds.Notes, note)
+		}
+		if rng.Float64() < o.ErrorRate {
+			if kind := plantError(rng, c); kind != "" {
+				ds.Errors = append(ds.Errors, BillingError{ClaimID: c.ID, Kind: kind})
+			}
 		}
 	}
 	ds.Remittances, ds.Denials, err = remittances(rng, ds.Claims, o.Remits)
