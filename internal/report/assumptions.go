@@ -69,10 +69,10 @@ func assumptions(r *Report, cfg Config, tabs *serviceTables, withNotes bool) []A
 	}
 	var fees []string
 	for _, f := range tabs.Fees {
-		fees = append(fees, fmt.Sprintf("%s $%s [%s]: %s", f.Code, f.USD, f.Confidence, f.Source))
+		fees = append(fees, fmt.Sprintf("%s $%s [%s]: %s", f.Code, f.USD, f.Confidence, strings.TrimSuffix(strings.TrimSpace(f.Source), ".")))
 	}
 	pricing := []string{
-		fmt.Sprintf("Dollar estimates are RVUs x GPCIs x conversion factor of the %s, at the locality %s; the non-facility rate applies except at facility places of service (%s).", r.FeeSchedule, r.Locality, strings.Join(tabs.FacilityPOS, ", ")),
+		fmt.Sprintf("Dollar estimates are RVUs x GPCIs x conversion factor of the %s, at %s; the non-facility rate applies except at facility places of service (%s).", r.FeeSchedule, r.Locality, strings.Join(tabs.FacilityPOS, ", ")),
 		"Services the fee schedule does not price use this fee table, or are left unpriced ($0): " + strings.Join(fees, "; ") + ".",
 		"Multiple-procedure, bilateral and sequestration reductions and payer contracts are not applied: the estimate is a Medicare-rate yardstick, not a forecast of payment.",
 		"Revenue opportunity = under-coded visits + missed services + recoverable denials. Over-coding is shown as revenue at risk, never as opportunity.",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -119,7 +120,7 @@ func emChart(d Distribution) (*plot.Plot, error) {
 	}
 	ref.Color, ref.LineStyle.Width, ref.Offset = benchmarkColor, 0, w/2
 	p.Add(clinic, ref)
-	p.Legend.Add("This scope", clinic)
+	p.Legend.Add("This practice", clinic)
 	p.Legend.Add("Benchmark", ref)
 	for _, set := range []struct {
 		v   plotter.Values
@@ -132,7 +133,7 @@ func emChart(d Distribution) (*plot.Plot, error) {
 		p.Add(lbl)
 	}
 	p.NominalX(names...)
-	p.Y.Min, p.Y.Max = 0, top*1.25+1
+	p.Y.Min, p.Y.Max = 0, top*1.35+1
 	return p, nil
 }
 
@@ -217,22 +218,39 @@ func paretoChart(rs []ReasonCount) (*plot.Plot, error) {
 	p.Legend.Left = true
 	p.NominalX(names...)
 	p.Y.Min, p.Y.Max = 0, top*1.62
-	p.Y.Tick.Marker = ticksUpTo{top}
+	p.Y.Tick.Marker = dollarTicks{top}
 	return p, nil
 }
 
-// ticksUpTo marks the axis only up to the bars' height, since the band
-// above it holds the cumulative line.
-type ticksUpTo struct{ top float64 }
+// dollarTicks marks a dollar axis from 0 up to top (not above: the band
+// over the Pareto bars holds the cumulative line) in round steps.
+type dollarTicks struct{ top float64 }
 
-func (t ticksUpTo) Ticks(lo, hi float64) []plot.Tick {
+func (t dollarTicks) Ticks(lo, hi float64) []plot.Tick {
+	limit := min(hi, t.top*1.05)
+	step := niceStep(limit / 4)
 	var out []plot.Tick
-	for _, tk := range (plot.DefaultTicks{}).Ticks(lo, hi) {
-		if tk.Value <= t.top*1.05 {
-			out = append(out, tk)
+	for v := 0.0; v <= limit+step/1e6; v += step {
+		out = append(out, plot.Tick{Value: v, Label: dollarsShort(v)})
+		if half := v + step/2; half < limit {
+			out = append(out, plot.Tick{Value: half})
 		}
 	}
 	return out
+}
+
+// niceStep rounds a step up to 1, 2 or 5 times a power of ten.
+func niceStep(raw float64) float64 {
+	if raw <= 0 {
+		return 1
+	}
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if raw <= m*mag {
+			return m * mag
+		}
+	}
+	return 10 * mag
 }
 
 // weeklyChart draws each week's adjudicated lines, paid and denied.
@@ -300,6 +318,7 @@ func opportunityChart(ws []Week) (*plot.Plot, error) {
 	p.Add(bars, lbl)
 	p.NominalX(weekNames(ws)...)
 	p.Y.Min, p.Y.Max = 0, top*1.25+1
+	p.Y.Tick.Marker = dollarTicks{p.Y.Max}
 	return p, nil
 }
 

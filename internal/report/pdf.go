@@ -63,6 +63,7 @@ func newPDFDoc(r *Report) *pdfDoc {
 	p := fpdf.New("P", "mm", "A4", "")
 	p.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	p.SetAutoPageBreak(true, pdfMargin)
+	p.SetCellMargin(0) // table cells pad themselves, so text widths are the cells' own
 	p.SetCreator("medcode", false)
 	p.SetCreationDate(r.Generated)
 	p.SetModificationDate(r.Generated)
@@ -134,19 +135,37 @@ type column struct {
 // table draws rows with wrapped cells; the header repeats on new pages.
 func (d *pdfDoc) table(cols []column, rows [][]string) {
 	p := d.pdf
+	// Each header is set in the largest size, 7.5 pt at most, at which
+	// its longest word fits its column: words are never broken.
+	sizes := make([]float64, len(cols))
+	for i, c := range cols {
+		sizes[i] = 7.5
+		for ; sizes[i] > 5.5; sizes[i] -= 0.5 {
+			p.SetFont("Helvetica", "B", sizes[i])
+			widest := 0.0
+			for _, word := range strings.Fields(c.title) {
+				widest = max(widest, p.GetStringWidth(d.tr(word)))
+			}
+			if widest <= c.width*d.width-2 {
+				break
+			}
+		}
+	}
 	header := func() {
-		p.SetFont("Helvetica", "B", 8)
 		p.SetFillColor(0xe8, 0xee, 0xf4)
+		p.SetDrawColor(0xaa, 0xaa, 0xaa)
 		h := 0.0
-		for _, c := range cols {
-			h = max(h, float64(len(p.SplitText(d.tr(c.title), c.width*d.width-2)))*3.8+1.5)
+		for i, c := range cols {
+			p.SetFont("Helvetica", "B", sizes[i])
+			h = max(h, float64(len(p.SplitText(d.tr(c.title), c.width*d.width-2)))*3.6+1.5)
 		}
 		x, y := p.GetX(), p.GetY()
-		for _, c := range cols {
+		for i, c := range cols {
 			w := c.width * d.width
+			p.SetFont("Helvetica", "B", sizes[i])
 			p.Rect(x, y, w, h, "FD")
 			p.SetXY(x+1, y+0.7)
-			p.MultiCell(w-2, 3.8, d.tr(c.title), "", c.align, false)
+			p.MultiCell(w-2, 3.6, d.tr(c.title), "", c.align, false)
 			x += w
 		}
 		p.SetXY(pdfMargin, y+h)
@@ -200,7 +219,7 @@ func (d *pdfDoc) summary() {
 	p.SetTextColor(0x2e, 0x7d, 0x32)
 	p.CellFormat(0, 11, d.tr(usd0(o.Total)), "", 1, "L", false, 0, "")
 	p.SetTextColor(0, 0, 0)
-	d.para("Priced at the " + r.FeeSchedule + ", locality " + r.Locality + ". Every figure in this report is traced to its claim lines in the findings CSV and the HTML report.")
+	d.para("Priced at the " + r.FeeSchedule + ", at " + r.Locality + ". Every figure in this report is traced to its claim lines in the findings CSV and the HTML report.")
 	d.table([]column{{"Source", 0.46, "L"}, {"Findings", 0.18, "R"}, {"Estimate", 0.36, "R"}}, [][]string{
 		{"Under-coded E/M visits (the note supports a higher level)", fmt.Sprint(r.Overall.Coding.Under), usd(o.UnderCoding)},
 		{"Separately billable services documented or implied, not billed", fmt.Sprint(countFindings(r.Overall.Missed)), usd(o.Missed)},
@@ -309,7 +328,7 @@ func (d *pdfDoc) codingSection() {
 				fmt.Sprintf("%d (%s)", c.Over, pct(ratio(c.Over, c.Reviewed))), fmt.Sprint(c.Supported), fmt.Sprint(c.Review), usd(c.UnderValue), usd(c.OverValue)})
 		}
 		d.table([]column{{"Scope", 0.24, "L"}, {"Re-coded", 0.09, "R"}, {"Under-coded", 0.12, "R"}, {"Over-coded", 0.12, "R"},
-			{"Supported", 0.1, "R"}, {"Review", 0.08, "R"}, {"Under $", 0.125, "R"}, {"Over $ at risk", 0.125, "R"}}, rows)
+			{"Supported", 0.1, "R"}, {"Review", 0.08, "R"}, {"Under-coding $", 0.125, "R"}, {"Over-coding $ at risk", 0.125, "R"}}, rows)
 	}
 	d.subheading("Missed services and add-ons")
 	if len(r.Overall.Missed) == 0 {
@@ -346,8 +365,8 @@ func (d *pdfDoc) denialSection() {
 		}
 		rows = append(rows, []string{rc.Group + "-" + rc.CARC, reason, fmt.Sprint(rc.Lines), usd(rc.Amount), usd(rc.Recoverable), fmt.Sprintf("%.0f%%", rc.Cumulative), fix})
 	}
-	d.table([]column{{"Reason", 0.08, "L"}, {"What the payer says", 0.24, "L"}, {"Lines", 0.065, "R"}, {"Denied $", 0.1, "R"},
-		{"Recoverable", 0.125, "R"}, {"Cum.", 0.065, "R"}, {"Fix", 0.325, "L"}}, rows)
+	d.table([]column{{"Reason", 0.08, "L"}, {"What the payer says", 0.23, "L"}, {"Lines", 0.065, "R"}, {"Denied $", 0.115, "R"},
+		{"Recoverable", 0.12, "R"}, {"Cum.", 0.065, "R"}, {"Fix", 0.325, "L"}}, rows)
 }
 
 func (d *pdfDoc) scrubSection() {
@@ -399,8 +418,8 @@ func (d *pdfDoc) scopeSection() {
 		rows = append(rows, []string{sr.Scope.Label, fmt.Sprint(v.Claims), usd0(v.Charges), usd0(v.Paid), pct(v.DenialRate), pct(v.CleanClaimRate),
 			fmt.Sprintf("%d / %d", sr.Coding.Under, sr.Coding.Over), usd0(o.Missed), usd0(o.Denials), usd0(o.Total)})
 	}
-	d.table([]column{{"Scope", 0.22, "L"}, {"Claims", 0.07, "R"}, {"Charges", 0.1, "R"}, {"Paid", 0.1, "R"}, {"Denial rate", 0.08, "R"},
-		{"Clean claims", 0.08, "R"}, {"Under / over-coded", 0.09, "R"}, {"Missed $", 0.08, "R"}, {"Recoverable denials", 0.09, "R"}, {"Opportunity", 0.09, "R"}}, rows)
+	d.table([]column{{"Scope", 0.2, "L"}, {"Claims", 0.065, "R"}, {"Charges", 0.115, "R"}, {"Paid", 0.105, "R"}, {"Denial rate", 0.075, "R"},
+		{"Clean claims", 0.075, "R"}, {"Under / over-coded", 0.09, "R"}, {"Missed $", 0.085, "R"}, {"Recoverable denials", 0.095, "R"}, {"Opportunity", 0.095, "R"}}, rows)
 }
 
 func (d *pdfDoc) assumptionSection() {

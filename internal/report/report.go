@@ -312,9 +312,9 @@ func Build(ctx context.Context, in Input, cfg Config) (*Report, error) {
 
 func localityName(l pfs.Locality) string {
 	if l.MAC == "" {
-		return "national (every GPCI 1.0)"
+		return "the national rate (every GPCI 1.0)"
 	}
-	return fmt.Sprintf("%s-%s %s (GPCI work %.3f, PE %.3f, MP %.3f)", l.MAC, l.Number, l.Name, l.WorkGPCI, l.PEGPCI, l.MPGPCI)
+	return fmt.Sprintf("locality %s-%s %s (GPCI work %.3f, PE %.3f, MP %.3f)", l.MAC, l.Number, l.Name, l.WorkGPCI, l.PEGPCI, l.MPGPCI)
 }
 
 func scheduleName(cfg Config) string {
