@@ -126,7 +126,7 @@ func emChart(d Distribution) (*plot.Plot, error) {
 		v   plotter.Values
 		off vg.Length
 	}{{share, -w / 2}, {bench, w / 2}} {
-		lbl, err := valueLabels(set.v, func(v float64) string { return fmt.Sprintf("%.0f%%", v) }, set.off)
+		lbl, err := barLabels(set.v, formatted(set.v, func(v float64) string { return fmt.Sprintf("%.0f%%", v) }), set.off)
 		if err != nil {
 			return nil, err
 		}
@@ -137,13 +137,11 @@ func emChart(d Distribution) (*plot.Plot, error) {
 	return p, nil
 }
 
-// valueLabels writes each value above its bar.
-func valueLabels(vs plotter.Values, format func(float64) string, xOffset vg.Length) (*plotter.Labels, error) {
+// barLabels writes a text above each bar.
+func barLabels(vs plotter.Values, texts []string, xOffset vg.Length) (*plotter.Labels, error) {
 	xys := make(plotter.XYs, len(vs))
-	texts := make([]string, len(vs))
 	for i, v := range vs {
 		xys[i] = plotter.XY{X: float64(i), Y: v}
-		texts[i] = format(v)
 	}
 	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
 	if err != nil {
@@ -152,6 +150,15 @@ func valueLabels(vs plotter.Values, format func(float64) string, xOffset vg.Leng
 	smallCentered(l)
 	l.Offset = vg.Point{X: xOffset, Y: vg.Points(2)}
 	return l, nil
+}
+
+// formatted formats each value.
+func formatted(vs plotter.Values, format func(float64) string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = format(v)
+	}
+	return out
 }
 
 // smallCentered sets labels in small sans type, centred on their point.
@@ -208,7 +215,7 @@ func paretoChart(rs []ReasonCount) (*plot.Plot, error) {
 	}
 	smallCentered(labels)
 	labels.Offset = vg.Point{Y: vg.Points(5)}
-	amounts, err := valueLabels(vals, func(v float64) string { return dollarsShort(v) }, 0)
+	amounts, err := barLabels(vals, formatted(vals, dollarsShort), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -281,14 +288,13 @@ func weeklyChart(ws []Week) (*plot.Plot, error) {
 		totals[i] = ok[i] + denied[i]
 		top = max(top, totals[i])
 	}
-	lbl, err := valueLabels(totals, func(float64) string { return "" }, 0)
+	lbl, err := barLabels(totals, rates, 0)
 	if err != nil {
 		return nil, err
 	}
 	for i := range lbl.TextStyle {
 		lbl.TextStyle[i].Color = deniedColor
 	}
-	lbl.Labels = rates
 	p.Add(rest, den, lbl)
 	p.Legend.Add("not denied", rest)
 	p.Legend.Add("denied (denial rate written above)", den)
@@ -311,7 +317,7 @@ func opportunityChart(ws []Week) (*plot.Plot, error) {
 		return nil, err
 	}
 	bars.Color, bars.LineStyle.Width = opportColor, 0
-	lbl, err := valueLabels(vals, dollarsShort, 0)
+	lbl, err := barLabels(vals, formatted(vals, dollarsShort), 0)
 	if err != nil {
 		return nil, err
 	}

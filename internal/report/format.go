@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/medcode/medcode/internal/claims"
 )
@@ -32,9 +31,6 @@ func usd0(m claims.Money) string {
 
 // pct writes a fraction as a percentage with one decimal.
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
-
-// pp writes a difference in percentage points with its sign.
-func pp(f float64) string { return fmt.Sprintf("%+.1f pp", f) }
 
 // signalText explains a distribution's test result.
 func signalText(d Distribution) string {
@@ -65,23 +61,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// analysisTitle names an analysis for headings and drill-down captions.
-func analysisTitle(a string) string {
-	switch a {
-	case AnalysisLine:
-		return "claim lines"
-	case AnalysisEM:
-		return "office E/M visits"
-	case AnalysisCoding:
-		return "re-coded E/M visits"
-	case AnalysisScrub:
-		return "scrubber findings"
-	case AnalysisDenial:
-		return "denials"
-	case AnalysisMissed:
-		return "missed services"
-	}
-	return strings.ReplaceAll(a, "_", " ")
 }

@@ -257,18 +257,6 @@ func recoverableDenials(rs []ReasonCount) int {
 	return n
 }
 
-// scopes lists the overall report, then providers and payer classes.
-func (r *Report) scopes() []*ScopeReport {
-	out := []*ScopeReport{&r.Overall}
-	for i := range r.Providers {
-		out = append(out, &r.Providers[i])
-	}
-	for i := range r.Payers {
-		out = append(out, &r.Payers[i])
-	}
-	return out
-}
-
 func (d *pdfDoc) emSection() {
 	r := d.r
 	d.pdf.AddPage()

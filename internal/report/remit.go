@@ -72,18 +72,13 @@ func (b *builder) remits(rs []*x835.Remittance, in *Inputs) {
 	}
 }
 
-// lineShare is what the remittance says about one claim line.
-type lineShare struct {
-	lp *x835.LinePayment // nil when the payer sent no service line for it
-}
-
 // adjudicated records the lines of a claim the remittances adjudicated.
 // Without service lines in the remittance, the claim's payment and its
 // claim-level denials are shared among the lines by charge; with them,
 // claim-level denials are recorded once for the claim (line 0).
 func (b *builder) adjudicated(c *claims.Claim, rc remitClaim) {
 	cp := rc.cp
-	shares := matchLines(c, cp)
+	paired := matchLines(c, cp)
 	var claimDenials []x835.Adjustment
 	for _, a := range cp.Adjustments {
 		if b.isDenial(a, cp.Paid) {
@@ -93,7 +88,7 @@ func (b *builder) adjudicated(c *claims.Claim, rc remitClaim) {
 	total := c.TotalCharge()
 	for i, l := range c.Lines {
 		f := b.base(AnalysisLine, c, i+1)
-		lp := shares[i].lp
+		lp := paired[i]
 		var denials []x835.Adjustment
 		remarks := cp.Remarks
 		switch {
@@ -146,14 +141,14 @@ func (b *builder) adjudicated(c *claims.Claim, rc remitClaim) {
 }
 
 // matchLines pairs each claim line with the service line the payer sent
-// for it: same code (as submitted), then same date and charge, first
-// unused first.
-func matchLines(c *claims.Claim, cp *x835.ClaimPayment) []lineShare {
-	out := make([]lineShare, len(c.Lines))
+// for it (nil when none): same code (as submitted), then same date and
+// charge, first unused first.
+func matchLines(c *claims.Claim, cp *x835.ClaimPayment) []*x835.LinePayment {
+	out := make([]*x835.LinePayment, len(c.Lines))
 	used := make([]bool, len(cp.Lines))
 	pass := func(strict bool) {
 		for i, l := range c.Lines {
-			if out[i].lp != nil {
+			if out[i] != nil {
 				continue
 			}
 			for j := range cp.Lines {
@@ -169,7 +164,7 @@ func matchLines(c *claims.Claim, cp *x835.ClaimPayment) []lineShare {
 					continue
 				}
 				used[j] = true
-				out[i].lp = lp
+				out[i] = lp
 				break
 			}
 		}

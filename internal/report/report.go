@@ -184,6 +184,18 @@ type Report struct {
 	InactiveEdits []scrub.EditStatus
 }
 
+// scopes lists the overall report, then providers and payer classes.
+func (r *Report) scopes() []*ScopeReport {
+	out := []*ScopeReport{&r.Overall}
+	for i := range r.Providers {
+		out = append(out, &r.Providers[i])
+	}
+	for i := range r.Payers {
+		out = append(out, &r.Payers[i])
+	}
+	return out
+}
+
 // Inputs describes what the report was built from.
 type Inputs struct {
 	Claims, Lines int
