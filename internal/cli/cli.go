@@ -43,6 +43,8 @@ var commands = []command{
 	{"bench", "measure speed and memory: engine throughput, HTTP load (bench -h lists the targets)", runBench},
 	{"serve", "run the web app and JSON API", runServe},
 	{"admin", "administer a server's database: tiers, encryption keys", runAdmin},
+	{"report", "60-day revenue analysis of claims, remittances and notes (PDF, HTML, findings CSV)", runReport},
+	{"demo-data", "write a synthetic 60-day clinic data set: claims, 835s, notes", runDemoData},
 }
 
 // Version is set at build time with -ldflags "-X .../cli.Version=...".

@@ -31,12 +31,25 @@ type clinic struct {
 // Claims generates n claims drawn from the visit templates, reproducibly
 // for a given rng state.
 func Claims(rng *rand.Rand, n int, o Options) ([]*claims.Claim, error) {
-	v, err := load()
+	g, clinics, err := newGenerator(rng, o)
 	if err != nil {
 		return nil, err
 	}
+	out := make([]*claims.Claim, n)
+	for i := range out {
+		out[i], _ = g.next(i, clinics)
+	}
+	return out, nil
+}
+
+// newGenerator fills the defaults of o and draws the clinics.
+func newGenerator(rng *rand.Rand, o Options) (*generator, []clinic, error) {
+	v, err := load()
+	if err != nil {
+		return nil, nil, err
+	}
 	if o.Start.IsZero() {
-		return nil, fmt.Errorf("synth: no start date")
+		return nil, nil, fmt.Errorf("synth: no start date")
 	}
 	if o.Days <= 0 {
 		o.Days = 60
@@ -49,11 +62,12 @@ func Claims(rng *rand.Rand, n int, o Options) ([]*claims.Claim, error) {
 	for i, name := range v.clinics {
 		clinics[i] = g.clinic(name)
 	}
-	out := make([]*claims.Claim, n)
-	for i := range out {
-		out[i] = g.claim(fmt.Sprintf("%s%06d", o.IDPrefix, i+1), clinics[rng.IntN(len(clinics))])
-	}
-	return out, nil
+	return g, clinics, nil
+}
+
+// next draws the i-th claim (0-based) at one of the clinics.
+func (g *generator) next(i int, clinics []clinic) (*claims.Claim, template) {
+	return g.claim(fmt.Sprintf("%s%06d", g.o.IDPrefix, i+1), clinics[g.rng.IntN(len(clinics))])
 }
 
 type generator struct {
@@ -132,7 +146,8 @@ func (g *generator) payerClass(t template, age int) claims.PayerClass {
 	return claims.OtherPayer
 }
 
-func (g *generator) claim(id string, cl clinic) *claims.Claim {
+// claim draws one claim and returns it with the visit template it follows.
+func (g *generator) claim(id string, cl clinic) (*claims.Claim, template) {
 	t := g.template()
 	age := t.minAge + g.rng.IntN(t.maxAge-t.minAge+1)
 	sex := t.sex
@@ -177,7 +192,7 @@ func (g *generator) claim(id string, cl clinic) *claims.Claim {
 	} else {
 		c.Patient.Key = fmt.Sprintf("%016x", g.rng.Uint64())
 	}
-	return c
+	return c, t
 }
 
 // addComorbidities appends chronic diagnoses the visit did not address

@@ -15,7 +15,7 @@ import (
 	"github.com/medcode/medcode/internal/claims"
 )
 
-//go:embed data/*.tsv
+//go:embed data/*.tsv data/*.yaml
 var dataFS embed.FS
 
 // template is one visit type from data/visits.tsv.

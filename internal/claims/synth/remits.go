@@ -182,9 +182,29 @@ func pickReason(rng *rand.Rand, rs []reason) reason {
 // re-adjudication, and provider-level interest or recoupments. Every
 // remittance balances.
 func Remittances(rng *rand.Rand, cs []*claims.Claim, o RemitOptions) ([]*x835.Remittance, error) {
+	rs, _, err := remittances(rng, cs, o)
+	return rs, err
+}
+
+// Denial is a line the generated remittances deny in the claim's final
+// adjudication (a reversed adjudication does not count): what a report
+// built from the 835 should find.
+type Denial struct {
+	ClaimID string
+	Line    int // 1-based service line of the claim
+	Group   string
+	CARC    string
+	RARC    string // "" when none
+	Amount  claims.Money
+	// WholeClaim is set when the payer denied the whole claim (CLP02 = 4).
+	WholeClaim bool
+}
+
+// remittances is Remittances that also returns the denials it decided.
+func remittances(rng *rand.Rand, cs []*claims.Claim, o RemitOptions) ([]*x835.Remittance, []Denial, error) {
 	a, err := loadAdjudication()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if o.LineDenialRate == 0 {
 		o.LineDenialRate = 0.08
@@ -216,13 +236,14 @@ func Remittances(rng *rand.Rand, cs []*claims.Claim, o RemitOptions) ([]*x835.Re
 			out = append(out, adj.remittance(g[start:min(len(g), start+o.MaxClaims)]))
 		}
 	}
-	return out, nil
+	return out, adj.denials, nil
 }
 
 type adjudicator struct {
-	rng *rand.Rand
-	a   *adjudication
-	o   RemitOptions
+	rng     *rand.Rand
+	a       *adjudication
+	o       RemitOptions
+	denials []Denial // of the final adjudications, in order
 }
 
 func (ad *adjudicator) chance(p float64) bool { return ad.rng.Float64() < p }
@@ -240,11 +261,12 @@ func (ad *adjudicator) remittance(cs []*claims.Claim) *x835.Remittance {
 	var paid claims.Money
 	for _, c := range cs {
 		if ad.chance(ad.o.ReversalRate) {
-			prior := ad.adjudicate(c)
+			prior, _ := ad.adjudicate(c)
 			r.Claims = append(r.Claims, reverse(prior))
 			paid += -prior.Paid
 		}
-		cp := ad.adjudicate(c)
+		cp, denied := ad.adjudicate(c)
+		ad.denials = append(ad.denials, denied...)
 		r.Claims = append(r.Claims, cp)
 		paid += cp.Paid
 		for _, l := range c.Lines {
@@ -308,8 +330,8 @@ func preventive(code string) bool {
 
 func isOfficeEM(code string) bool { return code >= "99202" && code <= "99215" }
 
-// adjudicate decides one claim.
-func (ad *adjudicator) adjudicate(c *claims.Claim) x835.ClaimPayment {
+// adjudicate decides one claim and returns the lines it denied.
+func (ad *adjudicator) adjudicate(c *claims.Claim) (x835.ClaimPayment, []Denial) {
 	p := ad.a.policies[c.Payer.Class]
 	cp := x835.ClaimPayment{
 		PatientControlNumber: c.ID, Status: x835.StatusPrimary, Charge: c.TotalCharge(),
@@ -331,17 +353,20 @@ func (ad *adjudicator) adjudicate(c *claims.Claim) x835.ClaimPayment {
 	}
 	copayDue := p.copay
 	rate := p.allowedMin + ad.rng.IntN(p.allowedMax-p.allowedMin+1)
-	for _, l := range c.Lines {
+	var denied []Denial
+	for i, l := range c.Lines {
 		lp := x835.LinePayment{Qualifier: "HC", Code: l.Code, Modifiers: l.Modifiers, Charge: l.Charge, Units: l.Units, DOS: l.DOS}
 		switch {
 		case claimDenial != nil:
 			lp.Adjustments = []x835.Adjustment{{Group: claimDenial.group, Reason: claimDenial.carc, Amount: l.Charge}}
+			denied = append(denied, Denial{ClaimID: c.ID, Line: i + 1, Group: claimDenial.group, CARC: claimDenial.carc, Amount: l.Charge, WholeClaim: true})
 		case ad.chance(ad.o.LineDenialRate):
 			d := pickReason(ad.rng, ad.a.lineDenials)
 			lp.Adjustments = []x835.Adjustment{{Group: d.group, Reason: d.carc, Amount: l.Charge}}
 			if d.rarc != "" {
 				lp.Remarks = []string{d.rarc}
 			}
+			denied = append(denied, Denial{ClaimID: c.ID, Line: i + 1, Group: d.group, CARC: d.carc, RARC: d.rarc, Amount: l.Charge})
 		default:
 			ad.pay(&lp, p, rate, &deductible, &copayDue)
 		}
@@ -353,7 +378,7 @@ func (ad *adjudicator) adjudicate(c *claims.Claim) x835.ClaimPayment {
 		cp.Paid += lp.Paid
 		cp.Lines = append(cp.Lines, lp)
 	}
-	return cp
+	return cp, denied
 }
 
 // pay prices a covered line: allowed amount, patient share, sequestration.
