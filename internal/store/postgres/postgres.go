@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +43,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	cfg.ConnConfig.RuntimeParams["application_name"] = "medcode"
 	// All times are written and read as UTC instants.
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if !strings.Contains(dsn, "pool_max_conns=") {
+		// pgxpool's default (the number of CPUs, at least 4) queues a
+		// busy instance's requests behind a few connections; the URL's
+		// pool_max_conns overrides this.
+		cfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connecting to %s: %w", Redact(dsn), err)
