@@ -92,6 +92,40 @@ CREATE TABLE rate_limits (
 );
 CREATE INDEX rate_limits_end ON rate_limits(window_end);
 `,
+	// 2: batches, the sealed notes of queued (BAA) batches, outcomes.
+	`
+CREATE TABLE batches (
+	id          text        PRIMARY KEY,
+	user_id     bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	mode        text        NOT NULL,
+	status      text        NOT NULL,
+	total       integer     NOT NULL DEFAULT 0,
+	done        integer     NOT NULL DEFAULT 0,
+	failed      integer     NOT NULL DEFAULT 0,
+	created_at  timestamptz NOT NULL,
+	updated_at  timestamptz NOT NULL,
+	finished_at timestamptz
+);
+CREATE INDEX batches_user ON batches(user_id, created_at DESC);
+CREATE INDEX batches_receiving ON batches(updated_at) WHERE status = 'receiving';
+
+CREATE TABLE batch_notes (
+	batch_id text    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq      integer NOT NULL,
+	sealed   bytea   NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+);
+
+CREATE TABLE batch_items (
+	batch_id    text    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq         integer NOT NULL,
+	analysis_id text    REFERENCES analyses(id) ON DELETE SET NULL,
+	error_code  text,
+	outcome     bytea   NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+);
+CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.
