@@ -276,6 +276,10 @@ func (s *Service) Get(ctx context.Context, u *store.User, id string) (*Record, e
 	return s.record(a)
 }
 
+// Open turns a stored analysis of the user's (read by another service,
+// such as a batch's outcomes) into its record.
+func (s *Service) Open(a *store.Analysis) (*Record, error) { return s.record(a) }
+
 func (s *Service) record(a *store.Analysis) (*Record, error) {
 	result, err := s.openResult(a)
 	if err != nil {

@@ -23,11 +23,11 @@ type Sender interface {
 	Send(ctx context.Context, m mail.Message) error
 }
 
-// BatchRunner codes the notes from ≤ seq ≤ to of a queued batch that have
-// no outcome yet (internal/batch implements it). It must record each note
-// at most once however often it is called for the same range.
+// BatchRunner codes the notes from ≤ seq ≤ to of a user's queued batch
+// that have no outcome yet (internal/batch implements it). It must record
+// each note at most once however often it is called for the same range.
 type BatchRunner interface {
-	RunChunk(ctx context.Context, batchID string, from, to int) error
+	RunChunk(ctx context.Context, userID int64, batchID string, from, to int) error
 }
 
 // Purger deletes data that is due for deletion.
@@ -96,6 +96,7 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 // BatchChunkArgs names a range of notes of a queued batch; the notes stay
 // sealed in the store, never in the job.
 type BatchChunkArgs struct {
+	UserID  int64  `json:"user_id"`
 	BatchID string `json:"batch_id"`
 	From    int    `json:"from"`
 	To      int    `json:"to"`
@@ -109,15 +110,15 @@ func (BatchChunkArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: queueBatch, MaxAttempts: 10}
 }
 
-// EnqueueBatch queues the coding of notes 1..total of a batch in chunks of
-// chunk notes, spread over every instance's batch workers.
-func (q *Queue) EnqueueBatch(ctx context.Context, batchID string, total, chunk int) error {
+// EnqueueBatch queues the coding of notes 1..total of a user's batch in
+// chunks of chunk notes, spread over every instance's batch workers.
+func (q *Queue) EnqueueBatch(ctx context.Context, userID int64, batchID string, total, chunk int) error {
 	if total == 0 {
 		return nil
 	}
 	var args []river.JobArgs
 	for from := 1; from <= total; from += chunk {
-		args = append(args, BatchChunkArgs{BatchID: batchID, From: from, To: min(from+chunk-1, total)})
+		args = append(args, BatchChunkArgs{UserID: userID, BatchID: batchID, From: from, To: min(from+chunk-1, total)})
 	}
 	return q.insert(ctx, args...)
 }
@@ -131,7 +132,7 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchChunkArgs]) 
 	if w.q.handlers.Batches == nil {
 		return errNoHandler
 	}
-	return w.q.handlers.Batches.RunChunk(ctx, job.Args.BatchID, job.Args.From, job.Args.To)
+	return w.q.handlers.Batches.RunChunk(ctx, job.Args.UserID, job.Args.BatchID, job.Args.From, job.Args.To)
 }
 
 // PurgeArgs is the periodic purge.
