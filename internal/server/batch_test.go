@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +94,8 @@ func TestBatchAsyncFromTheStream(t *testing.T) { eachBackend(t, testBatchAsyncFr
 // its id at once and is coded from the upload; nothing is queued.
 func testBatchAsyncFromTheStream(t *testing.T, db backend) {
 	s := start(t, db, map[string]string{"MEDCODE_LIMIT_FREE": "10"})
-	c := s.apiUser(t, newEmail("async"))
+	email := newEmail("async")
+	c := s.apiUser(t, email)
 	ctx := context.Background()
 	pr, pw := io.Pipe()
 	ids := make(chan string, 2)
@@ -132,6 +135,18 @@ func testBatchAsyncFromTheStream(t *testing.T, db backend) {
 	})
 	if codes["ok"] != 9 || codes["phi_found"] != 3 {
 		t.Fatalf("outcomes %v", codes)
+	}
+	// The UI shows the batch and its progress, and offers the outcomes.
+	web := s.browser(t)
+	web.post("/signin", url.Values{"email": {email}, "password": {password}})
+	for path, want := range map[string]string{
+		"/batches":                    id,
+		"/batches/" + id:              "12 of 12 notes have an outcome",
+		"/batches/" + id + "/results": `"seq":12`,
+	} {
+		if status, body := web.get(path); status != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("GET %s = %d, lacks %q", path, status, want)
+		}
 	}
 	if _, err := c.SendBatch(ctx, strings.NewReader(batchUpload(3, "more")), "sync", nil); err != nil {
 		t.Fatal(err)
