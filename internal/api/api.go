@@ -75,6 +75,8 @@ func (h *Handler) Routes() []Route {
 		{"GET /api/v1/batches", h.batchList, true},
 		{"GET /api/v1/batches/{id}", h.batchGet, true},
 		{"GET /api/v1/batches/{id}/results", h.batchResults, true},
+		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true},
+		{"POST /api/v1/fhir", h.fhirCode, true},
 		{"GET /api/v1/openapi.json", h.openAPI, false},
 	}
 }
