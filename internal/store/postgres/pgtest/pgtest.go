@@ -7,7 +7,7 @@
 // containers) initdb and the server run as the "postgres" system user that
 // Debian's package creates: the child processes get that user's uid and gid
 // before exec (the same as `setpriv --reuid=postgres --regid=postgres
-// --init-groups`), and the temporary directory is handed to that user.
+// --clear-groups`), and the temporary directory is handed to that user.
 // Otherwise they run as the current user.
 //
 // A package uses it through TestMain:
