@@ -28,7 +28,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -279,16 +278,4 @@ func Main(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// Available reports whether the binaries are installed, for callers that
-// choose between backends.
-func Available() bool {
-	_, err := findBin()
-	return err == nil
-}
-
-// Describe names the server for test logs.
-func (c *Cluster) Describe() string {
-	return "PostgreSQL on 127.0.0.1:" + strconv.Itoa(c.port) + " in " + strings.TrimSuffix(c.dir, "/")
 }
