@@ -55,6 +55,14 @@ type Config struct {
 	IPAttempts      int
 	IPWindow        time.Duration
 	ShutdownTimeout time.Duration
+
+	BAA             bool
+	JobWorkers      int
+	JobTimeout      time.Duration
+	JobRescueAfter  time.Duration
+	BatchMaxNotes   int
+	BatchChunk      int
+	BatchStaleAfter time.Duration
 }
 
 // Option is one configuration setting.
@@ -151,6 +159,38 @@ func baseURL(p func(*Config) *string) binding {
 		func(c *Config) string { return *p(c) }}
 }
 
+// database accepts a SQLite file path or a postgres:// URL; its text form
+// (for dumps) masks a password in the URL.
+func database(p func(c *Config) *string) binding {
+	return binding{func(c *Config, v string) error {
+		if v == "" {
+			return fmt.Errorf("empty: give a SQLite file path or a postgres:// URL")
+		}
+		if IsPostgres(v) {
+			if _, err := url.Parse(v); err != nil {
+				return fmt.Errorf("not a valid postgres:// URL")
+			}
+		}
+		*p(c) = v
+		return nil
+	},
+		func(c *Config) string {
+			v := *p(c)
+			if u, err := url.Parse(v); err == nil && IsPostgres(v) && u.User != nil {
+				if _, has := u.User.Password(); has {
+					u.User = url.UserPassword(u.User.Username(), "xxxxx")
+					return u.String()
+				}
+			}
+			return v
+		}}
+}
+
+// IsPostgres reports whether a MEDCODE_DB value names a PostgreSQL database.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
 // binding reads and writes one Config field from and to its text form.
 type binding struct {
 	set func(c *Config, v string) error
@@ -165,8 +205,8 @@ func opt(env, flag, def, help string, secret bool, b binding) Option {
 var Options = []Option{
 	opt("MEDCODE_ADDR", "addr", "127.0.0.1:8080", "address to listen on", false,
 		hostPort(func(c *Config) *string { return &c.Addr })),
-	opt("MEDCODE_DB", "db", "medcode.db", "SQLite database file", false,
-		str(func(c *Config) *string { return &c.DB })),
+	opt("MEDCODE_DB", "db", "medcode.db", "SQLite database file, or postgres://user:password@host:port/dbname to share one database between instances", false,
+		database(func(c *Config) *string { return &c.DB })),
 	opt("MEDCODE_TLS_CERT", "tls-cert", "", "TLS certificate file (PEM); serves HTTPS with HSTS", false,
 		str(func(c *Config) *string { return &c.TLSCert })),
 	opt("MEDCODE_TLS_KEY", "tls-key", "", "TLS private key file (PEM)", false,
@@ -175,7 +215,7 @@ var Options = []Option{
 		baseURL(func(c *Config) *string { return &c.BaseURL })),
 	opt("MEDCODE_KEY", "", "", "encryption keys ID:BASE64[,ID:BASE64...], the last one active", true,
 		str(func(c *Config) *string { return &c.Key })),
-	opt("MEDCODE_KEY_FILE", "key-file", "", "key file, one ID:BASE64 per line (default: beside the database, created on first start)", false,
+	opt("MEDCODE_KEY_FILE", "key-file", "", "key file, one ID:BASE64 per line (default: beside a SQLite database, created on first start; required with PostgreSQL unless MEDCODE_KEY is set)", false,
 		str(func(c *Config) *string { return &c.KeyFile })),
 	opt("MEDCODE_LOG_FORMAT", "log-format", "text", "log format: text or json", false,
 		oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")),
@@ -219,6 +259,20 @@ var Options = []Option{
 		duration(func(c *Config) *time.Duration { return &c.IPWindow }, time.Second)),
 	opt("MEDCODE_SHUTDOWN_TIMEOUT", "", "15s", "how long shutdown waits for requests in flight", false,
 		duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 0)),
+	opt("MEDCODE_BAA", "", "false", "the deployment is covered by a Business Associate Agreement: asynchronous batches may keep notes, sealed, until a job codes them", false,
+		boolean(func(c *Config) *bool { return &c.BAA })),
+	opt("MEDCODE_JOB_WORKERS", "", "0", "batch chunks this instance codes at once (0 = the number of CPUs)", false,
+		integer(func(c *Config) *int { return &c.JobWorkers }, 0, 256)),
+	opt("MEDCODE_JOB_TIMEOUT", "", "5m", "longest a background job may run", false,
+		duration(func(c *Config) *time.Duration { return &c.JobTimeout }, time.Second)),
+	opt("MEDCODE_JOB_RESCUE_AFTER", "", "6m", "a job running this long is taken for abandoned by a dead instance and run again (longer than MEDCODE_JOB_TIMEOUT)", false,
+		duration(func(c *Config) *time.Duration { return &c.JobRescueAfter }, time.Second)),
+	opt("MEDCODE_BATCH_MAX_NOTES", "", "100000", "notes one batch may hold", false,
+		integer(func(c *Config) *int { return &c.BatchMaxNotes }, 1, 10_000_000)),
+	opt("MEDCODE_BATCH_CHUNK", "", "200", "notes of a queued batch one job codes", false,
+		integer(func(c *Config) *int { return &c.BatchChunk }, 1, 100_000)),
+	opt("MEDCODE_BATCH_STALE_AFTER", "", "2m", "an upload that sends nothing for this long is cut and its batch marked interrupted", false,
+		duration(func(c *Config) *time.Duration { return &c.BatchStaleAfter }, time.Second)),
 }
 
 // Source is where Load reads values from.
@@ -273,6 +327,9 @@ func Load(src Source) (*Config, error) {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, fmt.Errorf("config: MEDCODE_TLS_CERT and MEDCODE_TLS_KEY must be set together")
+	}
+	if c.JobRescueAfter <= c.JobTimeout {
+		return nil, fmt.Errorf("config: MEDCODE_JOB_RESCUE_AFTER (%v) must be longer than MEDCODE_JOB_TIMEOUT (%v), or running jobs would be run twice", c.JobRescueAfter, c.JobTimeout)
 	}
 	known := map[string]bool{}
 	for _, o := range Options {

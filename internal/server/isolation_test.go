@@ -16,8 +16,10 @@ import (
 // record id, with user A's record id, and expects 404 each time, the same
 // answer as for an id that does not exist. It walks the server's own route
 // tables, so a route added later is covered without editing this test.
-func TestOtherUsersRecordsAre404(t *testing.T) {
-	s := start(t, nil)
+func TestOtherUsersRecordsAre404(t *testing.T) { eachBackend(t, testOtherUsersRecordsAre404) }
+
+func testOtherUsersRecordsAre404(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	ctx := context.Background()
 
 	// A owns a record; B is signed in on the web and has an API token.
@@ -31,6 +33,10 @@ func TestOtherUsersRecordsAre404(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := analysis.Codes(rec.Result)[0]
+	aBatch, err := a.SendBatch(ctx, strings.NewReader(`{"note":"cough","no_phi_attested":true}`+"\n"), "sync", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	bWeb := s.browser(t)
 	bEmail := newEmail("intruder")
@@ -45,12 +51,16 @@ func TestOtherUsersRecordsAre404(t *testing.T) {
 		}
 		covered++
 		method, path, _ := strings.Cut(pattern, " ")
+		owned := aID
+		if strings.Contains(path, "/batches/") {
+			owned = aBatch.ID
+		}
 		for _, tc := range []struct {
 			who  string
 			id   string
 			want func(int) bool
 		}{
-			{"B on A's record", aID, func(s int) bool { return s == http.StatusNotFound }},
+			{"B on A's record", owned, func(s int) bool { return s == http.StatusNotFound }},
 			{"B on a missing record", "an_000000000000000000000000", func(s int) bool { return s == http.StatusNotFound }},
 		} {
 			target := strings.ReplaceAll(path, "{id}", tc.id)
