@@ -49,7 +49,7 @@ func (d *doc) findPhones() {
 		case p.digits == 7 && len(p.groups) == 2 && p.groups[0] == 3 && p.seps == "-" && d.text[d.toks[p.first].start] >= '2' && !d.unitFollows(p.last):
 			conf = 0.7
 		}
-		if cued && p.digits >= 6 && p.digits <= 15 {
+		if cued && p.digits >= 7 && p.digits <= 15 {
 			conf = max(conf, 0.9)
 		}
 		if conf == 0 {
