@@ -129,7 +129,7 @@ func (s *Service) Analyze(ctx context.Context, u *store.User, req Request) (*Rec
 	}
 	release, version := s.coder.Release(), s.coder.EngineVersion()
 
-	prev, err := s.db.LatestAnalysisOfNote(ctx, scope(u), noteHash, req.Profile, release, version)
+	prev, err := s.db.LatestAnalysisOfNote(ctx, scope(u), store.CacheKey{NoteSHA256: noteHash, Profile: req.Profile, Release: release, EngineVersion: version})
 	switch {
 	case err == nil:
 		result, err := s.openResult(prev)
@@ -220,7 +220,7 @@ func (s *Service) save(ctx context.Context, u *store.User, profile, noteHash, re
 		return nil, err
 	}
 	now := s.Now()
-	a := &store.Analysis{ID: id, UserID: u.ID, NoteSHA256: noteHash, Release: release, EngineVersion: version,
+	a := &store.Analysis{ID: id, NoteSHA256: noteHash, Release: release, EngineVersion: version,
 		Profile: profile, Cached: cached, KeyID: s.keys.ActiveID(), CreatedAt: now}
 	if a.Summary, err = s.seal(id, "summary", summaryBlob{Codes: Codes(result), Preview: preview}); err != nil {
 		return nil, err
@@ -229,7 +229,7 @@ func (s *Service) save(ctx context.Context, u *store.User, profile, noteHash, re
 		return nil, err
 	}
 	q := store.Quota{Month: month(now), Limit: s.limit(u), Count: !cached}
-	if err := s.db.CreateAnalysis(ctx, a, q); err != nil {
+	if err := s.db.CreateAnalysis(ctx, scope(u), a, q); err != nil {
 		if apperr.Is(err, apperr.QuotaExceeded) {
 			return nil, s.quotaError(u, now)
 		}
@@ -299,17 +299,23 @@ func (s *Service) Decide(ctx context.Context, u *store.User, id, code string, d 
 	if !found {
 		return apperr.New(apperr.NotFound, "code not found in this analysis")
 	}
-	return s.db.UpdateDecisions(ctx, scope(u), id, func(current []byte) ([]byte, error) {
+	return s.db.UpdateDecisions(ctx, scope(u), id, func(current []byte) (store.DecisionUpdate, error) {
 		ds, err := s.decisions(id, current)
 		if err != nil {
-			return nil, err
+			return store.DecisionUpdate{}, err
+		}
+		var up store.DecisionUpdate
+		if prev, ok := ds[code]; ok {
+			up.Undo = &store.Verdict{Code: code, Decision: string(prev)}
 		}
 		if d == "" {
 			delete(ds, code)
 		} else {
 			ds[code] = d
+			up.Do = &store.Verdict{Code: code, Decision: string(d)}
 		}
-		return s.seal(id, "decisions", ds)
+		up.Blob, err = s.seal(id, "decisions", ds)
+		return up, err
 	})
 }
 

@@ -135,7 +135,7 @@ func TestResultStoredSealedWithoutText(t *testing.T) {
 			}
 		}
 	}
-	raw, _ := f.db.Analysis(context.Background(), store.Scope{UserID: u.ID}, rec.ID)
+	raw, _ := f.db.Analysis(context.Background(), store.Personal(u.ID), rec.ID)
 	for _, blob := range [][]byte{raw.Summary, raw.Record} {
 		if id, err := crypto.KeyID(blob); err != nil || id != "k1" {
 			t.Fatalf("blob not sealed with k1: %q, %v", id, err)

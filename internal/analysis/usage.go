@@ -37,7 +37,7 @@ func (s *Service) limit(u *store.User) int { return s.cfg.Limits[u.Tier] }
 // Usage returns the user's usage this month.
 func (s *Service) Usage(ctx context.Context, u *store.User) (*Usage, error) {
 	now := s.Now()
-	used, err := s.db.Usage(ctx, u.ID, month(now))
+	used, err := s.db.Usage(ctx, scope(u), month(now))
 	if err != nil {
 		return nil, err
 	}
