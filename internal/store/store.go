@@ -78,8 +78,8 @@ func InOrg(orgID, userID int64) Scope { return Scope{UserID: userID, OrgID: orgI
 // under a BAA that turned note retention on) are sealed blobs.
 type Analysis struct {
 	ID            string
-	OrgID         int64 // 0 for a record of a personal workspace
-	CreatedBy     int64 // the user who ran it; 0 once their account is deleted
+	OrgID         int64  // 0 for a record of a personal workspace
+	CreatedBy     int64  // the user who ran it; 0 once their account is deleted
 	NoteSHA256    string // hex
 	Release       string // code-set release the engine used
 	EngineVersion string
