@@ -143,7 +143,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{db: db, mail: &outbox{}, now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
 	f.log = audit.New(db)
 	f.log.Now = func() time.Time { return f.now }
-	f.svc = org.New(db, f.log, f.mail, org.Config{BaseURL: "https://medcode.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.svc = org.New(db, f.log, f.mail, nil, org.Config{BaseURL: "https://medcode.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.svc.Now = func() time.Time { return f.now }
 	return f
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/rules"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -33,22 +34,24 @@ const (
 // organization takes the caller's Workspace, checks its Permission there,
 // and records what it changed in the audit log.
 type Service struct {
-	db    store.Store
-	audit *audit.Log
-	mail  auth.Mailer // nil when no SMTP server is configured
-	cfg   Config
-	log   *slog.Logger
+	db      store.Store
+	audit   *audit.Log
+	mail    auth.Mailer   // nil when no SMTP server is configured
+	catalog rules.Catalog // checks the codes of clinic rules
+	cfg     Config
+	log     *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
 
 // New returns the service; mailer may be nil (invitation links are then
-// shown to the inviter to pass on).
-func New(db store.Store, log *audit.Log, mailer auth.Mailer, cfg Config, logger *slog.Logger) *Service {
+// shown to the inviter to pass on), and catalog too (rules are then
+// checked for the form of their codes only).
+func New(db store.Store, log *audit.Log, mailer auth.Mailer, catalog rules.Catalog, cfg Config, logger *slog.Logger) *Service {
 	if cfg.InviteTTL == 0 {
 		cfg.InviteTTL = 7 * 24 * time.Hour
 	}
-	return &Service{db: db, audit: log, mail: mailer, cfg: cfg, log: logger, Now: func() time.Time { return time.Now().UTC() }}
+	return &Service{db: db, audit: log, mail: mailer, catalog: catalog, cfg: cfg, log: logger, Now: func() time.Time { return time.Now().UTC() }}
 }
 
 // text trims s and checks its length.

@@ -105,3 +105,40 @@ func (p pattern) match(code string) bool {
 	}
 	return strings.HasPrefix(strings.ReplaceAll(code, ".", ""), p.prefix)
 }
+
+// CheckCode upper-cases a code a person typed and checks its form and,
+// for ICD-10-CM and HCPCS codes, that catalog knows it (nil: form only).
+// diagnosis says which kind the code must be: an ICD-10-CM code (true)
+// or a CPT/HCPCS code (false).
+func CheckCode(s string, diagnosis bool, catalog Catalog) (string, error) {
+	c, k, err := parseCode(s)
+	if err != nil {
+		return "", err
+	}
+	if diagnosis && k != icd {
+		return "", fmt.Errorf("%s is a %s code; a diagnosis needs an ICD-10-CM code", c, k)
+	}
+	if !diagnosis && !k.procedure() {
+		return "", fmt.Errorf("%s is an ICD-10-CM code; a service needs a CPT or HCPCS code", c)
+	}
+	if catalog != nil && k != cpt {
+		if _, ok := catalog.Describe(c); !ok {
+			return "", fmt.Errorf("%s is not a billable %s code of the code set in use", c, k)
+		}
+	}
+	return c, nil
+}
+
+// IsDiagnosis reports whether code has the form of an ICD-10-CM code.
+func IsDiagnosis(code string) bool { return kindOf(strings.ToUpper(code)) == icd }
+
+// Matches reports whether code matches one of patterns (codes, or
+// prefixes ending in "*"); a malformed pattern matches nothing.
+func Matches(patterns []string, code string) bool {
+	for _, s := range patterns {
+		if p, err := parsePattern(s); err == nil && p.match(code) {
+			return true
+		}
+	}
+	return false
+}

@@ -24,10 +24,13 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/api"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/org"
+	"github.com/medcode/medcode/internal/phi"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/postgres"
 	"github.com/medcode/medcode/internal/store/sqlite"
@@ -38,7 +41,7 @@ import (
 type Main struct {
 	Config *config.Config
 	Coder  analysis.Coder
-	PHI    analysis.PHIScanner
+	PHI    *phi.Detector // nil: the default detector
 	// LogOutput receives the structured logs; nil means os.Stderr.
 	LogOutput io.Writer
 
@@ -48,6 +51,8 @@ type Main struct {
 	Keys     *crypto.Keyring
 	Accounts *auth.Accounts
 	Analyses *analysis.Service
+	Orgs     *org.Service
+	Audit    *audit.Log
 
 	ln        net.Listener
 	srv       *http.Server
@@ -58,18 +63,23 @@ type Main struct {
 	closeOnce sync.Once
 	closeErr  error
 	patterns  []string
+	perms     map[string]org.Permission
 }
 
 // Patterns lists every UI and API route pattern (for tests that must cover
 // all of them).
 func (m *Main) Patterns() []string { return m.patterns }
 
+// Permissions maps every route pattern to the permission a member needs
+// ("" for the routes outside an organization), for the role tests.
+func (m *Main) Permissions() map[string]org.Permission { return m.perms }
+
 // Run starts the server and returns once it listens; serving goes on in the
 // background until Close. Done is closed if serving stops on its own.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
-	if m.Coder == nil || m.PHI == nil {
-		return errors.New("server: no coding engine or PHI detector given")
+	if m.Coder == nil {
+		return errors.New("server: no coding engine given")
 	}
 	m.Log = NewLogger(m.LogOutput, cfg.LogFormat, cfg.LogLevel)
 
@@ -101,13 +111,18 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg := auth.DefaultConfig()
 	acfg.MaxFailures, acfg.Lockout, acfg.IPAttempts, acfg.IPWindow = cfg.MaxFailures, cfg.Lockout, cfg.IPAttempts, cfg.IPWindow
 	acfg.BaseURL = cfg.PublicURL()
-	m.Accounts = auth.NewAccounts(db, m.Keys, mailer, acfg, m.Log)
-	m.Analyses = analysis.New(db, m.Keys, m.Coder, m.PHI, analysis.Config{
+	m.Audit = audit.New(db)
+	m.Accounts = auth.NewAccounts(db, m.Keys, mailer, m.Audit, acfg, m.Log)
+	m.Orgs = org.New(db, m.Audit, mailer, m.Coder, org.Config{BaseURL: cfg.PublicURL()}, m.Log)
+	m.Analyses, err = analysis.New(db, m.Keys, m.Coder, m.PHI, m.Audit, analysis.Config{
 		Limits:               map[store.Tier]int{store.TierFree: cfg.LimitFree, store.TierPro: cfg.LimitPro, store.TierEnterprise: cfg.LimitEnterprise},
-		PHIAction:            analysis.PHIAction(cfg.PHIAction),
+		PHIPolicy:            phi.Policy(cfg.PHIAction),
 		MaxNoteBytes:         cfg.MaxNoteBytes,
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, analysis.NewMetrics(reg), m.Log)
+	if err != nil {
+		return err
+	}
 
 	sessions := scs.New()
 	sessions.Store = auth.NewSessionStore(db, sessions.Codec, time.Now)
@@ -121,17 +136,21 @@ func (m *Main) Run(ctx context.Context) error {
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 	}
 
-	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Sessions: sessions,
+		Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	if err != nil {
 		return err
 	}
-	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	handler := m.routes(ui, jsonAPI, reg)
+	m.perms = map[string]org.Permission{}
 	for _, rt := range ui.Routes() {
 		m.patterns = append(m.patterns, rt.Pattern)
+		m.perms[rt.Pattern] = rt.Permission()
 	}
 	for _, rt := range jsonAPI.Routes() {
 		m.patterns = append(m.patterns, rt.Pattern)
+		m.perms[rt.Pattern] = rt.Permission()
 	}
 
 	m.ln, err = net.Listen("tcp", cfg.Addr)
@@ -186,18 +205,24 @@ func (m *Main) URL() string {
 }
 
 // sweep deletes expired sessions, links and rate-limit windows every few
-// minutes.
+// minutes, and applies the organizations' retention periods every hour.
 func (m *Main) sweep(ctx context.Context) {
 	defer close(m.sweepDone)
-	t := time.NewTicker(5 * time.Minute)
-	defer t.Stop()
+	expired := time.NewTicker(5 * time.Minute)
+	defer expired.Stop()
+	purge := time.NewTicker(time.Hour)
+	defer purge.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-expired.C:
 			if err := m.DB.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				m.Log.Warn("deleting expired rows", "err", err)
+			}
+		case <-purge.C:
+			if _, err := m.Orgs.Purge(ctx); err != nil && ctx.Err() == nil {
+				m.Log.Error("retention purge failed", "err", err)
 			}
 		}
 	}
