@@ -114,7 +114,7 @@ func (s *Service) Decide(ctx context.Context, ws org.Workspace, id, code string,
 			}
 			up.Do = fb.verdict(code)
 		}
-		up.Blob, err = s.seal(id, "decisions", fb)
+		up.Blob, err = s.sealField(id, "decisions", fb)
 		return up, err
 	})
 }

@@ -154,6 +154,36 @@ func (s *Service) check(ws org.Workspace, req Request) (phi.Decision, error) {
 // Analyze runs the guard, serves the cache or codes the note (with the
 // organization's clinic rules), and stores the result sealed.
 func (s *Service) Analyze(ctx context.Context, ws org.Workspace, req Request) (*Record, error) {
+	p, err := s.Prepare(ctx, ws, req)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.Store(ctx, ws, p)
+	if err == nil {
+		s.metrics.count(p.outcome())
+	}
+	return rec, err
+}
+
+// Prepared is an analysis done and sealed but not stored yet: the row, the
+// quota it counts against, and the record to show.
+type Prepared struct {
+	Analysis *store.Analysis
+	Quota    store.Quota
+	Record   *Record
+}
+
+func (p *Prepared) outcome() string {
+	if p.Analysis.Cached {
+		return "cached"
+	}
+	return "coded"
+}
+
+// Prepare runs the guard, serves the cache or codes the note, and seals the
+// result, without storing it: Analyze stores it at once, a batch stores a
+// group of them together with their outcomes (internal/batch).
+func (s *Service) Prepare(ctx context.Context, ws org.Workspace, req Request) (*Prepared, error) {
 	if err := s.validate(ws, &req); err != nil {
 		return nil, err
 	}
@@ -184,11 +214,7 @@ func (s *Service) Analyze(ctx context.Context, ws org.Workspace, req Request) (*
 		if err != nil {
 			return nil, err
 		}
-		rec, err := s.save(ctx, ws, key, req.Note, preview, result, true)
-		if err == nil {
-			s.metrics.count("cached")
-		}
-		return rec, err
+		return s.seal(ws, key, req.Note, preview, result, true)
 	case !apperr.Is(err, apperr.NotFound):
 		return nil, err
 	}
@@ -224,11 +250,7 @@ func (s *Service) Analyze(ctx context.Context, ws org.Workspace, req Request) (*
 			Message: fmt.Sprintf("The note holds %d identifier(s); it was analysed as it is under %s's Business Associate Agreement.", len(g.Spans), ws.Org.Name)})
 	}
 	stripText(result)
-	rec, err := s.save(ctx, ws, key, req.Note, preview, result, false)
-	if err == nil {
-		s.metrics.count("coded")
-	}
-	return rec, err
+	return s.seal(ws, key, req.Note, preview, result, false)
 }
 
 func truncate(s string, n int) string {
@@ -253,7 +275,7 @@ func newID() (string, error) {
 // aad binds a sealed blob to its record and field.
 func aad(id, field string) []byte { return []byte("medcode/analysis/" + id + "/" + field) }
 
-func (s *Service) seal(id, field string, v any) ([]byte, error) {
+func (s *Service) sealField(id, field string, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: encoding %s: %w", field, err)
@@ -280,20 +302,20 @@ func (s *Service) openResult(a *store.Analysis) (*engine.Result, error) {
 	return &r, nil
 }
 
-// save stores one analysis; note is kept, sealed, only where the
-// organization retains notes under its BAA.
-func (s *Service) save(ctx context.Context, ws org.Workspace, key store.CacheKey, note, preview string, result *engine.Result, cached bool) (*Record, error) {
+// seal builds the sealed row of a result; note is kept, sealed, only where
+// the organization retains notes under its BAA.
+func (s *Service) seal(ws org.Workspace, key store.CacheKey, note, preview string, result *engine.Result, cached bool) (*Prepared, error) {
 	id, err := newID()
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	a := &store.Analysis{ID: id, NoteSHA256: key.NoteSHA256, Release: key.Release, EngineVersion: key.EngineVersion,
-		Profile: key.Profile, Variant: key.Variant, Cached: cached, KeyID: s.keys.ActiveID(), CreatedAt: now}
-	if a.Summary, err = s.seal(id, "summary", summaryBlob{Codes: Codes(result), Preview: preview}); err != nil {
+	a := &store.Analysis{ID: id, OrgID: ws.OrgID(), CreatedBy: ws.User.ID, NoteSHA256: key.NoteSHA256, Release: key.Release,
+		EngineVersion: key.EngineVersion, Profile: key.Profile, Variant: key.Variant, Cached: cached, KeyID: s.keys.ActiveID(), CreatedAt: now}
+	if a.Summary, err = s.sealField(id, "summary", summaryBlob{Codes: Codes(result), Preview: preview}); err != nil {
 		return nil, err
 	}
-	if a.Record, err = s.seal(id, "record", result); err != nil {
+	if a.Record, err = s.sealField(id, "record", result); err != nil {
 		return nil, err
 	}
 	if ws.BAA() && ws.Org.NoteRetentionDays > 0 {
@@ -302,22 +324,28 @@ func (s *Service) save(ctx context.Context, ws org.Workspace, key store.CacheKey
 		}
 		a.NoteExpiresAt = now.Add(time.Duration(ws.Org.NoteRetentionDays) * 24 * time.Hour)
 	}
-	q := store.Quota{Month: month(now), Limit: s.limit(ws), Count: !cached}
-	if err := s.db.CreateAnalysis(ctx, ws.Scope(), a, q); err != nil {
+	return &Prepared{Analysis: a, Quota: store.Quota{Month: month(now), Limit: s.limit(ws), Count: !cached},
+		Record: newRecord(a, result, preview)}, nil
+}
+
+// Store inserts a prepared analysis into the workspace, counted against its
+// quota; in an organization the analysis goes to the audit log.
+func (s *Service) Store(ctx context.Context, ws org.Workspace, p *Prepared) (*Record, error) {
+	if err := s.db.CreateAnalysis(ctx, ws.Scope(), p.Analysis, p.Quota); err != nil {
 		if apperr.Is(err, apperr.QuotaExceeded) {
-			return nil, s.quotaError(ws, now)
+			return nil, s.quotaError(ws, p.Analysis.CreatedAt)
 		}
 		return nil, err
 	}
-	rec := newRecord(a, result, preview)
 	if ws.Org != nil {
-		err := s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.AnalysisCreate, Target: id,
-			Details: map[string]any{"cached": cached, "phi": result.PHI.Found, "rules_version": rec.RulesVersion, "note_retained": rec.NoteRetained}})
+		rec := p.Record
+		err := s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.AnalysisCreate, Target: rec.ID,
+			Details: map[string]any{"cached": rec.Cached, "phi": rec.Result.PHI.Found, "rules_version": rec.RulesVersion, "note_retained": rec.NoteRetained}})
 		if err != nil {
 			return nil, err
 		}
 	}
-	return rec, nil
+	return p.Record, nil
 }
 
 // Get returns one record of the workspace; NotFound for anyone else's. In
@@ -344,6 +372,10 @@ func (s *Service) Get(ctx context.Context, ws org.Workspace, id string) (*Record
 	}
 	return rec, nil
 }
+
+// Open turns a stored analysis of the workspace (read by another service,
+// such as a batch's outcomes) into its record.
+func (s *Service) Open(a *store.Analysis) (*Record, error) { return s.record(a) }
 
 func (s *Service) record(a *store.Analysis) (*Record, error) {
 	result, err := s.openResult(a)

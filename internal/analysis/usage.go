@@ -57,6 +57,9 @@ func (s *Service) Usage(ctx context.Context, ws org.Workspace) (*Usage, error) {
 // checkQuota refuses before coding when the month's limit is used up; the
 // insert re-checks atomically for concurrent requests.
 func (s *Service) checkQuota(ctx context.Context, ws org.Workspace) error {
+	if s.limit(ws) == 0 {
+		return nil // unlimited: nothing to read
+	}
 	us, err := s.Usage(ctx, ws)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/audit"
@@ -182,7 +183,7 @@ func adminAuditVerify(ctx context.Context, env *Env, db store.Database) error {
 
 // adminPurge runs the retention purge once.
 func adminPurge(ctx context.Context, env *Env, db store.Database, log *slog.Logger) error {
-	results, err := org.New(db, audit.New(db), nil, nil, org.Config{}, log).Purge(ctx)
+	results, err := org.New(db, audit.New(db), nil, nil, org.Config{}, log).Purge(ctx, time.Now().UTC())
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func openEngine(_ context.Context) (analysis.Coder, *phi.Detector, error) {
 		return nil, nil, err
 	}
 	coder := &serverCoder{eng: eng, set: set, now: time.Now}
-	if err := eng.Prepare(coder.now()); err != nil {
+	if err := eng.Prepare(coder.dos()); err != nil {
 		return nil, nil, err
 	}
 	detector, err := phi.NewDetector(phi.Options{})
@@ -51,26 +51,38 @@ type serverCoder struct {
 
 func (c *serverCoder) Code(ctx context.Context, note string, opts engine.Options) (*engine.Result, error) {
 	if opts.DOS.IsZero() {
-		opts.DOS = c.now()
+		opts.DOS = c.dos()
 	}
 	return c.eng.Code(ctx, note, opts)
 }
 
 // release is the release today's notes are coded with: the one in effect,
-// else the nearest installed one (the engine warns about it).
+// else the nearest installed one (a server whose code sets are out of date
+// keeps coding with the newest it has rather than failing every note).
 func (c *serverCoder) release() *codeset.Release {
-	rel, err := c.set.ForDate(c.now())
+	day := c.now()
+	rel, err := c.set.ForDate(day)
 	var none *codeset.NoReleaseError
 	if errors.As(err, &none) {
 		rel = c.set.Latest()
-		if day := c.now(); day.Before(c.set.Releases()[0].EffectiveFrom) {
+		if day.Before(c.set.Releases()[0].EffectiveFrom) {
 			rel = c.set.Releases()[0]
 		}
 	}
 	return rel
 }
 
-// Release names the release today's notes are coded with.
+// dos is the date of service notes are coded as of: today, or the first
+// day of the nearest release when none covers today.
+func (c *serverCoder) dos() time.Time {
+	day := c.now()
+	if _, err := c.set.ForDate(day); err == nil {
+		return day
+	}
+	return c.release().EffectiveFrom
+}
+
+// Release names the release notes are coded with.
 func (c *serverCoder) Release() string { return fmt.Sprintf("ICD-10-CM %s", c.release().Name) }
 
 // Describe looks a code up in that release (for clinic rules and coders'

@@ -363,7 +363,7 @@ func TestPurgeWithSimulatedClock(t *testing.T) {
 	}
 	for i, st := range steps {
 		f.now = st.now
-		res, err := f.svc.Purge(ctx)
+		res, err := f.svc.Purge(ctx, f.now)
 		if err != nil {
 			t.Fatal(err)
 		}

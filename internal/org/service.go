@@ -391,10 +391,11 @@ func (s *Service) Delete(ctx context.Context, ws Workspace) error {
 	return nil
 }
 
-// Purge applies every organization's retention periods as of s.Now and
-// records what went in each organization's audit log.
-func (s *Service) Purge(ctx context.Context) ([]store.PurgeResult, error) {
-	results, err := s.db.PurgeExpired(ctx, s.Now())
+// Purge applies every organization's retention periods as of now (the
+// purge job's clock) and records what went in each organization's audit
+// log.
+func (s *Service) Purge(ctx context.Context, now time.Time) ([]store.PurgeResult, error) {
+	results, err := s.db.PurgeExpired(ctx, now)
 	if err != nil {
 		return nil, err
 	}

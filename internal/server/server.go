@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -26,8 +27,10 @@ import (
 	"github.com/medcode/medcode/internal/api"
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/jobs"
 	"github.com/medcode/medcode/internal/mail"
 	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/phi"
@@ -53,13 +56,14 @@ type Main struct {
 	Analyses *analysis.Service
 	Orgs     *org.Service
 	Audit    *audit.Log
+	Batches  *batch.Service
+	Jobs     *jobs.Queue
 
 	ln        net.Listener
 	srv       *http.Server
 	served    chan struct{} // closed when Serve returns
 	serveErr  error
-	stopSweep context.CancelFunc
-	sweepDone chan struct{}
+	closeJobs func() // closes the queue's own database connections
 	closeOnce sync.Once
 	closeErr  error
 	patterns  []string
@@ -95,6 +99,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
+	handlers := jobs.Handlers{}
 	var mailer auth.Mailer
 	if cfg.SMTPHost != "" {
 		smtp, err := mail.New(mail.Config{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
@@ -102,7 +110,9 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		mailer = smtp
+		// Requests queue emails; a job sends them, retrying while the SMTP
+		// server fails.
+		handlers.Mail, mailer = smtp, m.Jobs.Mailer()
 	}
 
 	reg := prometheus.NewRegistry()
@@ -123,6 +133,33 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.Batches = batch.New(db, m.Analyses, m.Keys, m.Jobs, batch.Config{
+		BAA:          func(context.Context, *store.User) bool { return cfg.BAA },
+		MaxLineBytes: 2*cfg.MaxNoteBytes + 64<<10, // a note escaped in JSON can double
+		MaxNotes:     cfg.BatchMaxNotes,
+		Chunk:        cfg.BatchChunk,
+	}, m.Log)
+	handlers.Batches = m.Batches
+	handlers.Purgers = []jobs.Purger{
+		{Name: "expired sessions, links and rate-limit windows", Run: func(ctx context.Context, now time.Time) (int, error) {
+			return 0, db.DeleteExpired(ctx, now)
+		}},
+		{Name: "abandoned batch uploads", Run: func(ctx context.Context, now time.Time) (int, error) {
+			return db.InterruptStaleBatches(ctx, now.Add(-cfg.BatchStaleAfter), now)
+		}},
+		{Name: "analyses and notes past their organization's retention", Run: func(ctx context.Context, now time.Time) (int, error) {
+			results, err := m.Orgs.Purge(ctx, now)
+			n := 0
+			for _, r := range results {
+				n += r.Analyses + r.Notes
+			}
+			return n, err
+		}},
+	}
+	m.Jobs.Handle(handlers)
+	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 
 	sessions := scs.New()
 	sessions.Store = auth.NewSessionStore(db, sessions.Codec, time.Now)
@@ -136,12 +173,13 @@ func (m *Main) Run(ctx context.Context) error {
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 	}
 
-	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Sessions: sessions,
-		Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches,
+		Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	if err != nil {
 		return err
 	}
-	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches, Log: m.Log,
+		MaxNoteBytes: cfg.MaxNoteBytes, BatchIdle: cfg.BatchStaleAfter})
 	handler := m.routes(ui, jsonAPI, reg)
 	m.perms = map[string]org.Permission{}
 	for _, rt := range ui.Routes() {
@@ -181,10 +219,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		close(m.served)
 	}()
-	sweepCtx, stop := context.WithCancel(context.Background())
-	m.stopSweep, m.sweepDone = stop, make(chan struct{})
-	go m.sweep(sweepCtx)
-	m.Log.Info("medcode serving", "url", m.URL(), "db", postgres.Redact(cfg.DB),
+	m.Log.Info("medcode serving", "url", m.URL(), "db", postgres.Redact(cfg.DB), "baa", cfg.BAA,
 		"release", m.Coder.Release(), "engine", m.Coder.EngineVersion(), "tls", cfg.TLS(), "email", mailer != nil)
 	return nil
 }
@@ -204,28 +239,22 @@ func (m *Main) URL() string {
 	return scheme + "://" + m.Addr()
 }
 
-// sweep deletes expired sessions, links and rate-limit windows every few
-// minutes, and applies the organizations' retention periods every hour.
-func (m *Main) sweep(ctx context.Context) {
-	defer close(m.sweepDone)
-	expired := time.NewTicker(5 * time.Minute)
-	defer expired.Stop()
-	purge := time.NewTicker(time.Hour)
-	defer purge.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-expired.C:
-			if err := m.DB.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				m.Log.Warn("deleting expired rows", "err", err)
-			}
-		case <-purge.C:
-			if _, err := m.Orgs.Purge(ctx); err != nil && ctx.Err() == nil {
-				m.Log.Error("retention purge failed", "err", err)
-			}
+// openJobs opens the job queue in the server's database, migrating its
+// tables (on PostgreSQL under the store's migration lock).
+func (m *Main) openJobs(ctx context.Context) error {
+	cfg := m.Config
+	jcfg := jobs.Config{BatchWorkers: cfg.JobWorkers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Log: m.Log}
+	var err error
+	if pg, ok := m.DB.(*postgres.DB); ok {
+		err = pg.WithMigrationLock(ctx, func(*pgx.Conn) error { return jobs.MigratePostgres(ctx, pg.Pool()) })
+		if err != nil {
+			return err
 		}
+		m.Jobs, m.closeJobs, err = jobs.OpenPostgres(ctx, cfg.DB, m.Keys, jcfg)
+		return err
 	}
+	m.Jobs, m.closeJobs, err = jobs.OpenSQLite(ctx, cfg.DB, m.Keys, jcfg)
+	return err
 }
 
 // Close stops accepting requests, waits for those in flight (up to the
@@ -243,9 +272,15 @@ func (m *Main) Close() error {
 			<-m.served
 			errs = append(errs, m.serveErr)
 		}
-		if m.stopSweep != nil {
-			m.stopSweep()
-			<-m.sweepDone
+		if m.Jobs != nil {
+			// Jobs cut short by the timeout are run again by another
+			// instance (or this one, restarted).
+			ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+			errs = append(errs, m.Jobs.Stop(ctx))
+			cancel()
+		}
+		if m.closeJobs != nil {
+			m.closeJobs()
 		}
 		if m.DB != nil {
 			errs = append(errs, m.DB.Close())

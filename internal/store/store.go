@@ -265,6 +265,7 @@ type Store interface {
 	Rules
 	Audit
 	Limits
+	Batches
 	// DeleteExpired removes expired sessions and one-time tokens and
 	// finished rate-limit windows.
 	DeleteExpired(ctx context.Context, now time.Time) error

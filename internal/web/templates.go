@@ -53,6 +53,8 @@ var views = map[string][]string{
 	"feedback":        nil,
 	"audit":           nil,
 	"org_delete":      {"form_error"},
+	"batches":         nil,
+	"batch":           {"batch_progress"},
 }
 
 // templates holds one parsed set per view: layout + partials + view.
@@ -85,6 +87,12 @@ func parseTemplates() (*templates, error) {
 			return t.Format("January 2006")
 		},
 		"add": func(a, b int) int { return a + b },
+		"ratio": func(done, total int) string {
+			if total == 0 {
+				return "0%"
+			}
+			return strconv.Itoa(done*100/total) + "%"
+		},
 		"decisionFor": func(rv *recordView, code string) *decisionData {
 			return &decisionData{Base: rv.Base, ID: rv.ID, Code: code, Decision: string(rv.Decisions[code]),
 				Replacement: rv.Replacements[code], Editable: rv.CanDecide}

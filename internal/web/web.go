@@ -25,6 +25,7 @@ import (
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
@@ -35,6 +36,7 @@ type Deps struct {
 	Analyses     *analysis.Service
 	Orgs         *org.Service
 	Audit        *audit.Log
+	Batches      *batch.Service
 	Sessions     *scs.SessionManager
 	Log          *slog.Logger
 	MaxNoteBytes int
@@ -111,6 +113,9 @@ func (h *Handler) Routes() []Route {
 		{"POST /profile/mfa", h.mfaEnable, signedIn, ""},
 		{"POST /profile/mfa/disable", h.mfaDisable, signedIn, ""},
 		{"GET /usage", h.usage, signedIn, ""},
+		{"GET /batches", h.batchList, signedIn, ""},
+		{"GET /batches/{id}", h.batchView, signedIn, ""},
+		{"GET /batches/{id}/results", h.batchResults, signedIn, ""},
 		{"GET /export", h.export, signedIn, ""},
 		{"GET /account/delete", h.accountDeleteForm, signedIn, ""},
 		{"POST /account/delete", h.accountDelete, signedIn, ""},

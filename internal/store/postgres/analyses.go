@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -50,26 +51,28 @@ const insertColumns = `id, created_by, note_sha256, release, engine_version, pro
 const insertValues = `$1::text, $2::bigint, $3::text, $4::text, $5::text, $6::text, $7::text, $8::boolean, $9::text,
 	$10::bytea, $11::bytea, $12::bytea, $13::bytea, $14::timestamptz, $15::timestamptz, ws.id`
 
-// CreateAnalysis inserts a into the scope's workspace and counts it against
-// the quota, in one statement. The ws CTE resolves the workspace (no row
-// for an organization the user is not in); the usage upsert takes the usage
-// row's lock, so concurrent inserts of one workspace (on any instance)
-// count one after another, and it leaves the row alone once the limit is
-// reached, in which case nothing is inserted. The statement reports which
-// of the two stopped it.
-func (db *DB) CreateAnalysis(ctx context.Context, s store.Scope, a *store.Analysis, q store.Quota) error {
-	a.OrgID, a.CreatedBy = s.OrgID, s.UserID
+// insertStatement returns the statement that inserts a into the scope's
+// workspace, counted against q, and its arguments. The ws CTE resolves the
+// workspace (no row for an organization the user is not in); the usage
+// upsert takes the usage row's lock, so concurrent inserts of one
+// workspace (on any instance) count one after another, and it leaves the
+// row alone once the limit is reached, in which case nothing is inserted.
+// The statement answers whether the workspace was found and whether the
+// row went in.
+func insertStatement(s store.Scope, a *store.Analysis, q store.Quota) (string, []any) {
 	args := []any{a.ID, a.CreatedBy, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Variant, a.Cached, a.KeyID,
 		a.Summary, a.Record, a.Decisions, a.Note, nullTime(a.NoteExpiresAt), a.CreatedAt}
 	n := len(args) + 1
 	ws, wsArgs := workspaceSQL(s, n)
 	n += len(wsArgs)
 	args = append(args, wsArgs...)
-	var query string
-	if q.Count {
-		month, limit := param(n), param(n+1)
-		args = append(args, q.Month, q.Limit)
-		query = `WITH ws AS (` + ws + `),
+	if !q.Count {
+		return `WITH ws AS (` + ws + `),
+		inserted AS (INSERT INTO analyses (` + insertColumns + `) SELECT ` + insertValues + ` FROM ws RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM ws), EXISTS (SELECT 1 FROM inserted)`, args
+	}
+	month, limit := param(n), param(n+1)
+	return `WITH ws AS (` + ws + `),
 		counted AS (
 			INSERT INTO usage (workspace_id, month, count) SELECT id, ` + month + `, 1 FROM ws
 			ON CONFLICT (workspace_id, month) DO UPDATE SET count = usage.count + 1
@@ -78,16 +81,11 @@ func (db *DB) CreateAnalysis(ctx context.Context, s store.Scope, a *store.Analys
 		inserted AS (
 			INSERT INTO analyses (` + insertColumns + `) SELECT ` + insertValues + ` FROM ws JOIN counted ON counted.workspace_id = ws.id
 			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM ws), EXISTS (SELECT 1 FROM inserted)`
-	} else {
-		query = `WITH ws AS (` + ws + `),
-		inserted AS (INSERT INTO analyses (` + insertColumns + `) SELECT ` + insertValues + ` FROM ws RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM ws), EXISTS (SELECT 1 FROM inserted)`
-	}
-	var member, inserted bool
-	if err := db.pool.QueryRow(ctx, query, args...).Scan(&member, &inserted); err != nil {
-		return fmt.Errorf("postgres: inserting analysis: %w", err)
-	}
+		SELECT EXISTS (SELECT 1 FROM ws), EXISTS (SELECT 1 FROM inserted)`, append(args, q.Month, q.Limit)
+}
+
+// insertOutcome turns insertStatement's answer into an error.
+func insertOutcome(member, inserted bool, q store.Quota) error {
 	switch {
 	case !member:
 		return apperr.New(apperr.NotFound, "workspace not found")
@@ -95,6 +93,117 @@ func (db *DB) CreateAnalysis(ctx context.Context, s store.Scope, a *store.Analys
 		return apperr.New(apperr.QuotaExceeded, "monthly limit of %d analyses reached", q.Limit)
 	}
 	return nil
+}
+
+// CreateAnalysis inserts a into the scope's workspace and counts it against
+// the quota atomically. Inserts from concurrent requests of this instance
+// are committed together (see commitLoop); each one still succeeds or
+// fails on its own.
+func (db *DB) CreateAnalysis(ctx context.Context, s store.Scope, a *store.Analysis, q store.Quota) error {
+	a.OrgID, a.CreatedBy = s.OrgID, s.UserID
+	req := &insertRequest{s: s, a: a, q: q, done: make(chan error, 1)}
+	select {
+	case db.inserts <- req:
+	case <-db.stop:
+		return errClosed
+	case <-ctx.Done():
+		return fmt.Errorf("postgres: waiting to insert: %w", ctx.Err())
+	}
+	// Once queued the insert goes through, so wait for its outcome even if
+	// the caller gives up: reporting failure for a stored row would lie.
+	return <-req.done
+}
+
+// insertRequest is one queued CreateAnalysis.
+type insertRequest struct {
+	s    store.Scope
+	a    *store.Analysis
+	q    store.Quota
+	done chan error
+}
+
+// maxGroup bounds how many inserts share one transaction; committers is
+// how many groups are in flight at once.
+const (
+	maxGroup   = 64
+	committers = 2
+)
+
+// commitLoop is group commit: it takes the queued inserts and sends them
+// as one pipelined batch, which PostgreSQL runs as one implicit
+// transaction, so one round trip and one WAL flush serve many requests.
+// Each insert is a single statement that checks its own workspace and
+// quota, so a refused one does not disturb the others.
+func (db *DB) commitLoop() {
+	defer db.loops.Done()
+	for {
+		var group []*insertRequest
+		select {
+		case req := <-db.inserts:
+			group = append(group, req)
+		case <-db.stop:
+			return
+		}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case req := <-db.inserts:
+				group = append(group, req)
+			default:
+				break drain
+			}
+		}
+		for i, err := range db.insertGroup(group) {
+			group[i].done <- err
+		}
+	}
+}
+
+// workspaceOrder sorts scopes the same way in every group: organizations
+// by id, then users by id.
+func workspaceOrder(a, b store.Scope) bool {
+	if a.OrgID != b.OrgID {
+		return a.OrgID < b.OrgID
+	}
+	return a.UserID < b.UserID
+}
+
+func (db *DB) insertGroup(group []*insertRequest) []error {
+	ctx := context.Background()
+	// Usage rows are locked in workspace order, so that two groups in
+	// flight never wait on each other in a cycle.
+	sort.SliceStable(group, func(i, j int) bool { return workspaceOrder(group[i].s, group[j].s) })
+	b := &pgx.Batch{}
+	for _, r := range group {
+		q, args := insertStatement(r.s, r.a, r.q)
+		b.Queue(q, args...)
+	}
+	results := make([]error, len(group))
+	br := db.pool.SendBatch(ctx, b)
+	var failed error
+	for i, r := range group {
+		var member, inserted bool
+		if err := br.QueryRow().Scan(&member, &inserted); err != nil {
+			failed = err
+			break
+		}
+		results[i] = insertOutcome(member, inserted, r.q)
+	}
+	if err := br.Close(); failed == nil {
+		failed = err
+	}
+	if failed == nil {
+		return results
+	}
+	if len(group) == 1 {
+		return []error{fmt.Errorf("postgres: inserting analysis: %w", failed)}
+	}
+	// One insert failed and rolled the whole group back: insert each on
+	// its own, so that only the failing one fails.
+	for i, r := range group {
+		results[i] = db.insertGroup([]*insertRequest{r})[0]
+	}
+	return results
 }
 
 // Analysis returns one record of the scope.

@@ -75,7 +75,9 @@ CREATE TABLE analyses (
 );
 CREATE INDEX analyses_user_created ON analyses(user_id, created_at DESC, seq DESC);
 CREATE INDEX analyses_note ON analyses(user_id, note_sha256, release, engine_version, profile, created_at DESC, seq DESC);
-CREATE INDEX analyses_key ON analyses(key_id);
+-- Sealed blobs do not compress: store them out of line without trying.
+ALTER TABLE analyses ALTER COLUMN summary SET STORAGE EXTERNAL,
+	ALTER COLUMN record SET STORAGE EXTERNAL, ALTER COLUMN decisions SET STORAGE EXTERNAL;
 
 CREATE TABLE usage (
 	user_id bigint  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -92,7 +94,43 @@ CREATE TABLE rate_limits (
 );
 CREATE INDEX rate_limits_end ON rate_limits(window_end);
 `,
-	// 2: organizations and workspaces. Every record moves from its user
+	// 2: batches, the sealed notes of queued (BAA) batches, outcomes.
+	`
+CREATE TABLE batches (
+	id          text        PRIMARY KEY,
+	user_id     bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	mode        text        NOT NULL,
+	status      text        NOT NULL,
+	total       integer     NOT NULL DEFAULT 0,
+	done        integer     NOT NULL DEFAULT 0,
+	failed      integer     NOT NULL DEFAULT 0,
+	created_at  timestamptz NOT NULL,
+	updated_at  timestamptz NOT NULL,
+	finished_at timestamptz
+);
+CREATE INDEX batches_user ON batches(user_id, created_at DESC);
+CREATE INDEX batches_receiving ON batches(updated_at) WHERE status = 'receiving';
+
+CREATE TABLE batch_notes (
+	batch_id text    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq      integer NOT NULL,
+	sealed   bytea   NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+);
+ALTER TABLE batch_notes ALTER COLUMN sealed SET STORAGE EXTERNAL;
+
+CREATE TABLE batch_items (
+	batch_id    text    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq         integer NOT NULL,
+	analysis_id text    REFERENCES analyses(id) ON DELETE SET NULL,
+	error_code  text,
+	outcome     bytea   NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+);
+CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
+ALTER TABLE batch_items ALTER COLUMN outcome SET STORAGE EXTERNAL;
+`,
+	// 3: organizations and workspaces. Every record moves from its user
 	// to a workspace: a user's personal one or an organization's. Clinic
 	// rules, feedback counts and the audit log arrive.
 	`
@@ -145,12 +183,19 @@ ALTER TABLE analyses RENAME COLUMN user_id TO created_by;
 ALTER TABLE analyses ALTER COLUMN created_by DROP NOT NULL;
 ALTER TABLE analyses ADD CONSTRAINT analyses_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL;
 ALTER TABLE analyses ADD COLUMN variant text NOT NULL DEFAULT '', ADD COLUMN note bytea, ADD COLUMN note_expires_at timestamptz;
+ALTER TABLE analyses ALTER COLUMN note SET STORAGE EXTERNAL;
 DROP INDEX analyses_user_created;
 DROP INDEX analyses_note;
 CREATE INDEX analyses_workspace_created ON analyses(workspace_id, created_at DESC, seq DESC);
 CREATE INDEX analyses_note ON analyses(workspace_id, note_sha256, release, engine_version, profile, variant, created_at DESC, seq DESC);
 CREATE INDEX analyses_created_by ON analyses(created_by);
 CREATE INDEX analyses_note_expiry ON analyses(note_expires_at) WHERE note IS NOT NULL;
+
+-- A batch belongs to the workspace it was sent in; user_id stays its sender.
+ALTER TABLE batches ADD COLUMN workspace_id bigint REFERENCES workspaces(id) ON DELETE CASCADE;
+UPDATE batches b SET workspace_id = w.id FROM workspaces w WHERE w.user_id = b.user_id;
+ALTER TABLE batches ALTER COLUMN workspace_id SET NOT NULL;
+CREATE INDEX batches_workspace ON batches(workspace_id, created_at DESC);
 
 ALTER TABLE usage ADD COLUMN workspace_id bigint REFERENCES workspaces(id) ON DELETE CASCADE;
 UPDATE usage u SET workspace_id = w.id FROM workspaces w WHERE w.user_id = u.user_id;

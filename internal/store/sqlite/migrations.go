@@ -87,7 +87,41 @@ CREATE TABLE rate_limits (
 ) STRICT;
 CREATE INDEX rate_limits_end ON rate_limits(window_end);
 `,
-	// 2: organizations and workspaces. Every record moves from its user
+	// 2: batches, the sealed notes of queued (BAA) batches, outcomes.
+	`
+CREATE TABLE batches (
+	id          TEXT    PRIMARY KEY,
+	user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	mode        TEXT    NOT NULL,
+	status      TEXT    NOT NULL,
+	total       INTEGER NOT NULL DEFAULT 0,
+	done        INTEGER NOT NULL DEFAULT 0,
+	failed      INTEGER NOT NULL DEFAULT 0,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX batches_user ON batches(user_id, created_at DESC);
+CREATE INDEX batches_status ON batches(status, updated_at);
+
+CREATE TABLE batch_notes (
+	batch_id TEXT    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq      INTEGER NOT NULL,
+	sealed   BLOB    NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+) STRICT;
+
+CREATE TABLE batch_items (
+	batch_id    TEXT    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq         INTEGER NOT NULL,
+	analysis_id TEXT    REFERENCES analyses(id) ON DELETE SET NULL,
+	error_code  TEXT,
+	outcome     BLOB    NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+) STRICT;
+CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
+`,
+	// 3: organizations and workspaces. Every record moves from its user
 	// to a workspace: a user's personal one or an organization's. Clinic
 	// rules, feedback counts and the audit log arrive.
 	`
@@ -155,13 +189,33 @@ INSERT INTO analyses_v2 (id, workspace_id, created_by, note_sha256, release, eng
 SELECT a.id, w.id, a.user_id, a.note_sha256, a.release, a.engine_version, a.profile, a.cached, a.key_id,
 	a.summary, a.record, a.decisions, a.created_at
 FROM analyses a JOIN workspaces w ON w.user_id = a.user_id ORDER BY a.rowid;
+-- batch_items refers to analyses: it moves to analyses_v2 first, so that
+-- dropping the old table cannot clear its links (ON DELETE SET NULL), and
+-- the renames below carry the reference over.
+CREATE TABLE batch_items_v2 (
+	batch_id    TEXT    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq         INTEGER NOT NULL,
+	analysis_id TEXT    REFERENCES analyses_v2(id) ON DELETE SET NULL,
+	error_code  TEXT,
+	outcome     BLOB    NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+) STRICT;
+INSERT INTO batch_items_v2 SELECT batch_id, seq, analysis_id, error_code, outcome FROM batch_items;
+DROP TABLE batch_items;
 DROP TABLE analyses;
 ALTER TABLE analyses_v2 RENAME TO analyses;
+ALTER TABLE batch_items_v2 RENAME TO batch_items;
+CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
 CREATE INDEX analyses_workspace_created ON analyses(workspace_id, created_at DESC);
 CREATE INDEX analyses_note ON analyses(workspace_id, note_sha256, release, engine_version, profile, variant, created_at DESC);
 CREATE INDEX analyses_key ON analyses(key_id);
 CREATE INDEX analyses_created_by ON analyses(created_by);
 CREATE INDEX analyses_note_expiry ON analyses(note_expires_at) WHERE note IS NOT NULL;
+
+-- A batch belongs to the workspace it was sent in; user_id stays its sender.
+ALTER TABLE batches ADD COLUMN workspace_id INTEGER REFERENCES workspaces(id) ON DELETE CASCADE;
+UPDATE batches SET workspace_id = (SELECT id FROM workspaces w WHERE w.user_id = batches.user_id);
+CREATE INDEX batches_workspace ON batches(workspace_id, created_at DESC);
 
 CREATE TABLE usage_v2 (
 	workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
