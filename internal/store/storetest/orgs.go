@@ -30,6 +30,7 @@ var orgTests = []struct {
 	{"RuleSetVersions", testRuleSets},
 	{"AuditChainAndFilters", testAudit},
 	{"AuditConcurrentAppends", testAuditConcurrent},
+	{"OrgBatches", testOrgBatches},
 }
 
 func mustOrg(t *testing.T, s store.Store, name string, owner *store.User) *store.Org {
@@ -570,5 +571,57 @@ func testAuditConcurrent(t *testing.T, s store.Store) {
 	})
 	if err != nil || seq != n {
 		t.Fatalf("%d entries, %v", seq, err)
+	}
+}
+
+// testOrgBatches: a batch sent in an organization's workspace, and the
+// analyses it stores, belong to the organization: its members see them,
+// the sender's own workspace and outsiders do not; an outsider cannot send
+// one there.
+func testOrgBatches(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	owner, coder, outsider := mustUser(t, s, "ob-o@clinic.example"), mustUser(t, s, "ob-c@clinic.example"), mustUser(t, s, "ob-x@else.example")
+	o := mustOrg(t, s, "Batch Clinic", owner)
+	join(t, s, o, coder, store.RoleCoder)
+	wantCode(t, s.CreateBatch(ctx, &store.Batch{ID: "ob-0", UserID: outsider.ID, OrgID: o.ID, Mode: store.BatchStream,
+		Status: store.BatchReceiving, CreatedAt: t0, UpdatedAt: t0}), apperr.NotFound)
+	b := &store.Batch{ID: "ob-1", UserID: coder.ID, OrgID: o.ID, Mode: store.BatchStream, Status: store.BatchReceiving, CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	done := []store.BatchCompletion{{Item: store.BatchItem{Seq: 1, AnalysisID: "ob-an-1", Outcome: []byte("o")},
+		Analysis: analysis("ob-an-1", "h", t0), Quota: store.Quota{Month: "2026-03", Count: true}}}
+	if n, err := s.CompleteBatchItems(ctx, "ob-1", done, t0); err != nil || n != 1 {
+		t.Fatalf("CompleteBatchItems = %d, %v", n, err)
+	}
+	got, err := s.Batch(ctx, store.InOrg(o.ID, owner.ID), "ob-1")
+	if err != nil || got.OrgID != o.ID || got.UserID != coder.ID {
+		t.Fatalf("the owner reads %+v, %v", got, err)
+	}
+	a, err := s.Analysis(ctx, store.InOrg(o.ID, owner.ID), "ob-an-1")
+	if err != nil || a.CreatedBy != coder.ID {
+		t.Fatalf("the batch's analysis in the organization: %+v, %v", a, err)
+	}
+	if n, _ := s.Usage(ctx, store.InOrg(o.ID, owner.ID), "2026-03"); n != 1 {
+		t.Fatalf("organization usage %d, want 1", n)
+	}
+	var items int
+	err = s.EachBatchItem(ctx, store.InOrg(o.ID, owner.ID), "ob-1", func(it *store.BatchItem, a *store.Analysis) (bool, error) {
+		if a == nil || a.ID != "ob-an-1" || a.OrgID != o.ID {
+			return false, fmt.Errorf("item %+v with analysis %+v", it, a)
+		}
+		items++
+		return true, nil
+	})
+	if err != nil || items != 1 {
+		t.Fatalf("EachBatchItem: %d items, %v", items, err)
+	}
+	for _, sc := range []store.Scope{store.Personal(coder.ID), store.InOrg(o.ID, outsider.ID), store.Personal(outsider.ID)} {
+		_, err := s.Batch(ctx, sc, "ob-1")
+		wantCode(t, err, apperr.NotFound)
+		if list, _ := s.ListBatches(ctx, sc, 10); len(list) != 0 {
+			t.Fatalf("scope %+v lists the organization's batch", sc)
+		}
+		wantCode(t, s.EachBatchItem(ctx, sc, "ob-1", func(*store.BatchItem, *store.Analysis) (bool, error) { return true, nil }), apperr.NotFound)
 	}
 }
