@@ -73,9 +73,6 @@ func Compile(d *Document, citation string, catalog Catalog) *Set {
 	return s
 }
 
-// Document is the set's document.
-func (s *Set) Document() *Document { return &s.doc }
-
 // Options fills the engine options the request left empty with the
 // clinic's defaults.
 func (s *Set) Options(o engine.Options) engine.Options {
