@@ -106,7 +106,7 @@ func (s *Set) describe(code string) string {
 // payer_variants), then suppression; diagnoses are ranked again and the
 // procedures' diagnosis pointers follow them.
 func (s *Set) Apply(r *engine.Result, text, payer string) {
-	a := &application{set: s, r: r, text: text}
+	a := &application{set: s, r: r, text: text, lower: lowerASCII(text)}
 	for i := range r.Diagnoses {
 		a.ranks = append(a.ranks, r.Diagnoses[i].Rank)
 	}
@@ -137,6 +137,7 @@ type application struct {
 	set   *Set
 	r     *engine.Result
 	text  string
+	lower string   // text lower-cased when ASCII, for findPhrase
 	doc   *nlp.Doc // analysed on the first phrase found
 	ranks []int
 }
@@ -145,7 +146,7 @@ type application struct {
 // phrase in the text.
 func (a *application) affirmed(phrase string) []engine.Evidence {
 	var out []engine.Evidence
-	for _, m := range findPhrase(a.text, phrase) {
+	for _, m := range findPhrase(a.text, a.lower, phrase) {
 		if a.doc == nil {
 			a.doc = nlp.Analyze(a.text)
 		}
@@ -162,11 +163,28 @@ func (a *application) affirmed(phrase string) []engine.Evidence {
 }
 
 // findPhrase returns the byte ranges of the case-insensitive, whole-word
-// occurrences of phrase in text. Only word starts whose first letter
-// matches are compared in full, so a search costs about one pass over the
-// text.
-func findPhrase(text, phrase string) [][2]int {
+// occurrences of phrase in text. lower is text lower-cased when text is
+// ASCII ("" otherwise): then an ASCII phrase is found with strings.Index.
+// Any other pair compares the word starts whose first letter matches.
+func findPhrase(text, lower, phrase string) [][2]int {
 	var out [][2]int
+	if lower != "" && isASCII(phrase) {
+		p := strings.ToLower(phrase)
+		for i := 0; i <= len(lower)-len(p); {
+			k := strings.Index(lower[i:], p)
+			if k < 0 {
+				break
+			}
+			start, end := i+k, i+k+len(p)
+			if boundary(text, start, end) {
+				out = append(out, [2]int{start, end})
+				i = end
+			} else {
+				i = start + 1
+			}
+		}
+		return out
+	}
 	first, _ := utf8.DecodeRuneInString(phrase)
 	n := utf8.RuneCountInString(phrase)
 	for i := 0; i < len(text); {
@@ -181,6 +199,23 @@ func findPhrase(text, phrase string) [][2]int {
 		i += size
 	}
 	return out
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerASCII is text lower-cased when it is ASCII, else "".
+func lowerASCII(text string) string {
+	if !isASCII(text) {
+		return ""
+	}
+	return strings.ToLower(text)
 }
 
 // foldEqual reports whether a and b are the same letter under case folding.

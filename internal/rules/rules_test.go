@@ -315,11 +315,15 @@ func TestFindPhrase(t *testing.T) {
 		{"sugar diabetic", "sugar diabetes", "[]"},
 		{"ÉTAT sugar", "état", "[[0 5]]"},
 		{"pre-insulin insulin insulins", "insulin", "[[4 11] [12 19]]"},
+		{"Insulinsulin insulin", "insulin", "[[13 20]]"},
 		{"", "x", "[]"},
 	}
 	for _, tt := range tests {
-		if got := fmt.Sprint(findPhrase(tt.text, tt.phrase)); got != tt.want && !(got == "[]" && tt.want == "[]") {
-			t.Errorf("findPhrase(%q, %q) = %s, want %s", tt.text, tt.phrase, got, tt.want)
+		// The ASCII path and the folding path agree.
+		for _, lower := range []string{lowerASCII(tt.text), ""} {
+			if got := fmt.Sprint(findPhrase(tt.text, lower, tt.phrase)); got != tt.want && !(got == "[]" && tt.want == "[]") {
+				t.Errorf("findPhrase(%q, %q, %q) = %s, want %s", tt.text, lower, tt.phrase, got, tt.want)
+			}
 		}
 	}
 }
