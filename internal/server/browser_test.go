@@ -89,11 +89,21 @@ func newChrome(t *testing.T) *chrome {
 	c := &chrome{ctx: ctx}
 	c.shot = func(name string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tgt *chromedp.Target) (chromedp.Void, error) {
-			png, err := chromedp.FullScreenshot(100)(ctx, tgt) // quality 100 makes a PNG
-			if err != nil {
+			// Right after a form post the next page may not be laid out yet
+			// (a loaded machine shows it as "0 width"): wait for its body,
+			// then retry briefly.
+			if _, err := chromedp.WaitReady("body")(ctx, tgt); err != nil {
 				return chromedp.Void{}, err
 			}
-			return chromedp.Void{}, os.WriteFile(filepath.Join(shots, name), png, 0o644)
+			var png []byte
+			var err error
+			for try := 0; try < 20; try++ {
+				if png, err = chromedp.FullScreenshot(100)(ctx, tgt); err == nil { // quality 100 makes a PNG
+					return chromedp.Void{}, os.WriteFile(filepath.Join(shots, name), png, 0o644)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			return chromedp.Void{}, err
 		}
 	}
 
