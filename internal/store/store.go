@@ -266,6 +266,8 @@ type Store interface {
 	Audit
 	Limits
 	Batches
+	Claims
+	Reports
 	// DeleteExpired removes expired sessions and one-time tokens and
 	// finished rate-limit windows.
 	DeleteExpired(ctx context.Context, now time.Time) error

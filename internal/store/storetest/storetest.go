@@ -46,6 +46,7 @@ func Run(t *testing.T, open Open) {
 		{"BatchInterrupted", testBatchInterrupted},
 	}
 	tests = append(tests, orgTests...)
+	tests = append(tests, billingTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
