@@ -260,11 +260,6 @@ func TestFiguresTraceable(t *testing.T) {
 		t.Fatal(err)
 	}
 	link := regexp.MustCompile(`<a class="f" href="#lines" data-q="([^"]*)" data-m="([^"]*)">([^<]*)</a>`)
-	keys := map[string]func(*Finding) string{
-		"a": func(f *Finding) string { return f.Analysis }, "c": func(f *Finding) string { return f.Category },
-		"i": func(f *Finding) string { return f.Item }, "p": func(f *Finding) string { return f.Provider },
-		"y": func(f *Finding) string { return string(f.PayerClass) }, "w": func(f *Finding) string { return f.Week.String() },
-	}
 	checked := 0
 	for _, m := range link.FindAllStringSubmatch(buf.String(), -1) {
 		q, measure, text := html.UnescapeString(m[1]), m[2], html.UnescapeString(m[3])
@@ -272,22 +267,10 @@ func TestFiguresTraceable(t *testing.T) {
 		if err != nil {
 			t.Fatalf("figure %q: filter %q: %v", text, q, err)
 		}
-		var rows []*Finding
-		for i := range r.Findings {
-			f := &r.Findings[i]
-			ok := true
-			for k, vs := range vals {
-				if k == "o" {
-					ok = ok && f.Opportunity
-				} else if get, known := keys[k]; !known {
-					t.Fatalf("figure %q: unknown filter key %q", text, k)
-				} else {
-					ok = ok && get(f) == vs[0]
-				}
-			}
-			if ok {
-				rows = append(rows, f)
-			}
+		// The lines behind the figure, as the app's drill-down selects them.
+		rows, err := r.Select(vals)
+		if err != nil {
+			t.Fatalf("figure %q: %v", text, err)
 		}
 		var sum claims.Money
 		claimSet := map[string]bool{}
