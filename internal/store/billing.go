@@ -53,11 +53,14 @@ type ClaimFilter struct {
 
 // Remittance is one posted 835 transaction. Body (the payment with its
 // claims, adjustments and balancing result) is sealed; outside a BAA the
-// patient names and ids were dropped before sealing.
+// patient names and ids were dropped before sealing. TraceKey, a keyed
+// hash of the payer and the payment's trace number, keeps one payment
+// from being posted twice.
 type Remittance struct {
 	ID        string
 	OrgID     int64
 	CreatedBy int64
+	TraceKey  string
 	Payment   int64 // BPR02, in cents
 	Claims    int   // claim adjudications (CLP) in it
 	Matched   int   // of them, those posted to a claim of the workspace
@@ -130,7 +133,8 @@ type Claims interface {
 
 	// PostRemittance stores r and its postings in one transaction; every
 	// posting with a ClaimID moves that claim to the posting's status and
-	// adds its payment. NotFound when a posted claim is not the scope's.
+	// adds its payment. NotFound when a posted claim is not the scope's;
+	// Conflict, posting nothing, when the trace key was posted before.
 	PostRemittance(ctx context.Context, s Scope, r *Remittance, postings []Posting) error
 	// Remittance returns one remittance of the scope with its postings.
 	Remittance(ctx context.Context, s Scope, id string) (*Remittance, []Posting, error)

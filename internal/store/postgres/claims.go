@@ -48,6 +48,11 @@ func uniqueViolation(err error) bool {
 	return errors.As(err, &pg) && pg.Code == "23505"
 }
 
+// errPostedBefore is the Conflict of a payment posted twice.
+func errPostedBefore() error {
+	return apperr.New(apperr.Conflict, "This payment (the same payer and trace number) was posted before.")
+}
+
 func errControlKeyTaken() error {
 	return apperr.New(apperr.Conflict, "A claim with this claim id already exists.")
 }
@@ -204,13 +209,13 @@ func (db *DB) MarkClaimsExported(ctx context.Context, s store.Scope, ids []strin
 	return nil
 }
 
-const remittanceColumns = "r.id, coalesce(w.org_id, 0), coalesce(r.created_by, 0), r.payment, r.claims, r.matched, r.balanced, r.key_id, r.created_at"
+const remittanceColumns = "r.id, coalesce(w.org_id, 0), coalesce(r.created_by, 0), r.trace_key, r.payment, r.claims, r.matched, r.balanced, r.key_id, r.created_at"
 
 const remittanceFrom = " FROM remittances r JOIN workspaces w ON w.id = r.workspace_id"
 
 func scanRemittance(row pgx.Row, withBody bool) (*store.Remittance, error) {
 	var r store.Remittance
-	dest := []any{&r.ID, &r.OrgID, &r.CreatedBy, &r.Payment, &r.Claims, &r.Matched, &r.Balanced, &r.KeyID, &r.CreatedAt}
+	dest := []any{&r.ID, &r.OrgID, &r.CreatedBy, &r.TraceKey, &r.Payment, &r.Claims, &r.Matched, &r.Balanced, &r.KeyID, &r.CreatedAt}
 	if withBody {
 		dest = append(dest, &r.Body)
 	}
@@ -229,9 +234,12 @@ func (db *DB) PostRemittance(ctx context.Context, s store.Scope, r *store.Remitt
 			return err
 		}
 		r.OrgID, r.CreatedBy = s.OrgID, s.UserID
-		_, err = tx.Exec(ctx, `INSERT INTO remittances (id, workspace_id, created_by, payment, claims, matched, balanced, key_id, body, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			r.ID, ws, r.CreatedBy, r.Payment, r.Claims, r.Matched, r.Balanced, r.KeyID, r.Body, r.CreatedAt)
+		_, err = tx.Exec(ctx, `INSERT INTO remittances (id, workspace_id, created_by, trace_key, payment, claims, matched, balanced, key_id, body, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			r.ID, ws, r.CreatedBy, r.TraceKey, r.Payment, r.Claims, r.Matched, r.Balanced, r.KeyID, r.Body, r.CreatedAt)
+		if uniqueViolation(err) {
+			return errPostedBefore()
+		}
 		if err != nil {
 			return fmt.Errorf("postgres: inserting remittance: %w", err)
 		}

@@ -293,13 +293,15 @@ CREATE TABLE remittances (
 	seq          bigint      GENERATED ALWAYS AS IDENTITY,
 	workspace_id bigint      NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
 	created_by   bigint      REFERENCES users(id) ON DELETE SET NULL,
+	trace_key    text        NOT NULL,
 	payment      bigint      NOT NULL,
 	claims       integer     NOT NULL,
 	matched      integer     NOT NULL,
 	balanced     boolean     NOT NULL,
 	key_id       text        NOT NULL,
 	body         bytea       NOT NULL,
-	created_at   timestamptz NOT NULL
+	created_at   timestamptz NOT NULL,
+	UNIQUE (workspace_id, trace_key)
 );
 ALTER TABLE remittances ALTER COLUMN body SET STORAGE EXTERNAL;
 CREATE INDEX remittances_workspace_created ON remittances(workspace_id, created_at DESC, seq DESC);

@@ -42,6 +42,11 @@ func errControlKeyTaken() error {
 	return apperr.New(apperr.Conflict, "A claim with this claim id already exists.")
 }
 
+// errPostedBefore is the Conflict of a payment posted twice.
+func errPostedBefore() error {
+	return apperr.New(apperr.Conflict, "This payment (the same payer and trace number) was posted before.")
+}
+
 // uniqueViolation reports whether err is SQLite's UNIQUE constraint error.
 func uniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
@@ -218,14 +223,14 @@ func (db *DB) MarkClaimsExported(ctx context.Context, s store.Scope, ids []strin
 	})
 }
 
-const remittanceColumns = "r.id, coalesce(w.org_id, 0), coalesce(r.created_by, 0), r.payment, r.claims, r.matched, r.balanced, r.key_id, r.created_at"
+const remittanceColumns = "r.id, coalesce(w.org_id, 0), coalesce(r.created_by, 0), r.trace_key, r.payment, r.claims, r.matched, r.balanced, r.key_id, r.created_at"
 
 const remittanceFrom = " FROM remittances r JOIN workspaces w ON w.id = r.workspace_id"
 
 func scanRemittance(row scanner, withBody bool) (*store.Remittance, error) {
 	var r store.Remittance
 	var created int64
-	dest := []any{&r.ID, &r.OrgID, &r.CreatedBy, &r.Payment, &r.Claims, &r.Matched, &r.Balanced, &r.KeyID, &created}
+	dest := []any{&r.ID, &r.OrgID, &r.CreatedBy, &r.TraceKey, &r.Payment, &r.Claims, &r.Matched, &r.Balanced, &r.KeyID, &created}
 	if withBody {
 		dest = append(dest, &r.Body)
 	}
@@ -244,9 +249,12 @@ func (db *DB) PostRemittance(ctx context.Context, s store.Scope, r *store.Remitt
 			return err
 		}
 		r.OrgID, r.CreatedBy = s.OrgID, s.UserID
-		_, err = tx.ExecContext(ctx, `INSERT INTO remittances (id, workspace_id, created_by, payment, claims, matched, balanced, key_id, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, ws, r.CreatedBy, r.Payment, r.Claims, r.Matched, r.Balanced, r.KeyID, r.Body, millis(r.CreatedAt))
+		_, err = tx.ExecContext(ctx, `INSERT INTO remittances (id, workspace_id, created_by, trace_key, payment, claims, matched, balanced, key_id, body, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, ws, r.CreatedBy, r.TraceKey, r.Payment, r.Claims, r.Matched, r.Balanced, r.KeyID, r.Body, millis(r.CreatedAt))
+		if uniqueViolation(err) {
+			return errPostedBefore()
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: inserting remittance: %w", err)
 		}

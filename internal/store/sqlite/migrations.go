@@ -308,13 +308,15 @@ CREATE TABLE remittances (
 	id           TEXT    PRIMARY KEY,
 	workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
 	created_by   INTEGER REFERENCES users(id) ON DELETE SET NULL,
+	trace_key    TEXT    NOT NULL,
 	payment      INTEGER NOT NULL,
 	claims       INTEGER NOT NULL,
 	matched      INTEGER NOT NULL,
 	balanced     INTEGER NOT NULL,
 	key_id       TEXT    NOT NULL,
 	body         BLOB    NOT NULL,
-	created_at   INTEGER NOT NULL
+	created_at   INTEGER NOT NULL,
+	UNIQUE (workspace_id, trace_key)
 ) STRICT;
 CREATE INDEX remittances_workspace_created ON remittances(workspace_id, created_at DESC);
 CREATE INDEX remittances_created_by ON remittances(created_by);

@@ -127,7 +127,7 @@ func testClaimsListAndExport(t *testing.T, s store.Store) {
 		t.Fatalf("exported claims = %q (%d) %+v, %v", ids(list), n, list, err)
 	}
 	// Exporting again keeps the first export time; a paid claim stays paid.
-	if err := s.PostRemittance(ctx, in, &store.Remittance{ID: "rm_1", KeyID: "k1", Body: []byte("x"), CreatedAt: t0},
+	if err := s.PostRemittance(ctx, in, &store.Remittance{ID: "rm_1", TraceKey: "t1", KeyID: "k1", Body: []byte("x"), CreatedAt: t0},
 		[]store.Posting{{Seq: 1, ClaimID: "cl_4", Status: store.ClaimPaid, Paid: 100}}); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func testRemittancePosting(t *testing.T, s store.Store) {
 	if err := s.CreateClaims(ctx, store.InOrg(other.ID, bob.ID), []*store.Claim{claim("cl_x", "k1", t0)}); err != nil {
 		t.Fatal(err)
 	}
-	r := &store.Remittance{ID: "rm_1", Payment: 8000, Claims: 3, Matched: 2, Balanced: true, KeyID: "k1", Body: []byte("sealed"), CreatedAt: t0}
+	r := &store.Remittance{ID: "rm_1", TraceKey: "t1", Payment: 8000, Claims: 3, Matched: 2, Balanced: true, KeyID: "k1", Body: []byte("sealed"), CreatedAt: t0}
 	postings := []store.Posting{
 		{Seq: 1, ClaimID: "cl_1", Status: store.ClaimPaid, Paid: 8000},
 		{Seq: 2, ClaimID: "cl_2", Status: store.ClaimDenied},
@@ -174,13 +174,19 @@ func testRemittancePosting(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	// A posting to another workspace's claim refuses the whole remittance.
-	bad := &store.Remittance{ID: "rm_bad", KeyID: "k1", Body: []byte("x"), CreatedAt: t0}
+	bad := &store.Remittance{ID: "rm_bad", TraceKey: "t-bad", KeyID: "k1", Body: []byte("x"), CreatedAt: t0}
 	wantCode(t, s.PostRemittance(ctx, in, bad, []store.Posting{{Seq: 1, ClaimID: "cl_1", Status: store.ClaimPaid, Paid: 1}, {Seq: 2, ClaimID: "cl_x", Status: store.ClaimPaid}}), apperr.NotFound)
 	if _, _, err := s.Remittance(ctx, in, "rm_bad"); apperr.CodeOf(err) != apperr.NotFound {
 		t.Fatalf("refused remittance stored: %v", err)
 	}
+	// The same payment again is refused whole; another workspace may post its own.
+	again := &store.Remittance{ID: "rm_again", TraceKey: "t1", KeyID: "k1", Body: []byte("x"), CreatedAt: t0}
+	wantCode(t, s.PostRemittance(ctx, in, again, []store.Posting{{Seq: 1, ClaimID: "cl_1", Status: store.ClaimPaid, Paid: 8000}}), apperr.Conflict)
+	if err := s.PostRemittance(ctx, store.InOrg(other.ID, bob.ID), &store.Remittance{ID: "rm_other", TraceKey: "t1", KeyID: "k1", Body: []byte("x"), CreatedAt: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
 	// A reversal and a new payment: status follows the last posting, paid adds up.
-	r2 := &store.Remittance{ID: "rm_2", Payment: -1000, Claims: 2, Matched: 2, KeyID: "k1", Body: []byte("sealed2"), CreatedAt: t0.Add(time.Hour)}
+	r2 := &store.Remittance{ID: "rm_2", TraceKey: "t2", Payment: -1000, Claims: 2, Matched: 2, KeyID: "k1", Body: []byte("sealed2"), CreatedAt: t0.Add(time.Hour)}
 	if err := s.PostRemittance(ctx, in, r2, []store.Posting{
 		{Seq: 1, ClaimID: "cl_1", Status: store.ClaimReversed, Paid: -8000},
 		{Seq: 2, ClaimID: "cl_1", Status: store.ClaimPaid, Paid: 7000},
@@ -197,7 +203,7 @@ func testRemittancePosting(t *testing.T, s store.Store) {
 		t.Fatalf("another workspace's claim changed: %+v", x)
 	}
 	got, ps, err := s.Remittance(ctx, in, "rm_1")
-	if err != nil || got.Payment != 8000 || got.Claims != 3 || got.Matched != 2 || !got.Balanced || string(got.Body) != "sealed" ||
+	if err != nil || got.TraceKey != "t1" || got.Payment != 8000 || got.Claims != 3 || got.Matched != 2 || !got.Balanced || string(got.Body) != "sealed" ||
 		len(ps) != 3 || ps[0] != postings[0] || ps[1] != postings[1] || ps[2].ClaimID != "" {
 		t.Fatalf("Remittance = %+v %+v, %v", got, ps, err)
 	}
