@@ -10,6 +10,7 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/api/client"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -38,6 +39,11 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	aUser, err := s.DB.UserByEmail(ctx, aEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aReport := s.report(t, org.Personal(aUser), testCodeSets(t) != nil)
 
 	bWeb := s.browser(t)
 	bEmail := newEmail("intruder")
@@ -54,8 +60,11 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		covered++
 		method, path, _ := strings.Cut(pattern, " ")
 		owned := aID
-		if strings.Contains(path, "/batches/") {
+		switch {
+		case strings.Contains(path, "/batches/"):
 			owned = aBatch.ID
+		case strings.Contains(path, "/reports/"):
+			owned = aReport
 		}
 		for _, tc := range []struct {
 			who  string
@@ -100,6 +109,13 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		if _, body := s.apiCall(t, b.Token, "GET", path); strings.Contains(body, aID) {
 			t.Errorf("B's %s shows A's record", path)
 		}
+	}
+	// Nor A's report.
+	if _, body := bWeb.get("/reports"); strings.Contains(body, aReport) {
+		t.Error("B's report list shows A's report")
+	}
+	if _, body := s.apiCall(t, b.Token, "GET", "/api/v1/reports"); strings.Contains(body, aReport) {
+		t.Error("B's API report list shows A's report")
 	}
 	// The same routes work for the owner, so the 404s above are not a broken route.
 	if status, _ := bWeb.get("/analyses/" + bID); status != http.StatusOK {

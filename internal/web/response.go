@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
@@ -17,11 +18,13 @@ type page struct {
 	User  *store.User
 	// Workspace is where the user is working (zero when signed out), Base
 	// the path prefix of its pages, Orgs the organizations to switch to.
-	Workspace   org.Workspace
-	Base        string
-	Orgs        []store.Membership
-	Flash       string
-	Error       string // the message of a failed form submission
+	Workspace org.Workspace
+	Base      string
+	Orgs      []store.Membership
+	Flash     string
+	Error     string // the message of a failed form submission
+	// Notices are the user's finished revenue reports not opened yet.
+	Notices     []notice
 	MailEnabled bool
 	Data        any
 }
@@ -44,7 +47,24 @@ func (h *Handler) newPage(r *http.Request, title, nav string, data any) *page {
 		h.Log.Warn("listing organizations for the menu", "user", p.User.ID, "err", err)
 	}
 	p.Orgs = orgs
+	notices, err := h.Reports.Notices(r.Context(), p.User)
+	if err != nil {
+		h.Log.Warn("listing report notices", "user", p.User.ID, "err", err)
+	}
+	for _, n := range notices {
+		link := "/reports/" + n.ReportID
+		if n.OrgID != 0 {
+			link = "/orgs/" + strconv.FormatInt(n.OrgID, 10) + link
+		}
+		p.Notices = append(p.Notices, notice{Link: link, Failed: n.Failed})
+	}
 	return p
+}
+
+// notice is a finished report to announce on every page.
+type notice struct {
+	Link   string
+	Failed bool
 }
 
 // render writes a full page, or only the view's "fragment" template when

@@ -8,14 +8,15 @@ import (
 
 type signupForm struct {
 	Email string
+	Next  string // where to go once signed up
 }
 
 func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "signup", h.newPage(r, "Create an account", "signup", &signupForm{}))
+	h.render(w, r, http.StatusOK, "signup", h.newPage(r, "Create an account", "signup", &signupForm{Next: localPath(r.URL.Query().Get("next"), "")}))
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
-	form := &signupForm{Email: r.PostFormValue("email")}
+	form := &signupForm{Email: r.PostFormValue("email"), Next: localPath(r.PostFormValue("next"), "")}
 	password := r.PostFormValue("password")
 	if password != r.PostFormValue("password_confirm") {
 		p := h.newPage(r, "Create an account", "signup", form)
@@ -41,7 +42,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		msg += " We sent a link to " + u.Email + " to confirm your address."
 	}
 	h.flash(r, msg)
-	redirect(w, r, "/analyze")
+	redirect(w, r, localPath(form.Next, "/analyze"))
 }
 
 // startSession signs userID in under a fresh session token, so a token

@@ -23,6 +23,7 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/billing"
 	"github.com/medcode/medcode/internal/billing/revenue"
+	"github.com/medcode/medcode/internal/billing/upload"
 	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/scrub"
 	"github.com/medcode/medcode/internal/claims/synth"
@@ -189,14 +190,14 @@ func (f *fixture) clinic(t *testing.T, baa bool) org.Workspace {
 	return ws
 }
 
-// upload is a generated clinic's 60 days: identified claims (as the
+// dataset is a generated clinic's 60 days: identified claims (as the
 // practice system exports them), the payers' 835s and the notes.
-type upload struct {
+type dataset struct {
 	ds    *synth.Dataset
 	files revenue.Upload
 }
 
-func generate(t testing.TB, n int) *upload {
+func generate(t testing.TB, n int) *dataset {
 	t.Helper()
 	ds, err := synth.NewDataset(rand.New(rand.NewPCG(4, 5)), n,
 		synth.DatasetOptions{Claims: synth.Options{Start: claims.Date{Year: 2025, Month: 6, Day: 2}, Identified: true}})
@@ -208,20 +209,20 @@ func generate(t testing.TB, n int) *upload {
 		t.Fatal(err)
 	}
 	half := len(ds.Remittances) / 2
-	var remits []revenue.File
+	var remits []upload.File
 	for i, part := range [][]*x835.Remittance{ds.Remittances[:half], ds.Remittances[half:]} {
 		data, err := x835.Encode(x12.Envelope{SenderID: "PAYER", ReceiverID: "CLINIC", ControlNumber: i + 1, Time: time.Now()}, part, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		remits = append(remits, revenue.File{Name: fmt.Sprintf("remits-%d.835", i+1), Data: data})
+		remits = append(remits, upload.File{Name: fmt.Sprintf("remits-%d.835", i+1), Data: data})
 	}
 	notes := map[string]string{}
 	for _, n := range ds.Notes {
 		notes[n.ClaimID+".txt"] = n.Text
 	}
-	return &upload{ds: ds, files: revenue.Upload{Claims: revenue.File{Name: "claims.csv", Data: csv.Bytes()}, Remits: remits,
-		Notes: &revenue.File{Name: "notes.zip", Data: zipOf(t, notes)}, Attested: true}}
+	return &dataset{ds: ds, files: revenue.Upload{Claims: upload.File{Name: "claims.csv", Data: csv.Bytes()}, Remits: remits,
+		Notes: &upload.File{Name: "notes.zip", Data: zipOf(t, notes)}, Attested: true}}
 }
 
 func zipOf(t testing.TB, files map[string]string) []byte {
@@ -375,7 +376,7 @@ func TestNotesGuard(t *testing.T) {
 	marked := up.ds.Notes[0].ClaimID + ".txt"
 	withPHI[marked] = "Patient: Maria Lopez, MRN 4481234, phone 555-201-7788.\n" + withPHI[marked]
 	phiUpload := up.files
-	phiUpload.Notes = &revenue.File{Name: "notes.zip", Data: zipOf(t, withPHI)}
+	phiUpload.Notes = &upload.File{Name: "notes.zip", Data: zipOf(t, withPHI)}
 
 	t.Run("unattested", func(t *testing.T) {
 		f := newFixture(t, nil, phi.PolicyBlock)
@@ -491,10 +492,10 @@ func TestFailures(t *testing.T) {
 		code  apperr.Code
 	}{
 		{"no claims", revenue.Upload{}, apperr.Invalid},
-		{"not claims", revenue.Upload{Claims: revenue.File{Name: "x.csv", Data: []byte("a,b\n1,2\n")}}, apperr.Invalid},
-		{"bad 835", revenue.Upload{Claims: up.files.Claims, Remits: []revenue.File{{Name: "r.835", Data: []byte("ISA*bad~")}}}, apperr.Invalid},
-		{"not a zip", revenue.Upload{Claims: up.files.Claims, Notes: &revenue.File{Name: "n.zip", Data: []byte("PK no")}, Attested: true}, apperr.Invalid},
-		{"no notes in the zip", revenue.Upload{Claims: up.files.Claims, Notes: &revenue.File{Name: "n.zip", Data: zipOf(t, map[string]string{"a.pdf": "x"})}, Attested: true}, apperr.Invalid},
+		{"not claims", revenue.Upload{Claims: upload.File{Name: "x.csv", Data: []byte("a,b\n1,2\n")}}, apperr.Invalid},
+		{"bad 835", revenue.Upload{Claims: up.files.Claims, Remits: []upload.File{{Name: "r.835", Data: []byte("ISA*bad~")}}}, apperr.Invalid},
+		{"not a zip", revenue.Upload{Claims: up.files.Claims, Notes: &upload.File{Name: "n.zip", Data: []byte("PK no")}, Attested: true}, apperr.Invalid},
+		{"no notes in the zip", revenue.Upload{Claims: up.files.Claims, Notes: &upload.File{Name: "n.zip", Data: zipOf(t, map[string]string{"a.pdf": "x"})}, Attested: true}, apperr.Invalid},
 	}
 	for _, tt := range bad {
 		if _, err := f.svc.Create(ctx, ws, tt.files); apperr.CodeOf(err) != tt.code {
@@ -546,7 +547,7 @@ func FuzzNotesUpload(f *testing.F) {
 	fx := newFixture(f, nil, phi.PolicyRedact)
 	ws := org.Personal(fx.user(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, err := fx.svc.Create(context.Background(), ws, revenue.Upload{Claims: claimsCSV, Notes: &revenue.File{Name: "notes.zip", Data: data}, Attested: true})
+		_, err := fx.svc.Create(context.Background(), ws, revenue.Upload{Claims: claimsCSV, Notes: &upload.File{Name: "notes.zip", Data: data}, Attested: true})
 		if err != nil && apperr.CodeOf(err) == apperr.Internal {
 			t.Fatalf("internal error: %v", err)
 		}

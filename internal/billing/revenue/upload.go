@@ -15,6 +15,7 @@ import (
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/audit"
+	"github.com/medcode/medcode/internal/billing/upload"
 	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/x835"
 	"github.com/medcode/medcode/internal/jobs"
@@ -24,18 +25,12 @@ import (
 	"github.com/medcode/medcode/internal/store"
 )
 
-// File is one uploaded file.
-type File struct {
-	Name string
-	Data []byte
-}
-
 // Upload is what a user sends for a report.
 type Upload struct {
-	Claims File
-	Remits []File
+	Claims upload.File
+	Remits []upload.File
 	// Notes is a zip of visit notes named <claim id>.txt; nil for none.
-	Notes *File
+	Notes *upload.File
 	// Attested is the user's statement that the notes hold no PHI,
 	// required outside a BAA when notes are sent.
 	Attested bool
@@ -199,7 +194,7 @@ type noteCheck struct {
 // are under a BAA. Outside a BAA an unattested upload is refused, and by
 // the block policy so is one whose notes hold identifiers, naming the
 // files and what was found in them.
-func (s *Service) guardNotes(ws org.Workspace, f File, attested bool) ([]byte, noteCheck, error) {
+func (s *Service) guardNotes(ws org.Workspace, f upload.File, attested bool) ([]byte, noteCheck, error) {
 	var check noteCheck
 	zr, err := zip.NewReader(bytes.NewReader(f.Data), int64(len(f.Data)))
 	if err != nil {
