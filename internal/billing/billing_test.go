@@ -566,6 +566,36 @@ func TestSettings(t *testing.T) {
 	}
 }
 
+// TestExportNeedsPartners: an 837P is refused, in the settings' words,
+// until the trading partners and the submitter's contact are named.
+func TestExportNeedsPartners(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ws := f.clinic(t, true)
+	if _, err := f.svc.Import(ctx, ws, "claims.csv", csvOf(t, generated(t, 2, 1))); err != nil {
+		t.Fatal(err)
+	}
+	noContact := partners
+	noContact.Submitter.Phone = ""
+	tests := []struct {
+		name     string
+		partners x837.Config
+		says     string
+	}{
+		{"no partners", x837.Config{}, "trading partners"},
+		{"no submitter contact", noContact, "phone number or email"},
+	}
+	for _, tt := range tests {
+		if err := f.svc.SaveSettings(ctx, ws, billing.Settings{Partners: tt.partners}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.Export(ctx, ws, nil, true)
+		if apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(apperr.MessageOf(err), tt.says) {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}
+
 func TestParseCharges(t *testing.T) {
 	tests := []struct {
 		text string

@@ -120,6 +120,7 @@ func (set *Settings) check() error {
 	for _, f := range []struct{ label, v string }{
 		{"Submitter name", p.Submitter.Name}, {"Submitter id", p.Submitter.ID}, {"Receiver name", p.Receiver.Name},
 		{"Receiver id", p.Receiver.ID}, {"Sender id", p.Envelope.SenderID}, {"Receiver interchange id", p.Envelope.ReceiverID},
+		{"Submitter contact", p.Submitter.Contact}, {"Submitter phone", p.Submitter.Phone}, {"Submitter email", p.Submitter.Email},
 	} {
 		if len(f.v) > maxText || strings.ContainsAny(f.v, "*~:^\n\r") {
 			add("%s: at most %d characters, without * ~ : ^.", f.label, maxText)
@@ -137,6 +138,9 @@ func (set *Settings) ready() error {
 	p := set.Partners
 	if p.Submitter.Name == "" || p.Submitter.ID == "" || p.Receiver.Name == "" || p.Receiver.ID == "" || p.Envelope.SenderID == "" || p.Envelope.ReceiverID == "" {
 		return apperr.New(apperr.Invalid, "Name the 837P trading partners first (submitter and receiver names and ids, sender and receiver interchange ids) in the billing settings.")
+	}
+	if p.Submitter.Phone == "" && p.Submitter.Email == "" {
+		return apperr.New(apperr.Invalid, "Give the submitter's phone number or email address in the billing settings: an 837P names whom the payer calls about the batch.")
 	}
 	return nil
 }

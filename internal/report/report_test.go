@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"github.com/medcode/medcode/internal/claims"
+	"github.com/medcode/medcode/internal/claims/carc"
 	"github.com/medcode/medcode/internal/claims/x835"
 	"github.com/medcode/medcode/internal/engine"
 )
@@ -178,8 +179,19 @@ func TestRemittanceMatching(t *testing.T) {
 	if v.Claims != 6 || v.Lines != 7 || v.AdjudicatedLines != 6 || v.DeniedLines != 3 || v.Paid != 17000 || v.Denied != 32000 {
 		t.Errorf("volume %+v", v)
 	}
-	if f := findings(r, AnalysisDenial)[0]; !strings.Contains(f.Detail, "M15") || f.Remarks != "M15" || f.Fix == "" {
+	f := findings(r, AnalysisDenial)[0]
+	if !strings.Contains(f.Detail, "M15") || f.Remarks != "M15" || f.Fix == "" {
 		t.Errorf("denial without its remark or fix: %+v", f)
+	}
+	// The reason's fix and the remark's read as two sentences.
+	table, err := carc.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason, _ := table.Reason(f.Item)
+	remark, _ := table.Remark("M15")
+	if want := reason.Fix + ". " + remark.Fix; f.Fix != want {
+		t.Errorf("denial fix %q, want %q", f.Fix, want)
 	}
 }
 
