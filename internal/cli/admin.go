@@ -15,7 +15,7 @@ import (
 	"github.com/medcode/medcode/internal/store"
 )
 
-const adminUsage = `[--db FILE] [--config FILE] COMMAND
+const adminUsage = `[--db FILE|URL] [--config FILE] COMMAND
 Commands:
   tier EMAIL free|pro|enterprise   set a user's usage tier
   rotate-key                       add a new key to the key file and re-encrypt all data with it
@@ -24,7 +24,7 @@ Commands:
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "admin", adminUsage)
-	dbPath := fs.String("db", "", "SQLite database file (default: $MEDCODE_DB or medcode.db)")
+	dbPath := fs.String("db", "", "SQLite database file or postgres:// URL (default: $MEDCODE_DB or medcode.db)")
 	configFile := fs.String("config", "", "file of KEY=VALUE settings")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -49,8 +49,10 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if _, err := os.Stat(cfg.DB); err != nil {
-		return fmt.Errorf("database %s: %w", cfg.DB, err)
+	if !config.IsPostgres(cfg.DB) {
+		if _, err := os.Stat(cfg.DB); err != nil {
+			return fmt.Errorf("database %s: %w", cfg.DB, err)
+		}
 	}
 	db, _, err := server.OpenStore(ctx, cfg.DB)
 	if err != nil {

@@ -151,6 +151,38 @@ func baseURL(p func(*Config) *string) binding {
 		func(c *Config) string { return *p(c) }}
 }
 
+// database accepts a SQLite file path or a postgres:// URL; its text form
+// (for dumps) masks a password in the URL.
+func database(p func(c *Config) *string) binding {
+	return binding{func(c *Config, v string) error {
+		if v == "" {
+			return fmt.Errorf("empty: give a SQLite file path or a postgres:// URL")
+		}
+		if IsPostgres(v) {
+			if _, err := url.Parse(v); err != nil {
+				return fmt.Errorf("not a valid postgres:// URL")
+			}
+		}
+		*p(c) = v
+		return nil
+	},
+		func(c *Config) string {
+			v := *p(c)
+			if u, err := url.Parse(v); err == nil && IsPostgres(v) && u.User != nil {
+				if _, has := u.User.Password(); has {
+					u.User = url.UserPassword(u.User.Username(), "xxxxx")
+					return u.String()
+				}
+			}
+			return v
+		}}
+}
+
+// IsPostgres reports whether a MEDCODE_DB value names a PostgreSQL database.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
 // binding reads and writes one Config field from and to its text form.
 type binding struct {
 	set func(c *Config, v string) error
@@ -165,8 +197,8 @@ func opt(env, flag, def, help string, secret bool, b binding) Option {
 var Options = []Option{
 	opt("MEDCODE_ADDR", "addr", "127.0.0.1:8080", "address to listen on", false,
 		hostPort(func(c *Config) *string { return &c.Addr })),
-	opt("MEDCODE_DB", "db", "medcode.db", "SQLite database file", false,
-		str(func(c *Config) *string { return &c.DB })),
+	opt("MEDCODE_DB", "db", "medcode.db", "SQLite database file, or postgres://user:password@host:port/dbname to share one database between instances", false,
+		database(func(c *Config) *string { return &c.DB })),
 	opt("MEDCODE_TLS_CERT", "tls-cert", "", "TLS certificate file (PEM); serves HTTPS with HSTS", false,
 		str(func(c *Config) *string { return &c.TLSCert })),
 	opt("MEDCODE_TLS_KEY", "tls-key", "", "TLS private key file (PEM)", false,
@@ -175,7 +207,7 @@ var Options = []Option{
 		baseURL(func(c *Config) *string { return &c.BaseURL })),
 	opt("MEDCODE_KEY", "", "", "encryption keys ID:BASE64[,ID:BASE64...], the last one active", true,
 		str(func(c *Config) *string { return &c.Key })),
-	opt("MEDCODE_KEY_FILE", "key-file", "", "key file, one ID:BASE64 per line (default: beside the database, created on first start)", false,
+	opt("MEDCODE_KEY_FILE", "key-file", "", "key file, one ID:BASE64 per line (default: beside a SQLite database, created on first start; required with PostgreSQL unless MEDCODE_KEY is set)", false,
 		str(func(c *Config) *string { return &c.KeyFile })),
 	opt("MEDCODE_LOG_FORMAT", "log-format", "text", "log format: text or json", false,
 		oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")),

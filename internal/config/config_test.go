@@ -114,3 +114,25 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestDumpMasksDatabasePassword(t *testing.T) {
+	tests := []struct{ db, want, notWant string }{
+		{"postgres://medcode:pw-secret@db.internal:5432/medcode", "MEDCODE_DB=postgres://medcode:xxxxx@db.internal:5432/medcode", "pw-secret"},
+		{"postgres://medcode@db.internal/medcode", "MEDCODE_DB=postgres://medcode@db.internal/medcode", ""},
+		{"/var/lib/medcode/medcode.db", "MEDCODE_DB=/var/lib/medcode/medcode.db", ""},
+	}
+	for _, tt := range tests {
+		c, err := Load(Source{Getenv: func(k string) string { return map[string]string{"MEDCODE_DB": tt.db}[k] }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DB != tt.db {
+			t.Errorf("DB = %q, want %q", c.DB, tt.db)
+		}
+		var b strings.Builder
+		c.Dump(&b)
+		if !strings.Contains(b.String(), tt.want+"\n") || (tt.notWant != "" && strings.Contains(b.String(), tt.notWant)) {
+			t.Errorf("dump of %q:\n%s", tt.db, b.String())
+		}
+	}
+}

@@ -95,8 +95,10 @@ func (s *testServer) documented(t *testing.T, method, path string, status int) b
 	return status == http.StatusNotFound
 }
 
-func TestAPIScenarios(t *testing.T) {
-	s := start(t, map[string]string{"MEDCODE_LIMIT_FREE": "3"})
+func TestAPIScenarios(t *testing.T) { eachBackend(t, testAPIScenarios) }
+
+func testAPIScenarios(t *testing.T, db backend) {
+	s := start(t, db, map[string]string{"MEDCODE_LIMIT_FREE": "3"})
 	email := newEmail("api")
 	c := s.apiUser(t, email)
 	tok := c.Token
@@ -151,8 +153,10 @@ func TestAPIScenarios(t *testing.T) {
 	}
 }
 
-func TestQuotaIs429WithResetDate(t *testing.T) {
-	s := start(t, map[string]string{"MEDCODE_LIMIT_FREE": "1"})
+func TestQuotaIs429WithResetDate(t *testing.T) { eachBackend(t, testQuotaIs429WithResetDate) }
+
+func testQuotaIs429WithResetDate(t *testing.T, db backend) {
+	s := start(t, db, map[string]string{"MEDCODE_LIMIT_FREE": "1"})
 	c := s.apiUser(t, newEmail("quota"))
 	ctx := context.Background()
 	if _, err := c.Analyze(ctx, analyzeReq("cough one")); err != nil {
@@ -171,8 +175,10 @@ func TestQuotaIs429WithResetDate(t *testing.T) {
 	}
 }
 
-func TestTokenLockout(t *testing.T) {
-	s := start(t, map[string]string{"MEDCODE_LOGIN_MAX_FAILURES": "3"})
+func TestTokenLockout(t *testing.T) { eachBackend(t, testTokenLockout) }
+
+func testTokenLockout(t *testing.T, db backend) {
+	s := start(t, db, map[string]string{"MEDCODE_LOGIN_MAX_FAILURES": "3"})
 	email := newEmail("lock")
 	s.apiUser(t, email)
 	for i, want := range []int{401, 401, 429, 429} {

@@ -56,8 +56,12 @@ ASSESSMENT AND PLAN:
 3. Cough: supportive care.`
 
 func TestBrowserSignUpAnalyzeHistoryDelete(t *testing.T) {
+	eachBackend(t, testBrowserSignUpAnalyzeHistoryDelete)
+}
+
+func testBrowserSignUpAnalyzeHistoryDelete(t *testing.T, db backend) {
 	exe := chromium(t)
-	s := start(t, nil)
+	s := start(t, db, nil)
 	shots := screenshotDir(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
@@ -254,9 +258,7 @@ func TestBrowserSignUpAnalyzeHistoryDelete(t *testing.T) {
 	if strings.Contains(s.logs.String(), "café worker") {
 		t.Fatal("note text in the logs")
 	}
-	var n int
-	s.inspect(t).QueryRow("SELECT count(*) FROM users WHERE email = ?", email).Scan(&n)
-	if n != 0 {
+	if s.queryInt(t, "SELECT count(*) FROM users WHERE email = ?", email) != 0 {
 		t.Fatal("account not deleted")
 	}
 	t.Logf("screenshots in %s", shots)

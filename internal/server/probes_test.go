@@ -12,8 +12,10 @@ func analyzeReq(note string) client.AnalyzeRequest {
 	return client.AnalyzeRequest{Note: note, NoPHIAttested: true}
 }
 
-func TestProbesMetricsAndHeaders(t *testing.T) {
-	s := start(t, nil)
+func TestProbesMetricsAndHeaders(t *testing.T) { eachBackend(t, testProbesMetricsAndHeaders) }
+
+func testProbesMetricsAndHeaders(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	for _, sc := range []scenario{
 		{name: "healthz", method: "GET", path: "/healthz", wantStatus: 200, want: []string{"ok"}},
 		{name: "readyz", method: "GET", path: "/readyz", wantStatus: 200, want: []string{"ready"}},

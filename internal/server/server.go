@@ -29,6 +29,7 @@ import (
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/mail"
 	"github.com/medcode/medcode/internal/store"
+	"github.com/medcode/medcode/internal/store/postgres"
 	"github.com/medcode/medcode/internal/store/sqlite"
 	"github.com/medcode/medcode/internal/web"
 )
@@ -164,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 	sweepCtx, stop := context.WithCancel(context.Background())
 	m.stopSweep, m.sweepDone = stop, make(chan struct{})
 	go m.sweep(sweepCtx)
-	m.Log.Info("medcode serving", "url", m.URL(), "db", cfg.DB, "schema", sqlite.SchemaVersion,
+	m.Log.Info("medcode serving", "url", m.URL(), "db", postgres.Redact(cfg.DB),
 		"release", m.Coder.Release(), "engine", m.Coder.EngineVersion(), "tls", cfg.TLS(), "email", mailer != nil)
 	return nil
 }
@@ -235,8 +236,9 @@ func (m *Main) Close() error {
 // OpenStore opens the database named by dsn and reports whether it was
 // created now (the choice of adapter lives here alone).
 func OpenStore(ctx context.Context, dsn string) (store.Database, bool, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, false, errors.New("server: this build stores data in SQLite only; give --db a file path")
+	if config.IsPostgres(dsn) {
+		db, err := postgres.Open(ctx, dsn)
+		return db, false, err
 	}
 	_, err := os.Stat(dsn)
 	created := errors.Is(err, os.ErrNotExist)
@@ -265,6 +267,11 @@ func LoadKeys(cfg *config.Config, newDB bool, log *slog.Logger) (*crypto.Keyring
 	}
 	path := cfg.KeyFile
 	if path == "" {
+		if config.IsPostgres(cfg.DB) {
+			// Instances sharing a database must share its keys: one
+			// made up here would seal records no other instance can open.
+			return nil, errors.New("server: with a PostgreSQL database set MEDCODE_KEY or MEDCODE_KEY_FILE (`medcode admin new-key` makes one), the same on every instance")
+		}
 		path = DefaultKeyFile(cfg.DB)
 	}
 	kr, err := crypto.LoadFile(path)

@@ -34,8 +34,10 @@ import (
 	"github.com/medcode/medcode/internal/server"
 )
 
-func TestWebPagesAndActions(t *testing.T) {
-	s := start(t, nil)
+func TestWebPagesAndActions(t *testing.T) { eachBackend(t, testWebPagesAndActions) }
+
+func testWebPagesAndActions(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	b := s.browser(t)
 	for _, path := range []string{"/", "/privacy", "/signup", "/signin", "/password/forgot"} {
 		if status, body := b.get(path); status != http.StatusOK || !strings.Contains(body, "</html>") {
@@ -124,8 +126,10 @@ func TestWebPagesAndActions(t *testing.T) {
 
 // TestUploadTxtFile submits a .txt file instead of pasted text, as a
 // browser without JavaScript does.
-func TestUploadTxtFile(t *testing.T) {
-	s := start(t, nil)
+func TestUploadTxtFile(t *testing.T) { eachBackend(t, testUploadTxtFile) }
+
+func testUploadTxtFile(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	b := s.browser(t)
 	b.signUp(newEmail("upload"))
 	post := func(name, content string) (int, string) {
@@ -166,8 +170,10 @@ func (s *testServer) record(t *testing.T, email, id string) *analysis.Record {
 	return rec
 }
 
-func TestTwoFactorSignIn(t *testing.T) {
-	s := start(t, nil)
+func TestTwoFactorSignIn(t *testing.T) { eachBackend(t, testTwoFactorSignIn) }
+
+func testTwoFactorSignIn(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	b := s.browser(t)
 	email := newEmail("mfa")
 	b.signUp(email)
@@ -209,9 +215,11 @@ func TestTwoFactorSignIn(t *testing.T) {
 
 // TestEmailFlowsThroughRealSMTP signs up, confirms the address from the
 // emailed link, and resets the password, against an aiosmtpd process.
-func TestEmailFlowsThroughRealSMTP(t *testing.T) {
+func TestEmailFlowsThroughRealSMTP(t *testing.T) { eachBackend(t, testEmailFlowsThroughRealSMTP) }
+
+func testEmailFlowsThroughRealSMTP(t *testing.T, db backend) {
 	smtp := mailtest.Start(t)
-	s := start(t, map[string]string{
+	s := start(t, db, map[string]string{
 		"MEDCODE_SMTP_HOST": smtp.Host, "MEDCODE_SMTP_PORT": strconv.Itoa(smtp.Port), "MEDCODE_SMTP_TLS": "none",
 		"MEDCODE_SMTP_FROM": "medcode@example.org", "MEDCODE_REQUIRE_VERIFIED_EMAIL": "true",
 	})
@@ -261,10 +269,12 @@ func linkToken(t *testing.T, msg, path string) string {
 	return m[1]
 }
 
-func TestTLSWithHSTS(t *testing.T) {
+func TestTLSWithHSTS(t *testing.T) { eachBackend(t, testTLSWithHSTS) }
+
+func testTLSWithHSTS(t *testing.T, db backend) {
 	dir := t.TempDir()
 	certFile, keyFile := selfSigned(t, dir)
-	s := start(t, map[string]string{"MEDCODE_TLS_CERT": certFile, "MEDCODE_TLS_KEY": keyFile})
+	s := start(t, db, map[string]string{"MEDCODE_TLS_CERT": certFile, "MEDCODE_TLS_KEY": keyFile})
 	if !strings.HasPrefix(s.URL(), "https://") {
 		t.Fatalf("URL %s", s.URL())
 	}
@@ -317,7 +327,7 @@ func selfSigned(t *testing.T, dir string) (string, string) {
 func TestKeyFileCreatedOnceAndRequiredAfter(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "data", "medcode.db")
-	s := start(t, map[string]string{"MEDCODE_DB": db})
+	s := start(t, sqliteBackend, map[string]string{"MEDCODE_DB": db})
 	keyFile := filepath.Join(dir, "data", "medcode.key")
 	if _, err := os.Stat(keyFile); err != nil {
 		t.Fatalf("key file not created beside the database: %v", err)
@@ -333,7 +343,7 @@ func TestKeyFileCreatedOnceAndRequiredAfter(t *testing.T) {
 	s.Close()
 
 	// Restarting reuses the key; the record opens.
-	s2 := start(t, map[string]string{"MEDCODE_DB": db})
+	s2 := start(t, sqliteBackend, map[string]string{"MEDCODE_DB": db})
 	c2 := client.New(s2.URL())
 	c2.Token = c.Token
 	if _, err := c2.Get(context.Background(), rec.ID); err != nil {
@@ -354,5 +364,23 @@ func TestKeyFileCreatedOnceAndRequiredAfter(t *testing.T) {
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "key file") {
 		t.Fatalf("started without the key file: %v", err)
+	}
+}
+
+// TestPostgresRefusesToMakeUpAKey: instances sharing a PostgreSQL database
+// must share its keys, so a missing key is an error, not a new key file.
+func TestPostgresRefusesToMakeUpAKey(t *testing.T) {
+	dsn := postgresBackend.settings(t, t.TempDir())["MEDCODE_DB"]
+	cfg, err := config.Load(config.Source{Getenv: func(k string) string {
+		return map[string]string{"MEDCODE_ADDR": "127.0.0.1:0", "MEDCODE_DB": dsn}[k]
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, PHI: analysistest.PHIScanner{}, LogOutput: &syncBuffer{}}
+	err = m.Run(context.Background())
+	m.Close()
+	if err == nil || !strings.Contains(err.Error(), "MEDCODE_KEY") {
+		t.Fatalf("started on PostgreSQL without a key: %v", err)
 	}
 }

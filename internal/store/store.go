@@ -196,6 +196,7 @@ type Store interface {
 	Tokens
 	Analyses
 	Limits
+	Batches
 	// DeleteExpired removes expired sessions and one-time tokens and
 	// finished rate-limit windows.
 	DeleteExpired(ctx context.Context, now time.Time) error

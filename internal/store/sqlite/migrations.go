@@ -87,6 +87,40 @@ CREATE TABLE rate_limits (
 ) STRICT;
 CREATE INDEX rate_limits_end ON rate_limits(window_end);
 `,
+	// 2: batches, the sealed notes of queued (BAA) batches, outcomes.
+	`
+CREATE TABLE batches (
+	id          TEXT    PRIMARY KEY,
+	user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	mode        TEXT    NOT NULL,
+	status      TEXT    NOT NULL,
+	total       INTEGER NOT NULL DEFAULT 0,
+	done        INTEGER NOT NULL DEFAULT 0,
+	failed      INTEGER NOT NULL DEFAULT 0,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX batches_user ON batches(user_id, created_at DESC);
+CREATE INDEX batches_status ON batches(status, updated_at);
+
+CREATE TABLE batch_notes (
+	batch_id TEXT    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq      INTEGER NOT NULL,
+	sealed   BLOB    NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+) STRICT;
+
+CREATE TABLE batch_items (
+	batch_id    TEXT    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq         INTEGER NOT NULL,
+	analysis_id TEXT    REFERENCES analyses(id) ON DELETE SET NULL,
+	error_code  TEXT,
+	outcome     BLOB    NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+) STRICT;
+CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.

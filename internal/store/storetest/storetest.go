@@ -39,6 +39,10 @@ func Run(t *testing.T, open Open) {
 		{"Limits", testLimits},
 		{"DeleteUserCascades", testDeleteUserCascades},
 		{"DeleteExpired", testDeleteExpired},
+		{"StreamBatch", testStreamBatch},
+		{"QueuedBatchRecordsEachNoteOnce", testQueuedBatch},
+		{"BatchQuota", testBatchQuota},
+		{"BatchInterrupted", testBatchInterrupted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,209 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migrations is the ordered schema history; the schema version is its
+// length, kept in the one-row table schema_version. Append only: never edit
+// a step that has shipped. The tables mirror the SQLite adapter's; times
+// are timestamptz (NULL for "never"), and analyses.seq orders records made
+// in the same microsecond by insertion, as SQLite's rowid does.
+var migrations = []string{
+	// 1: accounts, sessions, tokens, analyses, usage, rate limits.
+	`
+CREATE TABLE users (
+	id                bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	email             text        NOT NULL UNIQUE,
+	password_hash     text        NOT NULL,
+	display_name      text        NOT NULL DEFAULT '',
+	organization      text        NOT NULL DEFAULT '',
+	role              text        NOT NULL DEFAULT '',
+	tier              text        NOT NULL DEFAULT 'free',
+	email_verified_at timestamptz,
+	totp_secret       bytea,
+	failed_logins     integer     NOT NULL DEFAULT 0,
+	locked_until      timestamptz,
+	created_at        timestamptz NOT NULL
+);
+
+CREATE TABLE sessions (
+	token_hash bytea       PRIMARY KEY,
+	user_id    bigint      REFERENCES users(id) ON DELETE CASCADE,
+	data       bytea       NOT NULL,
+	expiry     timestamptz NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions(expiry);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE api_tokens (
+	id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	user_id      bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name         text        NOT NULL,
+	hash         bytea       NOT NULL UNIQUE,
+	created_at   timestamptz NOT NULL,
+	last_used_at timestamptz
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+CREATE TABLE one_time_tokens (
+	hash       bytea       PRIMARY KEY,
+	kind       text        NOT NULL,
+	user_id    bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	expires_at timestamptz NOT NULL
+);
+CREATE INDEX one_time_tokens_user ON one_time_tokens(user_id);
+CREATE INDEX one_time_tokens_expiry ON one_time_tokens(expires_at);
+
+CREATE TABLE analyses (
+	seq            bigint      GENERATED ALWAYS AS IDENTITY,
+	id             text        PRIMARY KEY,
+	user_id        bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	note_sha256    text        NOT NULL,
+	release        text        NOT NULL,
+	engine_version text        NOT NULL,
+	profile        text        NOT NULL,
+	cached         boolean     NOT NULL,
+	key_id         text        NOT NULL,
+	summary        bytea       NOT NULL,
+	record         bytea       NOT NULL,
+	decisions      bytea,
+	created_at     timestamptz NOT NULL
+);
+CREATE INDEX analyses_user_created ON analyses(user_id, created_at DESC, seq DESC);
+CREATE INDEX analyses_note ON analyses(user_id, note_sha256, release, engine_version, profile, created_at DESC, seq DESC);
+CREATE INDEX analyses_key ON analyses(key_id);
+
+CREATE TABLE usage (
+	user_id bigint  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	month   text    NOT NULL,
+	count   integer NOT NULL,
+	PRIMARY KEY (user_id, month)
+);
+
+CREATE TABLE rate_limits (
+	key        text        NOT NULL,
+	window_end timestamptz NOT NULL,
+	count      integer     NOT NULL,
+	PRIMARY KEY (key, window_end)
+);
+CREATE INDEX rate_limits_end ON rate_limits(window_end);
+`,
+	// 2: batches, the sealed notes of queued (BAA) batches, outcomes.
+	`
+CREATE TABLE batches (
+	id          text        PRIMARY KEY,
+	user_id     bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	mode        text        NOT NULL,
+	status      text        NOT NULL,
+	total       integer     NOT NULL DEFAULT 0,
+	done        integer     NOT NULL DEFAULT 0,
+	failed      integer     NOT NULL DEFAULT 0,
+	created_at  timestamptz NOT NULL,
+	updated_at  timestamptz NOT NULL,
+	finished_at timestamptz
+);
+CREATE INDEX batches_user ON batches(user_id, created_at DESC);
+CREATE INDEX batches_receiving ON batches(updated_at) WHERE status = 'receiving';
+
+CREATE TABLE batch_notes (
+	batch_id text    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq      integer NOT NULL,
+	sealed   bytea   NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+);
+
+CREATE TABLE batch_items (
+	batch_id    text    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq         integer NOT NULL,
+	analysis_id text    REFERENCES analyses(id) ON DELETE SET NULL,
+	error_code  text,
+	outcome     bytea   NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+);
+CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
+`,
+}
+
+// SchemaVersion is the version this binary migrates to.
+var SchemaVersion = len(migrations)
+
+// migrationLock is the advisory-lock key that serialises Migrate across
+// instances starting together ("medcode" in ASCII).
+const migrationLock = 0x6d6564636f6465
+
+// Version returns the database's schema version (0 for an empty database).
+func (db *DB) Version(ctx context.Context) (int, error) {
+	return version(ctx, db.pool)
+}
+
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func version(ctx context.Context, q querier) (int, error) {
+	var exists bool
+	if err := q.QueryRow(ctx, "SELECT to_regclass('schema_version') IS NOT NULL").Scan(&exists); err != nil {
+		return 0, fmt.Errorf("postgres: reading schema version: %w", err)
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	if err := q.QueryRow(ctx, "SELECT version FROM schema_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("postgres: reading schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Migrate applies the missing migrations, each in its own transaction,
+// holding an advisory lock so that instances starting together migrate
+// once. It refuses a database whose schema is newer than this binary knows.
+func (db *DB) Migrate(ctx context.Context) error {
+	return db.WithMigrationLock(ctx, func(conn *pgx.Conn) error {
+		v, err := version(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if v > SchemaVersion {
+			return fmt.Errorf("postgres: database schema version %d is newer than this medcode's %d: upgrade medcode", v, SchemaVersion)
+		}
+		for i := v; i < SchemaVersion; i++ {
+			err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+				if i == 0 {
+					if _, err := tx.Exec(ctx, "CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (0)"); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, "UPDATE schema_version SET version = $1", i+1)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("postgres: migration %d: %w", i+1, err)
+			}
+		}
+		return nil
+	})
+}
+
+// WithMigrationLock runs fn on one connection while holding the migration
+// advisory lock, so that other schema owners sharing the database (the job
+// queue's tables) migrate under the same lock.
+func (db *DB) WithMigrationLock(ctx context.Context, fn func(conn *pgx.Conn) error) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrating: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
+		return fmt.Errorf("postgres: taking the migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+	return fn(conn.Conn())
+}
