@@ -197,6 +197,11 @@ type Store interface {
 	Analyses
 	Limits
 	Batches
+	Policies
+	Notices
+	Support
+	SiteAdmins
+	EmailChanges
 	// DeleteExpired removes expired sessions and one-time tokens and
 	// finished rate-limit windows.
 	DeleteExpired(ctx context.Context, now time.Time) error

@@ -43,6 +43,11 @@ func Run(t *testing.T, open Open) {
 		{"QueuedBatchRecordsEachNoteOnce", testQueuedBatch},
 		{"BatchQuota", testBatchQuota},
 		{"BatchInterrupted", testBatchInterrupted},
+		{"Policies", testPolicies},
+		{"Notices", testNotices},
+		{"Support", testSupport},
+		{"SiteAdmins", testSiteAdmins},
+		{"ChangeEmail", testChangeEmail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
