@@ -326,3 +326,30 @@ func isWordByte(c byte) bool {
 }
 
 func isPunct(c byte) bool { return strings.IndexByte("\\`*_{}[]()#+-.!>|~<&\"'", c) >= 0 }
+
+var (
+	plainLink   = regexp.MustCompile(`\[([^\[\]]*)\]\(([^()\s]+)\)`)
+	plainMarker = regexp.MustCompile("\\*\\*|__|`")
+)
+
+// PlainText turns the subset into readable plain text for an email: a
+// link becomes "text (URL)", with same-site paths made absolute on base,
+// and the strong and code markers go. Other markup reads well as is.
+func PlainText(src, base string) string {
+	src = strings.ReplaceAll(src, "\r\n", "\n")
+	src = plainLink.ReplaceAllStringFunc(src, func(s string) string {
+		m := plainLink.FindStringSubmatch(s)
+		text, url := m[1], m[2]
+		if !SafeURL(url) {
+			return s
+		}
+		if strings.HasPrefix(url, "/") {
+			url = strings.TrimRight(base, "/") + url
+		}
+		if text == "" || text == url {
+			return url
+		}
+		return text + " (" + url + ")"
+	})
+	return plainMarker.ReplaceAllString(src, "")
+}

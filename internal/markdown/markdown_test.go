@@ -192,3 +192,18 @@ func BenchmarkRender(b *testing.B) {
 		Render(doc)
 	}
 }
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Read the [new terms](/terms).", "Read the new terms (https://medcode.example/terms)."},
+		{"[](/terms)", "https://medcode.example/terms"},
+		{"See [the site](https://example.org) and **bold** `code`.", "See the site (https://example.org) and bold code."},
+		{"[bad](javascript:x)", "[bad](javascript:x)"},
+		{"*em* stays", "*em* stays"},
+	}
+	for _, tt := range tests {
+		if got := PlainText(tt.in, "https://medcode.example/"); got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
