@@ -68,4 +68,3 @@ func (db *DB) ChangeEmail(ctx context.Context, userID int64, email string) error
 	}
 	return affectedOne(tag, "user")
 }
-
