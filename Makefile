@@ -4,7 +4,7 @@ BIN     := bin/medcode
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/medcode/medcode/internal/cli.Version=$(VERSION)
 
-.PHONY: build run test vet fmt-check bench fuzz clean
+.PHONY: build run test vet fmt-check bench bench-system fuzz clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/medcode
@@ -26,6 +26,14 @@ fmt-check:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The long system checks on PostgreSQL 15 (Debian's, started by the tests):
+# two instances, a 20,000-note queued batch with one instance SIGKILLed
+# midway (every note recorded once), batch throughput with two instances,
+# and POST /api/v1/analyses latency at 64 clients on SQLite and PostgreSQL.
+bench-system:
+	MEDCODE_SYSTEM_TESTS=1 $(GO) test -count=1 -v -timeout 30m -run 'TestSystem' ./internal/server/
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkAnalysesAPI64Clients' -benchtime=20000x -timeout 30m ./internal/server/
 
 clean:
 	rm -rf bin

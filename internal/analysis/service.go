@@ -113,6 +113,36 @@ func isBlank(s string) bool {
 // Analyze runs the guard, serves the cache or codes the note, and stores
 // the result sealed.
 func (s *Service) Analyze(ctx context.Context, u *store.User, req Request) (*Record, error) {
+	p, err := s.Prepare(ctx, u, req)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.Store(ctx, u, p)
+	if err == nil {
+		s.metrics.count(p.outcome())
+	}
+	return rec, err
+}
+
+// Prepared is an analysis done and sealed but not stored yet: the row, the
+// quota it counts against, and the record to show.
+type Prepared struct {
+	Analysis *store.Analysis
+	Quota    store.Quota
+	Record   *Record
+}
+
+func (p *Prepared) outcome() string {
+	if p.Analysis.Cached {
+		return "cached"
+	}
+	return "coded"
+}
+
+// Prepare runs the guard, serves the cache or codes the note, and seals the
+// result, without storing it: Analyze stores it at once, a batch stores a
+// group of them together with their outcomes (internal/batch).
+func (s *Service) Prepare(ctx context.Context, u *store.User, req Request) (*Prepared, error) {
 	if err := s.validate(u, &req); err != nil {
 		return nil, err
 	}
@@ -136,11 +166,7 @@ func (s *Service) Analyze(ctx context.Context, u *store.User, req Request) (*Rec
 		if err != nil {
 			return nil, err
 		}
-		rec, err := s.save(ctx, u, req.Profile, noteHash, release, version, preview, result, true)
-		if err == nil {
-			s.metrics.count("cached")
-		}
-		return rec, err
+		return s.seal(u, req.Profile, noteHash, release, version, preview, result, true)
 	case !apperr.Is(err, apperr.NotFound):
 		return nil, err
 	}
@@ -158,11 +184,7 @@ func (s *Service) Analyze(ctx context.Context, u *store.User, req Request) (*Rec
 	result.PHI.Found = len(g.spans) > 0
 	result.PHI.Spans = g.spans
 	stripText(result)
-	rec, err := s.save(ctx, u, req.Profile, noteHash, release, version, preview, result, false)
-	if err == nil {
-		s.metrics.count("coded")
-	}
-	return rec, err
+	return s.seal(u, req.Profile, noteHash, release, version, preview, result, false)
 }
 
 func truncate(s string, n int) string {
@@ -187,7 +209,7 @@ func newID() (string, error) {
 // aad binds a sealed blob to its record and field.
 func aad(id, field string) []byte { return []byte("medcode/analysis/" + id + "/" + field) }
 
-func (s *Service) seal(id, field string, v any) ([]byte, error) {
+func (s *Service) sealField(id, field string, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: encoding %s: %w", field, err)
@@ -214,7 +236,8 @@ func (s *Service) openResult(a *store.Analysis) (*engine.Result, error) {
 	return &r, nil
 }
 
-func (s *Service) save(ctx context.Context, u *store.User, profile, noteHash, release, version, preview string, result *engine.Result, cached bool) (*Record, error) {
+// seal builds the sealed row of a result.
+func (s *Service) seal(u *store.User, profile, noteHash, release, version, preview string, result *engine.Result, cached bool) (*Prepared, error) {
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -222,21 +245,26 @@ func (s *Service) save(ctx context.Context, u *store.User, profile, noteHash, re
 	now := s.Now()
 	a := &store.Analysis{ID: id, UserID: u.ID, NoteSHA256: noteHash, Release: release, EngineVersion: version,
 		Profile: profile, Cached: cached, KeyID: s.keys.ActiveID(), CreatedAt: now}
-	if a.Summary, err = s.seal(id, "summary", summaryBlob{Codes: Codes(result), Preview: preview}); err != nil {
+	if a.Summary, err = s.sealField(id, "summary", summaryBlob{Codes: Codes(result), Preview: preview}); err != nil {
 		return nil, err
 	}
-	if a.Record, err = s.seal(id, "record", result); err != nil {
+	if a.Record, err = s.sealField(id, "record", result); err != nil {
 		return nil, err
 	}
-	q := store.Quota{Month: month(now), Limit: s.limit(u), Count: !cached}
-	if err := s.db.CreateAnalysis(ctx, a, q); err != nil {
+	return &Prepared{Analysis: a, Quota: store.Quota{Month: month(now), Limit: s.limit(u), Count: !cached},
+		Record: &Record{ID: id, CreatedAt: now, Cached: cached, Profile: profile, Release: release, EngineVersion: version,
+			NoteSHA256: noteHash, Preview: preview, Result: result}}, nil
+}
+
+// Store inserts a prepared analysis, counted against its quota.
+func (s *Service) Store(ctx context.Context, u *store.User, p *Prepared) (*Record, error) {
+	if err := s.db.CreateAnalysis(ctx, p.Analysis, p.Quota); err != nil {
 		if apperr.Is(err, apperr.QuotaExceeded) {
-			return nil, s.quotaError(u, now)
+			return nil, s.quotaError(u, p.Analysis.CreatedAt)
 		}
 		return nil, err
 	}
-	return &Record{ID: id, CreatedAt: now, Cached: cached, Profile: profile, Release: release, EngineVersion: version,
-		NoteSHA256: noteHash, Preview: preview, Result: result}, nil
+	return p.Record, nil
 }
 
 // Get returns one of the user's records; NotFound for anyone else's.
@@ -247,6 +275,10 @@ func (s *Service) Get(ctx context.Context, u *store.User, id string) (*Record, e
 	}
 	return s.record(a)
 }
+
+// Open turns a stored analysis of the user's (read by another service,
+// such as a batch's outcomes) into its record.
+func (s *Service) Open(a *store.Analysis) (*Record, error) { return s.record(a) }
 
 func (s *Service) record(a *store.Analysis) (*Record, error) {
 	result, err := s.openResult(a)
@@ -309,7 +341,7 @@ func (s *Service) Decide(ctx context.Context, u *store.User, id, code string, d 
 		} else {
 			ds[code] = d
 		}
-		return s.seal(id, "decisions", ds)
+		return s.sealField(id, "decisions", ds)
 	})
 }
 

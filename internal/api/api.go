@@ -18,6 +18,7 @@ import (
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -25,8 +26,12 @@ import (
 type Deps struct {
 	Accounts     *auth.Accounts
 	Analyses     *analysis.Service
+	Batches      *batch.Service
 	Log          *slog.Logger
 	MaxNoteBytes int
+	// BatchIdle is how long a batch upload may send nothing before it is
+	// cut.
+	BatchIdle time.Duration
 	// Now is the clock for Retry-After; nil means time.Now.
 	Now func() time.Time
 }
@@ -66,6 +71,12 @@ func (h *Handler) Routes() []Route {
 		{"GET /api/v1/usage", h.usage, true},
 		{"GET /api/v1/export", h.export, true},
 		{"DELETE /api/v1/account", h.accountDelete, true},
+		{"POST /api/v1/batches", h.batchCreate, true},
+		{"GET /api/v1/batches", h.batchList, true},
+		{"GET /api/v1/batches/{id}", h.batchGet, true},
+		{"GET /api/v1/batches/{id}/results", h.batchResults, true},
+		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true},
+		{"POST /api/v1/fhir", h.fhirCode, true},
 		{"GET /api/v1/openapi.json", h.openAPI, false},
 	}
 }

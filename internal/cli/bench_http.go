@@ -35,9 +35,15 @@ ASSESSMENT AND PLAN:
 Return in 3 months.`
 
 func runBenchHTTP(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "bench http", "--url URL [flags]")
-	url := fs.String("url", "http://127.0.0.1:8080", "server to load")
+	fs := newFlags(env, "bench http", "[--url URL]... [flags]")
+	var urls []string
+	fs.Func("url", "server to load; repeat it for several instances on one database, loaded round-robin (default http://127.0.0.1:8080)", func(v string) error {
+		urls = append(urls, v)
+		return nil
+	})
 	clients := fs.Int("clients", 64, "concurrent clients")
+	batchNotes := fs.Int("batch-notes", 0, "instead of single analyses, send this many notes as streaming batches (POST /api/v1/batches) and measure notes/s end to end")
+	streams := fs.Int("streams", 4, "concurrent batch uploads, spread round-robin over the instances (with --batch-notes)")
 	requests := fs.Int("requests", 5000, "total requests to POST /api/v1/analyses")
 	duration := fs.Duration("duration", 0, "stop after this long even if requests remain (0 = no limit)")
 	noteFile := fs.String("note", "", "note to send (default: a built-in office visit); a counter is appended so each is coded afresh")
@@ -47,8 +53,11 @@ func runBenchHTTP(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *clients < 1 || *requests < 1 {
-		return usageError("--clients and --requests must be at least 1")
+	if *clients < 1 || *requests < 1 || *streams < 1 || *batchNotes < 0 {
+		return usageError("--clients, --requests and --streams must be at least 1")
+	}
+	if len(urls) == 0 {
+		urls = []string{"http://127.0.0.1:8080"}
 	}
 	note := benchNote
 	if *noteFile != "" {
@@ -58,7 +67,7 @@ func runBenchHTTP(ctx context.Context, env *Env, args []string) error {
 		}
 		note = string(b)
 	}
-	c := client.New(*url)
+	c := client.New(urls[0])
 	if *token != "" {
 		c.Token = *token
 	} else {
@@ -71,7 +80,10 @@ func runBenchHTTP(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stderr, "bench: signed up %s (the server's free-tier limit applies: run it with MEDCODE_LIMIT_FREE=0, or pass --token)\n", email)
 	}
-	report, err := c.Load(ctx, client.LoadConfig{Clients: *clients, Requests: *requests, Duration: *duration, Note: note, Cached: *cached})
+	if *batchNotes > 0 {
+		return benchBatches(ctx, env, c, urls, *streams, *batchNotes, note, *asJSON)
+	}
+	report, err := c.Load(ctx, client.LoadConfig{URLs: urls, Clients: *clients, Requests: *requests, Duration: *duration, Note: note, Cached: *cached})
 	if err != nil {
 		return err
 	}
@@ -81,12 +93,31 @@ func runBenchHTTP(ctx context.Context, env *Env, args []string) error {
 		enc.Encode(report)
 	} else {
 		ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-		fmt.Fprintf(env.Stdout, "POST /api/v1/analyses  clients=%d  requests=%d  errors=%d  elapsed=%s  throughput=%.0f req/s\n",
-			*clients, report.Requests, report.Errors, report.Elapsed.Round(time.Millisecond), report.Throughput)
+		fmt.Fprintf(env.Stdout, "POST /api/v1/analyses  instances=%d  clients=%d  requests=%d  errors=%d  elapsed=%s  throughput=%.0f req/s\n",
+			len(urls), *clients, report.Requests, report.Errors, report.Elapsed.Round(time.Millisecond), report.Throughput)
 		fmt.Fprintf(env.Stdout, "latency  p50=%s  p90=%s  p99=%s  max=%s\n", ms(report.P50), ms(report.P90), ms(report.P99), ms(report.Max))
 	}
 	if report.Errors > 0 {
 		return fmt.Errorf("%d of %d requests failed; first: %s", report.Errors, report.Requests, report.FirstError)
+	}
+	return nil
+}
+
+// benchBatches measures batch throughput.
+func benchBatches(ctx context.Context, env *Env, c *client.Client, urls []string, streams, notes int, note string, asJSON bool) error {
+	report, err := c.LoadBatches(ctx, client.BatchLoadConfig{URLs: urls, Streams: streams, Notes: notes, Note: note})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(report)
+	}
+	fmt.Fprintf(env.Stdout, "POST /api/v1/batches  instances=%d  streams=%d  notes=%d  coded=%d  refused=%d  elapsed=%s  throughput=%.0f notes/s\n",
+		len(urls), streams, report.Notes, report.Coded, report.Refused, report.Elapsed.Round(time.Millisecond), report.NotesPerSec)
+	if report.Refused > 0 {
+		return fmt.Errorf("%d of %d notes were refused (run the server with MEDCODE_LIMIT_FREE=0, or pass --token of an unlimited account)", report.Refused, report.Notes)
 	}
 	return nil
 }

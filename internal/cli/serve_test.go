@@ -176,6 +176,15 @@ func TestBenchHTTP(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "requests=40") || !strings.Contains(out, "errors=0") || !strings.Contains(out, "p99=") {
 		t.Fatalf("bench: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// Repeated --url loads each in turn; --batch-notes sends streaming batches.
+	code, out, errOut = runCLI(t, "", "bench", "http", "--url", m.URL(), "--url", m.URL(), "--clients", "4", "--requests", "20")
+	if code != 0 || !strings.Contains(out, "instances=2") || !strings.Contains(out, "requests=20") {
+		t.Fatalf("bench on two URLs: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "", "bench", "http", "--url", m.URL(), "--batch-notes", "50", "--streams", "3")
+	if code != 0 || !strings.Contains(out, "notes=50  coded=50  refused=0") || !strings.Contains(out, "notes/s") {
+		t.Fatalf("bench batches: exit %d\n%s\n%s", code, out, errOut)
+	}
 	// Over a quota every request fails, and bench says so with a failing exit.
 	m2 := startServer(t, map[string]string{"MEDCODE_DB": filepath.Join(t.TempDir(), "q.db"), "MEDCODE_LIMIT_FREE": "5"})
 	code, out, errOut = runCLI(t, "", "bench", "http", "--url", m2.URL(), "--clients", "2", "--requests", "10", "--json")

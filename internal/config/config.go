@@ -55,6 +55,14 @@ type Config struct {
 	IPAttempts      int
 	IPWindow        time.Duration
 	ShutdownTimeout time.Duration
+
+	BAA             bool
+	JobWorkers      int
+	JobTimeout      time.Duration
+	JobRescueAfter  time.Duration
+	BatchMaxNotes   int
+	BatchChunk      int
+	BatchStaleAfter time.Duration
 }
 
 // Option is one configuration setting.
@@ -251,6 +259,20 @@ var Options = []Option{
 		duration(func(c *Config) *time.Duration { return &c.IPWindow }, time.Second)),
 	opt("MEDCODE_SHUTDOWN_TIMEOUT", "", "15s", "how long shutdown waits for requests in flight", false,
 		duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 0)),
+	opt("MEDCODE_BAA", "", "false", "the deployment is covered by a Business Associate Agreement: asynchronous batches may keep notes, sealed, until a job codes them", false,
+		boolean(func(c *Config) *bool { return &c.BAA })),
+	opt("MEDCODE_JOB_WORKERS", "", "0", "batch chunks this instance codes at once (0 = the number of CPUs)", false,
+		integer(func(c *Config) *int { return &c.JobWorkers }, 0, 256)),
+	opt("MEDCODE_JOB_TIMEOUT", "", "5m", "longest a background job may run", false,
+		duration(func(c *Config) *time.Duration { return &c.JobTimeout }, time.Second)),
+	opt("MEDCODE_JOB_RESCUE_AFTER", "", "6m", "a job running this long is taken for abandoned by a dead instance and run again (longer than MEDCODE_JOB_TIMEOUT)", false,
+		duration(func(c *Config) *time.Duration { return &c.JobRescueAfter }, time.Second)),
+	opt("MEDCODE_BATCH_MAX_NOTES", "", "100000", "notes one batch may hold", false,
+		integer(func(c *Config) *int { return &c.BatchMaxNotes }, 1, 10_000_000)),
+	opt("MEDCODE_BATCH_CHUNK", "", "200", "notes of a queued batch one job codes", false,
+		integer(func(c *Config) *int { return &c.BatchChunk }, 1, 100_000)),
+	opt("MEDCODE_BATCH_STALE_AFTER", "", "2m", "an upload that sends nothing for this long is cut and its batch marked interrupted", false,
+		duration(func(c *Config) *time.Duration { return &c.BatchStaleAfter }, time.Second)),
 }
 
 // Source is where Load reads values from.
@@ -305,6 +327,9 @@ func Load(src Source) (*Config, error) {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, fmt.Errorf("config: MEDCODE_TLS_CERT and MEDCODE_TLS_KEY must be set together")
+	}
+	if c.JobRescueAfter <= c.JobTimeout {
+		return nil, fmt.Errorf("config: MEDCODE_JOB_RESCUE_AFTER (%v) must be longer than MEDCODE_JOB_TIMEOUT (%v), or running jobs would be run twice", c.JobRescueAfter, c.JobTimeout)
 	}
 	known := map[string]bool{}
 	for _, o := range Options {

@@ -136,3 +136,11 @@ func TestDumpMasksDatabasePassword(t *testing.T) {
 		}
 	}
 }
+
+func TestJobRescueMustOutlastTimeout(t *testing.T) {
+	env := map[string]string{"MEDCODE_JOB_TIMEOUT": "10m", "MEDCODE_JOB_RESCUE_AFTER": "5m"}
+	_, err := Load(Source{Getenv: func(k string) string { return env[k] }})
+	if err == nil || !strings.Contains(err.Error(), "MEDCODE_JOB_RESCUE_AFTER") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -40,7 +40,15 @@ func TestServerProcess(t *testing.T) {
 			return map[string]string{"MEDCODE_DB": os.Getenv(serverDBEnv), "MEDCODE_KEY": os.Getenv(serverKeyEnv)}
 		}}
 	}
-	s := start(t, db, map[string]string{"MEDCODE_LIMIT_FREE": "0", "MEDCODE_LOG_FORMAT": "text"})
+	settings := map[string]string{"MEDCODE_LIMIT_FREE": "0", "MEDCODE_LOG_FORMAT": "text"}
+	// Other MEDCODE_ settings of the parent pass through (the system
+	// tests set BAA mode and job timings this way).
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "MEDCODE_") && !strings.HasPrefix(k, "MEDCODE_TEST_") {
+			settings[k] = v
+		}
+	}
+	s := start(t, db, settings)
 	fmt.Printf("URL %s\n", s.URL())
 	io.Copy(io.Discard, os.Stdin)
 }
@@ -108,7 +116,13 @@ func benchmarkAnalysesAPI(b *testing.B, env []string) {
 
 // serverProcess starts TestServerProcess in a child process with env added
 // and returns its URL and a function that stops it.
-func serverProcess(b *testing.B, env []string) (string, func()) {
+func serverProcess(b testing.TB, env []string) (string, func()) {
+	url, _, stop := serverCmd(b, env)
+	return url, stop
+}
+
+// serverCmd is serverProcess that also returns the process, to kill it.
+func serverCmd(b testing.TB, env []string) (string, *exec.Cmd, func()) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServerProcess$", "-test.timeout=30m")
 	cmd.Env = append(os.Environ(), env...)
 	stdin, _ := cmd.StdinPipe()
@@ -122,10 +136,10 @@ func serverProcess(b *testing.B, env []string) (string, func()) {
 	for sc.Scan() {
 		if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
 			go io.Copy(io.Discard, stdout)
-			return u, stop
+			return u, cmd, stop
 		}
 	}
 	stop()
 	b.Fatal("the server process did not start")
-	return "", nil
+	return "", nil, nil
 }

@@ -33,6 +33,10 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		t.Fatal(err)
 	}
 	code := analysis.Codes(rec.Result)[0]
+	aBatch, err := a.SendBatch(ctx, strings.NewReader(`{"note":"cough","no_phi_attested":true}`+"\n"), "sync", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	bWeb := s.browser(t)
 	bEmail := newEmail("intruder")
@@ -47,12 +51,16 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		}
 		covered++
 		method, path, _ := strings.Cut(pattern, " ")
+		owned := aID
+		if strings.Contains(path, "/batches/") {
+			owned = aBatch.ID
+		}
 		for _, tc := range []struct {
 			who  string
 			id   string
 			want func(int) bool
 		}{
-			{"B on A's record", aID, func(s int) bool { return s == http.StatusNotFound }},
+			{"B on A's record", owned, func(s int) bool { return s == http.StatusNotFound }},
 			{"B on a missing record", "an_000000000000000000000000", func(s int) bool { return s == http.StatusNotFound }},
 		} {
 			target := strings.ReplaceAll(path, "{id}", tc.id)

@@ -19,14 +19,17 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/api"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/jobs"
 	"github.com/medcode/medcode/internal/mail"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/postgres"
@@ -48,13 +51,14 @@ type Main struct {
 	Keys     *crypto.Keyring
 	Accounts *auth.Accounts
 	Analyses *analysis.Service
+	Batches  *batch.Service
+	Jobs     *jobs.Queue
 
 	ln        net.Listener
 	srv       *http.Server
 	served    chan struct{} // closed when Serve returns
 	serveErr  error
-	stopSweep context.CancelFunc
-	sweepDone chan struct{}
+	closeJobs func() // closes the queue's own database connections
 	closeOnce sync.Once
 	closeErr  error
 	patterns  []string
@@ -85,6 +89,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
+	handlers := jobs.Handlers{}
 	var mailer auth.Mailer
 	if cfg.SMTPHost != "" {
 		smtp, err := mail.New(mail.Config{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
@@ -92,7 +100,9 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		mailer = smtp
+		// Requests queue emails; a job sends them, retrying while the SMTP
+		// server fails.
+		handlers.Mail, mailer = smtp, m.Jobs.Mailer()
 	}
 
 	reg := prometheus.NewRegistry()
@@ -108,6 +118,25 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxNoteBytes:         cfg.MaxNoteBytes,
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, analysis.NewMetrics(reg), m.Log)
+	m.Batches = batch.New(db, m.Analyses, m.Keys, m.Jobs, batch.Config{
+		BAA:          func(context.Context, *store.User) bool { return cfg.BAA },
+		MaxLineBytes: 2*cfg.MaxNoteBytes + 64<<10, // a note escaped in JSON can double
+		MaxNotes:     cfg.BatchMaxNotes,
+		Chunk:        cfg.BatchChunk,
+	}, m.Log)
+	handlers.Batches = m.Batches
+	handlers.Purgers = []jobs.Purger{
+		{Name: "expired sessions, links and rate-limit windows", Run: func(ctx context.Context, now time.Time) (int, error) {
+			return 0, db.DeleteExpired(ctx, now)
+		}},
+		{Name: "abandoned batch uploads", Run: func(ctx context.Context, now time.Time) (int, error) {
+			return db.InterruptStaleBatches(ctx, now.Add(-cfg.BatchStaleAfter), now)
+		}},
+	}
+	m.Jobs.Handle(handlers)
+	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 
 	sessions := scs.New()
 	sessions.Store = auth.NewSessionStore(db, sessions.Codec, time.Now)
@@ -121,11 +150,12 @@ func (m *Main) Run(ctx context.Context) error {
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 	}
 
-	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	if err != nil {
 		return err
 	}
-	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Log: m.Log,
+		MaxNoteBytes: cfg.MaxNoteBytes, BatchIdle: cfg.BatchStaleAfter})
 	handler := m.routes(ui, jsonAPI, reg)
 	for _, rt := range ui.Routes() {
 		m.patterns = append(m.patterns, rt.Pattern)
@@ -162,10 +192,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		close(m.served)
 	}()
-	sweepCtx, stop := context.WithCancel(context.Background())
-	m.stopSweep, m.sweepDone = stop, make(chan struct{})
-	go m.sweep(sweepCtx)
-	m.Log.Info("medcode serving", "url", m.URL(), "db", postgres.Redact(cfg.DB),
+	m.Log.Info("medcode serving", "url", m.URL(), "db", postgres.Redact(cfg.DB), "baa", cfg.BAA,
 		"release", m.Coder.Release(), "engine", m.Coder.EngineVersion(), "tls", cfg.TLS(), "email", mailer != nil)
 	return nil
 }
@@ -185,22 +212,22 @@ func (m *Main) URL() string {
 	return scheme + "://" + m.Addr()
 }
 
-// sweep deletes expired sessions, links and rate-limit windows every few
-// minutes.
-func (m *Main) sweep(ctx context.Context) {
-	defer close(m.sweepDone)
-	t := time.NewTicker(5 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := m.DB.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				m.Log.Warn("deleting expired rows", "err", err)
-			}
+// openJobs opens the job queue in the server's database, migrating its
+// tables (on PostgreSQL under the store's migration lock).
+func (m *Main) openJobs(ctx context.Context) error {
+	cfg := m.Config
+	jcfg := jobs.Config{BatchWorkers: cfg.JobWorkers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Log: m.Log}
+	var err error
+	if pg, ok := m.DB.(*postgres.DB); ok {
+		err = pg.WithMigrationLock(ctx, func(*pgx.Conn) error { return jobs.MigratePostgres(ctx, pg.Pool()) })
+		if err != nil {
+			return err
 		}
+		m.Jobs, m.closeJobs, err = jobs.OpenPostgres(ctx, cfg.DB, m.Keys, jcfg)
+		return err
 	}
+	m.Jobs, m.closeJobs, err = jobs.OpenSQLite(ctx, cfg.DB, m.Keys, jcfg)
+	return err
 }
 
 // Close stops accepting requests, waits for those in flight (up to the
@@ -218,9 +245,15 @@ func (m *Main) Close() error {
 			<-m.served
 			errs = append(errs, m.serveErr)
 		}
-		if m.stopSweep != nil {
-			m.stopSweep()
-			<-m.sweepDone
+		if m.Jobs != nil {
+			// Jobs cut short by the timeout are run again by another
+			// instance (or this one, restarted).
+			ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+			errs = append(errs, m.Jobs.Stop(ctx))
+			cancel()
+		}
+		if m.closeJobs != nil {
+			m.closeJobs()
 		}
 		if m.DB != nil {
 			errs = append(errs, m.DB.Close())

@@ -65,7 +65,8 @@ type BatchCompletion struct {
 	Item BatchItem
 	// Analysis is inserted and counted against Quota with the item; nil
 	// for a refused note. When the quota is reached the item is recorded
-	// as refused with ErrorCode quota_exceeded instead.
+	// as refused instead: CompleteBatchItems sets its Item.ErrorCode to
+	// quota_exceeded, clears Item.AnalysisID and sets Analysis to nil.
 	Analysis *Analysis
 	Quota    Quota
 }

@@ -46,6 +46,8 @@ var views = map[string][]string{
 	"mfa_setup":       {"form_error"},
 	"usage":           {"usage_meter"},
 	"account_delete":  {"form_error"},
+	"batches":         nil,
+	"batch":           {"batch_progress"},
 }
 
 // templates holds one parsed set per view: layout + partials + view.
@@ -78,6 +80,12 @@ func parseTemplates() (*templates, error) {
 			return t.Format("January 2006")
 		},
 		"add": func(a, b int) int { return a + b },
+		"ratio": func(done, total int) string {
+			if total == 0 {
+				return "0%"
+			}
+			return strconv.Itoa(done*100/total) + "%"
+		},
 		"decisionFor": func(rec *analysis.Record, code string) *decisionData {
 			return &decisionData{ID: rec.ID, Code: code, Decision: string(rec.Decisions[code])}
 		},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -22,6 +23,7 @@ import (
 type Deps struct {
 	Accounts     *auth.Accounts
 	Analyses     *analysis.Service
+	Batches      *batch.Service
 	Sessions     *scs.SessionManager
 	Log          *slog.Logger
 	MaxNoteBytes int
@@ -92,6 +94,9 @@ func (h *Handler) Routes() []Route {
 		{"POST /profile/mfa", h.mfaEnable, signedIn},
 		{"POST /profile/mfa/disable", h.mfaDisable, signedIn},
 		{"GET /usage", h.usage, signedIn},
+		{"GET /batches", h.batchList, signedIn},
+		{"GET /batches/{id}", h.batchView, signedIn},
+		{"GET /batches/{id}/results", h.batchResults, signedIn},
 		{"GET /export", h.export, signedIn},
 		{"GET /account/delete", h.accountDeleteForm, signedIn},
 		{"POST /account/delete", h.accountDelete, signedIn},

@@ -115,21 +115,23 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 		if err := tx.QueryRow(ctx, "SELECT mode FROM batches WHERE id = $1", batchID).Scan(&mode); err != nil {
 			return notFound("batch", err)
 		}
-		live := items
+		live := make([]*store.BatchCompletion, len(items))
+		for i := range items {
+			live[i] = &items[i]
+		}
 		if store.BatchMode(mode) == store.BatchQueued {
 			var err error
-			if live, err = deleteNotes(ctx, tx, batchID, items); err != nil {
+			if live, err = deleteNotes(ctx, tx, batchID, live); err != nil {
 				return err
 			}
 		}
 		if len(live) == 0 {
 			return nil
 		}
-		live, err := insertAnalyses(ctx, tx, live)
-		if err != nil {
+		if err := insertAnalyses(ctx, tx, live); err != nil {
 			return err
 		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"batch_items"}, []string{"batch_id", "seq", "analysis_id", "error_code", "outcome"},
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"batch_items"}, []string{"batch_id", "seq", "analysis_id", "error_code", "outcome"},
 			pgx.CopyFromSlice(len(live), func(i int) ([]any, error) {
 				it := live[i].Item
 				return []any{batchID, it.Seq, nullString(it.AnalysisID), nullString(it.ErrorCode), it.Outcome}, nil
@@ -158,7 +160,7 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 
 // deleteNotes deletes the notes of items and keeps the items whose note
 // was still there.
-func deleteNotes(ctx context.Context, tx pgx.Tx, batchID string, items []store.BatchCompletion) ([]store.BatchCompletion, error) {
+func deleteNotes(ctx context.Context, tx pgx.Tx, batchID string, items []*store.BatchCompletion) ([]*store.BatchCompletion, error) {
 	seqs := make([]int32, len(items))
 	for i, c := range items {
 		seqs[i] = int32(c.Item.Seq)
@@ -175,7 +177,7 @@ func deleteNotes(ctx context.Context, tx pgx.Tx, batchID string, items []store.B
 	for _, s := range gone {
 		deleted[s] = true
 	}
-	var live []store.BatchCompletion
+	var live []*store.BatchCompletion
 	for _, c := range items {
 		if deleted[int32(c.Item.Seq)] {
 			live = append(live, c)
@@ -186,7 +188,7 @@ func deleteNotes(ctx context.Context, tx pgx.Tx, batchID string, items []store.B
 
 // insertAnalyses inserts the analyses of items counted against their
 // quota, and turns the items over the quota into quota_exceeded refusals.
-func insertAnalyses(ctx context.Context, tx pgx.Tx, items []store.BatchCompletion) ([]store.BatchCompletion, error) {
+func insertAnalyses(ctx context.Context, tx pgx.Tx, items []*store.BatchCompletion) error {
 	var counted []int
 	var plain []*store.Analysis
 	for i, c := range items {
@@ -215,23 +217,23 @@ func insertAnalyses(ctx context.Context, tx pgx.Tx, items []store.BatchCompletio
 			// Not all fit: undo a fresh row's count and go one by one.
 			if err == nil {
 				if _, err := tx.Exec(ctx, "UPDATE usage SET count = count - $3 WHERE user_id = $1 AND month = $2", user, q.Month, len(counted)); err != nil {
-					return nil, fmt.Errorf("postgres: counting usage: %w", err)
+					return fmt.Errorf("postgres: counting usage: %w", err)
 				}
 			}
 			for _, i := range counted {
-				c := &items[i]
+				c := items[i]
 				a := c.Analysis
 				tag, err := tx.Exec(ctx, insertCounted, a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached,
 					a.KeyID, a.Summary, a.Record, a.Decisions, a.CreatedAt, c.Quota.Month, c.Quota.Limit)
 				if err != nil {
-					return nil, fmt.Errorf("postgres: inserting analysis: %w", err)
+					return fmt.Errorf("postgres: inserting analysis: %w", err)
 				}
 				if tag.RowsAffected() == 0 {
 					c.Analysis, c.Item.AnalysisID, c.Item.ErrorCode = nil, "", string(apperr.QuotaExceeded)
 				}
 			}
 		default:
-			return nil, fmt.Errorf("postgres: counting usage: %w", err)
+			return fmt.Errorf("postgres: counting usage: %w", err)
 		}
 	}
 	if len(plain) > 0 {
@@ -243,10 +245,10 @@ func insertAnalyses(ctx context.Context, tx pgx.Tx, items []store.BatchCompletio
 					a.Summary, a.Record, a.Decisions, a.CreatedAt}, nil
 			}))
 		if err != nil {
-			return nil, fmt.Errorf("postgres: inserting analyses: %w", err)
+			return fmt.Errorf("postgres: inserting analyses: %w", err)
 		}
 	}
-	return items, nil
+	return nil
 }
 
 func nullString(s string) any {

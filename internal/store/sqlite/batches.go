@@ -112,7 +112,8 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 			return notFound("batch", err)
 		}
 		failed := 0
-		for _, c := range items {
+		for i := range items {
+			c := &items[i]
 			if store.BatchMode(mode) == store.BatchQueued {
 				res, err := tx.ExecContext(ctx, "DELETE FROM batch_notes WHERE batch_id = ? AND seq = ?", batchID, c.Item.Seq)
 				if err != nil {
@@ -122,16 +123,16 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 					continue // another worker recorded this note
 				}
 			}
-			it := c.Item
 			if c.Analysis != nil {
 				err := db.insertOne(tx, c.Analysis, c.Quota)
 				switch {
 				case apperr.Is(err, apperr.QuotaExceeded):
-					it.AnalysisID, it.ErrorCode = "", string(apperr.QuotaExceeded)
+					c.Analysis, c.Item.AnalysisID, c.Item.ErrorCode = nil, "", string(apperr.QuotaExceeded)
 				case err != nil:
 					return err
 				}
 			}
+			it := c.Item
 			if it.ErrorCode != "" {
 				failed++
 			}

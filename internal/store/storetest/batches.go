@@ -175,9 +175,16 @@ func testBatchQuota(t *testing.T, s store.Store) {
 	}
 	cached := coded(u, 5, store.Quota{Month: "2026-03", Limit: 3})
 	cached.Analysis.Cached = true
-	n, err := s.CompleteBatchItems(ctx, "bz-1", []store.BatchCompletion{coded(u, 2, q), coded(u, 3, q), coded(u, 4, q), cached}, t0)
+	group := []store.BatchCompletion{coded(u, 2, q), coded(u, 3, q), coded(u, 4, q), cached}
+	n, err := s.CompleteBatchItems(ctx, "bz-1", group, t0)
 	if err != nil || n != 4 {
 		t.Fatalf("CompleteBatchItems = %d, %v", n, err)
+	}
+	if over := group[2]; over.Item.ErrorCode != string(apperr.QuotaExceeded) || over.Item.AnalysisID != "" || over.Analysis != nil {
+		t.Fatalf("the note over the quota is not marked refused in place: %+v", over)
+	}
+	if group[1].Item.ErrorCode != "" || group[1].Analysis == nil {
+		t.Fatalf("a note within the quota was marked: %+v", group[1])
 	}
 	if got := items(t, s, u, "bz-1"); got != "1:ok 2:ok 3:ok 4:quota_exceeded 5:ok " {
 		t.Fatalf("items %q", got)

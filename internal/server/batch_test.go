@@ -1,0 +1,161 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/medcode/medcode/internal/api/client"
+	"github.com/medcode/medcode/internal/batch"
+)
+
+func batchUpload(n int, prefix string) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		note := fmt.Sprintf("%s visit %d: type 2 diabetes and cough.", prefix, i)
+		if i%4 == 0 {
+			note = fmt.Sprintf("%s visit %d: cough. Call 555-123-4567.", prefix, i)
+		}
+		fmt.Fprintf(&b, `{"id":"note-%d","note":%q,"no_phi_attested":true}`+"\n", i, note)
+	}
+	return b.String()
+}
+
+func TestBatchStreamsOutcomesWhileUploading(t *testing.T) {
+	eachBackend(t, testBatchStreamsOutcomesWhileUploading)
+}
+
+// testBatchStreamsOutcomesWhileUploading sends notes one at a time through
+// a pipe and waits for each note's outcome before sending the next: the
+// response is read while the upload is still open (full duplex).
+func testBatchStreamsOutcomesWhileUploading(t *testing.T, db backend) {
+	s := start(t, db, nil)
+	c := s.apiUser(t, newEmail("batch"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lines := strings.SplitAfter(batchUpload(8, canary), "\n")
+	pr, pw := io.Pipe()
+	next := make(chan struct{}, 1)
+	go func() {
+		for _, l := range lines[:8] {
+			<-next
+			pw.Write([]byte(l))
+		}
+		pw.Close()
+	}()
+	next <- struct{}{}
+	var outcomes []*client.BatchLine
+	b, err := c.SendBatch(ctx, pr, "sync", func(l *client.BatchLine) error {
+		if l.Batch == nil {
+			outcomes = append(outcomes, l)
+			next <- struct{}{}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outcomes) != 8 || b.Status != "done" || b.Total != 8 || b.Failed != 2 {
+		t.Fatalf("%d outcomes, batch %+v", len(outcomes), b)
+	}
+	for i, o := range outcomes {
+		if o.Seq != i+1 || o.ID != fmt.Sprintf("note-%d", i+1) {
+			t.Fatalf("outcome %d is %+v", i, o.Outcome)
+		}
+		if (o.Error != nil) != (o.Seq%4 == 0) || (o.Error != nil && o.Error.Code != "phi_found") {
+			t.Fatalf("outcome %d: %+v", o.Seq, o.Error)
+		}
+	}
+	// The outcomes are stored: progress and results, and history.
+	got, err := c.GetBatch(ctx, b.ID)
+	if err != nil || got.Done != 8 || got.Mode != "stream" {
+		t.Fatalf("GetBatch = %+v, %v", got, err)
+	}
+	n := 0
+	if err := c.BatchResults(ctx, b.ID, func(o *batch.Outcome) error { n++; return nil }); err != nil || n != 8 {
+		t.Fatalf("results: %d, %v", n, err)
+	}
+	if page, _ := c.List(ctx, 1, 100, ""); page.Total != 6 {
+		t.Fatalf("history holds %d analyses, want 6", page.Total)
+	}
+	if s.filesContain(t, canary) || strings.Contains(s.logs.String(), canary) {
+		t.Fatal("a batch note reached the database files or the logs")
+	}
+}
+
+func TestBatchAsyncFromTheStream(t *testing.T) { eachBackend(t, testBatchAsyncFromTheStream) }
+
+// testBatchAsyncFromTheStream: outside BAA mode an async batch answers with
+// its id at once and is coded from the upload; nothing is queued.
+func testBatchAsyncFromTheStream(t *testing.T, db backend) {
+	s := start(t, db, map[string]string{"MEDCODE_LIMIT_FREE": "10"})
+	email := newEmail("async")
+	c := s.apiUser(t, email)
+	ctx := context.Background()
+	pr, pw := io.Pipe()
+	ids := make(chan string, 2)
+	done := make(chan *client.Batch, 1)
+	go func() {
+		b, err := c.SendBatch(ctx, pr, "async", func(l *client.BatchLine) error {
+			if l.Seq != 0 {
+				return fmt.Errorf("an async batch streamed outcome %d", l.Seq)
+			}
+			ids <- l.Batch.ID
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- b
+	}()
+	id := <-ids // before any note is sent
+	if b, err := c.GetBatch(ctx, id); err != nil || b.Status != "receiving" || b.Mode != "stream" {
+		t.Fatalf("batch while receiving: %+v, %v", b, err)
+	}
+	io.WriteString(pw, batchUpload(12, canary))
+	pw.Close()
+	b := <-done
+	if b == nil || b.Status != "done" || b.Done != 12 {
+		t.Fatalf("final batch %+v", b)
+	}
+	// Per-note limit: 9 clean notes, the limit is 10 (one used below).
+	codes := map[string]int{}
+	c.BatchResults(ctx, id, func(o *batch.Outcome) error {
+		if o.Error != nil {
+			codes[string(o.Error.Code)]++
+		} else {
+			codes["ok"]++
+		}
+		return nil
+	})
+	if codes["ok"] != 9 || codes["phi_found"] != 3 {
+		t.Fatalf("outcomes %v", codes)
+	}
+	// The UI shows the batch and its progress, and offers the outcomes.
+	web := s.browser(t)
+	web.post("/signin", url.Values{"email": {email}, "password": {password}})
+	for path, want := range map[string]string{
+		"/batches":                    id,
+		"/batches/" + id:              "12 of 12 notes have an outcome",
+		"/batches/" + id + "/results": `"seq":12`,
+	} {
+		if status, body := web.get(path); status != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("GET %s = %d, lacks %q", path, status, want)
+		}
+	}
+	if _, err := c.SendBatch(ctx, strings.NewReader(batchUpload(3, "more")), "sync", nil); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := c.Usage(ctx)
+	if u.Used != 10 {
+		t.Fatalf("usage %d, want 10 (the limit, reached within a batch)", u.Used)
+	}
+	if s.filesContain(t, canary) {
+		t.Fatal("an async note reached the database files")
+	}
+}
