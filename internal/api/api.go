@@ -19,6 +19,8 @@ import (
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/dsr"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -27,6 +29,8 @@ type Deps struct {
 	Accounts     *auth.Accounts
 	Analyses     *analysis.Service
 	Batches      *batch.Service
+	Policies     *policy.Service
+	Rights       *dsr.Service
 	Log          *slog.Logger
 	MaxNoteBytes int
 	// BatchIdle is how long a batch upload may send nothing before it is
@@ -54,6 +58,9 @@ type Route struct {
 	Pattern string
 	handler http.HandlerFunc
 	bearer  bool
+	// analyses marks the routes that run new analyses: they wait while
+	// the user has a changed policy to accept.
+	analyses bool
 }
 
 // Authenticated reports whether the route needs a bearer token.
@@ -62,22 +69,26 @@ func (r Route) Authenticated() bool { return r.bearer }
 // Routes is the API's route table; openapi.json documents exactly these.
 func (h *Handler) Routes() []Route {
 	return []Route{
-		{"POST /api/v1/signup", h.signup, false},
-		{"POST /api/v1/tokens", h.tokenCreate, false},
-		{"POST /api/v1/analyses", h.analysisCreate, true},
-		{"GET /api/v1/analyses", h.analysisList, true},
-		{"GET /api/v1/analyses/{id}", h.analysisGet, true},
-		{"DELETE /api/v1/analyses/{id}", h.analysisDelete, true},
-		{"GET /api/v1/usage", h.usage, true},
-		{"GET /api/v1/export", h.export, true},
-		{"DELETE /api/v1/account", h.accountDelete, true},
-		{"POST /api/v1/batches", h.batchCreate, true},
-		{"GET /api/v1/batches", h.batchList, true},
-		{"GET /api/v1/batches/{id}", h.batchGet, true},
-		{"GET /api/v1/batches/{id}/results", h.batchResults, true},
-		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true},
-		{"POST /api/v1/fhir", h.fhirCode, true},
-		{"GET /api/v1/openapi.json", h.openAPI, false},
+		{"POST /api/v1/signup", h.signup, false, false},
+		{"POST /api/v1/tokens", h.tokenCreate, false, false},
+		{"GET /api/v1/policies", h.policies, false, false},
+		{"POST /api/v1/analyses", h.analysisCreate, true, true},
+		{"GET /api/v1/analyses", h.analysisList, true, false},
+		{"GET /api/v1/analyses/{id}", h.analysisGet, true, false},
+		{"DELETE /api/v1/analyses/{id}", h.analysisDelete, true, false},
+		{"GET /api/v1/usage", h.usage, true, false},
+		{"GET /api/v1/export", h.export, true, false},
+		{"GET /api/v1/export/history.csv", h.exportHistoryCSV, true, false},
+		{"GET /api/v1/account/policies", h.accountPolicies, true, false},
+		{"POST /api/v1/account/policies", h.accountPoliciesAccept, true, false},
+		{"DELETE /api/v1/account", h.accountDelete, true, false},
+		{"POST /api/v1/batches", h.batchCreate, true, true},
+		{"GET /api/v1/batches", h.batchList, true, false},
+		{"GET /api/v1/batches/{id}", h.batchGet, true, false},
+		{"GET /api/v1/batches/{id}/results", h.batchResults, true, false},
+		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true, true},
+		{"POST /api/v1/fhir", h.fhirCode, true, true},
+		{"GET /api/v1/openapi.json", h.openAPI, false, false},
 	}
 }
 
@@ -85,6 +96,9 @@ func (h *Handler) Routes() []Route {
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range h.Routes() {
 		next := http.Handler(rt.handler)
+		if rt.analyses {
+			next = h.requireCurrentPolicies(next)
+		}
 		if rt.bearer {
 			next = h.requireToken(next)
 		}
@@ -111,6 +125,18 @@ func (h *Handler) requireToken(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	})
+}
+
+// requireCurrentPolicies refuses new analyses (403, with the versions to
+// accept in the details) while the user has a changed policy to accept.
+func (h *Handler) requireCurrentPolicies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h.Policies.RequireAccepted(r.Context(), user(r).ID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -29,11 +29,15 @@ import (
 	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/dsr"
 	"github.com/medcode/medcode/internal/jobs"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/notice"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/postgres"
 	"github.com/medcode/medcode/internal/store/sqlite"
+	"github.com/medcode/medcode/internal/support"
 	"github.com/medcode/medcode/internal/web"
 )
 
@@ -53,6 +57,10 @@ type Main struct {
 	Analyses *analysis.Service
 	Batches  *batch.Service
 	Jobs     *jobs.Queue
+	Policies *policy.Service
+	Notices  *notice.Service
+	Support  *support.Service
+	Rights   *dsr.Service
 
 	ln        net.Listener
 	srv       *http.Server
@@ -113,10 +121,11 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg.BaseURL = cfg.PublicURL()
 	m.Accounts = auth.NewAccounts(db, m.Keys, mailer, acfg, m.Log)
 	m.Analyses = analysis.New(db, m.Keys, m.Coder, m.PHI, analysis.Config{
-		Limits:               map[store.Tier]int{store.TierFree: cfg.LimitFree, store.TierPro: cfg.LimitPro, store.TierEnterprise: cfg.LimitEnterprise},
-		PHIAction:            analysis.PHIAction(cfg.PHIAction),
-		MaxNoteBytes:         cfg.MaxNoteBytes,
-		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		Limits:       map[store.Tier]int{store.TierFree: cfg.LimitFree, store.TierPro: cfg.LimitPro, store.TierEnterprise: cfg.LimitEnterprise},
+		PHIAction:    analysis.PHIAction(cfg.PHIAction),
+		MaxNoteBytes: cfg.MaxNoteBytes,
+		// Without email nobody could confirm an address.
+		RequireVerifiedEmail: cfg.RequireVerifiedEmail && mailer != nil,
 	}, analysis.NewMetrics(reg), m.Log)
 	m.Batches = batch.New(db, m.Analyses, m.Keys, m.Jobs, batch.Config{
 		BAA:          func(context.Context, *store.User) bool { return cfg.BAA },
@@ -137,6 +146,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
+	if err := m.lifecycle(ctx, mailer); err != nil {
+		return err
+	}
 
 	sessions := scs.New()
 	sessions.Store = auth.NewSessionStore(db, sessions.Codec, time.Now)
@@ -150,11 +162,12 @@ func (m *Main) Run(ctx context.Context) error {
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 	}
 
-	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Policies: m.Policies, Notices: m.Notices,
+		Support: m.Support, Rights: m.Rights, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	if err != nil {
 		return err
 	}
-	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Log: m.Log,
+	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Policies: m.Policies, Rights: m.Rights, Log: m.Log,
 		MaxNoteBytes: cfg.MaxNoteBytes, BatchIdle: cfg.BatchStaleAfter})
 	handler := m.routes(ui, jsonAPI, reg)
 	for _, rt := range ui.Routes() {

@@ -1,10 +1,11 @@
 // Package support is medcode's support desk: a user sends a question or
 // feedback, sees the replies and answers back; the site administrators
 // work a queue of the threads waiting for them. Feedback on a result names
-// the analysis by its id and never carries the note or the result. Outside
-// BAA mode (the only mode of a personal account) a message must hold no
-// patient identifiers: the PHI detector checks each one, as it checks
-// notes. Subjects and messages are sealed at rest with the server's
+// the analysis by its id; the note is never attached outside BAA mode, and
+// outside BAA mode a message must hold no patient identifiers: the PHI
+// detector checks each one, as it checks notes. In BAA mode the user may
+// attach the note to feedback (the browser holds it; the server never
+// kept it). Subjects and messages are sealed at rest with the server's
 // keyring, bound to the user they belong to. Emails say only that there is
 // something to read, with a link; the text stays in the app.
 package support
@@ -45,6 +46,10 @@ const (
 // Config holds the support settings.
 type Config struct {
 	BaseURL string // public URL the emailed links start with
+	// BAA reports whether the user works under a Business Associate
+	// Agreement; nil means never.
+	BAA          func(ctx context.Context, u *store.User) bool
+	MaxNoteBytes int // the largest note that may be attached
 }
 
 // Service runs the support desk.
@@ -94,8 +99,14 @@ type Draft struct {
 
 func aad(userID int64) []byte { return []byte("medcode/support/user/" + strconv.FormatInt(userID, 10)) }
 
-// check validates a message body.
-func (s *Service) check(body string) (string, error) {
+// BAAMode reports whether u may send identifiers and attach notes.
+func (s *Service) BAAMode(ctx context.Context, u *store.User) bool {
+	return s.cfg.BAA != nil && s.cfg.BAA(ctx, u)
+}
+
+// check validates a message body; outside BAA mode it must hold no
+// identifiers.
+func (s *Service) check(body string, baa bool) (string, error) {
 	body = strings.TrimSpace(strings.ReplaceAll(body, "\r\n", "\n"))
 	if body == "" {
 		return "", apperr.New(apperr.Invalid, "Write a message.")
@@ -103,7 +114,7 @@ func (s *Service) check(body string) (string, error) {
 	if !utf8.ValidString(body) || utf8.RuneCountInString(body) > maxBody {
 		return "", apperr.New(apperr.Invalid, "Keep the message under %d characters; support cannot take notes, only a description of the problem.", maxBody)
 	}
-	if spans := s.phi.Scan(body); len(spans) > 0 {
+	if spans := s.phi.Scan(body); len(spans) > 0 && !baa {
 		return "", apperr.New(apperr.PHIFound, "The message appears to contain patient identifiers (%d found, e.g. a %s). Support messages must not hold "+
 			"patient information: describe the problem without it, and name a result by its analysis id.", len(spans), spans[0].Type)
 	}
@@ -112,19 +123,31 @@ func (s *Service) check(body string) (string, error) {
 
 // Open starts a thread for u.
 func (s *Service) Open(ctx context.Context, u *store.User, d Draft) (*Thread, error) {
-	return s.open(ctx, u, d, "")
+	return s.open(ctx, u, d, "", "")
 }
 
 // Feedback starts a feedback thread about one of the scope's analyses;
-// the thread names the analysis by id only.
-func (s *Service) Feedback(ctx context.Context, u *store.User, scope store.Scope, analysisID, body string) (*Thread, error) {
+// the thread names the analysis by id. note, the note's text, may be given
+// only in BAA mode; it is stored, sealed, as a message of its own.
+func (s *Service) Feedback(ctx context.Context, u *store.User, scope store.Scope, analysisID, body, note string) (*Thread, error) {
 	if _, err := s.db.Analysis(ctx, scope, analysisID); err != nil {
 		return nil, err
 	}
-	return s.open(ctx, u, Draft{Kind: store.SupportFeedback, Subject: "Feedback on analysis " + analysisID, Body: body}, analysisID)
+	if note != "" {
+		if !s.BAAMode(ctx, u) {
+			return nil, apperr.New(apperr.Forbidden, "A note can be attached to feedback only in BAA mode; describe the problem instead.")
+		}
+		if len(note) > s.cfg.MaxNoteBytes || !utf8.ValidString(note) {
+			return nil, apperr.New(apperr.TooLarge, "The note is larger than %d bytes or not valid text.", s.cfg.MaxNoteBytes)
+		}
+	}
+	return s.open(ctx, u, Draft{Kind: store.SupportFeedback, Subject: "Feedback on analysis " + analysisID, Body: body}, analysisID, note)
 }
 
-func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID string) (*Thread, error) {
+// attachedNote starts the message that carries an attached note.
+const attachedNote = "Note attached under the BAA:\n\n"
+
+func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID, note string) (*Thread, error) {
 	if d.Kind != store.SupportQuestion && d.Kind != store.SupportFeedback {
 		return nil, apperr.New(apperr.Invalid, "Choose a question or feedback.")
 	}
@@ -132,10 +155,11 @@ func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID s
 	if subject == "" || utf8.RuneCountInString(subject) > maxSubject || !utf8.ValidString(subject) || strings.ContainsAny(subject, "\r\n") {
 		return nil, apperr.New(apperr.Invalid, "Give a subject of at most %d characters on one line.", maxSubject)
 	}
-	if spans := s.phi.Scan(subject); len(spans) > 0 {
+	baa := s.BAAMode(ctx, u)
+	if spans := s.phi.Scan(subject); len(spans) > 0 && !baa {
 		return nil, apperr.New(apperr.PHIFound, "The subject appears to contain patient identifiers; remove them.")
 	}
-	body, err := s.check(d.Body)
+	body, err := s.check(d.Body, baa)
 	if err != nil {
 		return nil, err
 	}
@@ -153,10 +177,22 @@ func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID s
 	if err := s.db.CreateSupportThread(ctx, t, &store.SupportMessage{AuthorID: u.ID, Body: sealedBody, KeyID: s.keys.ActiveID(), CreatedAt: now}); err != nil {
 		return nil, err
 	}
-	s.log.Info("support thread opened", "thread", t.ID, "user", u.ID, "kind", t.Kind, "analysis", analysisID)
+	count := 1
+	if note != "" {
+		sealedNote, err := s.keys.Seal([]byte(attachedNote+note), aad(u.ID))
+		if err != nil {
+			return nil, err
+		}
+		if err := s.db.AddSupportMessage(ctx, &store.SupportMessage{ThreadID: t.ID, AuthorID: u.ID, Body: sealedNote,
+			KeyID: s.keys.ActiveID(), CreatedAt: now}, store.SupportOpen); err != nil {
+			return nil, err
+		}
+		count++
+	}
+	s.log.Info("support thread opened", "thread", t.ID, "user", u.ID, "kind", t.Kind, "analysis", analysisID, "note_attached", note != "")
 	s.tellStaff(ctx, t.ID)
 	return &Thread{ID: t.ID, UserID: u.ID, Kind: t.Kind, AnalysisID: analysisID, Subject: subject, Status: t.Status,
-		CreatedAt: now, UpdatedAt: now, Count: 1}, nil
+		CreatedAt: now, UpdatedAt: now, Count: count}, nil
 }
 
 // Reply adds the user's message to their thread; it waits for the staff
@@ -195,7 +231,13 @@ func (s *Service) add(ctx context.Context, t *store.SupportThread, authorID int6
 	if t.Status == store.SupportClosed && !staff {
 		return apperr.New(apperr.Conflict, "This conversation is closed; start a new one.")
 	}
-	body, err := s.check(body)
+	// The staff answers in the mode of the user's thread: identifiers a
+	// user under a BAA sent may be quoted back.
+	owner, err := s.db.UserByID(ctx, t.UserID)
+	if err != nil {
+		return err
+	}
+	body, err = s.check(body, s.BAAMode(ctx, owner))
 	if err != nil {
 		return err
 	}

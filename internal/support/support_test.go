@@ -203,7 +203,7 @@ func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	scope := store.Scope{UserID: f.ann.ID}
-	th, err := f.svc.Feedback(ctx, f.ann, scope, "an_0123", "J45.909 should have been J45.40.")
+	th, err := f.svc.Feedback(ctx, f.ann, scope, "an_0123", "J45.909 should have been J45.40.", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,26 @@ func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 		t.Errorf("thread %+v", th)
 	}
 	// Someone else's analysis (or none) cannot be named.
-	if _, err := f.svc.Feedback(ctx, f.staff, store.Scope{UserID: f.staff.ID}, "an_0123", "x"); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := f.svc.Feedback(ctx, f.staff, store.Scope{UserID: f.staff.ID}, "an_0123", "x", ""); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("feedback on another user's analysis: %v", err)
+	}
+	// Outside BAA mode the note is never attached.
+	if _, err := f.svc.Feedback(ctx, f.ann, scope, "an_0123", "See the note.", "Pt seen for asthma."); apperr.CodeOf(err) != apperr.Forbidden {
+		t.Errorf("note attached outside BAA mode: %v", err)
+	}
+
+	// In BAA mode it may be, and messages may hold identifiers.
+	baa := support.New(f.db, f.keys, analysistest.PHIScanner{}, nil, support.Config{MaxNoteBytes: 100,
+		BAA: func(context.Context, *store.User) bool { return true }}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	th, err = baa.Feedback(ctx, f.ann, scope, "an_0123", "MRN 1234567 was coded wrong.", "MRN 1234567: asthma, mild intermittent.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := baa.Thread(ctx, f.ann, th.ID)
+	if err != nil || len(full.Messages) != 2 || !strings.HasSuffix(full.Messages[1].Body, "MRN 1234567: asthma, mild intermittent.") {
+		t.Fatalf("BAA feedback %+v, %v", full, err)
+	}
+	if _, err := baa.Feedback(ctx, f.ann, scope, "an_0123", "long", strings.Repeat("n", 101)); apperr.CodeOf(err) != apperr.TooLarge {
+		t.Errorf("oversized note: %v", err)
 	}
 }

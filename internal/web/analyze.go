@@ -15,6 +15,8 @@ type analyzeData struct {
 	RefreshUsage *analysis.Usage
 	Record       *analysis.Record
 	PHISpans     []phi.Span // set when the guard blocked the note
+	// AttachNote offers to attach the note to feedback (BAA mode only).
+	AttachNote bool
 }
 
 func (h *Handler) analyzeForm(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/notice"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -13,17 +14,45 @@ import (
 type page struct {
 	Title       string
 	Nav         string // the active navigation entry
+	Path        string // the page's own path, for forms that come back to it
 	User        *store.User
+	Admin       bool // the user administers the site
 	Flash       string
 	Error       string // the message of a failed form submission
 	MailEnabled bool
-	Data        any
+	// Banners are the active service notices; PolicyPending says the user
+	// has a changed policy to accept.
+	Banners       []notice.Banner
+	PolicyPending bool
+	Data          any
 }
 
-// newPage fills the common fields for r.
+// newPage fills the common fields for r. The banners and the user's
+// standing are shown best effort: a failure to read them is logged and the
+// page still renders.
 func (h *Handler) newPage(r *http.Request, title, nav string, data any) *page {
-	return &page{Title: title, Nav: nav, User: h.currentUser(r), Data: data, MailEnabled: h.Accounts.MailEnabled(),
-		Flash: h.Sessions.PopString(r.Context(), auth.SessionFlash)}
+	ctx := r.Context()
+	p := &page{Title: title, Nav: nav, Path: r.URL.Path, User: h.currentUser(r), Data: data, MailEnabled: h.Accounts.MailEnabled(),
+		Flash: h.Sessions.PopString(ctx, auth.SessionFlash)}
+	var userID int64
+	if p.User != nil {
+		userID = p.User.ID
+		var err error
+		if p.Admin, err = h.Accounts.IsSiteAdmin(ctx, userID); err != nil {
+			h.Log.Warn("reading the site administrator role", "user", userID, "err", err)
+		}
+		pending, err := h.Policies.Pending(ctx, userID)
+		if err != nil {
+			h.Log.Warn("reading pending policies", "user", userID, "err", err)
+		}
+		p.PolicyPending = len(pending) > 0
+	}
+	banners, err := h.Notices.Active(ctx, userID)
+	if err != nil {
+		h.Log.Warn("reading service notices", "err", err)
+	}
+	p.Banners = banners
+	return p
 }
 
 // render writes a full page, or only the view's "fragment" template when

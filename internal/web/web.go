@@ -14,9 +14,14 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/dsr"
+	"github.com/medcode/medcode/internal/notice"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
+	"github.com/medcode/medcode/internal/support"
 )
 
 // Deps are what the UI needs.
@@ -24,6 +29,10 @@ type Deps struct {
 	Accounts     *auth.Accounts
 	Analyses     *analysis.Service
 	Batches      *batch.Service
+	Policies     *policy.Service
+	Notices      *notice.Service
+	Support      *support.Service
+	Rights       *dsr.Service
 	Sessions     *scs.SessionManager
 	Log          *slog.Logger
 	MaxNoteBytes int
@@ -48,8 +57,9 @@ func New(d Deps) (*Handler, error) {
 type access int
 
 const (
-	public   access = iota // anyone
-	signedIn               // a signed-in user; others are sent to sign in
+	public    access = iota // anyone
+	signedIn                // a signed-in user; others are sent to sign in
+	siteAdmin               // a site administrator; others get 404
 )
 
 // Route is one entry of the route table.
@@ -60,13 +70,19 @@ type Route struct {
 }
 
 // SignedIn reports whether the route needs a signed-in user.
-func (r Route) SignedIn() bool { return r.access == signedIn }
+func (r Route) SignedIn() bool { return r.access != public }
+
+// AdminOnly reports whether the route is for site administrators only.
+func (r Route) AdminOnly() bool { return r.access == siteAdmin }
 
 // Routes is the UI's route table.
 func (h *Handler) Routes() []Route {
 	return []Route{
 		{"GET /{$}", h.landing, public},
-		{"GET /privacy", h.privacy, public},
+		{"GET /terms", h.policyPage(policy.Terms), public},
+		{"GET /privacy", h.policyPage(policy.Privacy), public},
+		{"GET /unsubscribe", h.unsubscribeForm, public},
+		{"POST /unsubscribe", h.unsubscribe, public},
 		{"GET /signup", h.signupForm, public},
 		{"POST /signup", h.signup, public},
 		{"GET /signin", h.signinForm, public},
@@ -98,8 +114,28 @@ func (h *Handler) Routes() []Route {
 		{"GET /batches/{id}", h.batchView, signedIn},
 		{"GET /batches/{id}/results", h.batchResults, signedIn},
 		{"GET /export", h.export, signedIn},
+		{"GET /export/history.csv", h.exportHistoryCSV, signedIn},
 		{"GET /account/delete", h.accountDeleteForm, signedIn},
 		{"POST /account/delete", h.accountDelete, signedIn},
+		{"POST /profile/email", h.emailChange, signedIn},
+		{"POST /profile/notices", h.noticeEmails, signedIn},
+		{"GET /policies/review", h.policyReview, signedIn},
+		{"POST /policies/accept", h.policyAccept, signedIn},
+		{"POST /notices/{id}/dismiss", h.noticeDismiss, signedIn},
+		{"GET /support", h.supportList, signedIn},
+		{"POST /support", h.supportCreate, signedIn},
+		{"GET /support/{id}", h.supportThread, signedIn},
+		{"POST /support/{id}/reply", h.supportReply, signedIn},
+		{"POST /support/{id}/close", h.supportClose, signedIn},
+		{"POST /analyses/{id}/feedback", h.analysisFeedback, signedIn},
+		{"GET /admin/support", h.adminSupport, siteAdmin},
+		{"GET /admin/support/{id}", h.adminSupportThread, siteAdmin},
+		{"POST /admin/support/{id}/reply", h.adminSupportReply, siteAdmin},
+		{"POST /admin/support/{id}/close", h.adminSupportClose, siteAdmin},
+		{"GET /admin/notices", h.adminNotices, siteAdmin},
+		{"POST /admin/notices", h.adminNoticeCreate, siteAdmin},
+		{"POST /admin/notices/{id}/end", h.adminNoticeEnd, siteAdmin},
+		{"POST /admin/notices/{id}/emails", h.adminNoticeEmails, siteAdmin},
 	}
 }
 
@@ -107,8 +143,11 @@ func (h *Handler) Routes() []Route {
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range h.Routes() {
 		next := http.Handler(rt.handler)
-		if rt.access == signedIn {
+		switch rt.access {
+		case signedIn:
 			next = h.requireUser(next)
+		case siteAdmin:
+			next = h.requireUser(h.requireAdmin(next))
 		}
 		mux.Handle(rt.Pattern, h.Sessions.LoadAndSave(next))
 	}
@@ -130,6 +169,23 @@ func (h *Handler) requireUser(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	})
+}
+
+// requireAdmin lets site administrators through; to anyone else the
+// route does not exist.
+func (h *Handler) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok, err := h.Accounts.IsSiteAdmin(r.Context(), user(r).ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !ok {
+			h.fail(w, r, apperr.New(apperr.NotFound, "not found"))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -1,0 +1,34 @@
+package auth
+
+import (
+	"context"
+	"strings"
+
+	"github.com/medcode/medcode/internal/store"
+)
+
+// IsSiteAdmin reports whether the user administers the site: writes
+// service notices and answers support. The role is granted on the command
+// line (medcode admin grant-admin EMAIL), never through the web.
+func (a *Accounts) IsSiteAdmin(ctx context.Context, userID int64) (bool, error) {
+	return a.db.IsSiteAdmin(ctx, userID)
+}
+
+// SetSiteAdmin grants (admin) or revokes the site administrator role of
+// the account with email.
+func (a *Accounts) SetSiteAdmin(ctx context.Context, email string, admin bool) (*store.User, error) {
+	u, err := a.db.UserByEmail(ctx, strings.TrimSpace(email))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.db.SetSiteAdmin(ctx, u.ID, admin, a.Now()); err != nil {
+		return nil, err
+	}
+	a.log.Info("site administrator role changed", "user", u.ID, "admin", admin)
+	return u, nil
+}
+
+// SiteAdmins lists the site administrators.
+func (a *Accounts) SiteAdmins(ctx context.Context) ([]store.User, error) {
+	return a.db.SiteAdmins(ctx)
+}

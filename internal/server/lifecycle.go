@@ -1,0 +1,57 @@
+package server
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/dsr"
+	"github.com/medcode/medcode/internal/notice"
+	"github.com/medcode/medcode/internal/policy"
+	"github.com/medcode/medcode/internal/store"
+	"github.com/medcode/medcode/internal/support"
+)
+
+// lifecycle builds the services of the account's life around the coding:
+// policies (publishing the operator's files, or the defaults, on start),
+// service notices, support and data-subject requests. mailer is the job
+// queue's (nil without SMTP).
+func (m *Main) lifecycle(ctx context.Context, mailer auth.Mailer) error {
+	cfg := m.Config
+	m.Notices = notice.New(m.DB, m.Keys, mailer, notice.Config{BaseURL: cfg.PublicURL()}, m.Log)
+	m.Policies = policy.New(m.DB, m.Notices, m.Log)
+	m.Accounts.Consents = m.Policies
+	files, err := policy.Load(policyDir(cfg.PolicyDir))
+	if err != nil {
+		return err
+	}
+	if _, err := m.Policies.Publish(ctx, files); err != nil {
+		return err
+	}
+	m.Support = support.New(m.DB, m.Keys, m.PHI, mailer, support.Config{BaseURL: cfg.PublicURL(),
+		BAA: func(context.Context, *store.User) bool { return cfg.BAA }, MaxNoteBytes: cfg.MaxNoteBytes}, m.Log)
+	m.Rights = dsr.New(dsr.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Policies: m.Policies, Notices: m.Notices,
+		Support: m.Support, DB: m.DB, Audit: logAuditor{m.Log.With("log", "audit")}, Log: m.Log})
+	return nil
+}
+
+// policyDir is the operator's policy directory, or nil for the defaults.
+func policyDir(dir string) fs.FS {
+	if dir == "" {
+		return nil
+	}
+	return os.DirFS(dir)
+}
+
+// logAuditor records data-subject requests as structured log entries
+// (ids and action names only) until internal/audit's hash-chained log is
+// merged into this build.
+type logAuditor struct{ log *slog.Logger }
+
+func (a logAuditor) Record(ctx context.Context, ev dsr.Event) error {
+	a.log.LogAttrs(ctx, slog.LevelInfo, "audit", slog.Int64("user", ev.UserID), slog.String("action", string(ev.Action)),
+		slog.Any("details", ev.Details))
+	return nil
+}
