@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/config"
+	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/dsr"
 	"github.com/medcode/medcode/internal/notice"
 	"github.com/medcode/medcode/internal/policy"
@@ -23,7 +25,7 @@ func (m *Main) lifecycle(ctx context.Context, mailer auth.Mailer) error {
 	m.Notices = notice.New(m.DB, m.Keys, mailer, notice.Config{BaseURL: cfg.PublicURL()}, m.Log)
 	m.Policies = policy.New(m.DB, m.Notices, m.Log)
 	m.Accounts.Consents = m.Policies
-	files, err := policy.Load(policyDir(cfg.PolicyDir))
+	files, err := policy.Load(PolicyFS(cfg.PolicyDir))
 	if err != nil {
 		return err
 	}
@@ -37,12 +39,27 @@ func (m *Main) lifecycle(ctx context.Context, mailer auth.Mailer) error {
 	return nil
 }
 
-// policyDir is the operator's policy directory, or nil for the defaults.
-func policyDir(dir string) fs.FS {
+// PolicyFS is the operator's policy directory (MEDCODE_POLICY_DIR), or
+// nil for the built-in documents.
+func PolicyFS(dir string) fs.FS {
 	if dir == "" {
 		return nil
 	}
 	return os.DirFS(dir)
+}
+
+// QueueMailer returns the mailer of the job queue in db, for a command
+// that queues emails for the running server to send; nil when no SMTP
+// server is configured. Call the returned function when done.
+func QueueMailer(ctx context.Context, cfg *config.Config, db store.Database, keys *crypto.Keyring, log *slog.Logger) (auth.Mailer, func(), error) {
+	if cfg.SMTPHost == "" {
+		return nil, func() {}, nil
+	}
+	q, closeQueue, err := openQueue(ctx, cfg, db, keys, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return q.Mailer(), closeQueue, nil
 }
 
 // logAuditor records data-subject requests as structured log entries

@@ -225,22 +225,25 @@ func (m *Main) URL() string {
 	return scheme + "://" + m.Addr()
 }
 
-// openJobs opens the job queue in the server's database, migrating its
-// tables (on PostgreSQL under the store's migration lock).
+// openJobs opens the job queue in the server's database.
 func (m *Main) openJobs(ctx context.Context) error {
-	cfg := m.Config
-	jcfg := jobs.Config{BatchWorkers: cfg.JobWorkers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Log: m.Log}
 	var err error
-	if pg, ok := m.DB.(*postgres.DB); ok {
-		err = pg.WithMigrationLock(ctx, func(*pgx.Conn) error { return jobs.MigratePostgres(ctx, pg.Pool()) })
-		if err != nil {
-			return err
-		}
-		m.Jobs, m.closeJobs, err = jobs.OpenPostgres(ctx, cfg.DB, m.Keys, jcfg)
-		return err
-	}
-	m.Jobs, m.closeJobs, err = jobs.OpenSQLite(ctx, cfg.DB, m.Keys, jcfg)
+	m.Jobs, m.closeJobs, err = openQueue(ctx, m.Config, m.DB, m.Keys, m.Log)
 	return err
+}
+
+// openQueue opens the job queue in db, migrating its tables (on
+// PostgreSQL under the store's migration lock).
+func openQueue(ctx context.Context, cfg *config.Config, db store.Database, keys *crypto.Keyring, log *slog.Logger) (*jobs.Queue, func(), error) {
+	jcfg := jobs.Config{BatchWorkers: cfg.JobWorkers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Log: log}
+	if pg, ok := db.(*postgres.DB); ok {
+		err := pg.WithMigrationLock(ctx, func(*pgx.Conn) error { return jobs.MigratePostgres(ctx, pg.Pool()) })
+		if err != nil {
+			return nil, nil, err
+		}
+		return jobs.OpenPostgres(ctx, cfg.DB, keys, jcfg)
+	}
+	return jobs.OpenSQLite(ctx, cfg.DB, keys, jcfg)
 }
 
 // Close stops accepting requests, waits for those in flight (up to the
