@@ -244,7 +244,8 @@ type Banner struct {
 	Body  template.HTML
 }
 
-// Active returns the banners to show to userID (0 for a visitor).
+// Active returns the banners to show to userID (0 for a visitor). A
+// policy change speaks to account holders, so visitors do not see it.
 func (s *Service) Active(ctx context.Context, userID int64) ([]Banner, error) {
 	ns, err := s.db.ActiveNotices(ctx, userID, s.Now())
 	if err != nil {
@@ -252,6 +253,9 @@ func (s *Service) Active(ctx context.Context, userID int64) ([]Banner, error) {
 	}
 	out := make([]Banner, 0, len(ns))
 	for _, n := range ns {
+		if userID == 0 && Kind(n.Kind) == PolicyKind {
+			continue
+		}
 		out = append(out, Banner{ID: n.ID, Kind: Kind(n.Kind), Title: n.Title, Body: markdown.Render(n.Body)})
 	}
 	return out, nil
@@ -281,8 +285,8 @@ func (s *Service) List(ctx context.Context) ([]store.Notice, error) {
 // policy.Notifier).
 func (s *Service) PolicyChanged(ctx context.Context, doc policy.Document, v store.PolicyVersion) error {
 	now := s.Now()
-	body := v.Summary + "\n\nRead [the new version](" + doc.Path() + "). The next time you sign in, medcode asks you to accept it; " +
-		"instead you may [export your data](/profile#your-data) and [delete your account](/account/delete)."
+	body := v.Summary + "\n\nRead [the new version](" + doc.Path() + "). medcode asks you to accept it before your next analysis; " +
+		"if you do not agree, you may [export your data](/profile#your-data) and [delete your account](/account/delete)."
 	n := &store.Notice{Kind: string(PolicyKind), Title: "We changed our " + doc.Title(), Body: body, Essential: true,
 		Email: s.mail != nil, StartsAt: now, EndsAt: now.AddDate(0, 0, policyNoticeDays), CreatedAt: now}
 	if err := s.db.CreateNotice(ctx, n); err != nil {

@@ -222,12 +222,22 @@ func TestBannersDismissAndEnd(t *testing.T) {
 	if banners, _ := f.svc.Active(ctx, 0); len(banners) != 1 {
 		t.Errorf("visitors see %d banners, want 1", len(banners))
 	}
+	// A policy change is for account holders only.
+	if err := f.svc.PolicyChanged(ctx, policy.Terms, store.PolicyVersion{Version: "v2", Summary: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if banners, _ := f.svc.Active(ctx, 0); len(banners) != 1 {
+		t.Errorf("visitors see %d banners after a policy change, want 1", len(banners))
+	}
+	if banners, _ := f.svc.Active(ctx, us[0].ID); len(banners) != 2 {
+		t.Errorf("a user sees %d banners after a policy change, want 2", len(banners))
+	}
 	if err := f.svc.End(ctx, n.ID); err != nil {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(time.Second)
-	if banners, _ := f.svc.Active(ctx, 0); len(banners) != 0 {
-		t.Errorf("ended banner still shown: %v", banners)
+	if banners, _ := f.svc.Active(ctx, us[1].ID); len(banners) != 1 || banners[0].Kind != notice.PolicyKind {
+		t.Errorf("after ending the maintenance notice: %v", banners)
 	}
 }
 
