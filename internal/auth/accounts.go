@@ -20,7 +20,9 @@ import (
 	"github.com/medcode/medcode/internal/store"
 )
 
-// Mailer sends email; internal/mail implements it over SMTP.
+// Mailer sends email. The server gives the job queue's mailer
+// (internal/jobs), which queues the message for a job that sends it over
+// SMTP (internal/mail) and retries while the server fails.
 type Mailer interface {
 	Send(ctx context.Context, m mail.Message) error
 }

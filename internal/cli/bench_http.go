@@ -17,7 +17,7 @@ const benchNote = `CHIEF COMPLAINT: Follow-up of diabetes and blood pressure.
 
 HISTORY OF PRESENT ILLNESS:
 Established patient returns for follow-up of type 2 diabetes with stage 3a chronic kidney
-disease and hypertension. Home sugars run 140-180. Denies chest pain, shortness of breath or
+disease and hypertension. Home sugars run 140 to 180. Denies chest pain, shortness of breath or
 polyuria. No hypoglycemia. Reports a dry cough for one week since starting lisinopril.
 
 MEDICATIONS: Metformin 1000 mg BID, lisinopril 20 mg daily, atorvastatin 40 mg daily.

@@ -30,7 +30,7 @@ func openEngine(_ context.Context) (analysis.Coder, analysis.PHIScanner, error) 
 		return nil, nil, err
 	}
 	coder := &serverCoder{eng: eng, set: set, now: time.Now}
-	if err := eng.Prepare(coder.now()); err != nil {
+	if err := eng.Prepare(coder.dos()); err != nil {
 		return nil, nil, err
 	}
 	detector, err := phi.NewDetector(phi.Options{})
@@ -49,21 +49,36 @@ type serverCoder struct {
 }
 
 func (c *serverCoder) Code(ctx context.Context, note, profile string) (*engine.Result, error) {
-	return c.eng.Code(ctx, note, engine.Options{Profile: profile, DOS: c.now()})
+	return c.eng.Code(ctx, note, engine.Options{Profile: profile, DOS: c.dos()})
 }
 
-// Release names the release today's notes are coded with: the one in
-// effect, else the nearest installed one (the engine warns about it).
-func (c *serverCoder) Release() string {
-	rel, err := c.set.ForDate(c.now())
+// release is the release today's notes are coded with: the one in effect,
+// else the nearest installed one (a server whose code sets are out of date
+// keeps coding with the newest it has rather than failing every note).
+func (c *serverCoder) release() *codeset.Release {
+	day := c.now()
+	rel, err := c.set.ForDate(day)
 	var none *codeset.NoReleaseError
 	if errors.As(err, &none) {
 		rel = c.set.Latest()
-		if day := c.now(); day.Before(c.set.Releases()[0].EffectiveFrom) {
+		if day.Before(c.set.Releases()[0].EffectiveFrom) {
 			rel = c.set.Releases()[0]
 		}
 	}
-	return fmt.Sprintf("ICD-10-CM %s", rel.Name)
+	return rel
 }
+
+// dos is the date of service notes are coded as of: today, or the first
+// day of the nearest release when none covers today.
+func (c *serverCoder) dos() time.Time {
+	day := c.now()
+	if _, err := c.set.ForDate(day); err == nil {
+		return day
+	}
+	return c.release().EffectiveFrom
+}
+
+// Release names the release notes are coded with.
+func (c *serverCoder) Release() string { return fmt.Sprintf("ICD-10-CM %s", c.release().Name) }
 
 func (c *serverCoder) EngineVersion() string { return c.eng.Version() }

@@ -159,3 +159,37 @@ func testBatchAsyncFromTheStream(t *testing.T, db backend) {
 		t.Fatal("an async note reached the database files")
 	}
 }
+
+func TestBatchQueuedInBAAMode(t *testing.T) { eachBackend(t, testBatchQueuedInBAAMode) }
+
+// testBatchQueuedInBAAMode: in BAA mode an async batch is stored sealed and
+// coded by background jobs; the sealed notes are gone once it is done.
+func testBatchQueuedInBAAMode(t *testing.T, db backend) {
+	s := start(t, db, map[string]string{"MEDCODE_BAA": "true", "MEDCODE_BATCH_CHUNK": "3"})
+	c := s.apiUser(t, newEmail("baa"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := c.SendBatch(ctx, strings.NewReader(batchUpload(10, canary)), "async", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Mode != "queued" || b.Total != 10 {
+		t.Fatalf("batch %+v", b)
+	}
+	for b.Status != "done" {
+		time.Sleep(100 * time.Millisecond)
+		if b, err = c.GetBatch(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.Done != 10 || b.Failed != 2 {
+		t.Fatalf("finished batch %+v", b)
+	}
+	if n := s.queryInt(t, "SELECT count(*) FROM batch_notes"); n != 0 {
+		t.Fatalf("%d sealed notes kept after coding", n)
+	}
+	// Sealed, the notes never reached the files in clear.
+	if s.filesContain(t, canary) {
+		t.Fatal("a queued note reached the database files in clear")
+	}
+}

@@ -58,23 +58,12 @@ func (c *Client) SendBatch(ctx context.Context, body io.Reader, mode string, fn 
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	var last *Batch
 	for sc.Scan() {
-		var raw struct {
-			Error *struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-			Batch *Batch `json:"batch"`
-			Seq   int    `json:"seq"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
-			return last, fmt.Errorf("client: batch response line: %w", err)
-		}
-		if raw.Seq == 0 && raw.Error != nil {
-			return last, &Error{Status: resp.StatusCode, Code: raw.Error.Code, Message: raw.Error.Message}
-		}
 		var line BatchLine
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			return last, fmt.Errorf("client: batch response line: %w", err)
+		}
+		if line.Seq == 0 && line.Error != nil {
+			return last, &Error{Status: resp.StatusCode, Code: string(line.Error.Code), Message: line.Error.Message}
 		}
 		if line.Batch != nil {
 			last = line.Batch

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/jackc/pgx/v5"
 
@@ -51,23 +52,110 @@ const (
 )
 
 // CreateAnalysis inserts a and counts it against the quota atomically.
+// Inserts from concurrent requests of this instance are committed together
+// (see commitLoop); each one still succeeds or fails on its own.
 func (db *DB) CreateAnalysis(ctx context.Context, a *store.Analysis, q store.Quota) error {
-	args := []any{a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached, a.KeyID,
-		a.Summary, a.Record, a.Decisions, a.CreatedAt}
-	if !q.Count {
-		if _, err := db.pool.Exec(ctx, insertAnalysis, args...); err != nil {
-			return fmt.Errorf("postgres: inserting analysis: %w", err)
+	req := &insertRequest{a: a, q: q, done: make(chan error, 1)}
+	select {
+	case db.inserts <- req:
+	case <-db.stop:
+		return errClosed
+	case <-ctx.Done():
+		return fmt.Errorf("postgres: waiting to insert: %w", ctx.Err())
+	}
+	// Once queued the insert goes through, so wait for its outcome even if
+	// the caller gives up: reporting failure for a stored row would lie.
+	return <-req.done
+}
+
+// insertRequest is one queued CreateAnalysis.
+type insertRequest struct {
+	a    *store.Analysis
+	q    store.Quota
+	done chan error
+}
+
+// maxGroup bounds how many inserts share one transaction; committers is
+// how many groups are in flight at once.
+const (
+	maxGroup   = 64
+	committers = 2
+)
+
+// commitLoop is group commit: it takes the queued inserts and sends them
+// as one pipelined batch, which PostgreSQL runs as one implicit
+// transaction, so one round trip and one WAL flush serve many requests.
+// Each insert is a single statement that checks its own quota, so a
+// refused one does not disturb the others.
+func (db *DB) commitLoop() {
+	defer db.loops.Done()
+	for {
+		var group []*insertRequest
+		select {
+		case req := <-db.inserts:
+			group = append(group, req)
+		case <-db.stop:
+			return
 		}
-		return nil
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case req := <-db.inserts:
+				group = append(group, req)
+			default:
+				break drain
+			}
+		}
+		for i, err := range db.insertGroup(group) {
+			group[i].done <- err
+		}
 	}
-	tag, err := db.pool.Exec(ctx, insertCounted, append(args, q.Month, q.Limit)...)
-	if err != nil {
-		return fmt.Errorf("postgres: inserting analysis: %w", err)
+}
+
+func (db *DB) insertGroup(group []*insertRequest) []error {
+	ctx := context.Background()
+	// Usage rows are locked in user order, so that two groups in flight
+	// never wait on each other in a cycle.
+	sort.SliceStable(group, func(i, j int) bool { return group[i].a.UserID < group[j].a.UserID })
+	b := &pgx.Batch{}
+	for _, r := range group {
+		a := r.a
+		args := []any{a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached, a.KeyID,
+			a.Summary, a.Record, a.Decisions, a.CreatedAt}
+		if r.q.Count {
+			b.Queue(insertCounted, append(args, r.q.Month, r.q.Limit)...)
+		} else {
+			b.Queue(insertAnalysis, args...)
+		}
 	}
-	if tag.RowsAffected() == 0 {
-		return apperr.New(apperr.QuotaExceeded, "monthly limit of %d analyses reached", q.Limit)
+	results := make([]error, len(group))
+	br := db.pool.SendBatch(ctx, b)
+	var failed error
+	for i, r := range group {
+		tag, err := br.Exec()
+		if err != nil {
+			failed = err
+			break
+		}
+		if r.q.Count && tag.RowsAffected() == 0 {
+			results[i] = apperr.New(apperr.QuotaExceeded, "monthly limit of %d analyses reached", r.q.Limit)
+		}
 	}
-	return nil
+	if err := br.Close(); failed == nil {
+		failed = err
+	}
+	if failed == nil {
+		return results
+	}
+	if len(group) == 1 {
+		return []error{fmt.Errorf("postgres: inserting analysis: %w", failed)}
+	}
+	// One insert failed and rolled the whole group back: insert each on
+	// its own, so that only the failing one fails.
+	for i, r := range group {
+		results[i] = db.insertGroup([]*insertRequest{r})[0]
+	}
+	return results
 }
 
 // Analysis returns one record of the scope.

@@ -75,7 +75,9 @@ CREATE TABLE analyses (
 );
 CREATE INDEX analyses_user_created ON analyses(user_id, created_at DESC, seq DESC);
 CREATE INDEX analyses_note ON analyses(user_id, note_sha256, release, engine_version, profile, created_at DESC, seq DESC);
-CREATE INDEX analyses_key ON analyses(key_id);
+-- Sealed blobs do not compress: store them out of line without trying.
+ALTER TABLE analyses ALTER COLUMN summary SET STORAGE EXTERNAL,
+	ALTER COLUMN record SET STORAGE EXTERNAL, ALTER COLUMN decisions SET STORAGE EXTERNAL;
 
 CREATE TABLE usage (
 	user_id bigint  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -115,6 +117,7 @@ CREATE TABLE batch_notes (
 	sealed   bytea   NOT NULL,
 	PRIMARY KEY (batch_id, seq)
 );
+ALTER TABLE batch_notes ALTER COLUMN sealed SET STORAGE EXTERNAL;
 
 CREATE TABLE batch_items (
 	batch_id    text    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
@@ -125,6 +128,7 @@ CREATE TABLE batch_items (
 	PRIMARY KEY (batch_id, seq)
 );
 CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
+ALTER TABLE batch_items ALTER COLUMN outcome SET STORAGE EXTERNAL;
 `,
 	// 3: policy versions and acceptances, the 18+ confirmation, service
 	// notices, support threads, site administrators.

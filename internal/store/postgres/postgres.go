@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,8 +25,14 @@ import (
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	inserts chan *insertRequest // queued CreateAnalysis calls, for commitLoop
+	stop    chan struct{}       // closed by Close to end the loops
+	loops   sync.WaitGroup
+	close   sync.Once
 }
+
+var errClosed = errors.New("postgres: database is closed")
 
 var _ store.Database = (*DB)(nil)
 
@@ -47,16 +54,20 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// pgxpool's default (the number of CPUs, at least 4) queues a
 		// busy instance's requests behind a few connections; the URL's
 		// pool_max_conns overrides this.
-		cfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
+		cfg.MaxConns = int32(max(16, 4*runtime.NumCPU()))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connecting to %s: %w", Redact(dsn), err)
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, inserts: make(chan *insertRequest), stop: make(chan struct{})}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connecting to %s: %w", Redact(dsn), err)
+	}
+	for range committers {
+		db.loops.Add(1)
+		go db.commitLoop()
 	}
 	return db, nil
 }
@@ -64,9 +75,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // Pool is the connection pool, for the job queue that shares the database.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-// Close closes the pool.
+// Close stops the committers and closes the pool.
 func (db *DB) Close() error {
-	db.pool.Close()
+	db.close.Do(func() {
+		close(db.stop)
+		db.loops.Wait()
+		db.pool.Close()
+	})
 	return nil
 }
 

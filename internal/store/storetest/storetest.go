@@ -34,6 +34,7 @@ func Run(t *testing.T, open Open) {
 		{"AnalysesListAndCache", testAnalysesListAndCache},
 		{"ListOrderOnTies", testListOrderOnTies},
 		{"QuotaIsAtomic", testQuotaAtomic},
+		{"ConcurrentInsertFailsAlone", testConcurrentInsertFailsAlone},
 		{"Decisions", testDecisions},
 		{"Reseal", testReseal},
 		{"Limits", testLimits},
@@ -368,6 +369,43 @@ func testQuotaAtomic(t *testing.T, s store.Store) {
 	n, _ := s.Usage(ctx, u.ID, "2026-03")
 	if ok != limit || total != limit || n != limit {
 		t.Fatalf("%d inserts succeeded, %d stored, usage %d; want %d each", ok, total, n, limit)
+	}
+}
+
+// testConcurrentInsertFailsAlone: adapters may commit concurrent inserts
+// together; one that fails (a duplicate id) must not take the others with
+// it.
+func testConcurrentInsertFailsAlone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	u := mustUser(t, s, "group@example.org")
+	if err := s.CreateAnalysis(ctx, analysis(u, "dup", "h", t0), store.Quota{}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprintf("g-%d", i)
+			if i == n/2 {
+				id = "dup"
+			}
+			errs[i] = s.CreateAnalysis(ctx, analysis(u, id, "h", t0), store.Quota{Month: "2026-03", Count: true})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (err != nil) != (i == n/2) {
+			t.Errorf("insert %d: %v", i, err)
+		}
+	}
+	if _, total, _ := s.ListAnalyses(ctx, store.Scope{UserID: u.ID}, 100, 0); total != n {
+		t.Fatalf("%d stored, want %d", total, n)
+	}
+	if used, _ := s.Usage(ctx, u.ID, "2026-03"); used != n-1 {
+		t.Fatalf("usage %d, want %d: the failed insert must not count", used, n-1)
 	}
 }
 

@@ -7,7 +7,7 @@
 // containers) initdb and the server run as the "postgres" system user that
 // Debian's package creates: the child processes get that user's uid and gid
 // before exec (the same as `setpriv --reuid=postgres --regid=postgres
-// --init-groups`), and the temporary directory is handed to that user.
+// --clear-groups`), and the temporary directory is handed to that user.
 // Otherwise they run as the current user.
 //
 // A package uses it through TestMain:
@@ -28,7 +28,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -279,16 +278,4 @@ func Main(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// Available reports whether the binaries are installed, for callers that
-// choose between backends.
-func Available() bool {
-	_, err := findBin()
-	return err == nil
-}
-
-// Describe names the server for test logs.
-func (c *Cluster) Describe() string {
-	return "PostgreSQL on 127.0.0.1:" + strconv.Itoa(c.port) + " in " + strings.TrimSuffix(c.dir, "/")
 }
