@@ -36,11 +36,12 @@ type PHIScanner interface {
 	Scan(text string) []phi.Span
 }
 
-// Limits of a message.
+// Limits of a message, and of how many messages a user sends.
 const (
 	maxSubject = 120
 	maxBody    = 5000
 	queueLimit = 200
+	perHour    = 30
 )
 
 // Config holds the support settings.
@@ -104,6 +105,19 @@ func (s *Service) BAAMode(ctx context.Context, u *store.User) bool {
 	return s.cfg.BAA != nil && s.cfg.BAA(ctx, u)
 }
 
+// limit refuses a user's message beyond perHour in the hour, so the queue
+// and the administrators' mailboxes cannot be flooded.
+func (s *Service) limit(ctx context.Context, u *store.User) error {
+	n, err := s.db.Hit(ctx, "support:"+strconv.FormatInt(u.ID, 10), time.Hour, s.Now())
+	if err != nil {
+		return err
+	}
+	if n > perHour {
+		return apperr.New(apperr.RateLimited, "You sent %d messages in the last hour; write again later.", perHour)
+	}
+	return nil
+}
+
 // check validates a message body; outside BAA mode it must hold no
 // identifiers.
 func (s *Service) check(body string, baa bool) (string, error) {
@@ -150,6 +164,9 @@ const attachedNote = "Note attached under the BAA:\n\n"
 func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID, note string) (*Thread, error) {
 	if d.Kind != store.SupportQuestion && d.Kind != store.SupportFeedback {
 		return nil, apperr.New(apperr.Invalid, "Choose a question or feedback.")
+	}
+	if err := s.limit(ctx, u); err != nil {
+		return nil, err
 	}
 	subject := strings.TrimSpace(d.Subject)
 	if subject == "" || utf8.RuneCountInString(subject) > maxSubject || !utf8.ValidString(subject) || strings.ContainsAny(subject, "\r\n") {
@@ -200,6 +217,9 @@ func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID, 
 func (s *Service) Reply(ctx context.Context, u *store.User, threadID int64, body string) error {
 	t, err := s.db.UserSupportThread(ctx, u.ID, threadID)
 	if err != nil {
+		return err
+	}
+	if err := s.limit(ctx, u); err != nil {
 		return err
 	}
 	if err := s.add(ctx, t, u.ID, false, body, store.SupportOpen); err != nil {

@@ -234,3 +234,35 @@ func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 		t.Errorf("oversized note: %v", err)
 	}
 }
+
+func TestMessagesPerHourAreLimited(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	th, err := f.svc.Open(ctx, f.ann, support.Draft{Kind: store.SupportQuestion, Subject: "One", Body: "First."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 2; i <= 30; i++ {
+		if err := f.svc.Reply(ctx, f.ann, th.ID, fmt.Sprintf("Message %d.", i)); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if err := f.svc.Reply(ctx, f.ann, th.ID, "One too many."); apperr.CodeOf(err) != apperr.RateLimited {
+		t.Fatalf("message 31: %v", err)
+	}
+	if _, err := f.svc.Open(ctx, f.ann, support.Draft{Kind: store.SupportQuestion, Subject: "Two", Body: "Again."}); apperr.CodeOf(err) != apperr.RateLimited {
+		t.Fatalf("new thread over the limit: %v", err)
+	}
+	// The staff is not limited, and the limit is per user.
+	if err := f.svc.StaffReply(ctx, f.staff, th.ID, "Answer."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Open(ctx, f.staff, support.Draft{Kind: store.SupportQuestion, Subject: "Mine", Body: "Hello."}); err != nil {
+		t.Fatal(err)
+	}
+	// An hour later the user may write again.
+	f.svc.Now = func() time.Time { return time.Now().Add(time.Hour + time.Minute) }
+	if err := f.svc.Reply(ctx, f.ann, th.ID, "Thanks."); err != nil {
+		t.Fatal(err)
+	}
+}
