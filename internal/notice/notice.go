@@ -113,9 +113,6 @@ func New(db store.Store, keys *crypto.Keyring, mailer Mailer, cfg Config, log *s
 	return &Service{db: db, keys: keys, mail: mailer, cfg: cfg, log: log, Now: func() time.Time { return time.Now().UTC() }}
 }
 
-// MailEnabled reports whether notices can be emailed.
-func (s *Service) MailEnabled() bool { return s.mail != nil }
-
 // Draft is a notice as the administrator writes it.
 type Draft struct {
 	Kind     Kind
