@@ -130,9 +130,14 @@ func (h *Handler) requireToken(next http.Handler) http.Handler {
 
 // requireCurrentPolicies refuses new analyses (403, with the versions to
 // accept in the details) while the user has a changed policy to accept.
+// The FHIR endpoints answer in their own error format.
 func (h *Handler) requireCurrentPolicies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h.Policies.RequireAccepted(r.Context(), user(r).ID); err != nil {
+			if strings.HasPrefix(r.URL.Path, "/api/v1/fhir") {
+				h.failFHIR(w, r, err)
+				return
+			}
 			h.fail(w, r, err)
 			return
 		}

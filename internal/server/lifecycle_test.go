@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/medcode/medcode/internal/mail/mailtest"
+	"github.com/medcode/medcode/internal/policy"
 )
 
 // TestPolicyPagesAndAPI: the policy pages render the published Markdown
@@ -190,4 +192,42 @@ func testSupportConversation(t *testing.T, db backend) {
 	if strings.Contains(s.logs.String(), "Canary-Fb77") || strings.Contains(s.logs.String(), "Where do I find") {
 		t.Fatal("note or message text in the logs")
 	}
+}
+
+// TestMaterialChangeGatesNewAnalyses: after a material version, every API
+// route that runs analyses answers 403 naming the version to accept, in
+// its own format (FHIR: an OperationOutcome), while reading still works;
+// accepting opens them again.
+func TestMaterialChangeGatesNewAnalyses(t *testing.T) {
+	eachBackend(t, testMaterialChangeGatesNewAnalyses)
+}
+
+func testMaterialChangeGatesNewAnalyses(t *testing.T, db backend) {
+	s := start(t, db, nil)
+	c := s.apiUser(t, newEmail("gated"))
+	note := `{"note":"Follow-up: type 2 diabetes.","no_phi_attested":true}`
+	s.run(t, scenario{"before the change", "POST", "/api/v1/analyses", c.Token, note, 201, nil, nil})
+
+	files, err := policy.Load(fstest.MapFS{"privacy.md": {Data: []byte(
+		"---\nversion: 2027-02-01\nmaterial: true\nsummary: Previews are kept 90 days.\n---\n# Privacy policy\n\nText.\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Policies.Publish(context.Background(), files); err != nil {
+		t.Fatal(err)
+	}
+	gated := []string{`"policy_acceptance_required"`, `"version":"2027-02-01"`, `"summary":"Previews are kept 90 days."`}
+	for _, st := range []scenario{
+		{"analysis", "POST", "/api/v1/analyses", c.Token, note, 403, gated, nil},
+		{"batch", "POST", "/api/v1/batches", c.Token, note + "\n", 403, gated, nil},
+		{"FHIR", "POST", "/api/v1/fhir/DocumentReference", c.Token, `{}`, 403, []string{`"resourceType":"OperationOutcome"`, "2027-02-01"}, nil},
+		{"history still readable", "GET", "/api/v1/analyses", c.Token, "", 200, nil, nil},
+		{"pending", "GET", "/api/v1/account/policies", c.Token, "", 200, []string{`"pending":[{"document":"privacy"`}, nil},
+	} {
+		s.run(t, st)
+	}
+	if err := c.AcceptPolicies(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t, scenario{"after accepting", "POST", "/api/v1/analyses", c.Token, note, 201, nil, nil})
 }
