@@ -2,8 +2,10 @@ package auth
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -25,7 +27,12 @@ func (a *Accounts) SetSiteAdmin(ctx context.Context, email string, admin bool) (
 		return nil, err
 	}
 	a.log.Info("site administrator role changed", "user", u.ID, "admin", admin)
-	return u, nil
+	action := audit.SiteAdminGrant
+	if !admin {
+		action = audit.SiteAdminRevoke
+	}
+	// The command line acts as medcode itself (actor 0).
+	return u, a.audit.Record(ctx, audit.Event{Action: action, Target: strconv.FormatInt(u.ID, 10)})
 }
 
 // SiteAdmins lists the site administrators.

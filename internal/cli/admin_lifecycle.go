@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/notice"
@@ -17,7 +18,7 @@ import (
 // is given only here, on the server's own machine: no web page can make
 // an administrator.
 func adminSiteAdmin(ctx context.Context, env *Env, db store.Database, email string, grant bool, log *slog.Logger) error {
-	u, err := auth.NewAccounts(db, nil, nil, auth.DefaultConfig(), log).SetSiteAdmin(ctx, email, grant)
+	u, err := auth.NewAccounts(db, nil, nil, audit.New(db), auth.DefaultConfig(), log).SetSiteAdmin(ctx, email, grant)
 	if err != nil {
 		return err
 	}
@@ -30,7 +31,7 @@ func adminSiteAdmin(ctx context.Context, env *Env, db store.Database, email stri
 }
 
 func adminList(ctx context.Context, env *Env, db store.Database, log *slog.Logger) error {
-	admins, err := auth.NewAccounts(db, nil, nil, auth.DefaultConfig(), log).SiteAdmins(ctx)
+	admins, err := auth.NewAccounts(db, nil, nil, audit.New(db), auth.DefaultConfig(), log).SiteAdmins(ctx)
 	if err != nil {
 		return err
 	}

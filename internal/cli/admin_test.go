@@ -2,72 +2,136 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/medcode/medcode/internal/api/client"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/store"
+	"github.com/medcode/medcode/internal/store/postgres/pgtest"
 )
 
-func TestAdminSiteAdminsAndPolicies(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "admin.db")
-	m := startServer(t, map[string]string{"MEDCODE_DB": db})
-	c := client.New(m.URL())
-	if err := c.SignUp(context.Background(), "ann@example.org", "tulip-Granite-49-orbit"); err != nil {
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// auditDB is a database the audit test tampers with: how to point the
+// server and the admin command at it, and the SQL an intruder with
+// database access runs to get past the append-only triggers.
+type auditDB struct {
+	name     string
+	open     func(t *testing.T) (dsn, driverDSN string) // for medcode, for database/sql; keys go in the environment
+	driver   string
+	triggers []string
+}
+
+var auditDBs = []auditDB{
+	{
+		name: "sqlite",
+		open: func(t *testing.T) (string, string) {
+			path := filepath.Join(t.TempDir(), "audit.db")
+			return path, "file:" + path + "?_pragma=busy_timeout(5000)"
+		},
+		driver:   "sqlite",
+		triggers: []string{"DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"},
+	},
+	{
+		name: "postgres",
+		open: func(t *testing.T) (string, string) {
+			_, key, err := crypto.NewKeyEntry()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("MEDCODE_KEY", key) // instances on PostgreSQL share their keys
+			dsn := pgtest.NewDatabase(t)
+			return dsn, dsn
+		},
+		driver:   "pgx",
+		triggers: []string{"DROP TRIGGER audit_log_no_change ON audit_log"},
+	},
+}
+
+// TestAuditVerifyDetectsTampering: after real use of the server the audit
+// log verifies; editing or deleting one row in the database, as someone
+// with database access would, makes `medcode admin audit verify` fail and
+// name the entry.
+func TestAuditVerifyDetectsTampering(t *testing.T) {
+	tests := []struct {
+		name      string
+		tamper    string
+		wantEntry string
+	}{
+		{"edit an entry's action", "UPDATE audit_log SET action = 'signin' WHERE seq = 3", "entry 3: the entry was edited"},
+		{"edit an entry's actor", "UPDATE audit_log SET actor_id = actor_id + 1 WHERE seq = 2", "entry 2: the entry was edited"},
+		{"edit the last entry", "UPDATE audit_log SET details = '{}' WHERE seq = (SELECT max(seq) FROM audit_log)", "the entry was edited"},
+		{"delete a middle entry", "DELETE FROM audit_log WHERE seq = 2", "entry 2: entries 2 to 2 are missing (deleted)"},
+		{"delete the last entry", "DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)", "are missing (deleted)"},
+	}
+	for _, db := range auditDBs {
+		t.Run(db.name, func(t *testing.T) {
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					dsn, raw := db.open(t)
+					useAudit(t, dsn, os.Getenv("MEDCODE_KEY"))
+					code, out, errOut := runCLI(t, "", "admin", "--db", dsn, "audit", "verify")
+					if code != 0 || !strings.Contains(out, "audit log intact") {
+						t.Fatalf("before tampering: exit %d\n%s%s", code, out, errOut)
+					}
+					conn, err := sql.Open(db.driver, raw)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer conn.Close()
+					for _, q := range append(db.triggers, tt.tamper) {
+						if _, err := conn.Exec(q); err != nil {
+							t.Fatalf("%s: %v", q, err)
+						}
+					}
+					code, out, errOut = runCLI(t, "", "admin", "--db", dsn, "audit", "verify")
+					if code != 1 || !strings.Contains(out, tt.wantEntry) || !strings.Contains(errOut, "tampered") {
+						t.Fatalf("after %q: exit %d\n%s%s\nwant %q", tt.tamper, code, out, errOut, tt.wantEntry)
+					}
+				})
+			}
+		})
+	}
+}
+
+// useAudit runs a server on dsn and does what leaves audit entries: a
+// sign-up and an API sign-in, an organization, an invitation, a clinic
+// rule change.
+func useAudit(t *testing.T, dsn, key string) {
+	t.Helper()
+	m := startServer(t, map[string]string{"MEDCODE_DB": dsn, "MEDCODE_KEY": key})
+	ctx := context.Background()
+	token, err := func() (string, error) {
+		if _, err := m.Accounts.SignUp(ctx, signUpRequest(t, m, "ann@example.org", "tulip-Granite-49-orbit")); err != nil {
+			return "", err
+		}
+		return m.Accounts.IssueAPIToken(ctx, "ann@example.org", "tulip-Granite-49-orbit", "", "127.0.0.1")
+	}()
+	if err != nil || token == "" {
+		t.Fatal(err)
+	}
+	u, err := m.DB.UserByEmail(ctx, "ann@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := m.Orgs.Create(ctx, u, "Audit Clinic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := m.Orgs.Workspace(ctx, u, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Orgs.Invite(ctx, ws, "bob@example.org", store.RoleCoder); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Orgs.SaveRules(ctx, ws, "suppress:\n  - code: R05.9\n"); err != nil {
 		t.Fatal(err)
 	}
 	m.Close()
-
-	policies := filepath.Join(dir, "policies")
-	if err := os.Mkdir(policies, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	terms := "---\nversion: 2027-01-01\nmaterial: true\nsummary: Notes are kept for 30 days in BAA mode.\n---\n# Terms\n\nNew terms.\n"
-	if err := os.WriteFile(filepath.Join(policies, "terms.md"), []byte(terms), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("MEDCODE_POLICY_DIR", policies)
-	tests := []struct {
-		args []string
-		code int
-		want string
-	}{
-		{[]string{"admin", "--db", db, "admins"}, 0, "no site administrator"},
-		{[]string{"admin", "--db", db, "grant-admin", "ann@example.org"}, 0, "ann@example.org is now a site administrator"},
-		{[]string{"admin", "--db", db, "admins"}, 0, "ann@example.org"},
-		{[]string{"admin", "--db", db, "grant-admin", "nobody@example.org"}, 1, "not found"},
-		{[]string{"admin", "--db", db, "grant-admin"}, 2, "grant-admin wants EMAIL"},
-		{[]string{"admin", "--db", db, "revoke-admin", "ann@example.org"}, 0, "no longer a site administrator"},
-		{[]string{"admin", "--db", db, "admins"}, 0, "no site administrator"},
-		{[]string{"admin", "--db", db, "publish-policies"}, 0, "published terms version 2027-01-01 (material: users must accept it)"},
-		{[]string{"admin", "--db", db, "publish-policies"}, 0, "nothing new"},
-		{[]string{"admin", "--db", db, "publish-policies", "now"}, 2, "takes no arguments"},
-	}
-	for _, tt := range tests {
-		code, out, errOut := runCLI(t, "", tt.args...)
-		if code != tt.code || !strings.Contains(out+errOut, tt.want) {
-			t.Errorf("%v: exit %d, want %d; output %q, want %q", tt.args, code, tt.code, out+errOut, tt.want)
-		}
-	}
-
-	// The running server sees the new version: Ann must accept it before
-	// analysing again.
-	m2 := startServer(t, map[string]string{"MEDCODE_DB": db, "MEDCODE_POLICY_DIR": policies})
-	c.BaseURL = m2.URL()
-	ctx := context.Background()
-	if err := c.Login(ctx, "ann@example.org", "tulip-Granite-49-orbit", ""); err != nil {
-		t.Fatal(err)
-	}
-	_, err := c.Analyze(ctx, client.AnalyzeRequest{Note: "cough", NoPHIAttested: true})
-	if e, ok := err.(*client.Error); !ok || e.Status != 403 || !strings.Contains(string(e.Details), "2027-01-01") {
-		t.Fatalf("analysis before accepting: %v", err)
-	}
-	if err := c.AcceptPolicies(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Analyze(ctx, client.AnalyzeRequest{Note: "cough", NoPHIAttested: true}); err != nil {
-		t.Fatalf("analysis after accepting: %v", err)
-	}
 }

@@ -1,10 +1,10 @@
 // Package dsr carries out a user's data-subject requests: access (a full
 // export as JSON, the history also as CSV), correction of profile data and
 // of the email address, and deletion of the account. Each request is
-// recorded in the audit log when it is made and again when it is
-// completed, so a request that failed half way shows as one without its
-// completion. Audit entries hold ids, action names and the names of the
-// fields changed, never the data itself.
+// recorded in the audit log (internal/audit) when it is made and again
+// when it is completed, so a request that failed half way shows as one
+// without its completion. Audit entries hold ids, action names and the
+// names of the fields changed, never the data itself.
 package dsr
 
 import (
@@ -12,7 +12,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,37 +19,13 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/notice"
 	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/support"
 )
-
-// Action names a step of a request in the audit log.
-type Action string
-
-// The audited steps: each request, then its completion.
-const (
-	ExportRequested     Action = "account.export_requested"
-	ExportCompleted     Action = "account.export_completed"
-	CorrectionRequested Action = "account.correction_requested"
-	CorrectionCompleted Action = "account.correction_completed"
-	DeletionRequested   Action = "account.deletion_requested"
-	DeletionCompleted   Action = "account.deletion_completed"
-)
-
-// Event is one audited step.
-type Event struct {
-	UserID  int64
-	Action  Action
-	Details map[string]any // names and counts, never the data
-}
-
-// Auditor appends to the audit log.
-type Auditor interface {
-	Record(ctx context.Context, ev Event) error
-}
 
 // Service carries out the requests.
 type Service struct {
@@ -60,10 +35,7 @@ type Service struct {
 	notices  *notice.Service
 	support  *support.Service
 	db       store.Store
-	audit    Auditor
-	log      *slog.Logger
-	// Now is the clock; tests replace it.
-	Now func() time.Time
+	audit    *audit.Log
 }
 
 // Deps are the services whose data a request covers.
@@ -74,20 +46,20 @@ type Deps struct {
 	Notices  *notice.Service
 	Support  *support.Service
 	DB       store.Store
-	Audit    Auditor
-	Log      *slog.Logger
+	Audit    *audit.Log
 }
 
 // New returns the service.
 func New(d Deps) *Service {
 	return &Service{accounts: d.Accounts, analyses: d.Analyses, policies: d.Policies, notices: d.Notices, support: d.Support,
-		db: d.DB, audit: d.Audit, log: d.Log, Now: func() time.Time { return time.Now().UTC() }}
+		db: d.DB, audit: d.Audit}
 }
 
 // record appends one step; a request that cannot be recorded is not
 // carried out.
-func (s *Service) record(ctx context.Context, u *store.User, a Action, details map[string]any) error {
-	if err := s.audit.Record(ctx, Event{UserID: u.ID, Action: a, Details: details}); err != nil {
+func (s *Service) record(ctx context.Context, u *store.User, a audit.Action, details map[string]any) error {
+	err := s.audit.Record(ctx, audit.Event{ActorID: u.ID, Action: a, Target: strconv.FormatInt(u.ID, 10), Details: details})
+	if err != nil {
 		return fmt.Errorf("dsr: recording %s for user %d: %w", a, u.ID, err)
 	}
 	return nil
@@ -130,16 +102,14 @@ type SupportMessage struct {
 }
 
 // Export gathers everything held about u. format names what the user
-// asked for ("json" or "csv") in the audit log.
+// asked for ("json" or "csv") in the audit log. The analyses come last:
+// their export records the completion (audit.AccountExport), once
+// everything else is gathered.
 func (s *Service) Export(ctx context.Context, u *store.User, format string) (*Export, error) {
-	if err := s.record(ctx, u, ExportRequested, map[string]any{"format": format}); err != nil {
+	if err := s.record(ctx, u, audit.AccountExportRequest, map[string]any{"format": format}); err != nil {
 		return nil, err
 	}
-	base, err := s.analyses.Export(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	out := &Export{Export: *base, PolicyAcceptances: []Acceptance{}, Support: []SupportConversation{}}
+	out := &Export{PolicyAcceptances: []Acceptance{}, Support: []SupportConversation{}}
 	adult, err := s.db.AdultConfirmedAt(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -177,10 +147,11 @@ func (s *Service) Export(ctx context.Context, u *store.User, format string) (*Ex
 		}
 		out.Support = append(out.Support, c)
 	}
-	if err := s.record(ctx, u, ExportCompleted, map[string]any{"format": format, "analyses": len(out.Analyses),
-		"support_threads": len(out.Support)}); err != nil {
+	base, err := s.analyses.Export(ctx, u)
+	if err != nil {
 		return nil, err
 	}
+	out.Export = *base
 	return out, nil
 }
 
@@ -282,13 +253,13 @@ func (s *Service) CorrectProfile(ctx context.Context, u *store.User, p Profile) 
 	if len(fields) == 0 {
 		return nil
 	}
-	if err := s.record(ctx, u, CorrectionRequested, map[string]any{"fields": fields}); err != nil {
+	if err := s.record(ctx, u, audit.AccountCorrectRequest, map[string]any{"fields": fields}); err != nil {
 		return err
 	}
 	if err := s.accounts.UpdateProfile(ctx, u, p.DisplayName, p.Organization, p.Role); err != nil {
 		return err
 	}
-	return s.record(ctx, u, CorrectionCompleted, map[string]any{"fields": fields})
+	return s.record(ctx, u, audit.AccountCorrect, map[string]any{"fields": fields})
 }
 
 // ChangeEmail corrects the email address (the password confirms it).
@@ -297,17 +268,18 @@ func (s *Service) ChangeEmail(ctx context.Context, u *store.User, password, emai
 	if err := s.accounts.ConfirmPassword(u, password); err != nil {
 		return err
 	}
-	if err := s.record(ctx, u, CorrectionRequested, fields); err != nil {
+	if err := s.record(ctx, u, audit.AccountCorrectRequest, fields); err != nil {
 		return err
 	}
 	if err := s.accounts.ChangeEmail(ctx, u, email); err != nil {
 		return err
 	}
-	return s.record(ctx, u, CorrectionCompleted, fields)
+	return s.record(ctx, u, audit.AccountCorrect, fields)
 }
 
 // DeleteAccount deletes the account and all its data once the user has
-// confirmed with their password and the explicit confirmation.
+// confirmed with their password and the explicit confirmation; the
+// deletion itself records its completion (audit.AccountDelete).
 func (s *Service) DeleteAccount(ctx context.Context, u *store.User, password string, confirmed bool) error {
 	if !confirmed {
 		return apperr.New(apperr.Invalid, "Tick the box to confirm that you want everything deleted.")
@@ -315,16 +287,8 @@ func (s *Service) DeleteAccount(ctx context.Context, u *store.User, password str
 	if err := s.accounts.ConfirmPassword(u, password); err != nil {
 		return err
 	}
-	if err := s.record(ctx, u, DeletionRequested, nil); err != nil {
+	if err := s.record(ctx, u, audit.AccountDeleteRequest, nil); err != nil {
 		return err
 	}
-	if err := s.accounts.DeleteAccount(ctx, u); err != nil {
-		return err
-	}
-	// The account is gone whatever happens next: a failure to record the
-	// completion is logged, not shown as a failed deletion.
-	if err := s.record(ctx, u, DeletionCompleted, nil); err != nil {
-		s.log.Error("account deleted but its completion is not in the audit log", "user", u.ID, "err", err)
-	}
-	return nil
+	return s.accounts.DeleteAccount(ctx, u)
 }

@@ -16,10 +16,13 @@ import (
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/analysis/analysistest"
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/dsr"
 	"github.com/medcode/medcode/internal/notice"
+	"github.com/medcode/medcode/internal/org"
+	"github.com/medcode/medcode/internal/phi"
 	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/sqlite"
@@ -28,19 +31,31 @@ import (
 
 const password = "tulip-Granite-49-orbit"
 
-// auditLog records events; failOn makes recording that action fail.
-type auditLog struct {
-	events []string
-	failOn dsr.Action
+// auditEntries lists the audit log's entries from seq after on, as
+// "actor action details".
+func auditEntries(t *testing.T, db *sqlite.DB, after int64) []string {
+	t.Helper()
+	var out []string
+	err := db.EachAudit(context.Background(), func(e *store.AuditEntry) error {
+		if e.Seq > after && e.Action != string(audit.SignIn) {
+			out = append(out, strings.TrimSpace(fmt.Sprintf("%d %s %s", e.ActorID, e.Action, e.Details)))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
-func (l *auditLog) Record(_ context.Context, ev dsr.Event) error {
-	if ev.Action == l.failOn {
-		return errors.New("audit log unavailable")
+// lastSeq is the sequence number of the newest audit entry.
+func lastSeq(t *testing.T, db *sqlite.DB) int64 {
+	t.Helper()
+	seq, _, err := db.AuditHead(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	b, _ := json.Marshal(ev.Details)
-	l.events = append(l.events, fmt.Sprintf("%d %s %s", ev.UserID, ev.Action, b))
-	return nil
+	return seq
 }
 
 type fixture struct {
@@ -49,7 +64,21 @@ type fixture struct {
 	analyses *analysis.Service
 	support  *support.Service
 	svc      *dsr.Service
-	audit    *auditLog
+	// auditDown makes the audit log refuse every entry.
+	auditDown bool
+}
+
+// flakyAudit is the store with an audit log that can be made to fail.
+type flakyAudit struct {
+	*sqlite.DB
+	down *bool
+}
+
+func (a flakyAudit) AppendAudit(ctx context.Context, e *store.AuditEntry, hash func(*store.AuditEntry) []byte) error {
+	if *a.down {
+		return errors.New("audit log unavailable")
+	}
+	return a.DB.AppendAudit(ctx, e, hash)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -69,20 +98,23 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := &fixture{db: db, audit: &auditLog{}}
+	f := &fixture{db: db}
+	auditLog := audit.New(flakyAudit{DB: db, down: &f.auditDown})
 	policies := policy.New(db, nil, log)
 	files, _ := policy.Load(nil)
 	if _, err := policies.Publish(ctx, files); err != nil {
 		t.Fatal(err)
 	}
-	f.accounts = auth.NewAccounts(db, keys, nil, auth.DefaultConfig(), log)
+	f.accounts = auth.NewAccounts(db, keys, nil, auditLog, auth.DefaultConfig(), log)
 	f.accounts.Consents = policies
-	f.analyses = analysis.New(db, keys, &analysistest.Coder{}, analysistest.PHIScanner{},
-		analysis.Config{MaxNoteBytes: 100_000, PHIAction: analysis.PHIBlock}, nil, log)
+	if f.analyses, err = analysis.New(db, keys, &analysistest.Coder{}, nil, auditLog,
+		analysis.Config{MaxNoteBytes: 100_000, PHIPolicy: phi.PolicyBlock}, nil, log); err != nil {
+		t.Fatal(err)
+	}
 	notices := notice.New(db, keys, nil, notice.Config{}, log)
-	f.support = support.New(db, keys, analysistest.PHIScanner{}, nil, support.Config{}, log)
+	f.support = support.New(db, keys, nil, nil, support.Config{}, log)
 	f.svc = dsr.New(dsr.Deps{Accounts: f.accounts, Analyses: f.analyses, Policies: policies, Notices: notices, Support: f.support,
-		DB: db, Audit: f.audit, Log: log})
+		DB: db, Audit: auditLog})
 	return f
 }
 
@@ -101,20 +133,23 @@ func TestExportHoldsEverythingAndIsAudited(t *testing.T) {
 	ctx := context.Background()
 	ann := f.signUp(t, "ann@example.org")
 	other := f.signUp(t, "bob@example.org")
-	rec, err := f.analyses.Analyze(ctx, ann, analysis.Request{Note: "Type 2 diabetes, stable. =SUM(A1)", Attested: true, SavePreview: true})
+	annWS := org.Personal(ann)
+	rec, err := f.analyses.Analyze(ctx, annWS, analysis.Request{Note: "Type 2 diabetes, stable. =SUM(A1)", Attested: true, SavePreview: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.analyses.Decide(ctx, ann, rec.ID, rec.Result.Diagnoses[0].Code, analysis.Accepted); err != nil {
+	code := rec.Result.Diagnoses[0].Code
+	if err := f.analyses.Decide(ctx, annWS, rec.ID, code, analysis.Accepted, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.analyses.Analyze(ctx, other, analysis.Request{Note: "Asthma.", Attested: true}); err != nil {
+	if _, err := f.analyses.Analyze(ctx, org.Personal(other), analysis.Request{Note: "Asthma.", Attested: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.support.Feedback(ctx, ann, store.Scope{UserID: ann.ID}, rec.ID, "The E/M level looks low.", ""); err != nil {
+	if _, err := f.support.Feedback(ctx, ann, annWS.Scope(), false, rec.ID, "The E/M level looks low.", ""); err != nil {
 		t.Fatal(err)
 	}
 
+	seq := lastSeq(t, f.db)
 	exp, err := f.svc.Export(ctx, ann, "json")
 	if err != nil {
 		t.Fatal(err)
@@ -135,13 +170,14 @@ func TestExportHoldsEverythingAndIsAudited(t *testing.T) {
 		}
 	}
 	want := []string{
-		fmt.Sprintf(`%d account.export_requested {"format":"json"}`, ann.ID),
-		fmt.Sprintf(`%d account.export_completed {"analyses":1,"format":"json","support_threads":1}`, ann.ID),
+		fmt.Sprintf(`%d account.export_request {"format":"json"}`, ann.ID),
+		fmt.Sprintf(`%d account.export {"analyses":1}`, ann.ID),
 	}
-	if strings.Join(f.audit.events, "\n") != strings.Join(want, "\n") {
-		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(f.audit.events, "\n"), strings.Join(want, "\n"))
+	if got := auditEntries(t, f.db, seq); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	seq = lastSeq(t, f.db)
 	var buf bytes.Buffer
 	if err := f.svc.HistoryCSV(ctx, ann, &buf); err != nil {
 		t.Fatal(err)
@@ -154,16 +190,16 @@ func TestExportHoldsEverythingAndIsAudited(t *testing.T) {
 	for i, h := range rows[0] {
 		row[h] = rows[1][i]
 	}
-	if row["analysis_id"] != rec.ID || row["diagnoses"] == "" || row["accepted"] != rec.Result.Diagnoses[0].Code ||
+	if row["analysis_id"] != rec.ID || row["diagnoses"] == "" || row["accepted"] != code ||
 		row["profile"] != "outpatient" || !strings.HasPrefix(row["preview"], "Type 2") {
 		t.Errorf("CSV row %v", row)
 	}
-	if !strings.Contains(f.audit.events[2], "csv") {
-		t.Errorf("CSV export not audited: %v", f.audit.events)
+	if got := auditEntries(t, f.db, seq); len(got) != 2 || !strings.Contains(got[0], `{"format":"csv"}`) {
+		t.Errorf("CSV export audit: %v", got)
 	}
 
 	// A request the audit log cannot take is not carried out.
-	f.audit.failOn = dsr.ExportRequested
+	f.auditDown = true
 	if _, err := f.svc.Export(ctx, ann, "json"); err == nil {
 		t.Fatal("export ran without its audit entry")
 	}
@@ -173,7 +209,7 @@ func TestFormulaCellsAreNeutralised(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	ann := f.signUp(t, "ann@example.org")
-	if _, err := f.analyses.Analyze(ctx, ann, analysis.Request{Note: "=HYPERLINK(\"x\") hypertension", Attested: true, SavePreview: true}); err != nil {
+	if _, err := f.analyses.Analyze(ctx, org.Personal(ann), analysis.Request{Note: "=HYPERLINK(\"x\") hypertension", Attested: true, SavePreview: true}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -190,6 +226,7 @@ func TestCorrectionIsAuditedByFieldName(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	ann := f.signUp(t, "ann@example.org")
+	seq := lastSeq(t, f.db)
 	if err := f.svc.CorrectProfile(ctx, ann, dsr.Profile{DisplayName: "Ann Coder", Role: "Biller"}); err != nil {
 		t.Fatal(err)
 	}
@@ -208,15 +245,16 @@ func TestCorrectionIsAuditedByFieldName(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		fmt.Sprintf(`%d account.correction_requested {"fields":["display_name","role"]}`, ann.ID),
-		fmt.Sprintf(`%d account.correction_completed {"fields":["display_name","role"]}`, ann.ID),
-		fmt.Sprintf(`%d account.correction_requested {"fields":["email"]}`, ann.ID),
-		fmt.Sprintf(`%d account.correction_completed {"fields":["email"]}`, ann.ID),
+		fmt.Sprintf(`%d account.correct_request {"fields":["display_name","role"]}`, ann.ID),
+		fmt.Sprintf(`%d account.correct {"fields":["display_name","role"]}`, ann.ID),
+		fmt.Sprintf(`%d account.correct_request {"fields":["email"]}`, ann.ID),
+		fmt.Sprintf(`%d account.correct {"fields":["email"]}`, ann.ID),
 	}
-	if strings.Join(f.audit.events, "\n") != strings.Join(want, "\n") {
-		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(f.audit.events, "\n"), strings.Join(want, "\n"))
+	entries := auditEntries(t, f.db, seq)
+	if strings.Join(entries, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(entries, "\n"), strings.Join(want, "\n"))
 	}
-	for _, e := range f.audit.events {
+	for _, e := range entries {
 		if strings.Contains(e, "Ann Coder") || strings.Contains(e, "ann2@") {
 			t.Errorf("audit entry holds the data: %s", e)
 		}
@@ -227,23 +265,24 @@ func TestDeletionNeedsConfirmation(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	ann := f.signUp(t, "ann@example.org")
+	seq := lastSeq(t, f.db)
 	if err := f.svc.DeleteAccount(ctx, ann, password, false); apperr.CodeOf(err) != apperr.Invalid {
 		t.Fatalf("unconfirmed deletion: %v", err)
 	}
 	if err := f.svc.DeleteAccount(ctx, ann, "wrong", true); apperr.CodeOf(err) != apperr.Invalid {
 		t.Fatalf("deletion with a wrong password: %v", err)
 	}
-	if len(f.audit.events) != 0 {
-		t.Fatalf("refused requests were audited as made: %v", f.audit.events)
+	if got := auditEntries(t, f.db, seq); len(got) != 0 {
+		t.Fatalf("refused requests were audited as made: %v", got)
 	}
-	f.audit.failOn = dsr.DeletionRequested
+	f.auditDown = true
 	if err := f.svc.DeleteAccount(ctx, ann, password, true); err == nil {
 		t.Fatal("deletion ran without its audit entry")
 	}
 	if _, err := f.db.UserByID(ctx, ann.ID); err != nil {
 		t.Fatalf("the account went without an audited request: %v", err)
 	}
-	f.audit.failOn = ""
+	f.auditDown = false
 	if err := f.svc.DeleteAccount(ctx, ann, password, true); err != nil {
 		t.Fatal(err)
 	}
@@ -251,10 +290,10 @@ func TestDeletionNeedsConfirmation(t *testing.T) {
 		t.Fatalf("account still there: %v", err)
 	}
 	want := []string{
-		fmt.Sprintf(`%d account.deletion_requested null`, ann.ID),
-		fmt.Sprintf(`%d account.deletion_completed null`, ann.ID),
+		fmt.Sprintf(`%d account.delete_request`, ann.ID),
+		fmt.Sprintf(`%d account.delete`, ann.ID),
 	}
-	if strings.Join(f.audit.events, "\n") != strings.Join(want, "\n") {
-		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(f.audit.events, "\n"), strings.Join(want, "\n"))
+	if got := auditEntries(t, f.db, seq); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -2,17 +2,46 @@ package server_test
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/engine"
 )
+
+// chromium finds Debian's browser; the test skips only when it is absent.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("browser test needs chromium: apt-get install -y chromium")
+	return ""
+}
+
+// screenshotDir keeps screenshots in $MEDCODE_SCREENSHOTS when set (to look
+// at them), else in the test's temporary directory.
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("MEDCODE_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
 
 // The note has a multi-byte character before the evidence, so the byte
 // offsets from the server must be mapped to JavaScript string indexes.
@@ -26,17 +55,107 @@ ASSESSMENT AND PLAN:
 2. Hypertension: continue lisinopril.
 3. Cough: supportive care.`
 
+// chrome is a headless Chromium for one test: its context, a screenshot
+// action, and a check, at the end of the test, that the pages logged no
+// console error or warning (a CSP violation is one) and threw nothing.
+type chrome struct {
+	ctx  context.Context
+	shot func(name string) chromedp.Action[chromedp.Void]
+}
+
+// statuses are more HTTP error statuses the test provokes on purpose.
+func newChrome(t *testing.T, statuses ...int) *chrome {
+	exe := chromium(t)
+	shots := screenshotDir(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1100),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancelTimeout)
+
+	c := &chrome{ctx: ctx}
+	c.shot = func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tgt *chromedp.Target) (chromedp.Void, error) {
+			png, err := chromedp.FullScreenshot(100)(ctx, tgt) // quality 100 makes a PNG
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(shots, name), png, 0o644)
+		}
+	}
+
+	// Collect the page's console errors (a CSP violation is one) and
+	// uncaught exceptions for the whole run.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	var problemsMu sync.Mutex
+	var problems []string
+	entries, exceptions := chromedp.Events(ctx, cdplog.EntryAdded), chromedp.Events(ctx, cdpruntime.ExceptionThrown)
+	go func() {
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			// The PHI block answers 422 and a refused form 400, on
+			// purpose; Chromium logs those.
+			expected := false
+			for _, status := range append([]int{400, 422}, statuses...) {
+				expected = expected || ev.Entry.Source == "network" && strings.Contains(ev.Entry.Text, "status of "+strconv.Itoa(status))
+			}
+			if !expected && (ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning) {
+				problemsMu.Lock()
+				problems = append(problems, string(ev.Entry.Source)+": "+ev.Entry.Text)
+				problemsMu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			problemsMu.Lock()
+			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
+			problemsMu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		problemsMu.Lock()
+		defer problemsMu.Unlock()
+		for _, p := range problems {
+			t.Errorf("browser console: %s", p)
+		}
+		t.Logf("screenshots in %s", shots)
+	})
+	return c
+}
+
 func TestBrowserSignUpAnalyzeHistoryDelete(t *testing.T) {
 	eachBackend(t, testBrowserSignUpAnalyzeHistoryDelete)
 }
 
 func testBrowserSignUpAnalyzeHistoryDelete(t *testing.T, db backend) {
+	br := newChrome(t)
 	s := start(t, db, nil)
-	// The PHI block answers 422 on purpose; Chromium logs that.
-	c := newChrome(t, 90*time.Second, func(e *cdplog.Entry) bool {
-		return e.Source == "network" && strings.Contains(e.Text, "status of 422")
-	})
-	ctx, shot := c.ctx, c.shot
+	ctx, shot := br.ctx, br.shot
 	email := newEmail("browser")
 	base := s.URL()
 
@@ -166,7 +285,6 @@ func testBrowserSignUpAnalyzeHistoryDelete(t *testing.T, db backend) {
 	if s.queryInt(t, "SELECT count(*) FROM users WHERE email = ?", email) != 0 {
 		t.Fatal("account not deleted")
 	}
-	t.Logf("screenshots in %s", c.dir)
 }
 
 // latestRecord reads the user's newest record through the API.

@@ -35,7 +35,7 @@ func (m *Main) lifecycle(ctx context.Context, mailer auth.Mailer) error {
 	m.Support = support.New(m.DB, m.Keys, m.PHI, mailer, support.Config{BaseURL: cfg.PublicURL(),
 		BAA: func(context.Context, *store.User) bool { return cfg.BAA }, MaxNoteBytes: cfg.MaxNoteBytes}, m.Log)
 	m.Rights = dsr.New(dsr.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Policies: m.Policies, Notices: m.Notices,
-		Support: m.Support, DB: m.DB, Audit: logAuditor{m.Log.With("log", "audit")}, Log: m.Log})
+		Support: m.Support, DB: m.DB, Audit: m.Audit})
 	return nil
 }
 
@@ -60,15 +60,4 @@ func QueueMailer(ctx context.Context, cfg *config.Config, db store.Database, key
 		return nil, nil, err
 	}
 	return q.Mailer(), closeQueue, nil
-}
-
-// logAuditor records data-subject requests as structured log entries
-// (ids and action names only) until internal/audit's hash-chained log is
-// merged into this build.
-type logAuditor struct{ log *slog.Logger }
-
-func (a logAuditor) Record(ctx context.Context, ev dsr.Event) error {
-	a.log.LogAttrs(ctx, slog.LevelInfo, "audit", slog.Int64("user", ev.UserID), slog.String("action", string(ev.Action)),
-		slog.Any("details", ev.Details))
-	return nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 )
 
@@ -18,7 +16,7 @@ func TestBrowserSupportAndNotices(t *testing.T) { eachBackend(t, testBrowserSupp
 
 func testBrowserSupportAndNotices(t *testing.T, db backend) {
 	s := start(t, db, nil)
-	c := newChrome(t, 2*time.Minute, func(*cdplog.Entry) bool { return false })
+	c := newChrome(t)
 	ctx, shot := c.ctx, c.shot
 	base := s.URL()
 	userEmail, adminEmail := newEmail("asker"), newEmail("staff")
@@ -113,5 +111,4 @@ func testBrowserSupportAndNotices(t *testing.T, db backend) {
 	if err != nil || !strings.Contains(reply, "separately identifiable") {
 		t.Fatalf("reply as the user sees it: %q, %v", reply, err)
 	}
-	t.Logf("screenshots in %s", c.dir)
 }

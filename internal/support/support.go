@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,11 +30,6 @@ import (
 // Mailer sends (in the server: queues) one email.
 type Mailer interface {
 	Send(ctx context.Context, m mail.Message) error
-}
-
-// PHIScanner finds identifiers in text; internal/phi implements it.
-type PHIScanner interface {
-	Scan(text string) []phi.Span
 }
 
 // Limits of a message, and of how many messages a user sends.
@@ -57,17 +53,31 @@ type Config struct {
 type Service struct {
 	db   store.Store
 	keys *crypto.Keyring
-	phi  PHIScanner
-	mail Mailer // nil: no email notifications
+	phi  *phi.Detector // nil: the default detector
+	mail Mailer        // nil: no email notifications
 	cfg  Config
 	log  *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
 
-// New returns the service; mailer may be nil.
-func New(db store.Store, keys *crypto.Keyring, scanner PHIScanner, mailer Mailer, cfg Config, log *slog.Logger) *Service {
-	return &Service{db: db, keys: keys, phi: scanner, mail: mailer, cfg: cfg, log: log, Now: func() time.Time { return time.Now().UTC() }}
+// New returns the service; detector and mailer may be nil.
+func New(db store.Store, keys *crypto.Keyring, detector *phi.Detector, mailer Mailer, cfg Config, log *slog.Logger) *Service {
+	return &Service{db: db, keys: keys, phi: detector, mail: mailer, cfg: cfg, log: log, Now: func() time.Time { return time.Now().UTC() }}
+}
+
+// analysisID matches medcode's own analysis ids, which users quote to
+// name a result; the detector would take their hex digits for a record
+// number.
+var analysisID = regexp.MustCompile(`\ban_[0-9a-f]{24}\b`)
+
+// scan finds the identifiers in text, ignoring analysis ids.
+func (s *Service) scan(text string) []phi.Span {
+	text = analysisID.ReplaceAllStringFunc(text, func(id string) string { return strings.Repeat(" ", len(id)) })
+	if s.phi == nil {
+		return phi.Scan(text)
+	}
+	return s.phi.Scan(text)
 }
 
 // Thread is a thread opened for reading: subject and messages in clear.
@@ -128,7 +138,7 @@ func (s *Service) check(body string, baa bool) (string, error) {
 	if !utf8.ValidString(body) || utf8.RuneCountInString(body) > maxBody {
 		return "", apperr.New(apperr.Invalid, "Keep the message under %d characters; support cannot take notes, only a description of the problem.", maxBody)
 	}
-	if spans := s.phi.Scan(body); len(spans) > 0 && !baa {
+	if spans := s.scan(body); len(spans) > 0 && !baa {
 		return "", apperr.New(apperr.PHIFound, "The message appears to contain patient identifiers (%d found, e.g. a %s). Support messages must not hold "+
 			"patient information: describe the problem without it, and name a result by its analysis id.", len(spans), spans[0].Type)
 	}
@@ -137,31 +147,32 @@ func (s *Service) check(body string, baa bool) (string, error) {
 
 // Open starts a thread for u.
 func (s *Service) Open(ctx context.Context, u *store.User, d Draft) (*Thread, error) {
-	return s.open(ctx, u, d, "", "")
+	return s.open(ctx, u, d, s.BAAMode(ctx, u), "", "")
 }
 
 // Feedback starts a feedback thread about one of the scope's analyses;
-// the thread names the analysis by id. note, the note's text, may be given
-// only in BAA mode; it is stored, sealed, as a message of its own.
-func (s *Service) Feedback(ctx context.Context, u *store.User, scope store.Scope, analysisID, body, note string) (*Thread, error) {
+// the thread names the analysis by id. baa says whether the workspace of
+// the analysis works under a BAA: only then may note, the note's text, be
+// given; it is stored, sealed, as a message of its own.
+func (s *Service) Feedback(ctx context.Context, u *store.User, scope store.Scope, baa bool, analysisID, body, note string) (*Thread, error) {
 	if _, err := s.db.Analysis(ctx, scope, analysisID); err != nil {
 		return nil, err
 	}
 	if note != "" {
-		if !s.BAAMode(ctx, u) {
+		if !baa {
 			return nil, apperr.New(apperr.Forbidden, "A note can be attached to feedback only in BAA mode; describe the problem instead.")
 		}
 		if len(note) > s.cfg.MaxNoteBytes || !utf8.ValidString(note) {
 			return nil, apperr.New(apperr.TooLarge, "The note is larger than %d bytes or not valid text.", s.cfg.MaxNoteBytes)
 		}
 	}
-	return s.open(ctx, u, Draft{Kind: store.SupportFeedback, Subject: "Feedback on analysis " + analysisID, Body: body}, analysisID, note)
+	return s.open(ctx, u, Draft{Kind: store.SupportFeedback, Subject: "Feedback on analysis " + analysisID, Body: body}, baa, analysisID, note)
 }
 
 // attachedNote starts the message that carries an attached note.
 const attachedNote = "Note attached under the BAA:\n\n"
 
-func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID, note string) (*Thread, error) {
+func (s *Service) open(ctx context.Context, u *store.User, d Draft, baa bool, analysisID, note string) (*Thread, error) {
 	if d.Kind != store.SupportQuestion && d.Kind != store.SupportFeedback {
 		return nil, apperr.New(apperr.Invalid, "Choose a question or feedback.")
 	}
@@ -172,8 +183,7 @@ func (s *Service) open(ctx context.Context, u *store.User, d Draft, analysisID, 
 	if subject == "" || utf8.RuneCountInString(subject) > maxSubject || !utf8.ValidString(subject) || strings.ContainsAny(subject, "\r\n") {
 		return nil, apperr.New(apperr.Invalid, "Give a subject of at most %d characters on one line.", maxSubject)
 	}
-	baa := s.BAAMode(ctx, u)
-	if spans := s.phi.Scan(subject); len(spans) > 0 && !baa {
+	if spans := s.scan(subject); len(spans) > 0 && !baa {
 		return nil, apperr.New(apperr.PHIFound, "The subject appears to contain patient identifiers; remove them.")
 	}
 	body, err := s.check(d.Body, baa)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/medcode/medcode/internal/analysis/analysistest"
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/mail"
@@ -56,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db, keys: keys, keyLine: line, mail: &outbox{}}
-	f.svc = support.New(db, keys, analysistest.PHIScanner{}, f.mail, support.Config{BaseURL: "https://medcode.example"},
+	f.svc = support.New(db, keys, nil, f.mail, support.Config{BaseURL: "https://medcode.example"},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, u := range []**store.User{&f.ann, &f.staff} {
 		*u = &store.User{Email: fmt.Sprintf("user%p@example.org", u), PasswordHash: "x", Tier: store.TierFree, CreatedAt: time.Now()}
@@ -183,7 +182,7 @@ func TestConversation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := support.New(f.db, rotated, analysistest.PHIScanner{}, nil, support.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := support.New(f.db, rotated, nil, nil, support.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	n, err := svc.Reseal(ctx)
 	if err != nil || n != 4 {
 		t.Fatalf("Reseal = %d, %v; want 4 (a subject and three messages)", n, err)
@@ -197,13 +196,13 @@ func TestConversation(t *testing.T) {
 func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	a := &store.Analysis{ID: "an_0123", UserID: f.ann.ID, NoteSHA256: "h", Release: "r", EngineVersion: "e", Profile: "outpatient",
+	scope := store.Personal(f.ann.ID)
+	a := &store.Analysis{ID: "an_0123", NoteSHA256: "h", Release: "r", EngineVersion: "e", Profile: "outpatient",
 		KeyID: "k", Summary: []byte("s"), Record: []byte("r"), CreatedAt: time.Now()}
-	if err := f.db.CreateAnalysis(ctx, a, store.Quota{Month: "2026-11"}); err != nil {
+	if err := f.db.CreateAnalysis(ctx, scope, a, store.Quota{Month: "2026-11"}); err != nil {
 		t.Fatal(err)
 	}
-	scope := store.Scope{UserID: f.ann.ID}
-	th, err := f.svc.Feedback(ctx, f.ann, scope, "an_0123", "J45.909 should have been J45.40.", "")
+	th, err := f.svc.Feedback(ctx, f.ann, scope, false, "an_0123", "J45.909 should have been J45.40.", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,18 +210,18 @@ func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 		t.Errorf("thread %+v", th)
 	}
 	// Someone else's analysis (or none) cannot be named.
-	if _, err := f.svc.Feedback(ctx, f.staff, store.Scope{UserID: f.staff.ID}, "an_0123", "x", ""); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := f.svc.Feedback(ctx, f.staff, store.Personal(f.staff.ID), false, "an_0123", "x", ""); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("feedback on another user's analysis: %v", err)
 	}
 	// Outside BAA mode the note is never attached.
-	if _, err := f.svc.Feedback(ctx, f.ann, scope, "an_0123", "See the note.", "Pt seen for asthma."); apperr.CodeOf(err) != apperr.Forbidden {
+	if _, err := f.svc.Feedback(ctx, f.ann, scope, false, "an_0123", "See the note.", "Pt seen for asthma."); apperr.CodeOf(err) != apperr.Forbidden {
 		t.Errorf("note attached outside BAA mode: %v", err)
 	}
 
 	// In BAA mode it may be, and messages may hold identifiers.
-	baa := support.New(f.db, f.keys, analysistest.PHIScanner{}, nil, support.Config{MaxNoteBytes: 100,
+	baa := support.New(f.db, f.keys, nil, nil, support.Config{MaxNoteBytes: 100,
 		BAA: func(context.Context, *store.User) bool { return true }}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	th, err = baa.Feedback(ctx, f.ann, scope, "an_0123", "MRN 1234567 was coded wrong.", "MRN 1234567: asthma, mild intermittent.")
+	th, err = baa.Feedback(ctx, f.ann, scope, true, "an_0123", "MRN 1234567 was coded wrong.", "MRN 1234567: asthma, mild intermittent.")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +229,7 @@ func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 	if err != nil || len(full.Messages) != 2 || !strings.HasSuffix(full.Messages[1].Body, "MRN 1234567: asthma, mild intermittent.") {
 		t.Fatalf("BAA feedback %+v, %v", full, err)
 	}
-	if _, err := baa.Feedback(ctx, f.ann, scope, "an_0123", "long", strings.Repeat("n", 101)); apperr.CodeOf(err) != apperr.TooLarge {
+	if _, err := baa.Feedback(ctx, f.ann, scope, true, "an_0123", "long", strings.Repeat("n", 101)); apperr.CodeOf(err) != apperr.TooLarge {
 		t.Errorf("oversized note: %v", err)
 	}
 }
@@ -263,6 +262,15 @@ func TestMessagesPerHourAreLimited(t *testing.T) {
 	// An hour later the user may write again.
 	f.svc.Now = func() time.Time { return time.Now().Add(time.Hour + time.Minute) }
 	if err := f.svc.Reply(ctx, f.ann, th.ID, "Thanks."); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Users name results by their analysis id; that is no patient identifier.
+func TestAnalysisIDsAreNotIdentifiers(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.svc.Open(context.Background(), f.ann, support.Draft{Kind: store.SupportQuestion,
+		Subject: "About an_366e918182b8e68cefddc974", Body: "Analysis an_366e918182b8e68cefddc974 lacks the E/M code."}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,13 +3,12 @@ package web
 import (
 	"net/http"
 	"strconv"
-
-	"github.com/medcode/medcode/internal/store"
 )
 
-// analysisFeedback sends feedback on a result: the conversation names the
-// analysis by its id. The note is attached only when the user, in BAA
-// mode, ticks the box (app.js then copies the note from the page).
+// analysisFeedback sends feedback on a result of the workspace to the
+// site's support: the conversation names the analysis by its id. The note
+// is attached only when the user, in BAA mode, ticks the box (app.js then
+// copies the note from the page).
 func (h *Handler) analysisFeedback(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, int64(h.MaxNoteBytes)+formOverhead)
 	u := user(r)
@@ -17,7 +16,7 @@ func (h *Handler) analysisFeedback(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("attach_note") != "" {
 		note = r.PostFormValue("note")
 	}
-	t, err := h.Support.Feedback(r.Context(), u, store.Scope{UserID: u.ID}, r.PathValue("id"), r.PostFormValue("body"), note)
+	t, err := h.Support.Feedback(r.Context(), u, workspace(r).Scope(), h.baaMode(r), r.PathValue("id"), r.PostFormValue("body"), note)
 	if err != nil {
 		h.renderAnalysis(w, r, err)
 		return

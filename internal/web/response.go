@@ -7,16 +7,22 @@ import (
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/notice"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
 // page is what every view receives.
 type page struct {
-	Title       string
-	Nav         string // the active navigation entry
-	Path        string // the page's own path, for forms that come back to it
-	User        *store.User
-	Admin       bool // the user administers the site
+	Title string
+	Nav   string // the active navigation entry
+	Path  string // the page's own path, for forms that come back to it
+	User  *store.User
+	Admin bool // the user administers the site
+	// Workspace is where the user is working (zero when signed out), Base
+	// the path prefix of its pages, Orgs the organizations to switch to.
+	Workspace   org.Workspace
+	Base        string
+	Orgs        []store.Membership
 	Flash       string
 	Error       string // the message of a failed form submission
 	MailEnabled bool
@@ -37,7 +43,16 @@ func (h *Handler) newPage(r *http.Request, title, nav string, data any) *page {
 	var userID int64
 	if p.User != nil {
 		userID = p.User.ID
+		p.Workspace = org.Personal(p.User)
+		if ws, ok := ctx.Value(workspaceKey{}).(org.Workspace); ok {
+			p.Workspace = ws
+		}
+		p.Base = base(p.Workspace)
 		var err error
+		if p.Orgs, err = h.Orgs.Memberships(ctx, p.User); err != nil {
+			// The page still works without the workspace menu.
+			h.Log.Warn("listing organizations for the menu", "user", userID, "err", err)
+		}
 		if p.Admin, err = h.Accounts.IsSiteAdmin(ctx, userID); err != nil {
 			h.Log.Warn("reading the site administrator role", "user", userID, "err", err)
 		}
