@@ -173,6 +173,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /orgs/{org}/analyses/{id}", h.analysisView, org.ReadAnalysis},
 		{"POST /orgs/{org}/analyses/{id}/delete", h.analysisDelete, org.DeleteAnalysis},
 		{"POST /orgs/{org}/analyses/{id}/decisions", h.analysisDecide, org.WriteFeedback},
+		{"POST /orgs/{org}/analyses/{id}/feedback", h.analysisFeedback, org.ReadAnalysis},
 		{"GET /orgs/{org}/analyses/{id}/note", h.analysisNote, org.ReadNote},
 		{"POST /orgs/{org}/analyses/{id}/recode", h.analysisRecode, org.CreateAnalysis},
 		{"GET /orgs/{org}/members", h.members, org.ViewOrg},
