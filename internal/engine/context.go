@@ -92,8 +92,8 @@ func (c *noteCoder) sentenceSeq(s int) []string {
 	var out []string
 	lo, hi := c.sentenceTerms(s)
 	for i := lo; i < hi; i++ {
-		if t := &c.doc.Terms[i]; !t.Has(nlp.Stop) {
-			out = append(out, c.e.form(t.Norm))
+		if t := &c.doc.Terms[i]; !t.Has(nlp.Stop) && c.nw[i].norm != "" {
+			out = append(out, c.nw[i].norm)
 		}
 	}
 	return out

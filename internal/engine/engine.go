@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -33,8 +32,9 @@ type Engine struct {
 	rules   *indexRules
 	learned *learnedTable
 	context *contextLexicon
-	// forms maps a word to its canonical form (tables/word_forms.tsv).
-	forms   map[string]string
+	// forms are the canonical word forms and number qualifiers
+	// (tables/word_forms.tsv).
+	forms   *wordForms
 	proc    *procedure.Coder // procedures and the E/M level (procedures.go)
 	now     func() time.Time
 	version string
@@ -173,8 +173,9 @@ func dataVersion(fsys fs.FS) (string, error) {
 	return version + "+" + hex.EncodeToString(h.Sum(nil))[:8], nil
 }
 
-// words normalizes dictionary text the way the note's terms are, without
-// function words, each word in its canonical form.
+// words normalizes dictionary text the way the note's words are read
+// (noteWords): without function words, each word in its canonical form,
+// a qualifier and its number joined.
 func (e *Engine) words(phrase string) []string {
 	ws := e.nlp.NormalizePhrase(phrase)
 	out := ws[:0]
@@ -183,44 +184,11 @@ func (e *Engine) words(phrase string) []string {
 			out = append(out, e.form(w))
 		}
 	}
-	return out
+	return e.forms.bind(out)
 }
 
 // form returns the canonical form of a normalized word.
-func (e *Engine) form(w string) string {
-	if f, ok := e.forms[w]; ok {
-		return f
-	}
-	return w
-}
-
-// loadWordForms reads tables/word_forms.tsv, normalizing both columns.
-func loadWordForms(fsys fs.FS, a *nlp.Analyzer) (map[string]string, error) {
-	rows, err := readTSV(fsys, "tables/word_forms.tsv")
-	if err != nil {
-		return nil, err
-	}
-	forms := map[string]string{}
-	for _, r := range rows {
-		if r.kind() != "form" {
-			return nil, r.errorf("unknown kind %q", r.kind())
-		}
-		if err := r.want(3, 3); err != nil {
-			return nil, err
-		}
-		from, to := a.Normalize(r.field(1)), a.Normalize(r.field(2))
-		if from == "" || to == "" || strings.ContainsRune(r.field(1), ' ') {
-			return nil, r.errorf("a form maps one word to one word")
-		}
-		if prev, dup := forms[from]; dup && prev != to {
-			return nil, r.errorf("%q already maps to %q", r.field(1), prev)
-		}
-		if from != to {
-			forms[from] = to
-		}
-	}
-	return forms, nil
-}
+func (e *Engine) form(w string) string { return e.forms.form(w) }
 
 // coderFor returns the compiled coder of the release in effect on dos.
 func (e *Engine) coderFor(dos time.Time) (*releaseCoder, error) {

@@ -71,7 +71,7 @@ func Learn(ctx context.Context, e *Engine, docs []evaluate.CodiEspDoc, texts []s
 // withLearned returns an engine like e with another learned table and its
 // own compiled releases.
 func (e *Engine) withLearned(lt *learnedTable) *Engine {
-	return &Engine{set: e.set, nlp: e.nlp, tables: e.tables, rules: e.rules, learned: lt, context: e.context, now: e.now, version: e.version, releases: map[*codeset.Release]*releaseOnce{}}
+	return &Engine{set: e.set, nlp: e.nlp, tables: e.tables, rules: e.rules, learned: lt, context: e.context, forms: e.forms, proc: e.proc, now: e.now, version: e.version, releases: map[*codeset.Release]*releaseOnce{}}
 }
 
 // minePhrases finds the word n-grams that predict a gold code the engine
@@ -201,8 +201,12 @@ func (e *Engine) docGrams(text string, maxWords int) map[string]bool {
 		run = run[:0]
 	}
 	lastSent := -1
+	nw := e.noteWords(d)
 	for i := range d.Terms {
 		t := &d.Terms[i]
+		if nw[i].norm == "" {
+			continue // a number read with its qualifier
+		}
 		if t.Sentence != lastSent || t.Has(nlp.BreakBefore) {
 			flush()
 			lastSent = t.Sentence
@@ -215,7 +219,7 @@ func (e *Engine) docGrams(text string, maxWords int) map[string]bool {
 			flush()
 			continue
 		}
-		run = append(run, e.form(t.Norm))
+		run = append(run, nw[i].norm)
 	}
 	flush()
 	return out

@@ -323,7 +323,7 @@ func (b *lexiconBuilder) titleWords(title string, main bool) (alts [][]string, c
 var functionWords = map[string]bool{"of": true, "the": true, "and": true, "or": true, "in": true, "with": true, "to": true, "for": true, "by": true, "on": true, "at": true, "a": true, "an": true, "as": true, "from": true, "nec": true, "nos": true, "unspecified": true, "specified": true, "other": true, "not": true, "elsewhere": true, "classified": true}
 
 // lostWords reports whether normalizing phrase into ws dropped a content
-// word.
+// word (a qualifier bound to its number counts as two).
 func lostWords(phrase string, ws []string) bool {
 	n := 0
 	for _, f := range strings.FieldsFunc(phrase, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' }) {
@@ -331,7 +331,11 @@ func lostWords(phrase string, ws []string) bool {
 			n++
 		}
 	}
-	return len(ws) < n
+	kept := 0
+	for _, w := range ws {
+		kept += 1 + strings.Count(w, "_")
+	}
+	return kept < n
 }
 
 // contentWords normalizes a phrase and removes the words a note never

@@ -16,6 +16,8 @@ type noteCoder struct {
 	doc  *nlp.Doc
 	opts Options
 
+	// words is doc.Terms as the engine reads them (noteWords).
+	nw []noteWord
 	// toks is the matcher's view of doc.Terms (function words left out);
 	// termOf maps a token position back to its doc.Terms index; norms are
 	// the words the tokens were looked up by.
@@ -38,7 +40,7 @@ type noteCoder struct {
 }
 
 func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
-	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, sentWords: map[int]map[string]bool{}, negated: map[int]bool{}, phrases: map[string][]string{}}
+	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, nw: e.noteWords(doc), sentWords: map[int]map[string]bool{}, negated: map[int]bool{}, phrases: map[string][]string{}}
 }
 
 // run codes the note.
@@ -66,7 +68,10 @@ func (c *noteCoder) tokens() {
 	barrier := false
 	for i := range d.Terms {
 		t := &d.Terms[i]
-		norm := c.e.form(t.Norm)
+		norm := c.nw[i].norm
+		if norm == "" {
+			continue // a number read with its qualifier
+		}
 		if t.Has(nlp.Stop) {
 			// A capital letter is a subterm word ("influenza A"), not the
 			// article.
@@ -157,8 +162,8 @@ func (c *noteCoder) words(s int) map[string]bool {
 	lo, hi := c.sentenceTerms(s)
 	for i := lo; i < hi; i++ {
 		t := &c.doc.Terms[i]
-		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			w[c.e.form(t.Norm)] = true
+		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] && c.nw[i].norm != "" {
+			w[c.nw[i].norm] = true
 		}
 	}
 	c.sentWords[s] = w
@@ -275,16 +280,17 @@ func (c *noteCoder) matchLexicon(lex *lexicon, toks []termmatch.Token) {
 		p := lex.matcher.Pattern(m.Pattern)
 		men := &mention{start: -1, target: lex.targets[m.Payload], words: len(m.Positions)}
 		for k, pos := range m.Positions {
-			t := &d.Terms[c.termOf[pos]]
+			ti := c.termOf[pos]
+			t, end := &d.Terms[ti], c.nw[ti].end
 			if k < len(p.Narrow) {
 				if men.start < 0 || t.Start < men.start {
 					men.start = t.Start
 				}
-				men.end = max(men.end, t.End)
+				men.end = max(men.end, end)
 				men.sentence = t.Sentence
 				continue
 			}
-			men.wide = append(men.wide, [2]int{t.Start, t.End})
+			men.wide = append(men.wide, [2]int{t.Start, end})
 		}
 		men.wide = slices.DeleteFunc(men.wide, func(w [2]int) bool { return w[0] >= men.start && w[1] <= men.end })
 		men.section = -1

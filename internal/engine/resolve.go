@@ -623,8 +623,8 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 		last++
 	}
 	for i := first; i <= last; i++ {
-		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			out[c.e.form(t.Norm)] = true
+		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] && c.nw[i].norm != "" {
+			out[c.nw[i].norm] = true
 		}
 	}
 	return out

@@ -61,6 +61,9 @@ func TestRules(t *testing.T) {
 		{name: "managed blood pressure", note: "BP 152/94 on amlodipine 5 mg - not at goal - increased to 10 mg.", want: []string{"I10"}, rule: "LEXICON"},
 		{name: "blood pressure reading alone", note: "Vitals: BP 128/76. A/P: Viral URI.", want: []string{"J06.9"}, notWant: []string{"I10"}},
 		{name: "acuity from duration", note: "A/P: Cough for 5 weeks.", want: []string{"R05.2"}, rule: "INDEX"},
+		{name: "a number binds to its own qualifier", note: "Follow-up of type 2 diabetes with stage 3a chronic kidney disease.", want: []string{"E11.22", "N18.31"}, notWant: []string{"N18.2"}},
+		{name: "stage 2 stated", note: "Chronic kidney disease stage 2, type 1 diabetes.", want: []string{"N18.2", "E10.22"}, notWant: []string{"N18.1", "E11.22"}},
+		{name: "class binds to obesity", note: "A/P: Class 2 obesity, type 1 diabetes.", want: []string{"E66.812", "E10.9"}, notWant: []string{"E66.811"}},
 	}
 	dos := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 	for _, tc := range cases {
