@@ -303,7 +303,7 @@ func (e *Engine) Code(ctx context.Context, note string, opts Options) (*Result, 
 	c := newNoteCoder(e, rc, doc, opts)
 	c.run()
 	res := c.result()
-	if err := e.codeProcedures(res, doc, rc.release, opts); err != nil {
+	if err := e.codeProcedures(res, c.dxSupport, doc, rc.release, opts); err != nil {
 		return nil, err
 	}
 	return res, nil

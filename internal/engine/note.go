@@ -37,6 +37,9 @@ type noteCoder struct {
 	mentions []*mention
 	cands    []*candidate
 	warnings []Warning
+	// dxSupport[i] are all the spans behind the i-th reported diagnosis
+	// (its evidence shows the strongest of them).
+	dxSupport [][][2]int
 }
 
 func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
@@ -335,8 +338,10 @@ type candidate struct {
 	code     *icd.Code
 	mentions []*mention
 	// origin is how the code was found, for the reasoning: an Index path,
-	// a tabular title, a table row, a medication.
-	origin string
+	// a tabular title, a table row, a medication; originMention is the
+	// mention it was found from (the reasoning quotes it).
+	origin        string
+	originMention *mention
 	// via is the kind of source (index, tabular, drug table, ...).
 	via   sourceKind
 	steps []navStep
@@ -392,8 +397,10 @@ func (c *noteCoder) add(code *icd.Code, m *mention, status nlp.Status, via sourc
 			if m != nil && !slices.Contains(cd.mentions, m) {
 				cd.mentions = append(cd.mentions, m)
 			}
-			if via < cd.via {
-				cd.via, cd.origin, cd.steps = via, origin, steps
+			// The reasoning explains the best source, and among equal
+			// sources the mention in the weightiest section.
+			if via < cd.via || via == cd.via && m != nil && cd.originMention != nil && c.sectionWeight(m.section) > c.sectionWeight(cd.originMention.section) {
+				cd.via, cd.origin, cd.steps, cd.originMention = via, origin, steps, m
 			}
 			for _, r := range rules {
 				cd.addRule(r)
@@ -401,7 +408,7 @@ func (c *noteCoder) add(code *icd.Code, m *mention, status nlp.Status, via sourc
 			return cd
 		}
 	}
-	cd := &candidate{code: code, origin: origin, via: via, steps: steps, status: status}
+	cd := &candidate{code: code, origin: origin, originMention: m, via: via, steps: steps, status: status}
 	if m != nil {
 		cd.mentions = []*mention{m}
 	}

@@ -213,10 +213,10 @@ func (c *noteCoder) derive(code string, from []*candidate, rule, why string) *ca
 
 // quoted is the first evidence of a candidate, quoted.
 func (c *noteCoder) quoted(cd *candidate) string {
-	if len(cd.mentions) == 0 {
+	m := c.strongest(cd)
+	if m == nil {
 		return strings.ToLower(cd.code.Title)
 	}
-	m := cd.mentions[0]
 	return fmt.Sprintf("%q", c.text(m.start, m.end))
 }
 

@@ -133,10 +133,18 @@ func TestEvidenceSpans(t *testing.T) {
 			if len(d.Evidence) == 0 {
 				t.Errorf("vignette %d: %s has no evidence", v.ID, d.Code)
 			}
+			if len(d.Evidence) > maxEvidence {
+				t.Errorf("vignette %d: %s shows %d spans, more than %d", v.ID, d.Code, len(d.Evidence), maxEvidence)
+			}
+			wordings := map[string]bool{}
 			for _, ev := range d.Evidence {
 				if ev.Start < 0 || ev.End > len(v.Note) || ev.Start >= ev.End || v.Note[ev.Start:ev.End] != ev.Text {
 					t.Errorf("vignette %d: %s evidence %d-%d %q is not note[start:end]", v.ID, d.Code, ev.Start, ev.End, ev.Text)
 				}
+				if w := strings.ToLower(ev.Text); wordings[w] {
+					t.Errorf("vignette %d: %s shows the wording %q twice", v.ID, d.Code, ev.Text)
+				}
+				wordings[strings.ToLower(ev.Text)] = true
 			}
 		}
 	}
@@ -259,4 +267,26 @@ func TestBMIBands(t *testing.T) {
 			t.Errorf("BMI %v age %v: got %q, want %q", tt.bmi, tt.age, got, tt.want)
 		}
 	}
+}
+
+// TestEvidenceRanked checks that a code documented many times shows its
+// strongest spans first: the assessment's statement, joined with the
+// linked condition of its sentence, before history mentions.
+func TestEvidenceRanked(t *testing.T) {
+	note := "CC: diabetes.\nHPI: Follow-up of diabetes. Diabetes is stable. Diabetes diet reviewed.\n" +
+		"ASSESSMENT AND PLAN:\n1. Type 2 diabetes with stage 3a chronic kidney disease - continue metformin.\n"
+	res := codeNote(t, note, Options{})
+	for _, d := range res.Diagnoses {
+		if d.Code != "E11.22" {
+			continue
+		}
+		if len(d.Evidence) > maxEvidence || len(d.Evidence) == 0 {
+			t.Fatalf("E11.22 evidence %+v", d.Evidence)
+		}
+		if first := d.Evidence[0]; first.Section != "A/P" || !strings.Contains(first.Text, "diabetes with stage 3a chronic kidney disease") {
+			t.Errorf("strongest evidence is %+v, want the A/P statement with its linked condition", first)
+		}
+		return
+	}
+	t.Fatalf("E11.22 not coded: %+v", res.Diagnoses)
 }
