@@ -67,9 +67,9 @@ type service struct {
 	AddonMinutes        int                 `yaml:"addon_minutes"`
 	Codes               []CodeInfo          `yaml:"codes"`
 
-	index                                    int // position in Catalog.services
+	index                                                    int // position in Catalog.services
 	requires, clauseRequires, alsoRequires, excludes, counts *scan.Matcher
-	variants                                 *scan.Terms // instruments or techniques
+	variants                                                 *scan.Terms // instruments or techniques
 }
 
 // families and what each needs from its entry.
