@@ -250,3 +250,31 @@ func TestBenchEngineCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeDateOutsideReleases codes notes dated after the newest and
+// before the oldest installed release: the nearest release codes them and
+// a warning says to verify.
+func TestCodeDateOutsideReleases(t *testing.T) {
+	needCodeSets(t)
+	tests := []struct{ dos, want string }{
+		{"2099-01-15", "is after the newest installed release"},
+		{"1999-01-15", "is before the oldest installed release"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, testNote, "code", "--dos", tt.dos)
+		if code != 0 {
+			t.Fatalf("--dos %s: exit %d: %s", tt.dos, code, errOut)
+		}
+		var res engine.Result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, w := range res.Warnings {
+			found = found || w.Kind == "codeset" && strings.Contains(w.Message, tt.want) && strings.Contains(w.Message, "medcode codesets install")
+		}
+		if !found || len(res.Diagnoses) == 0 || res.Diagnoses[0].Code != "I10" {
+			t.Errorf("--dos %s: want I10 and a codeset warning %q, got %+v", tt.dos, tt.want, res)
+		}
+	}
+}

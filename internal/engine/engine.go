@@ -190,12 +190,19 @@ func (e *Engine) words(phrase string) []string {
 // form returns the canonical form of a normalized word.
 func (e *Engine) form(w string) string { return e.forms.form(w) }
 
-// coderFor returns the compiled coder of the release in effect on dos.
-func (e *Engine) coderFor(dos time.Time) (*releaseCoder, error) {
-	rel, err := e.set.ForDate(dos)
+// coderFor returns the compiled coder of the release for dos (releaseFor),
+// with the warning a date outside the installed releases brings.
+func (e *Engine) coderFor(dos time.Time) (*releaseCoder, *Warning, error) {
+	rel, warn, err := e.releaseFor(dos)
 	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+		return nil, nil, err
 	}
+	rc, err := e.coderOf(rel)
+	return rc, warn, err
+}
+
+// coderOf returns the compiled coder of a release, compiling it once.
+func (e *Engine) coderOf(rel *codeset.Release) (*releaseCoder, error) {
 	e.mu.Lock()
 	ro, ok := e.releases[rel]
 	if !ok {
@@ -207,10 +214,10 @@ func (e *Engine) coderFor(dos time.Time) (*releaseCoder, error) {
 	return ro.rc, ro.err
 }
 
-// Prepare compiles the coder of the release in effect on dos ahead of the
-// first note (servers call it at start; benchmarks before timing).
+// Prepare compiles the coder of the release for dos ahead of the first
+// note (servers call it at start; benchmarks before timing).
 func (e *Engine) Prepare(dos time.Time) error {
-	_, err := e.coderFor(dos)
+	_, _, err := e.coderFor(dos)
 	return err
 }
 
@@ -295,12 +302,15 @@ func (e *Engine) Code(ctx context.Context, note string, opts Options) (*Result, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rc, err := e.coderFor(opts.DOS)
+	rc, warn, err := e.coderFor(opts.DOS)
 	if err != nil {
 		return nil, err
 	}
 	doc := e.nlp.Analyze(note)
 	c := newNoteCoder(e, rc, doc, opts)
+	if warn != nil {
+		c.warnings = append(c.warnings, *warn)
+	}
 	c.run()
 	res := c.result()
 	if err := e.codeProcedures(res, c.dxSupport, doc, rc.release, opts); err != nil {

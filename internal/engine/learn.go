@@ -46,7 +46,7 @@ func Learn(ctx context.Context, e *Engine, docs []evaluate.CodiEspDoc, texts []s
 	if err != nil {
 		return err
 	}
-	rc, err := base.coderFor(dos)
+	rc, _, err := base.coderFor(dos)
 	if err != nil {
 		return err
 	}

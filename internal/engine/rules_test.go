@@ -241,7 +241,7 @@ func FuzzCode(f *testing.F) {
 
 func TestBMIBands(t *testing.T) {
 	e := testEngine(t)
-	rc, err := e.coderFor(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC))
+	rc, _, err := e.coderFor(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func TestTableRowErrors(t *testing.T) {
 
 func TestSynonymTargetsExist(t *testing.T) {
 	e := testEngine(t)
-	rc, err := e.coderFor(e.now())
+	rc, _, err := e.coderFor(e.now())
 	if err != nil {
 		t.Fatal(err)
 	}
