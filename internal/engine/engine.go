@@ -17,6 +17,7 @@ import (
 	"github.com/medcode/medcode/internal/codeset/icd"
 	"github.com/medcode/medcode/internal/engine/procedure"
 	"github.com/medcode/medcode/internal/nlp"
+	"github.com/medcode/medcode/internal/phi"
 )
 
 // version is the engine's own version; Version adds a digest of the
@@ -315,6 +316,11 @@ func (e *Engine) Code(ctx context.Context, note string, opts Options) (*Result, 
 	res := c.result()
 	if err := e.codeProcedures(res, c.dxSupport, doc, rc.release, opts); err != nil {
 		return nil, err
+	}
+	// The PHI detector's spans keep their text here, for the caller to show;
+	// whoever stores a result strips it (Evidence and phi.Span alike).
+	if spans := phi.Scan(note); len(spans) > 0 {
+		res.PHI = PHIReport{Found: true, Spans: spans}
 	}
 	return res, nil
 }

@@ -97,3 +97,29 @@ func TestReleaseForDate(t *testing.T) {
 		})
 	}
 }
+
+// TestPHIReport checks that the result carries the PHI detector's spans,
+// each a byte range of the note, and an empty list when there are none.
+func TestPHIReport(t *testing.T) {
+	note := "Patient John Smith, DOB 03/04/1961, MRN 12345678.\nA/P: Essential hypertension.\n"
+	res := codeNote(t, note, Options{})
+	if !res.PHI.Found || len(res.PHI.Spans) < 3 {
+		t.Fatalf("PHI report %+v, want the name, the date and the MRN", res.PHI)
+	}
+	kinds := map[string]bool{}
+	for _, s := range res.PHI.Spans {
+		if s.Start < 0 || s.End > len(note) || note[s.Start:s.End] != s.Text || s.Confidence <= 0 || s.Confidence > 1 {
+			t.Errorf("span %+v is not note[start:end] with a confidence", s)
+		}
+		kinds[string(s.Type)] = true
+	}
+	for _, k := range []string{"NAME", "DATE", "MRN"} {
+		if !kinds[k] {
+			t.Errorf("no %s span in %+v", k, res.PHI.Spans)
+		}
+	}
+	clean := codeNote(t, "A/P: Essential hypertension.", Options{})
+	if clean.PHI.Found || clean.PHI.Spans == nil || len(clean.PHI.Spans) != 0 {
+		t.Errorf("a note without identifiers: %+v, want found false and an empty list", clean.PHI)
+	}
+}
