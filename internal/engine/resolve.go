@@ -2,7 +2,6 @@ package engine
 
 import (
 	"maps"
-	"regexp"
 	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
@@ -144,89 +143,6 @@ func (c *noteCoder) assert(m *mention, code string) {
 	a := c.doc.Assert(m.start, m.end, traits)
 	m.assertion, m.current = a.Status, a.Current
 	m.resolved = a.Status == nlp.Historical && a.Trigger != nil && a.Trigger.Flags&nlp.Soft == 0
-	if a.Status == nlp.Negated && a.Trigger != nil && a.Trigger.Direction != nlp.Post {
-		// A history cue between the negation and the concept opens a new
-		// clause: "without known allergies, with a history of dyslipidemia,
-		// hypertension" affirms the hypertension as history.
-		for _, tr := range a.InScope {
-			if tr.Category == nlp.CatHistorical && tr.Start > a.Trigger.End && tr.End <= m.start {
-				m.assertion = nlp.Historical
-				if traits&nlp.Chronic != 0 {
-					m.assertion, m.current = nlp.Affirmed, true
-				}
-				break
-			}
-		}
-	}
-	if a.Status == nlp.Affirmed && c.listNegated(m) {
-		// "Serology for HBV, HCV and HIV negative": a negative result at
-		// the end of a list negates every item of the list.
-		m.assertion = nlp.Negated
-	}
-	if a.Status == nlp.Negated && a.Trigger != nil && c.unrelatedAt(a.Trigger.Start) {
-		// "not related to her hypertension" states no link; it does not
-		// deny the hypertension.
-		m.assertion = nlp.Affirmed
-	}
-}
-
-// listEndRe finds a negative result after a list: the rest of the
-// sentence is list items, separators and the result word.
-var listEndRe = regexp.MustCompile(`(?i)^((?:[\s,;/]|\band\b|\bor\b|[\w\-.]+)*?)\s*\b(?:(?:were|was|are|is|all|came back)\s+)?(?:negative|neg|nonreactive|non-reactive)\b|\(-\)`)
-
-// listNegated reports whether the mention is an item of a short list that
-// a negative result closes.
-func (c *noteCoder) listNegated(m *mention) bool {
-	if m.sentence < 0 || m.sentence >= len(c.doc.Sentences) {
-		return false
-	}
-	s := c.doc.Sentences[m.sentence]
-	if m.end > s.End {
-		return false
-	}
-	rest := c.doc.Text[m.end:s.End]
-	loc := listEndRe.FindStringSubmatchIndex(rest)
-	if loc == nil || loc[2] < 0 {
-		return false
-	}
-	between := rest[loc[2]:loc[3]]
-	parts := listSepRe.Split(between, -1)
-	if len(parts) > 8 {
-		return false
-	}
-	for _, p := range parts {
-		if len(strings.Fields(p)) > 3 {
-			return false
-		}
-	}
-	return true
-}
-
-var listSepRe = regexp.MustCompile(`(?i)[,;/]|\band\b|\bor\b`)
-
-// unrelatedAt reports whether an unrelated phrase ("not related to")
-// starts at byte offset off.
-func (c *noteCoder) unrelatedAt(off int) bool {
-	end := min(off+60, len(c.doc.Text))
-	ws := c.e.words(c.doc.Text[off:end])
-	for _, p := range c.e.tables.unrelated {
-		if len(ws) >= len(p) && slicesEqual(ws[:len(p)], p) {
-			return true
-		}
-	}
-	return false
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // resolveTarget follows the mention's pattern to a code.
