@@ -236,11 +236,12 @@ func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
 	rc.titles = map[*icd.Term]titleSplit{}
 	byTitle := map[string]titleSplit{}
 	for t := range rc.index.All() {
-		ts, done := byTitle[t.Title]
+		title := statedTitle(t)
+		ts, done := byTitle[title]
 		if !done {
-			alts, connector, ok := b.titleWords(t.Title, false)
+			alts, connector, ok := b.titleWords(title, false)
 			ts = titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
-			byTitle[t.Title] = ts
+			byTitle[title] = ts
 		}
 		rc.titles[t] = ts
 	}

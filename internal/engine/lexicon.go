@@ -45,13 +45,14 @@ type lexicon struct {
 
 // indexRules are the knobs of tables/index_terms.tsv.
 type indexRules struct {
-	needsSubterm map[string]bool // MatchKey of main terms
-	skipSubterm  map[string]bool // MatchKey of subterm titles
-	implicitMain map[string]bool // MatchKey of main terms
-	noteWideWith map[string]bool // MatchKey of main terms
-	blocked      map[string]bool // MatchKey of index paths
-	connectors   []string        // lower-case words, longest first
-	dropWords    map[string]bool // lower-case words as written ("nos", not the stem of "nose")
+	needsSubterm map[string]bool     // MatchKey of main terms
+	skipSubterm  map[string]bool     // MatchKey of subterm titles
+	implicitMain map[string]bool     // MatchKey of main terms
+	noteWideWith map[string]bool     // MatchKey of main terms
+	blocked      map[string]bool     // MatchKey of index paths
+	unstated     map[string][]string // MatchKey of main terms → words a note leaves out
+	connectors   []string            // lower-case words, longest first
+	dropWords    map[string]bool     // lower-case words as written ("nos", not the stem of "nose")
 }
 
 func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
@@ -59,8 +60,19 @@ func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}}
+	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}, unstated: map[string][]string{}}
 	for _, row := range rows {
+		if row.kind() == "unstated" {
+			if err := row.want(3, 3); err != nil {
+				return nil, err
+			}
+			ws := words(row.field(2))
+			if len(ws) == 0 || !strings.Contains(strings.ToLower(row.field(1)), strings.ToLower(row.field(2))) {
+				return nil, row.errorf("unstated words %q are not words of main term %q", row.field(2), row.field(1))
+			}
+			r.unstated[icd.MatchKey(row.field(1))] = ws
+			continue
+		}
 		if err := row.want(2, 2); err != nil {
 			return nil, err
 		}
@@ -188,7 +200,7 @@ func patternKey(pw pathWords, t target) string {
 // addIndex adds a pattern for every path of the Index.
 func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 	for _, m := range ix.MainTerms() {
-		alts, _, ok := b.titleWords(m.Title, true)
+		alts, _, ok := b.titleWords(statedTitle(m), true)
 		// A one-letter main term ("H disease" flattened to "H") or one that
 		// stands for "anything else" ("Symptoms NEC") cannot be found by
 		// its words.
@@ -201,6 +213,12 @@ func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 				continue
 			}
 			states = append(states, pathWords{narrow: a, head: a[len(a)-1]})
+			// "Fracture, traumatic" is what a note calls "fracture".
+			if drop := b.rules.unstated[icd.MatchKey(m.Title)]; len(drop) > 0 {
+				if rest := slices.DeleteFunc(slices.Clone(a), func(w string) bool { return slices.Contains(drop, w) }); len(rest) > 0 {
+					states = append(states, pathWords{narrow: rest, head: rest[len(rest)-1]})
+				}
+			}
 		}
 		if len(states) == 0 {
 			continue
@@ -224,7 +242,7 @@ func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 // addSubterm adds the patterns of subterm t below the path states;
 // skipped is set below a grouping subterm left out of the path.
 func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConnector, skipped bool) {
-	alts, connector, ok := b.titleWords(t.Title, false)
+	alts, connector, ok := b.titleWords(statedTitle(t), false)
 	if !ok || b.rules.blocked[icd.MatchKey(t.PathString())] {
 		return
 	}
@@ -232,6 +250,12 @@ func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConne
 	var states []pathWords
 	for _, p := range parents {
 		for _, a := range alts {
+			if len(a) > 0 && addsNothing(a, p) {
+				// "Cholesterol, elevated, with elevated": the flattened Index
+				// lost the words that set the subterm apart ("with elevated
+				// (high) triglycerides"); it cannot be told from its parent.
+				continue
+			}
 			s := pathWords{narrow: slices.Clone(p.narrow), wide: slices.Clone(p.wide), head: p.head}
 			if wide {
 				s.wide = append(s.wide, a...)
@@ -276,6 +300,27 @@ func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConne
 			b.addSubterm(c, parents, afterConnector, true)
 		}
 	}
+}
+
+// statedTitle is how a note states an Index term: its title, with a
+// nonessential modifier that continues the last word by a hyphen joined to
+// it ("May (-Hegglin)" is the May-Hegglin anomaly, not the word "may").
+func statedTitle(t *icd.Term) string {
+	if len(t.Nemod) > 0 && strings.HasPrefix(t.Nemod[0], "-") {
+		return t.Title + strings.Fields(t.Nemod[0])[0]
+	}
+	return t.Title
+}
+
+// addsNothing reports whether every word of a subterm is already a word of
+// the path above it.
+func addsNothing(words []string, path pathWords) bool {
+	for _, w := range words {
+		if !slices.Contains(path.narrow, w) && !slices.Contains(path.wide, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // titleWords splits an Index title into its spelling alternatives, each a

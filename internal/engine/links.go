@@ -18,12 +18,29 @@ import (
 //     patient's past condition of category C50 is coded Z85.3.
 //
 // The condition of each entry is found by running the entry's own words
-// through the lexicon, so the links follow the release's Index.
+// through the lexicon, so the links follow the release's Index. A
+// condition is keyed by the broadest tabular group whose title still names
+// it (conditionKey): "chronic kidney disease" is all of N18, "neuralgia" is
+// M79.2 and not the myalgia beside it in M79.
 type withLinks struct {
-	// combos[diabetes category][condition category] = combination code
+	// combos[diabetes category][condition key] = combination code
 	combos   map[string]map[string]linkTarget
-	family   map[string]linkTarget // condition category → family history code
-	personal map[string]linkTarget // condition category → personal history code
+	family   map[string]linkTarget // condition key → family history code
+	personal map[string]linkTarget // condition key → personal history code
+}
+
+// lookup finds the link of a coded condition: its own code's, else the
+// nearest ancestor's.
+func (rc *releaseCoder) lookup(links map[string]linkTarget, code string) (linkTarget, bool) {
+	if l, ok := links[code]; ok {
+		return l, true
+	}
+	for _, a := range rc.release.ICD.Ancestors(code) {
+		if l, ok := links[a.Code]; ok {
+			return l, true
+		}
+	}
+	return linkTarget{}, false
 }
 
 // linkTarget is the code an Index entry gives, with the entry's path.
@@ -71,15 +88,15 @@ func (l *withLinks) addCombos(rc *releaseCoder, e *Engine, main *icd.Term) {
 				if cond.Code == "" || strings.HasSuffix(cond.Code, "-") {
 					continue
 				}
-				condCat, ok := phraseCategory(rc, e, cond.Title)
-				if !ok || condCat == category || strings.HasPrefix(cond.Code, condCat) {
+				key, ok := conditionKey(rc, e, cond.Title)
+				if !ok || strings.HasPrefix(key, category) || strings.HasPrefix(cond.Code, key) {
 					continue
 				}
 				if l.combos[category] == nil {
 					l.combos[category] = map[string]linkTarget{}
 				}
-				if _, dup := l.combos[category][condCat]; !dup {
-					l.combos[category][condCat] = linkTarget{code: cond.Code, path: cond.PathString()}
+				if _, dup := l.combos[category][key]; !dup {
+					l.combos[category][key] = linkTarget{code: cond.Code, path: cond.PathString()}
 				}
 			}
 		}
@@ -98,9 +115,9 @@ func (l *withLinks) addHistory(rc *releaseCoder, e *Engine, parent *icd.Term, in
 		for _, ch := range t.Children {
 			phrase := strings.TrimSpace(prefix + " " + ch.Title)
 			if ch.Code != "" && !strings.HasSuffix(ch.Code, "-") && (strings.HasPrefix(ch.Code, "Z") || strings.HasPrefix(ch.Code, "I25.2")) {
-				if cat, ok := phraseCategory(rc, e, phrase); ok && !strings.HasPrefix(cat, "Z") {
-					if _, dup := into[cat]; !dup {
-						into[cat] = linkTarget{code: ch.Code, path: ch.PathString()}
+				if key, ok := conditionKey(rc, e, phrase); ok && !strings.HasPrefix(key, "Z") {
+					if _, dup := into[key]; !dup {
+						into[key] = linkTarget{code: ch.Code, path: ch.PathString()}
 					}
 				}
 			}
@@ -110,10 +127,12 @@ func (l *withLinks) addHistory(rc *releaseCoder, e *Engine, parent *icd.Term, in
 	walk(parent, "")
 }
 
-// phraseCategory runs a phrase through the lexicon and returns the
-// category of the code it finds, when one Index or tabular reading covers
-// most of it.
-func phraseCategory(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
+// conditionKey runs a phrase through the lexicon and returns the key of the
+// condition it names: the code it finds, widened to each ancestor whose
+// title still holds every word of the phrase ("chronic kidney disease" →
+// N18.9 → N18 "Chronic kidney disease (CKD)"; "neuralgia" → M79.2, whose
+// category "Other and unspecified soft tissue disorders" is wider).
+func conditionKey(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
 	code := phraseCode(rc, e, phrase)
 	if code == "" {
 		return "", false
@@ -122,7 +141,19 @@ func phraseCategory(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return c.Category(), true
+	want := e.words(phrase)
+	key := c.Code
+	for _, a := range rc.release.ICD.Ancestors(c.Code) {
+		have := map[string]bool{}
+		for _, w := range e.words(a.Title) {
+			have[w] = true
+		}
+		if !allIn(want, have) {
+			break
+		}
+		key = a.Code
+	}
+	return key, true
 }
 
 // phraseCode runs a phrase through the lexicon and returns the code of the

@@ -422,6 +422,9 @@ func (c *noteCoder) ruleWarnings() []Warning {
 		var w Warning
 		switch cd.dropped {
 		case "R1":
+			if c.find(cd.code.Code) != nil {
+				continue // another mention codes it after all
+			}
 			w = Warning{Kind: "uncertain", Message: fmt.Sprintf("%s (%s) is documented as uncertain and is not coded in the outpatient setting; its signs and symptoms are coded instead", cd.code.Code, cd.code.Title)}
 		case "R12":
 			w = Warning{Kind: "query", Message: fmt.Sprintf("BMI recorded (%s) without a provider-documented weight diagnosis; query the provider before reporting it", cd.code.Code)}

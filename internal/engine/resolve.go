@@ -353,6 +353,16 @@ func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptio
 		return v.(*childOptions)
 	}
 	opts := &childOptions{byFirst: map[string][]childOption{}, orders: map[*icd.Term]int{}}
+	// The words of the path down to t: a subterm that adds none of its own
+	// lost them when the Index was flattened (see addsNothing).
+	path := map[string]bool{}
+	for p := t; p != nil; p = p.Parent {
+		for _, a := range rc.titles[p].alts {
+			for _, w := range a {
+				path[w] = true
+			}
+		}
+	}
 	n := 0
 	var visit func(p *icd.Term, depth int, groupOnly bool)
 	visit = func(p *icd.Term, depth int, groupOnly bool) {
@@ -379,7 +389,7 @@ func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptio
 				continue
 			}
 			for _, a := range ts.alts {
-				if len(a) == 0 {
+				if len(a) == 0 || allIn(a, path) {
 					continue
 				}
 				opts.byFirst[a[0]] = append(opts.byFirst[a[0]], childOption{term: ch, words: a, groupOnly: groupOnly, order: n})
@@ -402,7 +412,7 @@ func (c *noteCoder) split(t *icd.Term) titleSplit {
 		return ts
 	}
 	b := lexiconBuilder{words: c.e.words, rules: c.e.rules}
-	alts, connector, ok := b.titleWords(t.Title, false)
+	alts, connector, ok := b.titleWords(statedTitle(t), false)
 	return titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
 }
 

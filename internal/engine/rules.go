@@ -96,7 +96,7 @@ func (c *noteCoder) applyAssertions() {
 			cd.drop("R9")
 		case nlp.Family:
 			cd.drop("R9")
-			if link, ok := c.rc.withLinks.family[cd.code.Category()]; ok {
+			if link, ok := c.rc.lookup(c.rc.withLinks.family, cd.code.Code); ok {
 				c.derive(link.code, []*candidate{cd}, "R9", c.quoted(cd)+" is a family member's condition, coded as family history ("+link.path+")")
 			}
 		case nlp.Historical:
@@ -120,12 +120,25 @@ func (c *noteCoder) applyAssertions() {
 				cd.addRule("ABSTRACT")
 			default:
 				cd.drop("R7")
-				if link, ok := c.rc.withLinks.personal[cd.code.Category()]; ok {
+				if link, ok := c.rc.lookup(c.rc.withLinks.personal, cd.code.Code); ok && !c.currentElsewhere(cd) {
 					c.derive(link.code, []*candidate{cd}, "R7", c.quoted(cd)+" is a past condition no longer treated, coded as personal history ("+link.path+")")
 				}
 			}
 		}
 	}
+}
+
+// currentElsewhere reports whether the note also documents the condition
+// of a past mention as current (a live affirmed candidate of its
+// category): "history of kidney stones ... A/P: Kidney stones" is coded
+// as the current condition, not also as a personal history.
+func (c *noteCoder) currentElsewhere(cd *candidate) bool {
+	for _, o := range c.cands {
+		if o != cd && o.dropped == "" && !o.derived && o.status == nlp.Affirmed && o.code.Category() == cd.code.Category() {
+			return true
+		}
+	}
+	return false
 }
 
 // allResolved reports whether every mention states the condition as over.
@@ -139,7 +152,7 @@ func (c *noteCoder) allResolved(cd *candidate) bool {
 }
 
 func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
-	_, ok := c.rc.withLinks.personal[cd.code.Category()]
+	_, ok := c.rc.lookup(c.rc.withLinks.personal, cd.code.Code)
 	return ok
 }
 
@@ -254,7 +267,7 @@ func (c *noteCoder) applyWithLinks() {
 			if other == dm || other.dropped != "" {
 				continue
 			}
-			link, ok := combos[other.code.Category()]
+			link, ok := c.rc.lookup(combos, other.code.Code)
 			if !ok {
 				continue
 			}
