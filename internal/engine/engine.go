@@ -123,7 +123,7 @@ func New(set *codeset.Set, opts ...Option) (*Engine, error) {
 	if e.forms, err = loadWordForms(dataFS, e.nlp); err != nil {
 		return nil, err
 	}
-	if e.tables, err = loadTables(dataFS, e.words); err != nil {
+	if e.tables, err = loadTables(dataFS, e.words, e.nlp.MedicationClass); err != nil {
 		return nil, err
 	}
 	if e.rules, err = loadIndexRules(dataFS, e.words); err != nil {

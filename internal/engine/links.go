@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
-	"github.com/medcode/medcode/internal/engine/termmatch"
 )
 
 // withLinks are the relations the engine reads out of the Alphabetic Index
@@ -141,7 +140,7 @@ func conditionKey(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	want := e.words(phrase)
+	want := e.words(dropRaw(phrase, e.rules.dropWords))
 	key := c.Code
 	for _, a := range rc.release.ICD.Ancestors(c.Code) {
 		have := map[string]bool{}
@@ -156,32 +155,43 @@ func conditionKey(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
 	return key, true
 }
 
-// phraseCode runs a phrase through the lexicon and returns the code of the
-// reading that covers most of it, "" when none covers half.
+// phraseCode codes a phrase of the Index (a "with" or history subterm)
+// the way a note is coded: its best reading (the one using most of its
+// words, at least half), followed through cross-references and the
+// Neoplasm Table ("malignant neoplasm, skin" is C44.90); "" when no
+// reading covers half of it.
 func phraseCode(rc *releaseCoder, e *Engine, phrase string) string {
+	phrase = dropRaw(phrase, e.rules.dropWords)
 	ws := e.words(phrase)
 	if len(ws) == 0 {
 		return ""
 	}
-	toks := make([]termmatch.Token, len(ws))
-	for i, w := range ws {
-		toks[i] = termmatch.Token{ID: rc.lex.vocab.Lookup(w)}
-	}
-	var best *termmatch.Match
-	for _, m := range rc.lex.matcher.Find(toks) {
-		if best == nil || len(m.Positions) > len(best.Positions) {
-			mm := m
-			best = &mm
+	c := newNoteCoder(e, rc, e.nlp.Analyze(phrase), Options{Profile: ProfileAbstract})
+	c.tokens()
+	c.matchLexicon(rc.lex, c.toks)
+	var best *mention
+	for _, m := range c.mentions {
+		if best == nil || m.words > best.words {
+			best = m
 		}
 	}
-	if best == nil || len(best.Positions)*2 < len(ws) {
+	if best == nil || best.words*2 < len(ws) {
 		return ""
 	}
-	t := rc.lex.targets[best.Payload]
-	if t.term != nil {
-		return termCode(rc, t.term)
+	res, ok := c.resolveTarget(best)
+	if !ok {
+		return ""
 	}
-	return t.code
+	ref := res.neo
+	if ref == nil {
+		ref = res.neoAlso
+	}
+	if ref != nil {
+		if code, _, ok := rc.neoplasms.code(rc.nav, *ref, c.navContext(best, res.main), false); ok {
+			return code.Code
+		}
+	}
+	return res.code
 }
 
 // termCode returns the code an Index term gives, following one "see"

@@ -93,7 +93,9 @@ func (c *noteCoder) tokens() {
 		if t.Has(nlp.Ambiguous) {
 			id = termmatch.NoToken
 		}
-		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore), Barrier: barrier}
+		// A new clause ("anxiety, he states") is a barrier too: "anxiety
+		// state" is not read across it.
+		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore), Barrier: barrier || d.OpensClause(t.Token)}
 		barrier = false
 		if id != termmatch.NoToken && negated[t.Sentence] && d.Assert(t.Start, t.End, 0).Status == nlp.Negated {
 			tok.NoWide = true

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
@@ -149,7 +150,20 @@ func (c *noteCoder) assert(m *mention, code string) {
 func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 	t := m.target
 	if t.term == nil {
-		return resolution{code: t.code, path: "tabular " + t.code}, t.code != ""
+		res := resolution{code: t.code, path: "tabular " + t.code}
+		if ic, ok := c.rc.release.ICD.Lookup(t.code); ok {
+			if r, ok := c.rc.neoplasms.bySite(ic.Code, ic.Title); ok {
+				// The Table row must hold the site the phrase itself names
+				// ("lung metastases" is the row "lung" whatever other organ
+				// the sentence names); a phrase without one ("malignant
+				// neoplasm") takes the site of its clause.
+				r.site, r.stated = c.mentionSiteWords(m), true
+				if len(r.site) > 0 || strings.HasPrefix(ic.Code, "C80") {
+					res.neoAlso = &r
+				}
+			}
+		}
+		return res, t.code != ""
 	}
 	words := c.words(m.sentence)
 	res := resolution{main: t.term.Main(), path: t.term.PathString()}
@@ -215,6 +229,20 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 		}
 	}
 	return res, res.code != ""
+}
+
+// mentionSiteWords are the words of the mention's phrase that name a site
+// of the Neoplasm Table.
+func (c *noteCoder) mentionSiteWords(m *mention) []string {
+	var out []string
+	lo, hi := c.sentenceTerms(m.sentence)
+	for i := lo; i < hi; i++ {
+		t := &c.doc.Terms[i]
+		if w := c.nw[i].norm; t.Start >= m.start && t.End <= m.end && w != "" && c.rc.neoplasms.siteWords[w] && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // followSee walks a cross-reference such as "Diabetes, by type, with

@@ -548,7 +548,7 @@ func (c *noteCoder) applyAssessmentScope() {
 		return
 	}
 	for _, cd := range c.liveAffirmed() {
-		if strings.HasPrefix(cd.code.Code, "Z") || c.isChronic(cd) {
+		if strings.HasPrefix(cd.code.Code, "Z") || c.isChronic(cd) && c.managed(cd) {
 			continue
 		}
 		inAP := false
@@ -564,6 +564,24 @@ func (c *noteCoder) applyAssessmentScope() {
 			cd.drop("R4")
 		}
 	}
+}
+
+// managed reports whether a chronic condition is managed at the visit: a
+// mention's sentence shows active care (rule R8's cues, a current drug, a
+// measurement), or the note documents a current drug of a class that
+// treats it (tables/chronic.tsv, treated-by).
+func (c *noteCoder) managed(cd *candidate) bool {
+	for _, m := range cd.mentions {
+		if m.current || c.inAssessment(m) || c.doc.ActiveCare(m.start, m.end) {
+			return true
+		}
+	}
+	for _, md := range c.doc.Medications {
+		if md.Current && c.e.tables.treatedBy[md.Class].contains(cd.code.Code) {
+			return true
+		}
+	}
+	return false
 }
 
 // applyIntegral drops symptoms integral to a coded diagnosis (R5).

@@ -46,6 +46,9 @@ type tables struct {
 	chronic      codeRefs
 	// chronicStated are chronic only when the note says "chronic".
 	chronicStated codeRefs
+	// treatedBy lists, per drug class, the conditions it treats: a current
+	// drug of the class shows a chronic condition managed at the visit.
+	treatedBy map[string]codeRefs
 	integral      []integralRow
 	unrelated     [][]string // normalized phrases
 	// companions.tsv
@@ -122,7 +125,7 @@ type combination struct {
 	code     string
 }
 
-func loadTables(fsys fs.FS, words wordsFunc) (*tables, error) {
+func loadTables(fsys fs.FS, words wordsFunc, medClass func(string) bool) (*tables, error) {
 	t := &tables{}
 	raw, err := fs.ReadFile(fsys, "tables/rules.yaml")
 	if err != nil {
@@ -141,6 +144,7 @@ func loadTables(fsys fs.FS, words wordsFunc) (*tables, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.treatedBy = map[string]codeRefs{}
 	for _, r := range rows {
 		if err := r.want(3, 3); err != nil {
 			return nil, err
@@ -154,6 +158,13 @@ func loadTables(fsys fs.FS, words wordsFunc) (*tables, error) {
 			t.chronic = append(t.chronic, refs...)
 		case "chronic-stated":
 			t.chronicStated = append(t.chronicStated, refs...)
+		case "treated-by":
+			for _, class := range strings.Split(r.field(2), "|") {
+				if !medClass(class) {
+					return nil, r.errorf("unknown drug class %q (classes of the nlp medication lexicon)", class)
+				}
+				t.treatedBy[class] = append(t.treatedBy[class], refs...)
+			}
 		default:
 			return nil, r.errorf("unknown kind %q", r.kind())
 		}

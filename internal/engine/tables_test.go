@@ -42,7 +42,7 @@ func withFile(name, content string) fs.FS {
 
 func TestEmbeddedTablesLoad(t *testing.T) {
 	words := testWords(t)
-	tb, err := loadTables(dataFS, words)
+	tb, err := loadTables(dataFS, words, nlp.Default().MedicationClass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestCombinationEntries(t *testing.T) {
 func TestTableRowErrors(t *testing.T) {
 	words := testWords(t)
 	loadAll := func(fsys fs.FS) error {
-		if _, err := loadTables(fsys, words); err != nil {
+		if _, err := loadTables(fsys, words, nlp.Default().MedicationClass); err != nil {
 			return err
 		}
 		if _, err := loadIndexRules(fsys, words); err != nil {

@@ -657,6 +657,30 @@ func (d *Doc) testResult(first, last int) (*Trigger, Status, bool) {
 	return nil, 0, false
 }
 
+// ActiveCare reports whether the sentence of the concept at text[start:end]
+// shows it managed now (rule R8): the sentence is in the A/P or holds,
+// outside the concept, a current-care cue, a current medication or a
+// measurement.
+func (d *Doc) ActiveCare(start, end int) bool {
+	first, last := d.tokenRange(start, end)
+	if first >= len(d.Tokens) || first >= last || d.Tokens[first].Sentence < 0 {
+		return false
+	}
+	return d.activeCare(d.Tokens[first].Sentence, first, last)
+}
+
+// OpensClause reports whether token k starts a new clause that closes a
+// negation: a terminator ("but", "which") or, after a comma or "and", a
+// clause verb or history cue ("anxiety, he states ..."). A dictionary
+// matcher should not read a phrase across it.
+func (d *Doc) OpensClause(k int) bool {
+	if k < 0 || k >= len(d.scopeStops) {
+		return false
+	}
+	st := d.scopeStops[k]
+	return st.stop && !st.keep.has(CatNegated)
+}
+
 // activeCare reports evidence that a condition is being managed now: the
 // sentence is in the A/P, or holds outside the concept a current-care cue,
 // a current medication or a measurement.
