@@ -19,11 +19,11 @@ var neoplasmColumns = []struct{ word, heading string }{
 // neoplasmRef is an Index cross-reference into the Neoplasm Table:
 // "Neoplasm, skin, malignant" names a site and a behavior column.
 type neoplasmRef struct {
-	site    []string // normalized site words the reference fixes ("skin")
+	site []string // normalized site words the reference fixes ("skin")
 	// stated is set when the site words are the note's own ("lung
 	// metastases"), so a row naming only them is a site stated.
-	stated bool
-	heading string   // column heading
+	stated  bool
+	heading string // column heading
 }
 
 // neoplasmRow is one row of the Neoplasm Table with the words of its site

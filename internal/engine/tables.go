@@ -49,8 +49,8 @@ type tables struct {
 	// treatedBy lists, per drug class, the conditions it treats: a current
 	// drug of the class shows a chronic condition managed at the visit.
 	treatedBy map[string]codeRefs
-	integral      []integralRow
-	unrelated     [][]string // normalized phrases
+	integral  []integralRow
+	unrelated [][]string // normalized phrases
 	// companions.tsv
 	requires, neverWith, supersede, soleReason, omit []companionRow
 	// supersedeTerm rows name an Index main term (MatchKey) in term.
