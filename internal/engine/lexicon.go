@@ -204,7 +204,7 @@ func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 		// A one-letter main term ("H disease" flattened to "H") or one that
 		// stands for "anything else" ("Symptoms NEC") cannot be found by
 		// its words.
-		if !ok || !statable(m.Title) || len(strings.TrimSpace(m.Title)) == 1 {
+		if !ok || !statable(m.Title) || len(strings.TrimSpace(m.Title)) == 1 || b.rules.blocked[icd.MatchKey(m.Title)] {
 			continue
 		}
 		var states []pathWords
@@ -475,7 +475,14 @@ func (b *lexiconBuilder) addTabular(tab *icd.Tabular) {
 		}
 		for _, n := range tab.NotesFor(c.Code) {
 			if (n.Kind == icd.InclusionTerm || n.Kind == icd.Includes) && n.From == c.Code {
-				b.add(b.tabularWords(n.Text), rankTabular, t)
+				pw := b.tabularWords(n.Text)
+				// An "Includes" note of one word names what the category
+				// covers ("F15 ... Includes: caffeine" is caffeine-related
+				// disorders), not a diagnosis the word alone states.
+				if n.Kind == icd.Includes && len(pw.narrow)+len(pw.wide) < 2 {
+					continue
+				}
+				b.add(pw, rankTabular, t)
 			}
 		}
 	}

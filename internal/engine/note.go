@@ -26,9 +26,10 @@ type noteCoder struct {
 	norms  []string
 	// sentWords caches the normalized words of each sentence.
 	sentWords map[int]map[string]bool
-	// negated marks the doc.Terms a negation covers ("without hematuria"):
-	// they never complete a code.
-	negated map[int]bool
+	// unasserted marks the doc.Terms a negation, an uncertainty or a
+	// hypothesis covers ("without hematuria", "could be the source of
+	// bleeding"): they never complete or refine a code.
+	unasserted map[int]bool
 	// sentTerms[s] is the range of doc.Terms in sentence s.
 	sentTerms [][2]int
 	// phrases caches normalized short phrases.
@@ -43,7 +44,7 @@ type noteCoder struct {
 }
 
 func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
-	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, nw: e.noteWords(doc), sentWords: map[int]map[string]bool{}, negated: map[int]bool{}, phrases: map[string][]string{}}
+	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, nw: e.noteWords(doc), sentWords: map[int]map[string]bool{}, unasserted: map[int]bool{}, phrases: map[string][]string{}}
 }
 
 // run codes the note.
@@ -65,7 +66,7 @@ func (c *noteCoder) tokens() {
 	d := c.doc
 	c.toks = make([]termmatch.Token, 0, len(d.Terms))
 	c.termOf = make([]int, 0, len(d.Terms))
-	negated := c.negatedSentences()
+	qualified := c.qualifiedSentences()
 	unit := int32(-1)
 	lastSent, lastElem := -1, -1
 	barrier := false
@@ -97,9 +98,12 @@ func (c *noteCoder) tokens() {
 		// state" is not read across it.
 		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore), Barrier: barrier || d.OpensClause(t.Token)}
 		barrier = false
-		if id != termmatch.NoToken && negated[t.Sentence] && d.Assert(t.Start, t.End, 0).Status == nlp.Negated {
-			tok.NoWide = true
-			c.negated[i] = true
+		if id != termmatch.NoToken && qualified[t.Sentence] {
+			switch d.Assert(t.Start, t.End, 0).Status {
+			case nlp.Negated, nlp.Uncertain, nlp.Hypothetical:
+				tok.NoWide = true
+				c.unasserted[i] = true
+			}
 		}
 		c.toks = append(c.toks, tok)
 		c.termOf = append(c.termOf, i)
@@ -107,12 +111,13 @@ func (c *noteCoder) tokens() {
 	}
 }
 
-// negatedSentences marks the sentences holding a negation trigger, the
-// only ones where a word can be negated.
-func (c *noteCoder) negatedSentences() map[int]bool {
+// qualifiedSentences marks the sentences holding a negation, uncertainty
+// or hypothesis trigger, the only ones where a word can be unasserted.
+func (c *noteCoder) qualifiedSentences() map[int]bool {
 	out := map[int]bool{}
 	for _, tr := range c.doc.Triggers {
-		if tr.Category == nlp.CatNegated {
+		switch tr.Category {
+		case nlp.CatNegated, nlp.CatUncertain, nlp.CatHypothetical:
 			out[tr.Sentence] = true
 		}
 	}
@@ -167,7 +172,7 @@ func (c *noteCoder) words(s int) map[string]bool {
 	lo, hi := c.sentenceTerms(s)
 	for i := lo; i < hi; i++ {
 		t := &c.doc.Terms[i]
-		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] && c.nw[i].norm != "" {
+		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.unasserted[i] && c.nw[i].norm != "" {
 			w[c.nw[i].norm] = true
 		}
 	}

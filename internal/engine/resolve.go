@@ -577,7 +577,7 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 		last++
 	}
 	for i := first; i <= last; i++ {
-		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] && c.nw[i].norm != "" {
+		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.unasserted[i] && c.nw[i].norm != "" {
 			out[c.nw[i].norm] = true
 		}
 	}
