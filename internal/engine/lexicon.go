@@ -51,6 +51,7 @@ type indexRules struct {
 	noteWideWith map[string]bool     // MatchKey of main terms
 	blocked      map[string]bool     // MatchKey of index paths
 	unstated     map[string][]string // MatchKey of main terms → words a note leaves out
+	closedGroup  map[string]bool     // MatchKey of grouping subterms never looked through
 	connectors   []string            // lower-case words, longest first
 	dropWords    map[string]bool     // lower-case words as written ("nos", not the stem of "nose")
 }
@@ -60,7 +61,7 @@ func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}, unstated: map[string][]string{}}
+	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}, unstated: map[string][]string{}, closedGroup: map[string]bool{}}
 	for _, row := range rows {
 		if row.kind() == "unstated" {
 			if err := row.want(3, 3); err != nil {
@@ -82,6 +83,8 @@ func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
 			r.needsSubterm[icd.MatchKey(v)] = true
 		case "skip-subterm":
 			r.skipSubterm[icd.MatchKey(v)] = true
+		case "closed-group":
+			r.closedGroup[icd.MatchKey(v)] = true
 		case "implicit-main":
 			r.implicitMain[icd.MatchKey(v)] = true
 		case "note-wide-with":
@@ -599,9 +602,37 @@ func stripParens(s string) string {
 }
 
 // statable reports whether a note can state a subterm: "specified NEC",
-// "specified disease NEC" stand for anything not listed and cannot be
-// recognised by their words.
+// "specified disease NEC", "site NEC" stand for anything not listed and
+// cannot be recognised by their words, while "neck NEC" (Pain, neck NEC)
+// is the neck, whatever the Index lists elsewhere.
 func statable(title string) bool {
-	lt := strings.ToLower(title)
-	return !strings.HasPrefix(lt, "specified") && !strings.HasSuffix(lt, " nec") && !strings.Contains(lt, " nec ") && lt != "nec"
+	lt := strings.ToLower(strings.TrimSpace(title))
+	if lt == "nec" || strings.HasPrefix(lt, "specified") || strings.HasPrefix(lt, "other ") {
+		return false
+	}
+	rest, isNEC := strings.CutSuffix(lt, " nec")
+	if !isNEC {
+		before, _, inner := strings.Cut(lt, " nec ")
+		rest, isNEC = before, inner
+	}
+	if !isNEC {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
+		if !catchAllWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// catchAllWords are the words of an Index subterm that names no particular
+// thing: "type NEC", "organ or site NEC", "complication NEC".
+var catchAllWords = map[string]bool{
+	"type": true, "types": true, "site": true, "sites": true, "organ": true, "organs": true, "or": true, "and": true,
+	"part": true, "parts": true, "region": true, "complication": true, "complications": true, "disease": true,
+	"diseases": true, "disorder": true, "disorders": true, "condition": true, "conditions": true, "form": true,
+	"forms": true, "cause": true, "causes": true, "reason": true, "reasons": true, "kind": true, "with": true,
+	"of": true, "in": true, "due": true, "to": true, "other": true, "specified": true, "unspecified": true,
+	"symptom": true, "symptoms": true, "sign": true, "signs": true, "finding": true, "findings": true,
 }

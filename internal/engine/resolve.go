@@ -409,7 +409,7 @@ func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptio
 				switch {
 				case rules.skipSubterm[icd.MatchKey(ch.Title)]:
 					visit(ch, 1, groupOnly)
-				case ch.Code == "" && ch.See == "":
+				case ch.Code == "" && ch.See == "" && !rules.closedGroup[icd.MatchKey(ch.Title)]:
 					visit(ch, 1, true)
 				}
 			}
@@ -529,12 +529,28 @@ func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
 	for _, w := range c.sideWords(c.sideOfMention(m)) {
 		words[w] = true
 	}
+	// The patient's sex picks a sex-specific subterm ("Hypogonadism, male").
+	for _, w := range c.phraseWords(c.sex()) {
+		words[w] = true
+	}
 	if a := c.acuityWord(m, t.Main()); a != "" {
 		for _, w := range c.phraseWords(a) {
 			words[w] = true
 		}
 	}
 	return c.descend(t, words, false)
+}
+
+// sex is the patient's sex, "male", "female" or "": from the options, else
+// as the note states it.
+func (c *noteCoder) sex() string {
+	switch c.opts.Sex {
+	case "M":
+		return "male"
+	case "F":
+		return "female"
+	}
+	return c.doc.Patient.Sex
 }
 
 // sideOfMention is the side the nlp attributes give, else the nearest

@@ -60,3 +60,19 @@ func TestQualifierBinding(t *testing.T) {
 		t.Errorf("a number after a comma was bound: %+v", nw)
 	}
 }
+
+func TestStatable(t *testing.T) {
+	tests := []struct {
+		title string
+		want  bool
+	}{
+		{"neck NEC", true}, {"skin ulcer NEC", true}, {"superficial NEC", true}, {"acute", true},
+		{"specified NEC", false}, {"specified type NEC", false}, {"type NEC", false}, {"organ or site, congenital NEC", true},
+		{"site NEC", false}, {"complication NEC", false}, {"NEC", false}, {"other specified", false}, {"Symptoms NEC", false},
+	}
+	for _, tt := range tests {
+		if got := statable(tt.title); got != tt.want {
+			t.Errorf("statable(%q) = %v, want %v", tt.title, got, tt.want)
+		}
+	}
+}
