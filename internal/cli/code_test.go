@@ -191,6 +191,13 @@ func TestEvalVignettesCommand(t *testing.T) {
 	if !strings.Contains(out, "ICD-10-CM exact code sets (optional codes ignored):") || !strings.Contains(out, " 1  ICD pass  I10") {
 		t.Fatalf("unexpected output:\n%s", out)
 	}
+	code, out, errOut = runCLI(t, "", "eval", "vignettes", "--set", "cases")
+	if code != 0 || !strings.Contains(out, "of 100 notes") || !strings.Contains(out, "101  ICD ") {
+		t.Fatalf("--set cases: exit %d: %s\n%s", code, errOut, out)
+	}
+	if code, _, _ := runCLI(t, "", "eval", "vignettes", "--set", "other"); code != 2 {
+		t.Errorf("--set other: exit %d, want 2", code)
+	}
 }
 
 func TestEvalCodiEspCommand(t *testing.T) {

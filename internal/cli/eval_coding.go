@@ -151,12 +151,21 @@ func counts(c evaluate.Counts) map[string]any {
 }
 
 func runEvalVignettes(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "eval vignettes", "[--file vignettes.yaml]")
-	file := fs.String("file", "", "vignette fixture (default: the one built in, internal/engine/testdata/vignettes.yaml)")
+	fs := newFlags(env, "eval vignettes", "[--set vignettes|cases] [--file FILE.yaml]")
+	set := fs.String("set", "vignettes", "built-in fixture: vignettes (coding-domain.md section 9) or cases (the 100 blind outpatient cases)")
+	file := fs.String("file", "", "a fixture file in the vignette format instead of a built-in one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	data := engine.VignetteFixture
+	var data []byte
+	switch *set {
+	case "vignettes":
+		data = engine.VignetteFixture
+	case "cases":
+		data = engine.CasesFixture
+	default:
+		return usageError("--set must be vignettes or cases, not %q", *set)
+	}
 	if *file != "" {
 		var err error
 		if data, err = os.ReadFile(*file); err != nil {
@@ -215,14 +224,14 @@ func runEvalVignettes(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintln(w, line)
 	}
-	fmt.Fprintf(w, "\nICD-10-CM exact code sets (optional codes ignored): %d of %d vignettes\n", passICD, coding)
+	fmt.Fprintf(w, "\nICD-10-CM exact code sets (optional codes ignored): %d of %d notes\n", passICD, coding)
 	if withCPT > 0 {
-		fmt.Fprintf(w, "CPT/HCPCS lines: %d of %d vignettes\n", passCPT, withCPT)
+		fmt.Fprintf(w, "CPT/HCPCS lines: %d of %d notes\n", passCPT, withCPT)
 	} else {
 		fmt.Fprintln(w, "CPT/HCPCS and E/M: not scored (the engine returned no procedure lines)")
 	}
 	if withEM > 0 {
-		fmt.Fprintf(w, "E/M level: %d of %d vignettes\n", passEM, withEM)
+		fmt.Fprintf(w, "E/M level: %d of %d notes\n", passEM, withEM)
 	}
 	return nil
 }

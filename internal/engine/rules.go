@@ -16,6 +16,7 @@ func (c *noteCoder) applyRules() {
 	c.mergeSameCode()
 	c.addVaccines()
 	c.applyWithLinks()
+	c.applyLinkedParts()
 	c.applyCombinations()
 	if c.opts.Profile == ProfileOutpatient {
 		c.applySpecificity()
@@ -289,6 +290,58 @@ func (c *noteCoder) applyWithLinks() {
 			dm.addRule("DM-MULTI")
 		}
 	}
+}
+
+// applyLinkedParts drops a condition the note names only as the linked
+// part of another code's Index entry ("cystitis with hematuria" is N30.01;
+// the hematuria is in it), unless that code's tabular notes ask for it to
+// be coded too ("hypertension with ESRD" is I12.0, which asks for N18.6).
+func (c *noteCoder) applyLinkedParts() {
+	for _, a := range c.liveAffirmed() {
+		if a.derived || len(a.mentions) == 0 {
+			continue
+		}
+		var host *candidate
+		for _, m := range a.mentions {
+			h := c.linkedBy(m, a)
+			if h == nil {
+				host = nil
+				break
+			}
+			host = h
+		}
+		if host == nil || c.asksFor(host.code.Code, a.code.Code) {
+			continue
+		}
+		a.drop("COMBINATION")
+		host.addRule("WITH")
+		host.notes = append(host.notes, fmt.Sprintf("%s (%s) is part of it and not coded separately", a.code.Code, strings.ToLower(a.code.Title)))
+	}
+}
+
+// linkedBy returns the live candidate of another code whose mention links
+// m's words (they lie inside its linked, wide words), or nil.
+func (c *noteCoder) linkedBy(m *mention, self *candidate) *candidate {
+	for _, b := range c.liveAffirmed() {
+		if b == self || b.code.Code == self.code.Code {
+			continue
+		}
+		for _, mb := range b.mentions {
+			// A code the linking mention itself gives (the combination,
+			// or its "code also") is not a part of it.
+			if mb == m || mb.sentence != m.sentence || len(mb.wide) == 0 || containsMention(self.mentions, mb) {
+				continue
+			}
+			lo, hi := mb.wide[0][0], mb.wide[0][1]
+			for _, w := range mb.wide[1:] {
+				lo, hi = min(lo, w[0]), max(hi, w[1])
+			}
+			if m.start >= lo && m.end <= hi {
+				return b
+			}
+		}
+	}
+	return nil
 }
 
 // asksFor reports whether code's tabular notes ask for an additional code
