@@ -74,6 +74,8 @@ type releaseCoder struct {
 	noteCache sync.Map // code → []icd.Note
 	// childCache holds the indexed subterms of the terms refined.
 	childCache sync.Map // *icd.Term → *childOptions
+	// phraseCache holds the codes of the Index phrases coded (phraseCode).
+	phraseCache sync.Map // phrase → code
 }
 
 // notes returns the tabular notes that apply to code (its own and its

@@ -161,6 +161,16 @@ func conditionKey(rc *releaseCoder, e *Engine, phrase string) (string, bool) {
 // Neoplasm Table ("malignant neoplasm, skin" is C44.90); "" when no
 // reading covers half of it.
 func phraseCode(rc *releaseCoder, e *Engine, phrase string) string {
+	if v, ok := rc.phraseCache.Load(phrase); ok {
+		return v.(string)
+	}
+	code := codePhrase(rc, e, phrase)
+	rc.phraseCache.Store(phrase, code)
+	return code
+}
+
+// codePhrase is phraseCode without the cache.
+func codePhrase(rc *releaseCoder, e *Engine, phrase string) string {
 	phrase = dropRaw(phrase, e.rules.dropWords)
 	ws := e.words(phrase)
 	if len(ws) == 0 {

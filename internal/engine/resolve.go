@@ -74,22 +74,20 @@ func (c *noteCoder) resolveMentions() {
 }
 
 // codeAlso returns the code of the condition a combination was reached
-// from, when the combination's tabular note says to code it also: "Acute
-// bronchitis in COPD" is indexed at Bronchitis, acute, with, COPD J44.0,
-// whose note reads "code also to identify the infection", so the head
-// entry's J20.9 is coded too.
+// from, when the combination's tabular notes ask for it: "Acute bronchitis
+// in COPD" is indexed at Bronchitis, acute, with, COPD J44.0, whose note
+// reads "code also to identify the infection", so the head entry's J20.9 is
+// coded too; "ESRD due to hypertension" is I12.0, whose note asks for the
+// stage (N18.6, the head entry Disease, renal, end-stage).
 func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 	if m.target.term == nil || code.Code != m.target.term.Code && !strings.HasPrefix(code.Code, strings.TrimSuffix(m.target.term.Code, "-")) {
 		return nil
 	}
-	hasNote := false
+	codeAlsoNote := false
 	for _, n := range c.rc.notes(code.Code) {
 		if n.Kind == icd.CodeAlso && n.From == code.Code {
-			hasNote = true
+			codeAlsoNote = true
 		}
-	}
-	if !hasNote {
-		return nil
 	}
 	// The other condition is the head entry (Bronchitis, acute J20.9) or
 	// the linked one (COPD with acute bronchitis: the bronchitis), the one
@@ -111,7 +109,8 @@ func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 			if other == "" {
 				continue
 			}
-			if oc, _, ok := c.rc.nav.complete(other, navContext{}, ""); ok && oc.Category() != code.Category() {
+			oc, _, ok := c.rc.nav.complete(other, navContext{}, "")
+			if ok && oc.Category() != code.Category() && (codeAlsoNote || c.asksFor(code.Code, oc.Code)) {
 				return oc
 			}
 		}

@@ -20,6 +20,7 @@ func (c *noteCoder) applyRules() {
 	c.applyCombinations()
 	if c.opts.Profile == ProfileOutpatient {
 		c.applySpecificity()
+		c.applyOneReading()
 		c.applySupersede()
 		c.applyExcludes1()
 	}
@@ -379,16 +380,22 @@ func (c *noteCoder) unrelated(a, b *candidate) bool {
 	return false
 }
 
-// applyCombinations applies the hypertension combinations of
-// tables/combinations.yaml: the first row whose groups are all coded.
+// applyCombinations applies tables/combinations.yaml (hypertension with
+// heart disease or CKD, coronary disease with angina): in each family, the
+// first row whose groups are all coded derives its code, which replaces the
+// codes of its replaced groups.
 func (c *noteCoder) applyCombinations() {
 	ct := c.e.tables.combinations
+	done := map[string]bool{}
 	for _, row := range ct.rows {
+		if done[row.family()] {
+			continue
+		}
 		members := map[string][]*candidate{}
 		complete := true
 		for _, g := range row.when {
 			for _, cd := range c.liveAffirmed() {
-				if ct.groups[g].contains(cd.code.Code) {
+				if ct.groups[g].contains(cd.code.Code) && cd.code.Code != row.code {
 					members[g] = append(members[g], cd)
 				}
 			}
@@ -404,11 +411,11 @@ func (c *noteCoder) applyCombinations() {
 		blocked := false
 		for _, g := range row.when {
 			from = append(from, members[g]...)
-			if g == row.replaces {
+			if slices.Contains(row.replaces, g) {
 				continue
 			}
 			for _, x := range members[g] {
-				for _, h := range members[row.replaces] {
+				for _, h := range members[row.family()] {
 					if c.unrelated(h, x) {
 						h.addRule("UNRELATED")
 						blocked = true
@@ -428,10 +435,12 @@ func (c *noteCoder) applyCombinations() {
 			continue
 		}
 		combo.addRule("WITH")
-		for _, h := range members[row.replaces] {
-			h.drop(row.rule)
+		for _, g := range row.replaces {
+			for _, h := range members[g] {
+				h.drop(row.rule)
+			}
 		}
-		return
+		done[row.family()] = true
 	}
 }
 
@@ -459,6 +468,50 @@ func (c *noteCoder) applySpecificity() {
 			break
 		}
 	}
+}
+
+// applyOneReading keeps one code of a condition the note reads two ways
+// in one subcategory ("HFpEF" in the history, "acute on chronic diastolic
+// heart failure" in the assessment: I50.32 and I50.33): the assessment's
+// reading wins and takes over the other's evidence. Codes both documented
+// in the assessment (a right and a left ear) stay.
+func (c *noteCoder) applyOneReading() {
+	for _, a := range c.liveAffirmed() {
+		if a.derived || c.assessed(a) || a.dropped != "" {
+			continue
+		}
+		for _, b := range c.liveAffirmed() {
+			if b == a || b.dropped != "" || !c.assessed(b) || subcategory(a.code) != subcategory(b.code) {
+				continue
+			}
+			a.drop("SUPERSEDED")
+			c.moveEvidence(a, b)
+			break
+		}
+	}
+}
+
+// assessed reports whether the assessment documents the candidate.
+func (c *noteCoder) assessed(cd *candidate) bool {
+	for _, m := range cd.mentions {
+		if c.inAssessment(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// subcategory is a code without its last character (its 7th-character
+// base without the encounter): I50.32 and I50.33 share I50.3.
+func subcategory(code *icd.Code) string {
+	k := code.Code
+	if code.Base != "" {
+		k = code.Base
+	}
+	if len(k) <= 4 {
+		return k // a category code: only itself
+	}
+	return k[:len(k)-1]
 }
 
 // moveEvidence adds a's mentions to b.

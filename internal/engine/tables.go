@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,14 +117,18 @@ type combinationTable struct {
 	rows   []combination
 }
 
-// combination replaces the code of group replaces by code when every group
-// of when is coded.
+// combination replaces the codes of the groups of replaces by code when
+// every group of when is coded. Rows are tried in order; the first complete
+// row of each family (its first replaced group) applies.
 type combination struct {
 	rule     string
 	when     []string
-	replaces string
+	replaces []string
 	code     string
 }
+
+// family names the rows that are alternatives of one another.
+func (c combination) family() string { return c.replaces[0] }
 
 func loadTables(fsys fs.FS, words wordsFunc, medClass func(string) bool) (*tables, error) {
 	t := &tables{}
@@ -321,10 +326,10 @@ func parseCombinations(data []byte, rules ruleTable) (combinationTable, error) {
 	var raw struct {
 		Groups       map[string][]string `yaml:"groups"`
 		Combinations []struct {
-			Rule     string   `yaml:"rule"`
-			When     []string `yaml:"when"`
-			Replaces string   `yaml:"replaces"`
-			Code     string   `yaml:"code"`
+			Rule     string    `yaml:"rule"`
+			When     []string  `yaml:"when"`
+			Replaces yaml.Node `yaml:"replaces"`
+			Code     string    `yaml:"code"`
 		} `yaml:"combinations"`
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
@@ -345,17 +350,29 @@ func parseCombinations(data []byte, rules ruleTable) (combinationTable, error) {
 		if _, ok := icd.Key(c.Code); !ok {
 			return ct, fmt.Errorf("engine: combinations: row %d: %q is not a code", i+1, c.Code)
 		}
-		replaced := false
+		// replaces is one group or a list of them.
+		var replaces []string
+		if err := c.Replaces.Decode(&replaces); err != nil {
+			var one string
+			if err := c.Replaces.Decode(&one); err != nil {
+				return ct, fmt.Errorf("engine: combinations: row %d: replaces wants a group or a list of groups", i+1)
+			}
+			replaces = []string{one}
+		}
 		for _, g := range c.When {
 			if _, ok := ct.groups[g]; !ok {
 				return ct, fmt.Errorf("engine: combinations: row %d: unknown group %q", i+1, g)
 			}
-			replaced = replaced || g == c.Replaces
 		}
-		if !replaced || len(c.When) < 2 {
+		for _, r := range replaces {
+			if !slices.Contains(c.When, r) {
+				return ct, fmt.Errorf("engine: combinations: row %d: replaced group %q is not one of when", i+1, r)
+			}
+		}
+		if len(replaces) == 0 || len(c.When) < 2 {
 			return ct, fmt.Errorf("engine: combinations: row %d: needs two groups or more, one of them the replaced group", i+1)
 		}
-		ct.rows = append(ct.rows, combination{rule: c.Rule, when: c.When, replaces: c.Replaces, code: c.Code})
+		ct.rows = append(ct.rows, combination{rule: c.Rule, when: c.When, replaces: replaces, code: c.Code})
 	}
 	return ct, nil
 }

@@ -101,6 +101,8 @@ func TestCombinationEntries(t *testing.T) {
 		{"unknown group", "groups: {a: [I10]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: a, code: I12.9}]", "unknown group"},
 		{"bad code", "groups: {a: [I10], b: [N18]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: a, code: nope}]", "not a code"},
 		{"one group", "groups: {a: [I10]}\ncombinations: [{rule: HTN-CKD, when: [a], replaces: a, code: I12.9}]", "two groups"},
+		{"replaced group outside when", "groups: {a: [I10], b: [N18]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: [a, c], code: I12.9}]", "not one of when"},
+		{"replaces not a group", "groups: {a: [I10], b: [N18]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: {x: 1}, code: I12.9}]", "replaces wants"},
 		{"bad reference", "groups: {a: [nope]}\ncombinations: []", "group"},
 	}
 	for _, tt := range tests {
