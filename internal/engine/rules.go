@@ -19,8 +19,8 @@ func (c *noteCoder) applyRules() {
 	c.applyLinkedParts()
 	c.applyCombinations()
 	if c.opts.Profile == ProfileOutpatient {
-		c.applySpecificity()
 		c.applyOneReading()
+		c.applySpecificity()
 		c.applySupersede()
 		c.applyExcludes1()
 	}
@@ -473,8 +473,10 @@ func (c *noteCoder) applySpecificity() {
 // applyOneReading keeps one code of a condition the note reads two ways
 // in one subcategory ("HFpEF" in the history, "acute on chronic diastolic
 // heart failure" in the assessment: I50.32 and I50.33): the assessment's
-// reading wins and takes over the other's evidence. Codes both documented
-// in the assessment (a right and a left ear) stay.
+// reading wins and takes over the other's evidence, unless it is the
+// unspecified code the other's detail completes ("cough" assessed, "3 days
+// of cough" in the history: R05.1). Codes both documented in the
+// assessment (a right and a left ear) stay.
 func (c *noteCoder) applyOneReading() {
 	for _, a := range c.liveAffirmed() {
 		if a.derived || c.assessed(a) || a.dropped != "" {
@@ -483,6 +485,9 @@ func (c *noteCoder) applyOneReading() {
 		for _, b := range c.liveAffirmed() {
 			if b == a || b.dropped != "" || !c.assessed(b) || subcategory(a.code) != subcategory(b.code) {
 				continue
+			}
+			if isUnspecified(b.code.Title) && !isUnspecified(a.code.Title) {
+				continue // the detail stated elsewhere completes it (applySpecificity)
 			}
 			a.drop("SUPERSEDED")
 			c.moveEvidence(a, b)
