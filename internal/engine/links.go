@@ -24,8 +24,17 @@ import (
 type withLinks struct {
 	// combos[diabetes category][condition key] = combination code
 	combos   map[string]map[string]linkTarget
-	family   map[string]linkTarget // condition key → family history code
-	personal map[string]linkTarget // condition key → personal history code
+	family   historyLinks
+	personal historyLinks
+}
+
+// historyLinks map a condition to its family or personal history code: by
+// condition key (the Index's History entries), else by the condition's
+// chapter when a history code names a chapter's diseases ("Family history
+// of ... other diseases of the circulatory system" Z82.49).
+type historyLinks struct {
+	byKey     map[string]linkTarget
+	byChapter map[string]linkTarget
 }
 
 // lookup finds the link of a coded condition: its own code's, else the
@@ -42,6 +51,18 @@ func (rc *releaseCoder) lookup(links map[string]linkTarget, code string) (linkTa
 	return linkTarget{}, false
 }
 
+// history finds the history code of a coded condition.
+func (rc *releaseCoder) history(h historyLinks, code string) (linkTarget, bool) {
+	if l, ok := rc.lookup(h.byKey, code); ok {
+		return l, true
+	}
+	if c, ok := rc.release.ICD.Lookup(code); ok {
+		l, ok := h.byChapter[c.Chapter]
+		return l, ok
+	}
+	return linkTarget{}, false
+}
+
 // linkTarget is the code an Index entry gives, with the entry's path.
 type linkTarget struct {
 	code string
@@ -50,7 +71,9 @@ type linkTarget struct {
 
 // buildWithLinks derives the links from the release's Index.
 func buildWithLinks(rc *releaseCoder, e *Engine) *withLinks {
-	l := &withLinks{combos: map[string]map[string]linkTarget{}, family: map[string]linkTarget{}, personal: map[string]linkTarget{}}
+	l := &withLinks{combos: map[string]map[string]linkTarget{},
+		family:   historyLinks{byKey: map[string]linkTarget{}, byChapter: map[string]linkTarget{}},
+		personal: historyLinks{byKey: map[string]linkTarget{}, byChapter: map[string]linkTarget{}}}
 	for _, m := range rc.index.MainTerms() {
 		key := icd.MatchKey(firstPart(m.Title))
 		switch {
@@ -60,14 +83,50 @@ func buildWithLinks(rc *releaseCoder, e *Engine) *withLinks {
 			for _, sub := range m.Children {
 				switch icd.MatchKey(sub.Title) {
 				case "family":
-					l.addHistory(rc, e, sub, l.family)
+					l.addHistory(rc, e, sub, l.family.byKey)
 				case "personal":
-					l.addHistory(rc, e, sub, l.personal)
+					l.addHistory(rc, e, sub, l.personal.byKey)
 				}
 			}
 		}
 	}
+	l.addChapterHistory(rc.release.ICD)
 	return l
+}
+
+// addChapterHistory maps each chapter to the history code whose title
+// names its diseases: "Family history of ischemic heart disease and other
+// diseases of the circulatory system" (Z82.49) for chapter 9, "Personal
+// history of other diseases of the digestive system" (Z87.19) for 11.
+func (l *withLinks) addChapterHistory(tab *icd.Tabular) {
+	for c := range tab.BillableCodes() {
+		var into map[string]linkTarget
+		switch {
+		case c.Code >= "Z80" && c.Code < "Z85":
+			into = l.family.byChapter
+		case c.Code >= "Z85" && c.Code < "Z88":
+			into = l.personal.byChapter
+		default:
+			continue
+		}
+		title := strings.ToLower(c.Title)
+		i := strings.Index(title, "diseases of the ")
+		if i < 0 {
+			continue
+		}
+		named := strings.TrimSpace(title[i:])
+		for _, ch := range tab.Chapters() {
+			chTitle := strings.ToLower(ch.Title)
+			if j := strings.Index(chTitle, " ("); j > 0 {
+				chTitle = chTitle[:j]
+			}
+			if strings.HasPrefix(chTitle, "diseases of the ") && strings.HasPrefix(named, chTitle) {
+				if _, dup := into[ch.Name]; !dup {
+					into[ch.Name] = linkTarget{code: c.Code, path: c.Code + " " + c.Title}
+				}
+			}
+		}
+	}
 }
 
 // addCombos reads the "with" subterms of a main term and of its subterms

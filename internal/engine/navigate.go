@@ -123,7 +123,43 @@ func (n *navigator) complete(code string, ctx navContext, analog string) (*icd.C
 		steps = append(steps, step)
 		c = next
 	}
+	if better, step, ok := n.specify(c, ctx); ok {
+		c, steps = better, append(steps, step)
+	}
 	return c, steps, true
+}
+
+// specify replaces an unspecified billable code by the sibling whose
+// distinguishing words the mention's clause states: the Index may stop at
+// "Disorder, depressive, major, recurrent" (F33.9) while the note goes on
+// "recurrent, severe without psychotic features" (F33.2, a sibling).
+func (n *navigator) specify(code *icd.Code, ctx navContext) (*icd.Code, navStep, bool) {
+	if !isUnspecified(code.Title) || code.Parent == "" || len(ctx.near) == 0 || code.SeventhChar != "" {
+		return nil, navStep{}, false
+	}
+	parent, ok := n.tab.Lookup(code.Parent)
+	if !ok {
+		return nil, navStep{}, false
+	}
+	parentWords := map[string]bool{}
+	for _, w := range n.titleWords(parent.Title) {
+		parentWords[w] = true
+	}
+	clause := navContext{words: ctx.near, extra: ctx.extra, side: ctx.side}
+	var best *icd.Code
+	bestScore := 0
+	for _, sib := range n.tab.Children(parent.Code) {
+		if sib == code || !sib.Billable || isUnspecified(sib.Title) {
+			continue
+		}
+		if score, _, ok := n.satisfied(sib.Title, parent.Title, parentWords, clause); ok && score > bestScore {
+			best, bestScore = sib, score
+		}
+	}
+	if best == nil {
+		return nil, navStep{}, false
+	}
+	return best, navStep{rule: "SPECIFICITY", detail: fmt.Sprintf("%s: %s", best.Code, best.Title)}, true
 }
 
 // child picks the child of parent whose distinguishing words the context
@@ -203,7 +239,7 @@ func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]
 	if moreUnspecified(title, parentTitle) {
 		return 0, false, false
 	}
-	for _, w := range n.titleWords(title) {
+	for _, w := range n.statedWords(title) {
 		if parentWords[w] || n.generic[w] {
 			continue
 		}
@@ -221,6 +257,23 @@ func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]
 		score++
 	}
 	return score, side, score > 0
+}
+
+// statedWords are the words of a title a note must state: those after
+// "without" name what is absent ("severe without psychotic features"),
+// which a note may say or leave unsaid.
+func (n *navigator) statedWords(title string) []string {
+	if !strings.Contains(strings.ToLower(title), "without ") {
+		return n.titleWords(title)
+	}
+	parts := strings.Split(title, ",")
+	for i, p := range parts {
+		lp := strings.ToLower(p)
+		if j := strings.Index(lp, "without "); j >= 0 && (j == 0 || lp[j-1] == ' ') {
+			parts[i] = p[:j]
+		}
+	}
+	return n.titleWords(strings.Join(parts, ","))
 }
 
 // moreUnspecified reports whether a child title adds an "unspecified" to
@@ -273,16 +326,26 @@ func (n *navigator) seventh(base *icd.Code, children []*icd.Code, ctx navContext
 		if hasPhases && n.phaseOf(m) != phase {
 			continue
 		}
-		score := 0
+		score, sideMismatch := 0, false
 		for _, w := range n.titleWords(m) {
 			if _, isPhase := n.phaseWords[w]; isPhase {
+				continue
+			}
+			// A side (the eye of a diabetic retinopathy) must be the one
+			// documented; with none, the unspecified character.
+			if s, isSide := n.sideWords[w]; isSide {
+				if s != ctx.side {
+					sideMismatch = true
+					break
+				}
+				score += 2
 				continue
 			}
 			if ctx.has(w) {
 				score++
 			}
 		}
-		if score > bestScore {
+		if !sideMismatch && score > bestScore {
 			best, bestScore = ch, score
 		}
 	}

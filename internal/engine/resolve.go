@@ -528,9 +528,16 @@ func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
 	for _, w := range c.sideWords(c.sideOfMention(m)) {
 		words[w] = true
 	}
-	// The patient's sex picks a sex-specific subterm ("Hypogonadism, male").
+	// The patient's sex picks a sex-specific subterm ("Hypogonadism, male"),
+	// the anatomic site a subterm of site ("compression fracture of T12":
+	// vertebra).
 	for _, w := range c.phraseWords(c.sex()) {
 		words[w] = true
+	}
+	if site := c.attributes(m).Site; site != nil {
+		for _, w := range c.phraseWords(site.Name) {
+			words[w] = true
+		}
 	}
 	if a := c.acuityWord(m, t.Main()); a != "" {
 		for _, w := range c.phraseWords(a) {
@@ -550,6 +557,49 @@ func (c *noteCoder) sex() string {
 		return "female"
 	}
 	return c.doc.Patient.Sex
+}
+
+// startsOtherMention reports whether the clause beginning at term i opens
+// a new clause or holds another affirmed condition than m ("without
+// psychotic features" is a qualifier).
+func (c *noteCoder) startsOtherMention(i int, m *mention) bool {
+	d := c.doc
+	end := len(d.Terms)
+	for k := i + 1; k < len(d.Terms); k++ {
+		if d.Terms[k].Sentence != d.Terms[i].Sentence || d.Terms[k].Has(nlp.BreakBefore) {
+			end = k
+			break
+		}
+	}
+	for k := i; k < end; k++ {
+		if d.OpensClause(d.Terms[k].Token) {
+			return true // "anxiety, he states ...": a new clause, not a qualifier
+		}
+	}
+	lo, hi := d.Terms[i].Start, d.Terms[end-1].End
+	for _, o := range c.mentions {
+		if o != m && o.sentence == m.sentence && o.start < hi && o.end > lo && c.codable(o) && c.doc.Assert(o.start, o.end, 0).Status != nlp.Negated {
+			return true
+		}
+	}
+	return false
+}
+
+// codable reports whether a mention leads to a code ("recurrent" leads the
+// coder back to the condition: "Recurrent - see condition").
+func (c *noteCoder) codable(m *mention) bool {
+	if m.target.term == nil {
+		return m.target.code != ""
+	}
+	for t := m.target.term; t != nil; t = t.Parent {
+		if t.Code != "" || t.SeeCode != "" {
+			return true
+		}
+		if t.See != "" || t.SeeAlso != "" {
+			return !strings.EqualFold(strings.TrimSpace(t.See), "condition")
+		}
+	}
+	return false
 }
 
 // sideOfMention is the side the nlp attributes give, else the nearest
@@ -590,6 +640,14 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 	}
 	for last+1 < len(d.Terms) && d.Terms[last+1].Sentence == m.sentence && !d.Terms[last+1].Has(nlp.BreakBefore) {
 		last++
+	}
+	// Qualifiers listed after the condition belong to it until another
+	// condition starts ("Major depressive disorder, recurrent, severe").
+	for last+1 < len(d.Terms) && d.Terms[last+1].Sentence == m.sentence && !c.startsOtherMention(last+1, m) {
+		last++
+		for last+1 < len(d.Terms) && d.Terms[last+1].Sentence == m.sentence && !d.Terms[last+1].Has(nlp.BreakBefore) {
+			last++
+		}
 	}
 	for i := first; i <= last; i++ {
 		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.unasserted[i] && c.nw[i].norm != "" {

@@ -98,7 +98,7 @@ func (c *noteCoder) applyAssertions() {
 			cd.drop("R9")
 		case nlp.Family:
 			cd.drop("R9")
-			if link, ok := c.rc.lookup(c.rc.withLinks.family, cd.code.Code); ok {
+			if link, ok := c.rc.history(c.rc.withLinks.family, cd.code.Code); ok {
 				c.derive(link.code, []*candidate{cd}, "R9", c.quoted(cd)+" is a family member's condition, coded as family history ("+link.path+")")
 			}
 		case nlp.Historical:
@@ -122,7 +122,7 @@ func (c *noteCoder) applyAssertions() {
 				cd.addRule("ABSTRACT")
 			default:
 				cd.drop("R7")
-				if link, ok := c.rc.lookup(c.rc.withLinks.personal, cd.code.Code); ok && !c.currentElsewhere(cd) {
+				if link, ok := c.rc.history(c.rc.withLinks.personal, cd.code.Code); ok && !c.currentElsewhere(cd) {
 					c.derive(link.code, []*candidate{cd}, "R7", c.quoted(cd)+" is a past condition no longer treated, coded as personal history ("+link.path+")")
 				}
 			}
@@ -154,7 +154,7 @@ func (c *noteCoder) allResolved(cd *candidate) bool {
 }
 
 func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
-	_, ok := c.rc.lookup(c.rc.withLinks.personal, cd.code.Code)
+	_, ok := c.rc.history(c.rc.withLinks.personal, cd.code.Code)
 	return ok
 }
 
@@ -703,7 +703,9 @@ func (c *noteCoder) applyIntegral() {
 				continue
 			}
 			for _, d := range c.liveAffirmed() {
-				if d != s && row.diagnoses.contains(d.code.Code) {
+				// A diagnosis whose notes ask for its symptoms ("BPH with
+				// LUTS: use additional code for associated symptoms") keeps them.
+				if d != s && row.diagnoses.contains(d.code.Code) && !c.asksFor(d.code.Code, s.code.Code) {
 					s.drop("R5")
 					d.notes = append(d.notes, fmt.Sprintf("%s (%s) is part of it and not coded separately", s.code.Code, strings.ToLower(s.code.Title)))
 					break
