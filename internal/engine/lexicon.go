@@ -396,9 +396,14 @@ func (b *lexiconBuilder) contentWords(phrase string) []string {
 	return b.words(dropRaw(phrase, b.rules.dropWords))
 }
 
+// pluralMarks are the optional plural endings tabular titles write in
+// brackets ("vertebra(e)", "finger(s)").
+var pluralMarks = strings.NewReplacer("(s)", "", "(e)", "", "(es)", "")
+
 // dropRaw removes the words of drop from a phrase as written, before
 // normalization (NOS is dropped, "nose" is not, though both stem alike).
 func dropRaw(phrase string, drop map[string]bool) string {
+	phrase = pluralMarks.Replace(phrase)
 	fields := strings.FieldsFunc(phrase, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' || r == '[' || r == ']' })
 	kept := fields[:0]
 	for _, f := range fields {

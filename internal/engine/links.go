@@ -26,6 +26,9 @@ type withLinks struct {
 	combos   map[string]map[string]linkTarget
 	family   historyLinks
 	personal historyLinks
+	// exposure maps a condition to its contact or exposure code
+	// ("Exposure (to), COVID-19 Z20.822"): another person's condition.
+	exposure map[string]linkTarget
 }
 
 // historyLinks map a condition to its family or personal history code: by
@@ -73,12 +76,15 @@ type linkTarget struct {
 func buildWithLinks(rc *releaseCoder, e *Engine) *withLinks {
 	l := &withLinks{combos: map[string]map[string]linkTarget{},
 		family:   historyLinks{byKey: map[string]linkTarget{}, byChapter: map[string]linkTarget{}},
-		personal: historyLinks{byKey: map[string]linkTarget{}, byChapter: map[string]linkTarget{}}}
+		personal: historyLinks{byKey: map[string]linkTarget{}, byChapter: map[string]linkTarget{}},
+		exposure: map[string]linkTarget{}}
 	for _, m := range rc.index.MainTerms() {
 		key := icd.MatchKey(firstPart(m.Title))
 		switch {
 		case e.rules.noteWideWith[key]:
 			l.addCombos(rc, e, m)
+		case key == "exposure":
+			l.addHistory(rc, e, m, l.exposure)
 		case key == "history":
 			for _, sub := range m.Children {
 				switch icd.MatchKey(sub.Title) {
@@ -166,7 +172,7 @@ func (l *withLinks) addCombos(rc *releaseCoder, e *Engine, main *icd.Term) {
 }
 
 // addHistory maps each condition under a "History, family/personal"
-// subterm to its history code.
+// subterm, or under "Exposure", to its history or contact code.
 func (l *withLinks) addHistory(rc *releaseCoder, e *Engine, parent *icd.Term, into map[string]linkTarget) {
 	var walk func(t *icd.Term, prefix string)
 	walk = func(t *icd.Term, prefix string) {

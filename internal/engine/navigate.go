@@ -123,8 +123,19 @@ func (n *navigator) complete(code string, ctx navContext, analog string) (*icd.C
 		steps = append(steps, step)
 		c = next
 	}
-	if better, step, ok := n.specify(c, ctx); ok {
-		c, steps = better, append(steps, step)
+	level := c // the code a sibling can replace: a 7th-character code's base
+	if c.SeventhChar != "" {
+		if b, ok := n.tab.Lookup(c.Base); ok {
+			level = b
+		}
+	}
+	if better, step, ok := n.specify(level, ctx); ok {
+		if better.Billable {
+			return better, append(steps, step), true
+		}
+		if done, more, ok := n.complete(better.Code, navContext{words: ctx.words, extra: ctx.extra, side: ctx.side, phase: ctx.phase}, ""); ok {
+			return done, append(append(steps, step), more...), true
+		}
 	}
 	return c, steps, true
 }
@@ -134,7 +145,7 @@ func (n *navigator) complete(code string, ctx navContext, analog string) (*icd.C
 // "Disorder, depressive, major, recurrent" (F33.9) while the note goes on
 // "recurrent, severe without psychotic features" (F33.2, a sibling).
 func (n *navigator) specify(code *icd.Code, ctx navContext) (*icd.Code, navStep, bool) {
-	if !isUnspecified(code.Title) || code.Parent == "" || len(ctx.near) == 0 || code.SeventhChar != "" {
+	if !isUnspecified(code.Title) || code.Parent == "" || len(ctx.near) == 0 {
 		return nil, navStep{}, false
 	}
 	parent, ok := n.tab.Lookup(code.Parent)
@@ -149,7 +160,9 @@ func (n *navigator) specify(code *icd.Code, ctx navContext) (*icd.Code, navStep,
 	var best *icd.Code
 	bestScore := 0
 	for _, sib := range n.tab.Children(parent.Code) {
-		if sib == code || !sib.Billable || isUnspecified(sib.Title) {
+		// A sibling less unspecified than the code: H66.92 "..., unspecified,
+		// left ear" for H66.90 "..., unspecified, unspecified ear".
+		if sib == code || !sib.Billable && !takesSeventh(n.tab, sib) || unspecifiedCount(sib.Title) >= unspecifiedCount(code.Title) {
 			continue
 		}
 		if score, _, ok := n.satisfied(sib.Title, parent.Title, parentWords, clause); ok && score > bestScore {
@@ -257,6 +270,18 @@ func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]
 		score++
 	}
 	return score, side, score > 0
+}
+
+// takesSeventh reports whether a code is complete but for its 7th
+// character.
+func takesSeventh(tab *icd.Tabular, c *icd.Code) bool {
+	ch := tab.Children(c.Code)
+	return len(ch) > 0 && ch[0].SeventhChar != ""
+}
+
+// unspecifiedCount is how many times a title says "unspecified".
+func unspecifiedCount(title string) int {
+	return strings.Count(strings.ToLower(title), "unspecified")
 }
 
 // statedWords are the words of a title a note must state: those after

@@ -64,6 +64,10 @@ func (c *noteCoder) resolveMentions() {
 			ad.addRule("CODE-ALSO")
 			cd.addRule("CODE-ALSO")
 		}
+		if first := c.codeFirst(m, code); first != nil {
+			fd := c.add(first, m, m.assertion, via, origin+" (code first)", nil, rules...)
+			fd.addRule("CODE-FIRST")
+		}
 		if res.manif != "" {
 			if mc, msteps, ok := c.rc.nav.complete(res.manif, ctx, ""); ok {
 				md := c.add(mc, m, m.assertion, via, origin+" [manifestation "+res.manif+"]", msteps, rules...)
@@ -115,6 +119,30 @@ func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 			}
 		}
 		return nil
+	}
+	return nil
+}
+
+// codeFirst returns the underlying condition a code's "code first" note
+// asks for when the mention's own main term names it: "COVID-19,
+// pneumonia" is J12.82, whose note reads "code first COVID-19 (U07.1)",
+// and the main term COVID-19 is U07.1.
+func (c *noteCoder) codeFirst(m *mention, code *icd.Code) *icd.Code {
+	if m.target.term == nil {
+		return nil
+	}
+	main := termCode(c.rc, m.target.term.Main())
+	if main == "" {
+		return nil
+	}
+	mc, _, ok := c.rc.nav.complete(main, navContext{}, "")
+	if !ok || mc.Code == code.Code {
+		return nil
+	}
+	for _, n := range c.rc.notes(code.Code) {
+		if n.Kind == icd.CodeFirst && refsContain(n.Refs, mc.Code) {
+			return mc
+		}
 	}
 	return nil
 }

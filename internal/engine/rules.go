@@ -25,6 +25,7 @@ func (c *noteCoder) applyRules() {
 		c.applyExcludes1()
 	}
 	if c.opts.Profile == ProfileOutpatient {
+		c.applyIndications()
 		c.applyAssessmentScope()
 		c.applyIntegral()
 		c.dropExternalCauses()
@@ -96,6 +97,9 @@ func (c *noteCoder) applyAssertions() {
 			}
 		case nlp.Other:
 			cd.drop("R9")
+			if link, ok := c.rc.lookup(c.rc.withLinks.exposure, cd.code.Code); ok {
+				c.derive(link.code, []*candidate{cd}, "R9", c.quoted(cd)+" is another person's condition or an exposure, coded as contact with it ("+link.path+")")
+			}
 		case nlp.Family:
 			cd.drop("R9")
 			if link, ok := c.rc.history(c.rc.withLinks.family, cd.code.Code); ok {
@@ -675,6 +679,51 @@ func (c *noteCoder) applyAssessmentScope() {
 			cd.drop("R4")
 		}
 	}
+}
+
+// maxIndicationGap is how many words may separate a drug from the "for"
+// that gives its indication ("ibuprofen 400 mg every 6 hours for pain").
+const maxIndicationGap = 8
+
+// applyIndications drops a symptom the note names only as what a drug is
+// for ("ibuprofen for pain", "acetaminophen as needed for fever"): it states
+// the drug's purpose, not a finding the provider assessed (R11).
+func (c *noteCoder) applyIndications() {
+	for _, cd := range c.liveAffirmed() {
+		if !isSymptom(cd.code.Code) || len(cd.mentions) == 0 {
+			continue
+		}
+		all := true
+		for _, m := range cd.mentions {
+			all = all && c.indication(m)
+		}
+		if all {
+			cd.drop("R11")
+		}
+	}
+}
+
+// indication reports whether a mention follows "for" after a drug of its
+// sentence.
+func (c *noteCoder) indication(m *mention) bool {
+	d := c.doc
+	lo, hi := c.sentenceTerms(m.sentence)
+	k := -1
+	for i := lo; i < hi; i++ {
+		if d.Terms[i].Start >= m.start {
+			break
+		}
+		k = i
+	}
+	if k < 0 || d.Terms[k].Norm != "for" {
+		return false
+	}
+	for _, md := range d.Medications {
+		if md.Sentence == m.sentence && md.End <= d.Terms[k].Start && len(strings.Fields(d.Text[md.End:d.Terms[k].Start])) <= maxIndicationGap {
+			return true
+		}
+	}
+	return false
 }
 
 // managed reports whether a chronic condition is managed at the visit: a
