@@ -156,7 +156,7 @@ func (n *navigator) specify(code *icd.Code, ctx navContext) (*icd.Code, navStep,
 	for _, w := range n.titleWords(parent.Title) {
 		parentWords[w] = true
 	}
-	clause := navContext{words: ctx.near, extra: ctx.extra, side: ctx.side}
+	clause := n.splitBilateral(n.tab.Children(parent.Code), navContext{words: ctx.near, extra: ctx.extra, side: ctx.side})
 	var best *icd.Code
 	bestScore := 0
 	for _, sib := range n.tab.Children(parent.Code) {
@@ -200,6 +200,7 @@ func (n *navigator) child(parent *icd.Code, children []*icd.Code, ctx navContext
 			parentWords[w] = true
 		}
 	}
+	ctx = n.splitBilateral(children, ctx)
 	var best *icd.Code
 	bestScore := 0
 	bestSide := false
@@ -270,6 +271,72 @@ func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]
 		score++
 	}
 	return score, side, score > 0
+}
+
+// otherSide returns, for a code completed to the right side of a
+// condition documented on both sides whose subcategory has no bilateral
+// code ("low back pain with bilateral sciatica": M54.41 right, M54.42
+// left), the left side's code, completed the same way.
+func (n *navigator) otherSide(code *icd.Code, ctx navContext) (*icd.Code, bool) {
+	if ctx.side != sideBilateral {
+		return nil, false
+	}
+	level := code
+	if code.SeventhChar != "" {
+		if b, ok := n.tab.Lookup(code.Base); ok {
+			level = b
+		}
+	}
+	parent, ok := n.tab.Lookup(level.Parent)
+	if !ok {
+		return nil, false
+	}
+	siblings := n.tab.Children(parent.Code)
+	var right, left *icd.Code
+	for _, sib := range siblings {
+		switch n.sideOf(sib.Title) {
+		case sideBilateral:
+			return nil, false // the subcategory codes both sides at once
+		case sideRight:
+			if right == nil {
+				right = sib
+			}
+		case sideLeft:
+			if left == nil {
+				left = sib
+			}
+		}
+	}
+	if right == nil || left == nil || right.Code != level.Code {
+		return nil, false
+	}
+	done, _, ok := n.complete(left.Code, navContext{words: ctx.words, extra: ctx.extra, side: sideLeft, phase: ctx.phase}, "")
+	return done, ok
+}
+
+// splitBilateral reads a bilateral condition as its right side among
+// children that code each side but not both (otherSide adds the left).
+func (n *navigator) splitBilateral(children []*icd.Code, ctx navContext) navContext {
+	if ctx.side != sideBilateral {
+		return ctx
+	}
+	for _, ch := range children {
+		if n.sideOf(ch.Title) == sideBilateral {
+			return ctx
+		}
+	}
+	ctx.side = sideRight
+	return ctx
+}
+
+// sideOf is the side a title names, "" for none.
+func (n *navigator) sideOf(title string) string {
+	for _, w := range n.titleWords(title) {
+		if s, ok := n.sideWords[w]; ok {
+			return s
+		}
+	}
+	return ""
 }
 
 // takesSeventh reports whether a code is complete but for its 7th

@@ -59,6 +59,11 @@ func (c *noteCoder) resolveMentions() {
 		for _, s := range steps {
 			cd.addRule(s.rule)
 		}
+		if left, ok := c.rc.nav.otherSide(code, ctx); ok {
+			ld := c.add(left, m, m.assertion, via, origin, nil, rules...)
+			ld.addRule("LATERALITY")
+			ld.notes = append(ld.notes, "documented on both sides, and the subcategory has no bilateral code: each side is coded")
+		}
 		if also := c.codeAlso(m, code); also != nil {
 			ad := c.add(also, m, m.assertion, via, origin+" (code also)", nil, rules...)
 			ad.addRule("CODE-ALSO")
@@ -361,17 +366,23 @@ func (c *noteCoder) descend(t *icd.Term, words map[string]bool, group bool) *icd
 // group, code-less headings; t itself when none qualifies. A subterm must
 // lead to a code.
 func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *icd.Term {
-	best, bestN := t, 0
+	best, bestN, bestGrouped := t, 0, false
 	opts := c.rc.childOptions(t, c.e.rules)
 	for w := range words {
 		for _, o := range opts.byFirst[w] {
 			if o.groupOnly && !group || len(o.words) < bestN || !allIn(o.words, words) {
 				continue
 			}
-			// More words win; among equals the subterm listed first, so the
-			// choice does not depend on the order the words are visited.
-			if len(o.words) > bestN || o.order < opts.order(best) {
-				best, bestN = o.term, len(o.words)
+			// More words win; among equals a direct subterm ("Bite, leg")
+			// before one under a heading ("Bite, back, lower"), then the
+			// subterm listed first, so the choice does not depend on the
+			// order the words are visited.
+			better := len(o.words) > bestN || best == t
+			if !better && len(o.words) == bestN {
+				better = bestGrouped && !o.grouped || bestGrouped == o.grouped && o.order < opts.order(best)
+			}
+			if better {
+				best, bestN, bestGrouped = o.term, len(o.words), o.grouped
 			}
 		}
 	}
@@ -382,7 +393,9 @@ func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *i
 // spellings, and whether it is reached through a code-less heading (only
 // looked through after a cross-reference).
 type childOption struct {
-	term      *icd.Term
+	term *icd.Term
+	// grouped is set for a subterm under a heading looked through.
+	grouped   bool
 	words     []string
 	groupOnly bool
 	order     int // position among the options, for a stable choice
@@ -447,7 +460,7 @@ func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptio
 				if len(a) == 0 || allIn(a, path) {
 					continue
 				}
-				opts.byFirst[a[0]] = append(opts.byFirst[a[0]], childOption{term: ch, words: a, groupOnly: groupOnly, order: n})
+				opts.byFirst[a[0]] = append(opts.byFirst[a[0]], childOption{term: ch, words: a, groupOnly: groupOnly, grouped: depth > 0, order: n})
 				if _, seen := opts.orders[ch]; !seen {
 					opts.orders[ch] = n
 				}

@@ -659,7 +659,7 @@ func (c *noteCoder) isChronic(cd *candidate) bool {
 // conditions the assessment addresses plus the chronic conditions managed
 // at the visit (rules R4, R11); status, history and encounter codes stay.
 func (c *noteCoder) applyAssessmentScope() {
-	if !c.hasAssessment() {
+	if !c.hasAssessment() || !c.assessmentCodes() {
 		return
 	}
 	for _, cd := range c.liveAffirmed() {
@@ -720,6 +720,18 @@ func (c *noteCoder) indication(m *mention) bool {
 	}
 	for _, md := range d.Medications {
 		if md.Sentence == m.sentence && md.End <= d.Terms[k].Start && len(strings.Fields(d.Text[md.End:d.Terms[k].Start])) <= maxIndicationGap {
+			return true
+		}
+	}
+	return false
+}
+
+// assessmentCodes reports whether the assessment documents any condition
+// coded: one that only says "healing as expected" refers back to the
+// problem of the history, which is then the one coded.
+func (c *noteCoder) assessmentCodes() bool {
+	for _, cd := range c.liveAffirmed() {
+		if !strings.HasPrefix(cd.code.Code, "Z") && c.assessed(cd) {
 			return true
 		}
 	}
