@@ -15,6 +15,9 @@ import (
 type contextLexicon struct {
 	acuity map[string][2]int // index main term key → acute, subacute day limits (-1 none)
 	sides  map[string]string // normalized word → side
+	// regions maps an nlp site region to the words tabular titles use for
+	// it ("hand" is in the upper limb).
+	regions map[string][]string
 }
 
 func loadContextLexicon(fsys fs.FS, words wordsFunc) (*contextLexicon, error) {
@@ -22,9 +25,19 @@ func loadContextLexicon(fsys fs.FS, words wordsFunc) (*contextLexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	lx := &contextLexicon{acuity: map[string][2]int{}, sides: map[string]string{}}
+	lx := &contextLexicon{acuity: map[string][2]int{}, sides: map[string]string{}, regions: map[string][]string{}}
 	for _, r := range rows {
 		switch r.kind() {
+		case "region":
+			if err := r.want(3, 3); err != nil {
+				return nil, err
+			}
+			ws := words(r.field(2))
+			if len(ws) == 0 || strings.ContainsRune(r.field(1), ' ') {
+				return nil, r.errorf("region %q needs one name and some words", r.field(1))
+			}
+			lx.regions[r.field(1)] = ws
+			continue
 		case "side":
 			if err := r.want(3, 3); err != nil {
 				return nil, err

@@ -52,11 +52,17 @@ type navigator struct {
 	sideWords map[string]string
 	// phaseWords are the normalized 7th-character words.
 	phaseWords map[string]string
+	// connective are words that link a title's parts ("with", "due to"):
+	// the linked condition must be stated, not the link.
+	connective map[string]bool
 	cache      map[string][]string // title words
 }
 
 func newNavigator(tab *icd.Tabular, words wordsFunc, drop map[string]bool) *navigator {
-	n := &navigator{tab: tab, words: words, drop: drop, generic: map[string]bool{}, sideWords: map[string]string{}, phaseWords: map[string]string{}}
+	n := &navigator{tab: tab, words: words, drop: drop, generic: map[string]bool{}, sideWords: map[string]string{}, phaseWords: map[string]string{}, connective: map[string]bool{}}
+	for _, w := range words("with in due to") {
+		n.connective[w] = true
+	}
 	for _, g := range []string{"ear", "eye", "side", "site", "part", "limb", "extremity", "organ", "region"} {
 		for _, w := range words(g) {
 			n.generic[w] = true
@@ -152,8 +158,11 @@ func (n *navigator) specify(code *icd.Code, ctx navContext) (*icd.Code, navStep,
 	if !ok {
 		return nil, navStep{}, false
 	}
+	// Words the code's own title has distinguish nothing: the sibling must
+	// add some ("Other hyperlipidemia" adds none to "Hyperlipidemia,
+	// unspecified").
 	parentWords := map[string]bool{}
-	for _, w := range n.titleWords(parent.Title) {
+	for _, w := range append(n.titleWords(parent.Title), n.statedWords(code.Title)...) {
 		parentWords[w] = true
 	}
 	clause := n.splitBilateral(n.tab.Children(parent.Code), navContext{words: ctx.near, extra: ctx.extra, side: ctx.side})
@@ -162,7 +171,7 @@ func (n *navigator) specify(code *icd.Code, ctx navContext) (*icd.Code, navStep,
 	for _, sib := range n.tab.Children(parent.Code) {
 		// A sibling less unspecified than the code: H66.92 "..., unspecified,
 		// left ear" for H66.90 "..., unspecified, unspecified ear".
-		if sib == code || !sib.Billable && !takesSeventh(n.tab, sib) || unspecifiedCount(sib.Title) >= unspecifiedCount(code.Title) {
+		if sib == code || unspecifiedCount(sib.Title) >= unspecifiedCount(code.Title) {
 			continue
 		}
 		if score, _, ok := n.satisfied(sib.Title, parent.Title, parentWords, clause); ok && score > bestScore {
@@ -254,7 +263,7 @@ func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]
 		return 0, false, false
 	}
 	for _, w := range n.statedWords(title) {
-		if parentWords[w] || n.generic[w] {
+		if parentWords[w] || n.generic[w] || n.connective[w] {
 			continue
 		}
 		if s, isSide := n.sideWords[w]; isSide {
@@ -337,13 +346,6 @@ func (n *navigator) sideOf(title string) string {
 		}
 	}
 	return ""
-}
-
-// takesSeventh reports whether a code is complete but for its 7th
-// character.
-func takesSeventh(tab *icd.Tabular, c *icd.Code) bool {
-	ch := tab.Children(c.Code)
-	return len(ch) > 0 && ch[0].SeventhChar != ""
 }
 
 // unspecifiedCount is how many times a title says "unspecified".

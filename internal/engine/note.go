@@ -201,6 +201,8 @@ type mention struct {
 	// attrs and near cache the nlp attributes and the clause words.
 	attrs *nlp.Attributes
 	near  map[string]bool
+	// nearEnd is the byte end of the clause near holds.
+	nearEnd int
 }
 
 // sectionKind is the kind of the mention's section.

@@ -498,6 +498,16 @@ func allIn(ws []string, set map[string]bool) bool {
 // documented duration.
 func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
 	at := c.attributes(m)
+	if at.Site == nil {
+		if s := c.siteIn(m); s != nil {
+			with := *at
+			with.Site = s
+			if with.Side == nlp.NoSide {
+				with.Side = s.Side
+			}
+			at = &with
+		}
+	}
 	ctx := navContext{words: c.words(m.sentence), extra: map[string]bool{}, near: c.nearWords(m), side: at.Side.String()}
 	if ctx.side == "" {
 		ctx.side = c.sideOf(m)
@@ -517,6 +527,9 @@ func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
 	// back is a nevus of the trunk.
 	if at.Site != nil {
 		for _, w := range c.phraseWords(at.Site.Name + " " + strings.ReplaceAll(at.Site.Region, "-", " ")) {
+			ctx.extra[w] = true
+		}
+		for _, w := range c.e.context.regions[at.Site.Region] {
 			ctx.extra[w] = true
 		}
 	}
@@ -619,11 +632,35 @@ func (c *noteCoder) startsOtherMention(i int, m *mention) bool {
 	}
 	lo, hi := d.Terms[i].Start, d.Terms[end-1].End
 	for _, o := range c.mentions {
-		if o != m && o.sentence == m.sentence && o.start < hi && o.end > lo && c.codable(o) && c.doc.Assert(o.start, o.end, 0).Status != nlp.Negated {
+		if o != m && o.sentence == m.sentence && o.start < hi && o.end > lo && c.codable(o) && !c.isSite(o) && c.doc.Assert(o.start, o.end, 0).Status != nlp.Negated {
 			return true
 		}
 	}
 	return false
+}
+
+// isSite reports whether a mention only names an anatomic site ("MTP
+// joint"), a qualifier of the condition before it.
+func (c *noteCoder) isSite(m *mention) bool {
+	for _, s := range c.doc.Sites {
+		if s.Start <= m.start && s.End >= m.end {
+			return true
+		}
+	}
+	return false
+}
+
+// siteIn returns the first anatomic site of the mention's extended clause
+// (after the condition: "gout flare, left first MTP joint"), or nil.
+func (c *noteCoder) siteIn(m *mention) *nlp.Site {
+	c.nearWords(m)
+	for i := range c.doc.Sites {
+		s := &c.doc.Sites[i]
+		if s.Sentence == m.sentence && s.Start >= m.start && s.End <= m.nearEnd {
+			return s
+		}
+	}
+	return nil
 }
 
 // codable reports whether a mention leads to a code ("recurrent" leads the
@@ -637,7 +674,8 @@ func (c *noteCoder) codable(m *mention) bool {
 			return true
 		}
 		if t.See != "" || t.SeeAlso != "" {
-			return !strings.EqualFold(strings.TrimSpace(t.See), "condition")
+			ref := strings.ToLower(strings.TrimSpace(t.See + " " + t.SeeAlso))
+			return ref != "condition" && !strings.HasPrefix(ref, "condition ")
 		}
 	}
 	return false
@@ -690,6 +728,7 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 			last++
 		}
 	}
+	m.nearEnd = d.Terms[last].End
 	for i := first; i <= last; i++ {
 		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.unasserted[i] && c.nw[i].norm != "" {
 			out[c.nw[i].norm] = true
