@@ -18,6 +18,9 @@ type contextLexicon struct {
 	// regions maps an nlp site region to the words tabular titles use for
 	// it ("hand" is in the upper limb).
 	regions map[string][]string
+	// siteWords maps an nlp site to the words the classification files it
+	// under (a thumb is a finger, a digit).
+	siteWords map[string][]string
 }
 
 func loadContextLexicon(fsys fs.FS, words wordsFunc) (*contextLexicon, error) {
@@ -25,18 +28,22 @@ func loadContextLexicon(fsys fs.FS, words wordsFunc) (*contextLexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	lx := &contextLexicon{acuity: map[string][2]int{}, sides: map[string]string{}, regions: map[string][]string{}}
+	lx := &contextLexicon{acuity: map[string][2]int{}, sides: map[string]string{}, regions: map[string][]string{}, siteWords: map[string][]string{}}
 	for _, r := range rows {
 		switch r.kind() {
-		case "region":
+		case "region", "site":
 			if err := r.want(3, 3); err != nil {
 				return nil, err
 			}
 			ws := words(r.field(2))
 			if len(ws) == 0 || strings.ContainsRune(r.field(1), ' ') {
-				return nil, r.errorf("region %q needs one name and some words", r.field(1))
+				return nil, r.errorf("%s %q needs one name and some words", r.kind(), r.field(1))
 			}
-			lx.regions[r.field(1)] = ws
+			if r.kind() == "region" {
+				lx.regions[r.field(1)] = ws
+			} else {
+				lx.siteWords[r.field(1)] = ws
+			}
 			continue
 		case "side":
 			if err := r.want(3, 3); err != nil {

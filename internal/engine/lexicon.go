@@ -111,7 +111,8 @@ const maxAlternatives = 4
 // wins. An Index entry that sends the coder on "by type" or "by site" takes
 // the other documented words into account, so it outranks a plain entry.
 const (
-	rankIndexBy int8 = iota
+	rankLexicon int8 = iota // a hand-written wording outranks the raw entry it corrects
+	rankIndexBy
 	rankIndex
 	rankSkip
 	rankTabular
@@ -580,7 +581,7 @@ func (b *lexiconBuilder) addSynonyms(fsys fs.FS, ix *icd.Index) error {
 		if len(ws) == 0 {
 			return r.errorf("phrase %q has no words", r.field(1))
 		}
-		b.add(pathWords{narrow: ws, head: ws[len(ws)-1]}, rankIndex, target{source: srcLexicon, term: res.Target()})
+		b.add(pathWords{narrow: ws, head: ws[len(ws)-1]}, rankLexicon, target{source: srcLexicon, term: res.Target()})
 	}
 	return nil
 }

@@ -198,6 +198,12 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 		return res, t.code != ""
 	}
 	words := c.words(m.sentence)
+	if site := c.siteOfMention(m); site != nil && len(c.e.context.siteWords[site.Name]) > 0 {
+		words = maps.Clone(words)
+		for _, w := range c.e.context.siteWords[site.Name] {
+			words[w] = true
+		}
+	}
 	res := resolution{main: t.term.Main(), path: t.term.PathString()}
 	cur := t.term
 	visited := map[*icd.Term]bool{}
@@ -532,6 +538,9 @@ func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
 		for _, w := range c.e.context.regions[at.Site.Region] {
 			ctx.extra[w] = true
 		}
+		for _, w := range c.e.context.siteWords[at.Site.Name] {
+			ctx.extra[w] = true
+		}
 	}
 	if a := c.acuityWord(m, main); a != "" && !ctx.has("acute") && !ctx.has("chronic") && !ctx.has("subacute") {
 		for _, w := range c.phraseWords(a) {
@@ -588,8 +597,11 @@ func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
 	for _, w := range c.phraseWords(c.sex()) {
 		words[w] = true
 	}
-	if site := c.attributes(m).Site; site != nil {
+	if site := c.siteOfMention(m); site != nil {
 		for _, w := range c.phraseWords(site.Name) {
+			words[w] = true
+		}
+		for _, w := range c.e.context.siteWords[site.Name] {
 			words[w] = true
 		}
 	}
@@ -650,6 +662,15 @@ func (c *noteCoder) isSite(m *mention) bool {
 	return false
 }
 
+// siteOfMention is the site the nlp attributes give, else the first site
+// of the mention's extended clause.
+func (c *noteCoder) siteOfMention(m *mention) *nlp.Site {
+	if s := c.attributes(m).Site; s != nil {
+		return s
+	}
+	return c.siteIn(m)
+}
+
 // siteIn returns the first anatomic site of the mention's extended clause
 // (after the condition: "gout flare, left first MTP joint"), or nil.
 func (c *noteCoder) siteIn(m *mention) *nlp.Site {
@@ -663,6 +684,13 @@ func (c *noteCoder) siteIn(m *mention) *nlp.Site {
 	return nil
 }
 
+// seeCondition reports a cross-reference back to the condition itself
+// ("Acute - see also condition"), which leads nowhere by itself.
+func seeCondition(ref string) bool {
+	r := strings.ToLower(strings.TrimSpace(ref))
+	return r == "condition" || strings.HasPrefix(r, "condition ")
+}
+
 // codable reports whether a mention leads to a code ("recurrent" leads the
 // coder back to the condition: "Recurrent - see condition").
 func (c *noteCoder) codable(m *mention) bool {
@@ -674,8 +702,7 @@ func (c *noteCoder) codable(m *mention) bool {
 			return true
 		}
 		if t.See != "" || t.SeeAlso != "" {
-			ref := strings.ToLower(strings.TrimSpace(t.See + " " + t.SeeAlso))
-			return ref != "condition" && !strings.HasPrefix(ref, "condition ")
+			return !seeCondition(t.See + " " + t.SeeAlso)
 		}
 	}
 	return false
