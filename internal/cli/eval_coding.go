@@ -34,12 +34,13 @@ func loadEngineSet(opts ...engine.Option) (*engine.Engine, *codeset.Set, error) 
 }
 
 func runEvalCodiEsp(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "eval codiesp", "[--gold FILE] [--split dev|train] [--dos YYYY-MM-DD] [--learned FILE] [--learn FILE] [--format text|json]")
+	fs := newFlags(env, "eval codiesp", "[--gold FILE] [--split dev|train] [--dos YYYY-MM-DD] [--learned FILE] [--learn FILE [--tune dev]] [--format text|json]")
 	gold := fs.String("gold", "", "CodiEsp gold file (default: ../shared/eval-dev/codiesp_en/gold.jsonl)")
 	split := fs.String("split", "dev", "split to score: dev or train")
 	dosFlag := fs.String("dos", "", "date of service the notes are coded at (default: the first day of the oldest installed release, the closest to the gold's 2018 edition)")
 	learned := fs.String("learned", "", "use this learned table instead of the embedded one")
 	learn := fs.String("learn", "", "build the learned table from the split (use --split train) and write it to FILE")
+	tune := fs.String("tune", "", "with --learn: the split whose notes tune the table's thresholds (dev)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "notes coded in parallel")
 	format := fs.String("format", "text", "output format: text or json")
 	errorsShown := fs.Int("errors", 0, "list the N codes most often predicted wrongly and most often missed")
@@ -81,18 +82,34 @@ func runEvalCodiEsp(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%s has no %s documents", *gold, *split)
 	}
 	if *learn != "" {
+		var tuning engine.Corpus
+		if *tune != "" {
+			if *tune == *split {
+				return usageError("--tune %s would tune the table on the notes it learns from", *tune)
+			}
+			if tuning.Docs, tuning.Texts, err = evaluate.LoadCodiEsp(*gold, *tune); err != nil {
+				return err
+			}
+		}
 		f, err := os.Create(*learn)
 		if err != nil {
 			return err
 		}
-		if err := engine.Learn(ctx, eng, docs, texts, dos, engine.DefaultLearnParams, f); err != nil {
+		rep, err := engine.Learn(ctx, eng, engine.Corpus{Docs: docs, Texts: texts}, tuning, dos, engine.DefaultLearnParams, f)
+		if err != nil {
 			f.Close()
 			return err
 		}
 		if err := f.Close(); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "learned table written to %s from %d %s documents\n", *learn, len(docs), *split)
+		fmt.Fprintf(env.Stdout, "learned table written to %s from %d %s documents: %d phrases (%d rows), %d priors, %d calibration bins\n",
+			*learn, len(docs), *split, rep.Phrases, rep.Rows, rep.Priors, rep.Bins)
+		fmt.Fprintf(env.Stdout, "thresholds: phrase precision %.2f, support %d, prune below %.2f", rep.Precision, rep.Support, rep.Prune)
+		if *tune != "" {
+			fmt.Fprintf(env.Stdout, " (tuned on %s: mean of full and category F1 %.3f)", *tune, rep.Tuned)
+		}
+		fmt.Fprintln(env.Stdout)
 		return nil
 	}
 	start := time.Now()

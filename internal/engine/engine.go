@@ -71,11 +71,11 @@ type releaseCoder struct {
 	// bmi are the adult BMI bands of the tabular.
 	bmi []bmiBand
 	// noteCache holds the inherited tabular notes of the codes looked at.
-	noteCache sync.Map // code → []icd.Note
+	noteCache *sync.Map // code → []icd.Note
 	// childCache holds the indexed subterms of the terms refined.
-	childCache sync.Map // *icd.Term → *childOptions
+	childCache *sync.Map // *icd.Term → *childOptions
 	// phraseCache holds the codes of the Index phrases coded (phraseCode).
-	phraseCache sync.Map // phrase → code
+	phraseCache *sync.Map // phrase → code
 }
 
 // notes returns the tabular notes that apply to code (its own and its
@@ -226,7 +226,7 @@ func (e *Engine) Prepare(dos time.Time) error {
 
 // compile builds the pattern set and helpers of one release.
 func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
-	rc := &releaseCoder{release: rel, index: rel.Index, indexFrom: rel}
+	rc := &releaseCoder{release: rel, index: rel.Index, indexFrom: rel, noteCache: &sync.Map{}, childCache: &sync.Map{}, phraseCache: &sync.Map{}}
 	if rc.index == nil {
 		rc.indexFrom = e.nearestWith(rel, func(r *codeset.Release) bool { return r.Index != nil })
 		if rc.indexFrom == nil {

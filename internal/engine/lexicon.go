@@ -33,6 +33,7 @@ type target struct {
 	source sourceKind
 	term   *icd.Term // srcIndex, srcSkip, srcLexicon pointing at a term
 	code   string    // srcTabular, srcLearned, srcLexicon pointing at a code
+	group  int32     // srcLearned patterns: the learned phrase group
 }
 
 // lexicon is the compiled pattern set of one Index and Tabular.

@@ -41,6 +41,8 @@ type noteCoder struct {
 	// dxSupport[i] are all the spans behind the i-th reported diagnosis
 	// (its evidence shows the strongest of them).
 	dxSupport [][][2]int
+	// famRelevant caches familyRelevant.
+	famRelevant *bool
 }
 
 func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
@@ -203,6 +205,9 @@ type mention struct {
 	near  map[string]bool
 	// nearEnd is the byte end of the clause near holds.
 	nearEnd int
+	// prior is, for a learned phrase, the share of training notes stating
+	// it that carry the code.
+	prior float64
 }
 
 // sectionKind is the kind of the mention's section.
@@ -224,8 +229,29 @@ func (c *noteCoder) matchTerms() {
 			t.ID = c.rc.learned.vocab.Lookup(c.norms[i])
 			toks[i] = t
 		}
+		from := len(c.mentions)
 		c.matchLexicon(c.rc.learned, toks)
+		c.expandLearned(from)
 	}
+}
+
+// expandLearned turns each learned-phrase mention from index from on into
+// one mention per code the phrase predicts above the tuned thresholds.
+func (c *noteCoder) expandLearned(from int) {
+	lt := c.e.learned
+	var out []*mention
+	for _, m := range c.mentions[from:] {
+		for _, lc := range lt.groups[m.target.group].codes {
+			if !lt.applies(lc) {
+				continue
+			}
+			mm := *m
+			mm.target = target{source: srcLearned, code: lc.code}
+			mm.prior = lc.precision
+			out = append(out, &mm)
+		}
+	}
+	c.mentions = append(c.mentions[:from], out...)
 }
 
 // matchManaged finds the "managed" synonyms: a condition the note names

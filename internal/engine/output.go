@@ -176,10 +176,15 @@ type features struct {
 
 func (c *noteCoder) features(cd *candidate) features {
 	f := features{code: cd.code.Code, prior: sourceConfidence[cd.via], mentions: len(cd.mentions), derived: cd.derived}
+	learnedPrior := 0.0
 	for _, m := range cd.mentions {
 		f.section = max(f.section, c.sectionWeight(m.section))
 		f.words = max(f.words, m.words)
 		f.inAP = f.inAP || c.inAssessment(m)
+		learnedPrior = max(learnedPrior, m.prior)
+	}
+	if cd.via == srcLearned && learnedPrior > 0 {
+		f.prior = learnedPrior // what the training notes measured for the phrase
 	}
 	for _, s := range cd.steps {
 		f.unspecDflt = f.unspecDflt || s.rule == "DEFAULT-UNSPECIFIED"

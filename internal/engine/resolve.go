@@ -233,6 +233,14 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 				res.path += " → see also " + cur.SeeAlso
 				return res, true
 			}
+			// A term the flattened Index left without its code, pointing
+			// with "see also" at an entry that has one ("Hepatomegaly (see
+			// also Hypertrophy, liver) R16.0"), takes that entry's code.
+			if t := c.seeAlsoCoded(cur); t != nil && hop == 0 && cur == m.target.term {
+				res.path += " → see also " + t.PathString()
+				cur = t
+				continue
+			}
 		}
 		if cur.See != "" && hop < maxSeeHops {
 			if neo, ok := c.rc.neoplasms.ref(cur.See); ok {
@@ -682,6 +690,19 @@ func (c *noteCoder) siteIn(m *mention) *nlp.Site {
 		}
 	}
 	return nil
+}
+
+// seeAlsoCoded returns the entry a code-less term's "see also" names when
+// that entry has a code of its own, else nil.
+func (c *noteCoder) seeAlsoCoded(t *icd.Term) *icd.Term {
+	if t.Code != "" || !strings.Contains(t.SeeAlso, ",") {
+		return nil
+	}
+	res, ok := c.rc.index.Resolve(t.SeeAlso)
+	if !ok || len(res.Rest) > 0 || res.Target() == nil || res.Target().Code == "" {
+		return nil
+	}
+	return res.Target()
 }
 
 // seeCondition reports a cross-reference back to the condition itself

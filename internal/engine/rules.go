@@ -102,7 +102,7 @@ func (c *noteCoder) applyAssertions() {
 			}
 		case nlp.Family:
 			cd.drop("R9")
-			if link, ok := c.rc.history(c.rc.withLinks.family, cd.code.Code); ok {
+			if link, ok := c.rc.history(c.rc.withLinks.family, cd.code.Code); ok && c.familyRelevant() {
 				c.derive(link.code, []*candidate{cd}, "R9", c.quoted(cd)+" is a family member's condition, coded as family history ("+link.path+")")
 			}
 		case nlp.Historical:
@@ -145,6 +145,30 @@ func (c *noteCoder) currentElsewhere(cd *candidate) bool {
 		}
 	}
 	return false
+}
+
+// familyRelevant reports whether family history codes belong on the
+// claim: in the outpatient profile only when the assessment weighs the
+// family history ("with premature CAD in family, start rosuvastatin"), not
+// for every relative listed in the history (Guidelines I.C.21.c.4: family
+// history codes when it affects care); an abstract reports them all.
+func (c *noteCoder) familyRelevant() bool {
+	if c.opts.Profile == ProfileAbstract {
+		return true
+	}
+	if c.famRelevant == nil {
+		v := false
+		for _, tr := range c.doc.Triggers {
+			if tr.Category == nlp.CatFamily && tr.Sentence >= 0 && tr.Sentence < len(c.doc.Sentences) {
+				if sec := c.doc.Sentences[tr.Sentence].Section; sec >= 0 && sec < len(c.doc.Sections) && c.doc.Sections[sec].Kind == nlp.SectionAP {
+					v = true
+					break
+				}
+			}
+		}
+		c.famRelevant = &v
+	}
+	return *c.famRelevant
 }
 
 // allResolved reports whether every mention states the condition as over.
@@ -693,13 +717,19 @@ func (c *noteCoder) applyIndications() {
 		if !isSymptom(cd.code.Code) || len(cd.mentions) == 0 {
 			continue
 		}
-		all := true
+		// The indication mentions leave the code; a symptom documented
+		// elsewhere too keeps its other mentions.
+		kept := cd.mentions[:0:0]
 		for _, m := range cd.mentions {
-			all = all && c.indication(m)
+			if !c.indication(m) {
+				kept = append(kept, m)
+			}
 		}
-		if all {
+		if len(kept) == 0 {
 			cd.drop("R11")
+			continue
 		}
+		cd.mentions = kept
 	}
 }
 

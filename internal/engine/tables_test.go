@@ -179,7 +179,11 @@ func TestTableRowErrors(t *testing.T) {
 		{"tables/word_forms.tsv", "qualifier\tstage\tafter", "position"},
 		{"tables/word_forms.tsv", "qualifier\tstage of\tnext", "one word"},
 		{"tables/word_forms.tsv", "synonym\tstage\tnext", "unknown kind"},
-		{"tables/learned.tsv", "phrase\tpain\tnope", "not a code"},
+		{"tables/learned.tsv", "phrase\tpain\tnope\t0.5\t3", "not a code"},
+		{"tables/learned.tsv", "phrase\tpain\tR52", "columns"},
+		{"tables/learned.tsv", "phrase\tpain\tR52\t1.5\t3", "precision"},
+		{"tables/learned.tsv", "param\tphrase-support\t0.5", "whole number"},
+		{"tables/learned.tsv", "param\tphrase-precision\tNaN", "number"},
 		{"tables/learned.tsv", "prior\tR52\t1.5\t3", "precision"},
 		{"tables/learned.tsv", "calibrate\t0.5\t0.4\t0.3", "empty"},
 		{"tables/learned.tsv", "param\tprune-below\t2", "number"},
@@ -266,7 +270,7 @@ func TestDurationDays(t *testing.T) {
 // one table a user may supply (WithLearnedFile): it must reject bad input
 // with an error, never panic, and keep only valid rows.
 func FuzzLoadLearned(f *testing.F) {
-	f.Add("phrase\tdiseas\tR69\nprior\tR52\t0.41\t176\ncalibrate\t0\t0.5\t0.3\nparam\tprune-below\t0.2\n")
+	f.Add("phrase\tdiseas\tR69\t0.55\t12\nprior\tR52\t0.41\t176\ncalibrate\t0\t0.5\t0.3\nparam\tprune-below\t0.2\nparam\tphrase-support\t3\n")
 	f.Add("calibrate\t0.9\t0.1\t0.5\n")
 	f.Add("prior\tR52\tNaN\t3\n\t\t\n#x")
 	f.Fuzz(func(t *testing.T, content string) {
@@ -283,6 +287,16 @@ func FuzzLoadLearned(f *testing.F) {
 			if !(p.precision >= 0 && p.precision <= 1) || p.support <= 0 || c == "" {
 				t.Fatalf("accepted bad prior %s %+v", c, p)
 			}
+		}
+		for _, g := range lt.groups {
+			for _, lc := range g.codes {
+				if len(g.words) == 0 || !(lc.precision >= 0 && lc.precision <= 1) || lc.support <= 0 {
+					t.Fatalf("accepted bad phrase %+v", g)
+				}
+			}
+		}
+		if lt.minSupport < 1 || !(lt.minPrecision >= 0 && lt.minPrecision <= 1) {
+			t.Fatalf("accepted bad thresholds %v %v", lt.minPrecision, lt.minSupport)
 		}
 	})
 }

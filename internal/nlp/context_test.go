@@ -291,3 +291,12 @@ func TestAssertListClosedByResult(t *testing.T) {
 		{"HIV positive; hepatitis B negative.", "HIV", 0, Affirmed},
 	})
 }
+
+// TestAssertPossessiveKin: a relative's condition written with a possessive
+// is the relative's.
+func TestAssertPossessiveKin(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"Mammogram yearly given her mother's breast cancer.", "breast cancer", 0, Family},
+		{"His father's diabetes was diet controlled.", "diabetes", 0, Family},
+	})
+}
