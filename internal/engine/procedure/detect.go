@@ -264,7 +264,7 @@ func (r *reader) mentionsOf(svc *service) []sentMatch {
 		}
 		for _, m := range plain(trig) {
 			from, to := s.Clause(m.From)
-			if has(svc.excludes, s, from, to) {
+			if has(svc.excludes, s, from, to) || svc.clauseRequires != nil && !has(svc.clauseRequires, s, from, to) {
 				continue
 			}
 			st := r.performed(si, m, svc.NeedsDone)
