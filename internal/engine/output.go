@@ -371,7 +371,7 @@ func (c *noteCoder) reasoning(cd *candidate) string {
 		m = c.strongest(cd)
 	}
 	if m != nil {
-		quote = fmt.Sprintf("%q", c.text(m.start, m.end))
+		quote = nlp.QuoteNote(c.text(m.start, m.end))
 		if sec := c.sectionLabel(m.section); sec != "" {
 			quote += " (" + sec + ")"
 		}

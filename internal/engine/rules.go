@@ -260,7 +260,7 @@ func (c *noteCoder) quoted(cd *candidate) string {
 	if m == nil {
 		return strings.ToLower(cd.code.Title)
 	}
-	return fmt.Sprintf("%q", c.text(m.start, m.end))
+	return nlp.QuoteNote(c.text(m.start, m.end))
 }
 
 func containsMention(ms []*mention, m *mention) bool {

@@ -2,6 +2,7 @@ package procedure
 
 import (
 	"fmt"
+	"github.com/medcode/medcode/internal/nlp"
 	"math"
 
 	"github.com/medcode/medcode/internal/engine/em"
@@ -586,7 +587,7 @@ func joinQuoted(xs []string) string {
 		if i > 0 {
 			out += ", "
 		}
-		out += fmt.Sprintf("%q", x)
+		out += nlp.QuoteNote(x)
 	}
 	return out
 }
