@@ -49,3 +49,10 @@ func (e *Engine) releaseFor(dos time.Time) (*codeset.Release, *Warning, error) {
 	}
 	return best, &Warning{Kind: "codeset", Message: msg}, nil
 }
+
+// ReleaseFor is the release a note of that date of service is coded with
+// (see releaseFor).
+func (e *Engine) ReleaseFor(dos time.Time) (*codeset.Release, error) {
+	rel, _, err := e.releaseFor(dos)
+	return rel, err
+}
