@@ -268,6 +268,11 @@ type Store interface {
 	Batches
 	Claims
 	Reports
+	Policies
+	Notices
+	Support
+	SiteAdmins
+	EmailChanges
 	// DeleteExpired removes expired sessions and one-time tokens and
 	// finished rate-limit windows.
 	DeleteExpired(ctx context.Context, now time.Time) error
