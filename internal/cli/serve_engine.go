@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -57,30 +56,18 @@ func (c *serverCoder) Code(ctx context.Context, note string, opts engine.Options
 }
 
 // release is the release today's notes are coded with: the one in effect,
-// else the nearest installed one (a server whose code sets are out of date
-// keeps coding with the newest it has rather than failing every note).
+// else the engine's nearest installed one (a server whose code sets are out
+// of date keeps coding, each result warning the coder to verify it).
 func (c *serverCoder) release() *codeset.Release {
-	day := c.now()
-	rel, err := c.set.ForDate(day)
-	var none *codeset.NoReleaseError
-	if errors.As(err, &none) {
-		rel = c.set.Latest()
-		if day.Before(c.set.Releases()[0].EffectiveFrom) {
-			rel = c.set.Releases()[0]
-		}
+	rel, err := c.eng.ReleaseFor(c.dos())
+	if err != nil { // only with no release installed, which codeset.Open refuses
+		return c.set.Latest()
 	}
 	return rel
 }
 
-// dos is the date of service notes are coded as of: today, or the first
-// day of the nearest release when none covers today.
-func (c *serverCoder) dos() time.Time {
-	day := c.now()
-	if _, err := c.set.ForDate(day); err == nil {
-		return day
-	}
-	return c.release().EffectiveFrom
-}
+// dos is the date of service notes are coded as of: today.
+func (c *serverCoder) dos() time.Time { return c.now() }
 
 // Release names the release notes are coded with.
 func (c *serverCoder) Release() string { return fmt.Sprintf("ICD-10-CM %s", c.release().Name) }
