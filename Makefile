@@ -4,7 +4,7 @@ BIN     := bin/medcode
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/medcode/medcode/internal/cli.Version=$(VERSION)
 
-.PHONY: build run test vet fmt-check bench bench-system fuzz clean
+.PHONY: build run test links vet fmt-check bench bench-system fuzz clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/medcode
@@ -16,6 +16,17 @@ run: build
 
 test: fmt-check vet
 	$(GO) test -count=1 ./...
+
+# Links in the checkout to the shared code-set and evaluation data beside
+# it. go test's cache re-checks only the files a test reads inside the
+# module; through these links (which the tests prefer) a change to the
+# shared data re-runs the tests that read it. `make test` runs uncached.
+links:
+	@for d in data eval-dev; do \
+		if [ -e $$d ] || [ -L $$d ]; then echo "$$d exists"; \
+		elif [ -d ../shared/$$d ]; then ln -s ../shared/$$d $$d && echo "$$d -> ../shared/$$d"; \
+		else echo "no ../shared/$$d beside the checkout"; fi; \
+	done
 
 vet:
 	$(GO) vet ./...

@@ -117,8 +117,8 @@ func (h *Handler) Routes() []Route {
 		{"DELETE /api/v1/reports/{id}", h.reportDelete, true, "", false},
 		{"GET /api/v1/openapi.json", h.openAPI, false, "", false},
 	}
-	// The organization's workspace: the same analysis endpoints as the
-	// personal one, and the clinic's own.
+	// The organization's workspace: the same analysis, batch and FHIR
+	// endpoints as the personal one, and the clinic's own.
 	for _, rt := range []struct {
 		pattern string
 		handler http.HandlerFunc
@@ -134,6 +134,12 @@ func (h *Handler) Routes() []Route {
 		{"POST /api/v1/orgs/{org}/analyses/{id}/feedback", h.analysisFeedback, org.WriteFeedback},
 		{"GET /api/v1/orgs/{org}/analyses/{id}/note", h.analysisNote, org.ReadNote},
 		{"POST /api/v1/orgs/{org}/analyses/{id}/recode", h.analysisRecode, org.CreateAnalysis},
+		{"POST /api/v1/orgs/{org}/batches", h.batchCreate, org.CreateAnalysis},
+		{"GET /api/v1/orgs/{org}/batches", h.batchList, org.ReadAnalysis},
+		{"GET /api/v1/orgs/{org}/batches/{id}", h.batchGet, org.ReadAnalysis},
+		{"GET /api/v1/orgs/{org}/batches/{id}/results", h.batchResults, org.ReadAnalysis},
+		{"POST /api/v1/orgs/{org}/fhir/DocumentReference", h.fhirCode, org.CreateAnalysis},
+		{"POST /api/v1/orgs/{org}/fhir", h.fhirCode, org.CreateAnalysis},
 		{"GET /api/v1/orgs/{org}/members", h.memberList, org.ViewOrg},
 		{"PUT /api/v1/orgs/{org}/members/{user}", h.memberRole, org.ManageMembers},
 		{"DELETE /api/v1/orgs/{org}/members/{user}", h.memberRemove, org.ManageMembers},
@@ -244,14 +250,9 @@ func (h *Handler) requireMember(perm org.Permission, next http.Handler) http.Han
 
 // requireCurrentPolicies refuses new analyses (403, with the versions to
 // accept in the details) while the user has a changed policy to accept.
-// The FHIR endpoints answer in their own error format.
 func (h *Handler) requireCurrentPolicies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h.Policies.RequireAccepted(r.Context(), user(r).ID); err != nil {
-			if strings.HasPrefix(r.URL.Path, "/api/v1/fhir") {
-				h.failFHIR(w, r, err)
-				return
-			}
 			h.fail(w, r, err)
 			return
 		}
@@ -292,24 +293,30 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// fail writes err as JSON with its status; only internal errors are logged.
+// fail writes err with its status: as JSON, or as an OperationOutcome on
+// the FHIR endpoints, whose clients read only FHIR. Only internal errors
+// are logged.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := apperr.CodeOf(err)
-	if code == apperr.Internal {
-		h.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	var body errorBody
-	body.Error.Code, body.Error.Message, body.Error.Details = code, apperr.MessageOf(err), apperr.DetailsOf(err)
 	switch code {
 	case apperr.Unauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="medcode"`)
 	case apperr.QuotaExceeded:
-		if d, ok := body.Error.Details.(map[string]any); ok {
+		if d, ok := apperr.DetailsOf(err).(map[string]any); ok {
 			if reset, ok := d["resets_at"].(time.Time); ok {
 				w.Header().Set("Retry-After", strconv.Itoa(int(reset.Sub(h.Now()).Seconds())+1))
 			}
 		}
 	}
+	if fhirRoute(r) {
+		h.failFHIR(w, r, err)
+		return
+	}
+	if code == apperr.Internal {
+		h.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message, body.Error.Details = code, apperr.MessageOf(err), apperr.DetailsOf(err)
 	writeJSON(w, apperr.Status(err), body)
 }
 

@@ -20,7 +20,8 @@ import (
 // once with a {"batch": ...} line holding the id (and a Location header),
 // the client streams the rest of the notes without reading outcomes, and
 // a last {"batch": ...} line follows the end of the upload; the outcomes
-// are at results_url. Outside BAA mode an async batch is still coded from
+// are at results_url. Outside BAA mode (the personal workspace, or an
+// organization without a BAA on record) an async batch is still coded from
 // the upload stream; in BAA mode its notes are queued sealed.
 func (h *Handler) batchCreate(w http.ResponseWriter, r *http.Request) {
 	var async bool
@@ -32,7 +33,7 @@ func (h *Handler) batchCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, apperr.New(apperr.Invalid, "Query parameter mode must be sync or async."))
 		return
 	}
-	u := user(r)
+	ws := workspace(r)
 	rc := http.NewResponseController(w)
 	// Outcomes go out while the upload still comes in; HTTP/2 is full
 	// duplex already, so its "not supported" is fine.
@@ -55,7 +56,7 @@ func (h *Handler) batchCreate(w http.ResponseWriter, r *http.Request) {
 	started := func(b *store.Batch) error {
 		begun = true
 		w.Header().Set("Content-Type", "application/x-ndjson")
-		w.Header().Set("Location", "/api/v1/batches/"+b.ID)
+		w.Header().Set("Location", batchURL(b))
 		if !async {
 			w.WriteHeader(http.StatusOK)
 			return rc.Flush()
@@ -69,10 +70,10 @@ func (h *Handler) batchCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	var b *store.Batch
 	var err error
-	if async && h.Batches.Queued(r.Context(), u) {
-		b, err = h.Batches.Queue(r.Context(), u, body, started)
+	if async && batch.Queued(ws) {
+		b, err = h.Batches.Queue(r.Context(), ws, body, started)
 	} else {
-		b, err = h.Batches.Stream(r.Context(), u, body, started, emit)
+		b, err = h.Batches.Stream(r.Context(), ws, body, started, emit)
 	}
 	switch {
 	case err == nil:

@@ -6,7 +6,7 @@ import "net/http"
 const batchListLimit = 100
 
 func (h *Handler) batchList(w http.ResponseWriter, r *http.Request) {
-	list, err := h.Batches.List(r.Context(), user(r), batchListLimit)
+	list, err := h.Batches.List(r.Context(), workspace(r), batchListLimit)
 	if err != nil {
 		h.fail(w, r, err)
 		return

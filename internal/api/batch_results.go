@@ -10,7 +10,7 @@ import (
 // batchResults streams the stored outcomes of a batch as NDJSON, in upload
 // order; a batch still being coded gives the outcomes so far.
 func (h *Handler) batchResults(w http.ResponseWriter, r *http.Request) {
-	b, err := h.Batches.Get(r.Context(), user(r), r.PathValue("id"))
+	b, err := h.Batches.Get(r.Context(), workspace(r), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -19,7 +19,7 @@ func (h *Handler) batchResults(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Batch-Status", string(b.Status))
 	enc := json.NewEncoder(w)
 	wrote := false
-	err = h.Batches.Results(r.Context(), user(r), b.ID, func(o batch.Outcome) error {
+	err = h.Batches.Results(r.Context(), workspace(r), b.ID, func(o batch.Outcome) error {
 		wrote = true
 		return enc.Encode(o)
 	})

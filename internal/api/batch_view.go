@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/medcode/medcode/internal/store"
@@ -22,9 +23,17 @@ type BatchView struct {
 
 func batchView(b *store.Batch) BatchView {
 	v := BatchView{ID: b.ID, Mode: string(b.Mode), Status: string(b.Status), Total: b.Total, Done: b.Done, Failed: b.Failed,
-		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt, ResultsURL: "/api/v1/batches/" + b.ID + "/results"}
+		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt, ResultsURL: batchURL(b) + "/results"}
 	if !b.FinishedAt.IsZero() {
 		v.FinishedAt = &b.FinishedAt
 	}
 	return v
+}
+
+// batchURL is where a batch is, in the workspace it was sent to.
+func batchURL(b *store.Batch) string {
+	if b.OrgID == 0 {
+		return "/api/v1/batches/" + b.ID
+	}
+	return "/api/v1/orgs/" + strconv.FormatInt(b.OrgID, 10) + "/batches/" + b.ID
 }

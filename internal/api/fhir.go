@@ -16,7 +16,7 @@ import (
 )
 
 // fhirMaxEntries bounds the documents of one Bundle; larger sets go to
-// /api/v1/batches.
+// the batch endpoint.
 const fhirMaxEntries = 50
 
 // fhirCode codes FHIR R4 input: a DocumentReference (answered with a
@@ -24,7 +24,9 @@ const fhirMaxEntries = 50
 // (answered with a batch-response Bundle, one entry per document). The
 // note is the text/plain attachment's base64 data. Query parameters carry
 // what the JSON API has in its body: no_phi_attested=true and profile.
-// Errors are OperationOutcomes.
+// Each document is analysed in the request's workspace, as POST .../analyses
+// would (an organization's BAA mode, clinic rules and audit log). Errors
+// are OperationOutcomes.
 func (h *Handler) fhirCode(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	attested, _ := strconv.ParseBool(q.Get("no_phi_attested"))
@@ -47,7 +49,7 @@ func (h *Handler) fhirCode(w http.ResponseWriter, r *http.Request) {
 			writeFHIR(w, http.StatusBadRequest, fe.Outcome())
 			return
 		}
-		h.failFHIR(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	code := func(n fhir.Note) ([]byte, error) {
@@ -64,7 +66,7 @@ func (h *Handler) fhirCode(w http.ResponseWriter, r *http.Request) {
 	if !in.Bundle {
 		out, err := code(in.Notes[0])
 		if err != nil {
-			h.failFHIR(w, r, err)
+			h.fail(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", fhir.MediaType)
@@ -127,6 +129,10 @@ func (h *Handler) outcomeOf(r *http.Request, err error) (int, *fhir.OperationOut
 	}
 	return apperr.Status(err), fhir.NewOutcome("error", issueTypes[code], msg)
 }
+
+// fhirRoute reports whether r came in on a FHIR endpoint (personal or an
+// organization's).
+func fhirRoute(r *http.Request) bool { return strings.Contains(r.Pattern, "/fhir") }
 
 func (h *Handler) failFHIR(w http.ResponseWriter, r *http.Request, err error) {
 	status, outcome := h.outcomeOf(r, err)

@@ -1,11 +1,17 @@
 // Package batch codes many notes in one submission. A client uploads
 // notes as NDJSON (one JSON object per line) and gets one outcome per note:
-// the stored analysis, or why the note was refused. Every note goes through
-// the same path as a single analysis (the PHI guard, the cache, the monthly
-// limit), and outcomes are stored with their analyses, sealed, so a batch's
-// progress and results can be read later by its owner.
+// the stored analysis, or why the note was refused. A batch is sent to a
+// workspace (org.Workspace), the user's own or an organization's, and
+// every note goes through the same path as a single analysis there (the
+// permission, the PHI guard in the workspace's BAA mode, the clinic rules,
+// the cache, the monthly limit); outcomes are stored with their analyses,
+// sealed, so a batch's progress and results can be read later in that
+// workspace. In an organization each analysis a batch stores, and each
+// one its results show, goes to the audit log as a single analysis does.
 //
-// Where the notes are while they wait is the privacy question:
+// Where the notes are while they wait is the privacy question, and the
+// organization's Business Associate Agreement (org.Workspace.BAA) answers
+// it:
 //
 //   - Stream batches (the default, and the only kind outside BAA mode)
 //     are coded straight from the request body as it arrives: a few notes
@@ -15,8 +21,8 @@
 //     client streams the rest of the notes, reading nothing back; results
 //     are fetched later. If the upload breaks, the batch ends interrupted
 //     with the outcomes it got; the client sends the rest again.
-//   - Queued batches (BAA mode only: the organization has a Business
-//     Associate Agreement) are stored first, each note sealed with the
+//   - Queued batches (BAA mode only: an organization with a Business
+//     Associate Agreement on record) are stored first, each note sealed with the
 //     server's keys, then coded by background jobs on any instance; the
 //     sealed note is deleted in the same transaction that stores its
 //     outcome, so each note is recorded exactly once even when an instance
@@ -39,21 +45,27 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
-// Enqueuer queues the coding of a queued batch (internal/jobs).
+// Enqueuer queues the coding of a queued batch sent to workspace ws
+// (internal/jobs).
 type Enqueuer interface {
-	EnqueueBatch(ctx context.Context, userID int64, batchID string, total, chunk int) error
+	EnqueueBatch(ctx context.Context, ws store.Scope, batchID string, total, chunk int) error
+}
+
+// Workspaces finds a user's workspace in an organization again when a job
+// codes a queued batch (org.Service implements it): NotFound once the user
+// is no longer a member.
+type Workspaces interface {
+	Workspace(ctx context.Context, u *store.User, orgID int64) (org.Workspace, error)
 }
 
 // Config holds the batch rules.
 type Config struct {
-	// BAA reports whether a user works under a Business Associate
-	// Agreement: only then may a batch keep notes until a job codes them.
-	BAA func(ctx context.Context, u *store.User) bool
 	// MaxLineBytes bounds one line of the upload.
 	MaxLineBytes int
 	// MaxNotes bounds the notes of one batch; later lines are refused.
@@ -67,9 +79,6 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.BAA == nil {
-		c.BAA = func(context.Context, *store.User) bool { return false }
-	}
 	if c.MaxNotes <= 0 {
 		c.MaxNotes = 100_000
 	}
@@ -88,6 +97,8 @@ func (c *Config) defaults() {
 type Service struct {
 	db       store.Store
 	analyses *analysis.Service
+	orgs     Workspaces
+	audit    *audit.Log
 	keys     *crypto.Keyring
 	queue    Enqueuer
 	cfg      Config
@@ -97,9 +108,9 @@ type Service struct {
 }
 
 // New returns the service.
-func New(db store.Store, analyses *analysis.Service, keys *crypto.Keyring, queue Enqueuer, cfg Config, log *slog.Logger) *Service {
+func New(db store.Store, analyses *analysis.Service, orgs Workspaces, auditLog *audit.Log, keys *crypto.Keyring, queue Enqueuer, cfg Config, log *slog.Logger) *Service {
 	cfg.defaults()
-	return &Service{db: db, analyses: analyses, keys: keys, queue: queue, cfg: cfg, log: log,
+	return &Service{db: db, analyses: analyses, orgs: orgs, audit: auditLog, keys: keys, queue: queue, cfg: cfg, log: log,
 		Now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -143,29 +154,37 @@ func newID() (string, error) {
 	return "bt_" + hex.EncodeToString(b), nil
 }
 
-func scope(u *store.User) store.Scope { return store.Scope{UserID: u.ID} }
-
-// Get returns one of the user's batches.
-func (s *Service) Get(ctx context.Context, u *store.User, id string) (*store.Batch, error) {
-	return s.db.Batch(ctx, scope(u), id)
+// Get returns one of the workspace's batches.
+func (s *Service) Get(ctx context.Context, ws org.Workspace, id string) (*store.Batch, error) {
+	if err := ws.Require(org.ReadAnalysis); err != nil {
+		return nil, err
+	}
+	return s.db.Batch(ctx, ws.Scope(), id)
 }
 
-// List returns the user's newest batches.
-func (s *Service) List(ctx context.Context, u *store.User, limit int) ([]store.Batch, error) {
-	return s.db.ListBatches(ctx, scope(u), limit)
+// List returns the workspace's newest batches.
+func (s *Service) List(ctx context.Context, ws org.Workspace, limit int) ([]store.Batch, error) {
+	if err := ws.Require(org.ReadAnalysis); err != nil {
+		return nil, err
+	}
+	return s.db.ListBatches(ctx, ws.Scope(), limit)
 }
 
-// Queued reports whether an asynchronous batch of u is queued (BAA mode)
-// rather than streamed.
-func (s *Service) Queued(ctx context.Context, u *store.User) bool { return s.cfg.BAA(ctx, u) }
+// Queued reports whether an asynchronous batch sent to ws is queued
+// rather than streamed: only a workspace under a Business Associate
+// Agreement may hold notes.
+func Queued(ws org.Workspace) bool { return ws.BAA() }
 
-func (s *Service) create(ctx context.Context, u *store.User, mode store.BatchMode) (*store.Batch, error) {
+func (s *Service) create(ctx context.Context, ws org.Workspace, mode store.BatchMode) (*store.Batch, error) {
+	if err := ws.Require(org.CreateAnalysis); err != nil {
+		return nil, err
+	}
 	id, err := newID()
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	b := &store.Batch{ID: id, UserID: u.ID, Mode: mode, Status: store.BatchReceiving, CreatedAt: now, UpdatedAt: now}
+	b := &store.Batch{ID: id, UserID: ws.User.ID, OrgID: ws.OrgID(), Mode: mode, Status: store.BatchReceiving, CreatedAt: now, UpdatedAt: now}
 	if err := s.db.CreateBatch(ctx, b); err != nil {
 		return nil, err
 	}
@@ -188,13 +207,12 @@ type result struct {
 
 // code runs one note through the analysis path; every refusal becomes an
 // outcome, so one bad note never stops a batch.
-func (s *Service) code(ctx context.Context, u *store.User, batchID string, n note) (*result, error) {
-	r := &result{outcome: Outcome{Seq: n.seq, ID: n.line.ID}}
+func (s *Service) code(ctx context.Context, ws org.Workspace, batchID string, n note) (*result, error) {
 	var refusal *apperr.Error
 	if n.bad != nil {
 		refusal = apperr.New(apperr.Invalid, "%s", n.bad.Error())
 	} else {
-		p, err := s.analyses.Prepare(ctx, org.Personal(u), analysis.Request{Note: n.line.Note, Attested: n.line.NoPHIAttested,
+		p, err := s.analyses.Prepare(ctx, ws, analysis.Request{Note: n.line.Note, Attested: n.line.NoPHIAttested,
 			SavePreview: n.line.SavePreview, Profile: n.line.Profile})
 		switch {
 		case err == nil:
@@ -202,10 +220,11 @@ func (s *Service) code(ctx context.Context, u *store.User, batchID string, n not
 			if err != nil {
 				return nil, err
 			}
-			r.completion = store.BatchCompletion{Item: store.BatchItem{Seq: n.seq, AnalysisID: p.Analysis.ID, Outcome: sealed},
-				Analysis: p.Analysis, Quota: p.Quota}
-			r.outcome.Analysis = p.Record
-			return r, nil
+			return &result{
+				completion: store.BatchCompletion{Item: store.BatchItem{Seq: n.seq, AnalysisID: p.Analysis.ID, Outcome: sealed},
+					Analysis: p.Analysis, Quota: p.Quota},
+				outcome: Outcome{Seq: n.seq, ID: n.line.ID, Analysis: p.Record},
+			}, nil
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		default:
@@ -215,13 +234,19 @@ func (s *Service) code(ctx context.Context, u *store.User, batchID string, n not
 			refusal = &apperr.Error{Code: apperr.CodeOf(err), Message: apperr.MessageOf(err), Details: apperr.DetailsOf(err)}
 		}
 	}
-	sealed, err := s.seal(batchID, n.seq, outcomeBlob{ID: n.line.ID, Message: refusal.Message, Details: refusal.Details})
+	return s.refuse(batchID, n.seq, n.line.ID, refusal)
+}
+
+// refuse is the outcome of a note not coded.
+func (s *Service) refuse(batchID string, seq int, id string, refusal *apperr.Error) (*result, error) {
+	sealed, err := s.seal(batchID, seq, outcomeBlob{ID: id, Message: refusal.Message, Details: refusal.Details})
 	if err != nil {
 		return nil, err
 	}
-	r.completion = store.BatchCompletion{Item: store.BatchItem{Seq: n.seq, ErrorCode: string(refusal.Code), Outcome: sealed}}
-	r.outcome.Error = &Refusal{Code: refusal.Code, Message: refusal.Message, Details: refusal.Details}
-	return r, nil
+	return &result{
+		completion: store.BatchCompletion{Item: store.BatchItem{Seq: seq, ErrorCode: string(refusal.Code), Outcome: sealed}},
+		outcome:    Outcome{Seq: seq, ID: id, Error: &Refusal{Code: refusal.Code, Message: refusal.Message, Details: refusal.Details}},
+	}, nil
 }
 
 func (s *Service) seal(batchID string, seq int, b outcomeBlob) ([]byte, error) {
@@ -236,13 +261,15 @@ func (s *Service) seal(batchID string, seq int, b outcomeBlob) ([]byte, error) {
 var quotaRefusal = Refusal{Code: apperr.QuotaExceeded, Message: "The monthly analysis limit of your plan is reached; the note was not coded."}
 
 // store records a group of results; the store turns notes over the quota
-// into refusals, which the outcomes then show.
-func (s *Service) store(ctx context.Context, batchID string, group []*result) error {
+// into refusals, which the outcomes then show. In an organization each
+// analysis stored goes to the audit log.
+func (s *Service) store(ctx context.Context, ws org.Workspace, batchID string, group []*result) error {
 	cs := make([]store.BatchCompletion, len(group))
 	for i, r := range group {
 		cs[i] = r.completion
 	}
-	if _, err := s.db.CompleteBatchItems(ctx, batchID, cs, s.Now()); err != nil {
+	recorded, err := s.db.CompleteBatchItems(ctx, batchID, cs, s.Now())
+	if err != nil {
 		return err
 	}
 	for i, r := range group {
@@ -251,14 +278,39 @@ func (s *Service) store(ctx context.Context, batchID string, group []*result) er
 			r.outcome.Analysis, r.outcome.Error = nil, &refusal
 		}
 	}
+	if ws.Org == nil {
+		return nil
+	}
+	for i, r := range group {
+		a := cs[i].Analysis
+		if a == nil {
+			continue
+		}
+		if recorded < len(group) {
+			// Another run of the same chunk recorded some of these notes
+			// (the store skipped them): audit only the analyses stored here.
+			if _, err := s.db.Analysis(ctx, ws.Scope(), a.ID); apperr.Is(err, apperr.NotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+		}
+		rec := r.outcome.Analysis
+		err := s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.AnalysisCreate, Target: a.ID,
+			Details: map[string]any{"batch": batchID, "seq": r.outcome.Seq, "cached": rec.Cached, "phi": rec.Result.PHI.Found,
+				"rules_version": rec.RulesVersion, "note_retained": rec.NoteRetained}})
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // Stream codes the notes of body as they arrive, emitting each outcome in
 // order once it is stored; emit may be nil. It returns the batch when the
 // upload has ended. A broken upload ends the batch interrupted.
-func (s *Service) Stream(ctx context.Context, u *store.User, body io.Reader, started func(*store.Batch) error, emit func(Outcome) error) (*store.Batch, error) {
-	b, err := s.create(ctx, u, store.BatchStream)
+func (s *Service) Stream(ctx context.Context, ws org.Workspace, body io.Reader, started func(*store.Batch) error, emit func(Outcome) error) (*store.Batch, error) {
+	b, err := s.create(ctx, ws, store.BatchStream)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +348,7 @@ func (s *Service) Stream(ctx context.Context, u *store.User, body io.Reader, sta
 		go func() {
 			defer wg.Done()
 			for n := range notes {
-				r, err := s.code(ctx, u, b.ID, n)
+				r, err := s.code(ctx, ws, b.ID, n)
 				results <- done{r, err}
 			}
 		}()
@@ -315,7 +367,7 @@ func (s *Service) Stream(ctx context.Context, u *store.User, body io.Reader, sta
 			group = group[:0]
 			return
 		}
-		if err := s.store(ctx, b.ID, group); err != nil {
+		if err := s.store(ctx, ws, b.ID, group); err != nil {
 			fail = err
 		}
 		for _, r := range group {
@@ -357,7 +409,7 @@ func (s *Service) Stream(ctx context.Context, u *store.User, body io.Reader, sta
 	if err := s.db.EndUpload(ctx, b.ID, total, true, s.Now()); err != nil {
 		return nil, err
 	}
-	return s.db.Batch(ctx, scope(u), b.ID)
+	return s.db.Batch(ctx, ws.Scope(), b.ID)
 }
 
 // abandon ends an upload that broke and returns cause.
@@ -400,11 +452,11 @@ const noteFlush = 8 << 20
 
 // Queue stores the notes of body sealed and queues their coding (BAA
 // mode only). It returns the batch, queued, once the upload has ended.
-func (s *Service) Queue(ctx context.Context, u *store.User, body io.Reader, started func(*store.Batch) error) (*store.Batch, error) {
-	if !s.cfg.BAA(ctx, u) {
+func (s *Service) Queue(ctx context.Context, ws org.Workspace, body io.Reader, started func(*store.Batch) error) (*store.Batch, error) {
+	if !Queued(ws) {
 		return nil, apperr.New(apperr.Forbidden, "Only an organization under a Business Associate Agreement may queue notes; send the batch as a stream.")
 	}
-	b, err := s.create(ctx, u, store.BatchQueued)
+	b, err := s.create(ctx, ws, store.BatchQueued)
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +502,7 @@ func (s *Service) Queue(ctx context.Context, u *store.User, body io.Reader, star
 	if fail == nil {
 		// The jobs go in before the upload is marked ended: a crash in
 		// between leaves a receiving batch, which the purge interrupts.
-		fail = s.queue.EnqueueBatch(ctx, u.ID, b.ID, total, s.cfg.Chunk)
+		fail = s.queue.EnqueueBatch(ctx, ws.Scope(), b.ID, total, s.cfg.Chunk)
 	}
 	if fail != nil {
 		return nil, s.abandon(b, total, fail)
@@ -458,55 +510,42 @@ func (s *Service) Queue(ctx context.Context, u *store.User, body io.Reader, star
 	if err := s.db.EndUpload(ctx, b.ID, total, true, s.Now()); err != nil {
 		return nil, err
 	}
-	return s.db.Batch(ctx, scope(u), b.ID)
+	return s.db.Batch(ctx, ws.Scope(), b.ID)
 }
 
-// RunChunk codes the notes from..to of a queued batch still waiting
-// (jobs.BatchRunner). Running it twice records each note once: the store
-// deletes a note with its outcome and skips outcomes of deleted notes.
-func (s *Service) RunChunk(ctx context.Context, userID int64, batchID string, from, to int) error {
-	u, err := s.db.UserByID(ctx, userID)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil // the account is gone, and its batch with it
-	}
-	if err != nil {
-		return err
-	}
-	b, err := s.db.Batch(ctx, scope(u), batchID)
-	if apperr.Is(err, apperr.NotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if b.Status == store.BatchInterrupted || b.Status == store.BatchDone {
-		return nil
-	}
+// RunChunk codes the notes from..to of a queued batch sent to workspace sc
+// that are still waiting (jobs.BatchRunner). Running it twice records each
+// note once: the store deletes a note with its outcome and skips outcomes
+// of deleted notes. A sender who may no longer code there (they left the
+// organization) gets refusals, so that no sealed note outlives its jobs.
+func (s *Service) RunChunk(ctx context.Context, sc store.Scope, batchID string, from, to int) error {
 	pending, err := s.db.PendingBatchNotes(ctx, batchID, from, to)
-	if err != nil {
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	ws, err := s.workspace(ctx, sc)
+	left := apperr.Is(err, apperr.NotFound)
+	if err != nil && !left {
 		return err
 	}
 	var group []*result
 	for i, pn := range pending {
-		raw, err := s.keys.Open(pn.Sealed, aad(batchID, pn.Seq, "note"))
+		n, err := s.openNote(batchID, pn)
 		if err != nil {
-			return fmt.Errorf("batch %s note %d: %w", batchID, pn.Seq, err)
+			return err
 		}
-		var qn queuedNote
-		if err := json.Unmarshal(raw, &qn); err != nil {
-			return fmt.Errorf("batch %s note %d: %w", batchID, pn.Seq, err)
+		var r *result
+		if left {
+			r, err = s.refuse(batchID, n.seq, n.line.ID, apperr.New(apperr.NotFound, "The sender of the batch is no longer a member of the organization; the note was not coded."))
+		} else {
+			r, err = s.code(ctx, ws, batchID, n)
 		}
-		n := note{seq: pn.Seq, line: qn.Line}
-		if qn.BadLine != "" {
-			n.bad = errors.New(qn.BadLine)
-		}
-		r, err := s.code(ctx, u, batchID, n)
 		if err != nil {
 			return err
 		}
 		group = append(group, r)
 		if len(group) == s.cfg.Group || i == len(pending)-1 {
-			if err := s.store(ctx, batchID, group); err != nil {
+			if err := s.store(ctx, ws, batchID, group); err != nil {
 				return err
 			}
 			group = group[:0]
@@ -515,9 +554,44 @@ func (s *Service) RunChunk(ctx context.Context, userID int64, batchID string, fr
 	return nil
 }
 
-// Results emits the outcomes of one of the user's batches, in order.
-func (s *Service) Results(ctx context.Context, u *store.User, batchID string, emit func(Outcome) error) error {
-	return s.db.EachBatchItem(ctx, scope(u), batchID, func(it *store.BatchItem, a *store.Analysis) (bool, error) {
+// workspace is the sender's workspace of a queued batch, read again: the
+// organization's BAA, rules and the sender's role as they are now.
+func (s *Service) workspace(ctx context.Context, sc store.Scope) (org.Workspace, error) {
+	u, err := s.db.UserByID(ctx, sc.UserID)
+	if err != nil {
+		return org.Workspace{}, err
+	}
+	if sc.OrgID == 0 {
+		return org.Personal(u), nil
+	}
+	return s.orgs.Workspace(ctx, u, sc.OrgID)
+}
+
+// openNote opens a queued note.
+func (s *Service) openNote(batchID string, pn store.BatchNote) (note, error) {
+	raw, err := s.keys.Open(pn.Sealed, aad(batchID, pn.Seq, "note"))
+	if err != nil {
+		return note{}, fmt.Errorf("batch %s note %d: %w", batchID, pn.Seq, err)
+	}
+	var qn queuedNote
+	if err := json.Unmarshal(raw, &qn); err != nil {
+		return note{}, fmt.Errorf("batch %s note %d: %w", batchID, pn.Seq, err)
+	}
+	n := note{seq: pn.Seq, line: qn.Line}
+	if qn.BadLine != "" {
+		n.bad = errors.New(qn.BadLine)
+	}
+	return n, nil
+}
+
+// Results emits the outcomes of one of the workspace's batches, in order.
+// In an organization each analysis shown is audited as a view, before it
+// is shown.
+func (s *Service) Results(ctx context.Context, ws org.Workspace, batchID string, emit func(Outcome) error) error {
+	if err := ws.Require(org.ReadAnalysis); err != nil {
+		return err
+	}
+	return s.db.EachBatchItem(ctx, ws.Scope(), batchID, func(it *store.BatchItem, a *store.Analysis) (bool, error) {
 		raw, err := s.keys.Open(it.Outcome, aad(batchID, it.Seq, "outcome"))
 		if err != nil {
 			return false, fmt.Errorf("batch %s outcome %d: %w", batchID, it.Seq, err)
@@ -531,6 +605,13 @@ func (s *Service) Results(ctx context.Context, u *store.User, batchID string, em
 		case a != nil:
 			if o.Analysis, err = s.analyses.Open(a); err != nil {
 				return false, err
+			}
+			if ws.Org != nil {
+				err := s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.AnalysisView, Target: a.ID,
+					Details: map[string]any{"batch": batchID, "phi": o.Analysis.Result.PHI.Found || o.Analysis.NoteRetained}})
+				if err != nil {
+					return false, err
+				}
 			}
 		case it.ErrorCode == string(apperr.QuotaExceeded) && blob.Message == "":
 			refusal := quotaRefusal

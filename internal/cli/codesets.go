@@ -283,6 +283,9 @@ type codesetCodeView struct {
 	RVU        *codesetRVUView   `json:"pfs,omitempty"`
 	MUE        *codesetMUEView   `json:"mue,omitempty"`
 	PTPColumn2 []string          `json:"ptp_column2,omitempty"`
+	// OtherICD is the ICD-10-CM code a procedure-code query also spells
+	// without its dot (G04.39 for G0439); it is not described here.
+	OtherICD string `json:"other_icd10cm,omitempty"`
 }
 
 type codesetICDView struct {
@@ -390,7 +393,15 @@ func codesetsLookup(env *Env, args []string) error {
 // lookupCodesetCode gathers what the release says about a code in every code set.
 func lookupCodesetCode(r *codeset.Release, q string, dos time.Time) codesetCodeView {
 	v := codesetCodeView{Query: strings.ToUpper(strings.TrimSpace(q)), Release: r.Name}
-	if c, ok := r.ICD.Lookup(q); ok {
+	// A HCPCS Level II code (a letter and four digits) also reads as an
+	// ICD-10-CM code written without its dot: G0439 is the annual wellness
+	// visit, G04.39 an encephalopathy. A query that is a procedure code is
+	// that code; the diagnosis is looked up with its dot.
+	if procedureCode(r, q) && !strings.Contains(q, ".") {
+		if c, ok := r.ICD.Lookup(q); ok {
+			v.OtherICD = c.Code
+		}
+	} else if c, ok := r.ICD.Lookup(q); ok {
 		iv := &codesetICDView{Code: c.Code, Title: c.Title, Billable: c.Billable, Chapter: c.Chapter, Section: c.Section, Manifestation: c.Manifestation}
 		if r.Order != nil {
 			if e, ok := r.Order.Lookup(c.Code); ok {
@@ -420,7 +431,7 @@ func lookupCodesetCode(r *codeset.Release, q string, dos time.Time) codesetCodeV
 		}
 		v.ICD = iv
 	}
-	if err := r.ICD.Validate(q); err != nil {
+	if err := r.ICD.Validate(q); err != nil && v.OtherICD == "" {
 		v.Invalid = err.Error()
 	}
 	if r.HCPCS != nil {
@@ -450,6 +461,22 @@ func lookupCodesetCode(r *codeset.Release, q string, dos time.Time) codesetCodeV
 		}
 	}
 	return v
+}
+
+// procedureCode reports whether q is a HCPCS Level II or CPT code of the
+// release (a HCPCS code, or a code of the fee schedule).
+func procedureCode(r *codeset.Release, q string) bool {
+	if r.HCPCS != nil {
+		if _, ok := r.HCPCS.Lookup(q); ok {
+			return true
+		}
+	}
+	if r.PFS != nil {
+		if _, ok := r.PFS.Lookup(q, ""); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // codesetMCEText describes an MCE edit with the age or sex it checks.
@@ -526,6 +553,9 @@ func printCodesetCode(w io.Writer, v codesetCodeView) {
 	}
 	if len(v.PTPColumn2) > 0 {
 		fmt.Fprintf(w, "%s  NCCI PTP: column 1 with %d column 2 codes: %s\n", v.Query, len(v.PTPColumn2), strings.Join(v.PTPColumn2, " "))
+	}
+	if v.OtherICD != "" {
+		fmt.Fprintf(w, "  (ICD-10-CM %s is another code: look it up with its dot)\n", v.OtherICD)
 	}
 	fmt.Fprintln(w)
 }

@@ -68,20 +68,27 @@ func testCodesetsInfo(t *testing.T, dir string) {
 
 func testCodesetsLookup(t *testing.T, dir string) {
 	tests := []struct {
-		args []string
-		code int
-		want []string
+		args   []string
+		code   int
+		want   []string
+		absent []string
 	}{
-		{[]string{"E11.22"}, 0, []string{"E11.22  Type 2 diabetes mellitus with diabetic chronic kidney disease", "billable", "useAdditionalCode (E11.22)", "excludes1 (E11)"}},
-		{[]string{"e11"}, 0, []string{"not billable", "(header)", "codes below: E11.0 "}},
-		{[]string{"S06.377"}, 0, []string{"7th characters: A initial encounter\n", "missing 7th character"}},
-		{[]string{"S06.377D"}, 1, []string{"bad 7th character", "6th character 7"}},
-		{[]string{"--dos", "2021-03-01", "R05"}, 0, []string{"R05  Cough", "FY2021, billable"}},
-		{[]string{"--dos", "2025-03-01", "R05"}, 0, []string{"FY2025, not billable"}},
-		{[]string{"G2211", "99213"}, 0, []string{"G2211  fee schedule: status A, work RVU 0.33", "99213  fee schedule"}},
-		{[]string{"--dos", "2019-01-01", "E11.9"}, 1, nil},
-		{[]string{"--dos", "tomorrow", "E11.9"}, 2, nil},
-		{nil, 2, nil},
+		{[]string{"E11.22"}, 0, []string{"E11.22  Type 2 diabetes mellitus with diabetic chronic kidney disease", "billable", "useAdditionalCode (E11.22)", "excludes1 (E11)"}, nil},
+		{[]string{"e11"}, 0, []string{"not billable", "(header)", "codes below: E11.0 "}, nil},
+		{[]string{"S06.377"}, 0, []string{"7th characters: A initial encounter\n", "missing 7th character"}, nil},
+		{[]string{"S06.377D"}, 1, []string{"bad 7th character", "6th character 7"}, nil},
+		{[]string{"--dos", "2021-03-01", "R05"}, 0, []string{"R05  Cough", "FY2021, billable"}, nil},
+		{[]string{"--dos", "2025-03-01", "R05"}, 0, []string{"FY2025, not billable"}, nil},
+		{[]string{"G2211", "99213"}, 0, []string{"G2211  fee schedule: status A, work RVU 0.33", "99213  fee schedule"}, nil},
+		// A HCPCS code that also spells an ICD-10-CM code without its dot
+		// is the HCPCS code; the diagnosis needs its dot.
+		{[]string{"G0439"}, 0, []string{"G0439  Annual wellness visit", "HCPCS Level II code", "ICD-10-CM G04.39 is another code"},
+			[]string{"encephalopathy"}},
+		{[]string{"G04.39"}, 0, []string{"G04.39  Other acute necrotizing hemorrhagic encephalopathy"}, []string{"Annual wellness"}},
+		{[]string{"E1122"}, 0, []string{"E11.22  Type 2 diabetes mellitus"}, nil},
+		{[]string{"--dos", "2019-01-01", "E11.9"}, 1, nil, nil},
+		{[]string{"--dos", "tomorrow", "E11.9"}, 2, nil, nil},
+		{nil, 2, nil, nil},
 	}
 	for _, tt := range tests {
 		code, out, errOut := runCLI(t, "", append([]string{"codesets", "lookup", "--data", dir}, tt.args...)...)
@@ -91,6 +98,11 @@ func testCodesetsLookup(t *testing.T, dir string) {
 		for _, w := range tt.want {
 			if !strings.Contains(out, w) {
 				t.Errorf("lookup %v lacks %q:\n%s", tt.args, w, out)
+			}
+		}
+		for _, a := range tt.absent {
+			if strings.Contains(out, a) {
+				t.Errorf("lookup %v shows %q:\n%s", tt.args, a, out)
 			}
 		}
 	}

@@ -32,7 +32,7 @@ var reportFormats = map[string]func(*report.Report, *bytes.Buffer) error{
 
 func runReport(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "report", "--claims FILE [--remits FILE]... [--notes DIR] [--locality L] --out report.pdf|report.html|findings.csv ...")
-	claimsFile := fs.String("claims", "", "claims: the claims CSV or an 837P file")
+	claimsFile := fs.String("claims", "", "claims: the claims CSV or an 837P file (- for stdin)")
 	var remits, outs listFlag
 	fs.Var(&remits, "remits", "835 remittance file (repeat for several)")
 	notes := fs.String("notes", "", "directory of visit notes named <claim id>.txt, re-coded to compare documented and billed levels")
@@ -53,7 +53,7 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 			return usageError("--out %s: the extension must be .pdf, .html or .csv", o)
 		}
 	}
-	in, err := reportInput(*claimsFile, remits, *notes)
+	in, err := reportInput(env, *claimsFile, remits, *notes)
 	if err != nil {
 		return err
 	}
@@ -104,13 +104,10 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 }
 
 // reportInput reads the claims, remittances and the notes directory.
-func reportInput(claimsFile string, remits []string, notes string) (report.Input, error) {
+func reportInput(env *Env, claimsFile string, remits []string, notes string) (report.Input, error) {
 	var in report.Input
-	data, err := os.ReadFile(claimsFile)
-	if err != nil {
-		return in, fmt.Errorf("read claims: %w", err)
-	}
-	if in.Claims, err = report.ReadClaims(claimsFile, data); err != nil {
+	var err error
+	if in.Claims, err = readClaimsFile(env, claimsFile); err != nil {
 		return in, err
 	}
 	for _, f := range remits {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,9 +15,9 @@ import (
 	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/scrub"
 	"github.com/medcode/medcode/internal/claims/scrub/codesetsrc"
-	"github.com/medcode/medcode/internal/claims/x837"
 	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/datadir"
+	"github.com/medcode/medcode/internal/report"
 )
 
 // scrubReport is what `medcode scrub` prints as JSON.
@@ -191,8 +190,8 @@ func codeSetSources(env *Env, dir string) (scrub.Sources, error) {
 	return codesetsrc.Sources(set), nil
 }
 
-// readClaimsFile reads claims from a CSV or 837P file ("-" for stdin),
-// telling them apart by the ISA segment that opens every X12 interchange.
+// readClaimsFile reads claims from a CSV or 837P file ("-" for stdin); the
+// format is told apart as for an upload (report.ReadClaims).
 func readClaimsFile(env *Env, name string) ([]*claims.Claim, error) {
 	var data []byte
 	var err error
@@ -204,18 +203,7 @@ func readClaimsFile(env *Env, name string) ([]*claims.Claim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read claims: %w", err)
 	}
-	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte("ISA")) {
-		b, err := x837.Read(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		return b.Claims, nil
-	}
-	cs, err := claims.ReadCSV(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return cs, nil
+	return report.ReadClaims(name, data)
 }
 
 func writeScrubTable(env *Env, rep scrubReport) error {

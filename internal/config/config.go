@@ -57,7 +57,6 @@ type Config struct {
 	IPWindow        time.Duration
 	ShutdownTimeout time.Duration
 
-	BAA             bool
 	JobWorkers      int
 	JobTimeout      time.Duration
 	JobRescueAfter  time.Duration
@@ -262,8 +261,6 @@ var Options = []Option{
 		duration(func(c *Config) *time.Duration { return &c.IPWindow }, time.Second)),
 	opt("MEDCODE_SHUTDOWN_TIMEOUT", "", "15s", "how long shutdown waits for requests in flight", false,
 		duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, 0)),
-	opt("MEDCODE_BAA", "", "false", "the deployment is covered by a Business Associate Agreement: asynchronous batches may keep notes, sealed, until a job codes them", false,
-		boolean(func(c *Config) *bool { return &c.BAA })),
 	opt("MEDCODE_JOB_WORKERS", "", "0", "batch chunks this instance codes at once (0 = the number of CPUs)", false,
 		integer(func(c *Config) *int { return &c.JobWorkers }, 0, 256)),
 	opt("MEDCODE_JOB_TIMEOUT", "", "5m", "longest a background job may run", false,
@@ -276,6 +273,13 @@ var Options = []Option{
 		integer(func(c *Config) *int { return &c.BatchChunk }, 1, 100_000)),
 	opt("MEDCODE_BATCH_STALE_AFTER", "", "2m", "an upload that sends nothing for this long is cut and its batch marked interrupted", false,
 		duration(func(c *Config) *time.Duration { return &c.BatchStaleAfter }, time.Second)),
+}
+
+// retired are settings that no longer exist, with what took their place:
+// a deployment that still sets one is told so at start instead of running
+// without it unawares.
+var retired = map[string]string{
+	"MEDCODE_BAA": "whether a workspace may hold notes is its organization's Business Associate Agreement, recorded by the owner (the organization's page, or PUT /api/v1/orgs/{org}/baa); only that organization's asynchronous batches keep notes, sealed, until coded",
 }
 
 // Source is where Load reads values from.
@@ -303,6 +307,11 @@ func Load(src Source) (*Config, error) {
 	getenv := src.Getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
+	}
+	for k, instead := range retired {
+		if _, inFile := fileValues[k]; inFile || getenv(k) != "" {
+			return nil, fmt.Errorf("config: %s is no longer a setting: %s; remove it", k, instead)
+		}
 	}
 	for _, o := range Options {
 		v, from := o.Default, "default"

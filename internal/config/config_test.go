@@ -84,6 +84,28 @@ func TestParseFileErrors(t *testing.T) {
 	}
 }
 
+func TestRetiredSettingsAreRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.conf")
+	if err := os.WriteFile(path, []byte("MEDCODE_BAA=true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range map[string]Source{
+		"environment": {Getenv: env(map[string]string{"MEDCODE_BAA": "false"})},
+		"file":        {File: path},
+	} {
+		if _, err := Load(src); err == nil || !strings.Contains(err.Error(), "MEDCODE_BAA is no longer a setting") {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	for k := range retired {
+		for _, o := range Options {
+			if o.Env == k {
+				t.Errorf("%s is both an option and retired", k)
+			}
+		}
+	}
+}
+
 func TestEveryOptionHasHelpAndValidDefault(t *testing.T) {
 	seen := map[string]bool{}
 	for _, o := range Options {

@@ -17,7 +17,10 @@ var ErrNotFound = errors.New("no code-set data directory: set " + EnvVar + ", cr
 // Resolve returns the code-set data directory: $MEDCODE_DATA if set, else
 // ./data, else ../shared/data relative to the working directory. When the
 // working directory is inside the repository (as in `go test`), the
-// repository root's ../shared/data is also tried.
+// repository root's data (a link to the shared data, see `make links`) and
+// ../shared/data are also tried, in that order: go test's cache re-checks
+// only the files a test reads inside the module, so data read through the
+// link re-runs the tests that read it when it changes.
 func Resolve() (string, error) {
 	if dir := os.Getenv(EnvVar); dir != "" {
 		if isDir(dir) {
@@ -33,13 +36,14 @@ func Resolve() (string, error) {
 	return "", ErrNotFound
 }
 
-// EvalDev returns the development evaluation directory (../shared/eval-dev),
-// searched like Resolve, or "" when it is absent.
+// EvalDev returns the development evaluation directory: $MEDCODE_EVAL_DEV,
+// else ./eval-dev or ../shared/eval-dev searched like Resolve, or "" when
+// it is absent.
 func EvalDev() string {
 	if dir := os.Getenv("MEDCODE_EVAL_DEV"); dir != "" && isDir(dir) {
 		return dir
 	}
-	for _, dir := range candidates(filepath.Join("..", "shared", "eval-dev")) {
+	for _, dir := range candidates("eval-dev", filepath.Join("..", "shared", "eval-dev")) {
 		if isDir(dir) {
 			return dir
 		}

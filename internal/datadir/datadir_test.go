@@ -24,6 +24,40 @@ func TestResolveSkipsFoldersThatAreNotCodeSetData(t *testing.T) {
 	}
 }
 
+// TestSharedDataThroughTheModulesLinks: links in the repository root to
+// the shared directories win over the directories beside the checkout, so
+// that tests read the data through paths inside the module (the only ones
+// go test's cache re-checks).
+func TestSharedDataThroughTheModulesLinks(t *testing.T) {
+	work := t.TempDir()
+	root := filepath.Join(work, "checkout")
+	pkg := filepath.Join(root, "internal", "pkg")
+	must(t, os.MkdirAll(pkg, 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "go.mod"), []byte("module x\n"), 0o644))
+	must(t, os.MkdirAll(filepath.Join(work, "shared", "data", "icd10cm"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(work, "shared", "eval-dev"), 0o755))
+	t.Chdir(pkg)
+	t.Setenv(EnvVar, "")
+	t.Setenv("MEDCODE_EVAL_DEV", "")
+
+	beside := func(name string) string { return filepath.Join(root, "..", "shared", name) }
+	if got, err := Resolve(); err != nil || got != beside("data") {
+		t.Fatalf("without links Resolve() = %q, %v; want %q", got, err, beside("data"))
+	}
+	if got := EvalDev(); got != beside("eval-dev") {
+		t.Fatalf("without links EvalDev() = %q, want %q", got, beside("eval-dev"))
+	}
+	for _, name := range []string{"data", "eval-dev"} {
+		must(t, os.Symlink(filepath.Join("..", "shared", name), filepath.Join(root, name)))
+	}
+	if got, err := Resolve(); err != nil || got != filepath.Join(root, "data") {
+		t.Errorf("with links Resolve() = %q, %v; want the link", got, err)
+	}
+	if got := EvalDev(); got != filepath.Join(root, "eval-dev") {
+		t.Errorf("with links EvalDev() = %q, want the link", got)
+	}
+}
+
 func TestResolveEnvOverride(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv(EnvVar, dir)

@@ -22,6 +22,7 @@ import (
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/jobs"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/postgres/pgtest"
 )
 
@@ -186,10 +187,10 @@ type chunkRecorder struct {
 	calls []string
 }
 
-func (r *chunkRecorder) RunChunk(_ context.Context, userID int64, batchID string, from, to int) error {
+func (r *chunkRecorder) RunChunk(_ context.Context, ws store.Scope, batchID string, from, to int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, fmt.Sprintf("%d/%s:%d-%d", userID, batchID, from, to))
+	r.calls = append(r.calls, fmt.Sprintf("%d@%d/%s:%d-%d", ws.UserID, ws.OrgID, batchID, from, to))
 	return nil
 }
 
@@ -222,12 +223,15 @@ func testChunksPurgesReports(t *testing.T, b backend) {
 			return nil
 		}},
 	})
-	if err := q.EnqueueBatch(context.Background(), 3, "bt_1", 250, 100); err != nil {
+	if err := q.EnqueueBatch(context.Background(), store.InOrg(9, 3), "bt_1", 250, 100); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "three chunks", 20*time.Second, func() bool { return len(rec.seen()) == 3 })
+	if err := q.EnqueueBatch(context.Background(), store.Personal(3), "bt_2", 20, 100); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "four chunks", 20*time.Second, func() bool { return len(rec.seen()) == 4 })
 	got := strings.Join(rec.seen(), " ")
-	for _, want := range []string{"3/bt_1:1-100", "3/bt_1:101-200", "3/bt_1:201-250"} {
+	for _, want := range []string{"3@9/bt_1:1-100", "3@9/bt_1:101-200", "3@9/bt_1:201-250", "3@0/bt_2:1-20"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("chunks %s lack %s", got, want)
 		}
@@ -261,7 +265,7 @@ const (
 
 type hangingRunner struct{ mark string }
 
-func (r hangingRunner) RunChunk(ctx context.Context, userID int64, batchID string, from, to int) error {
+func (r hangingRunner) RunChunk(ctx context.Context, ws store.Scope, batchID string, from, to int) error {
 	os.WriteFile(r.mark, []byte(batchID), 0o600)
 	select {} // killed here
 }
@@ -290,7 +294,7 @@ func testKilledWorker(t *testing.T, b backend) {
 		t.Fatal(err)
 	}
 	defer closeDB()
-	if err := inserter.EnqueueBatch(context.Background(), 4, "bt_crash", 10, 10); err != nil {
+	if err := inserter.EnqueueBatch(context.Background(), store.Personal(4), "bt_crash", 10, 10); err != nil {
 		t.Fatal(err)
 	}
 
@@ -307,7 +311,7 @@ func testKilledWorker(t *testing.T, b backend) {
 	openQueue(t, b, db, keys, quick(), jobs.Handlers{Batches: rec})
 	waitFor(t, "the rescued job", 60*time.Second, func() bool { return len(rec.seen()) > 0 })
 	time.Sleep(3 * time.Second) // a second run would show by now
-	if got := rec.seen(); len(got) != 1 || got[0] != "4/bt_crash:1-10" {
+	if got := rec.seen(); len(got) != 1 || got[0] != "4@0/bt_crash:1-10" {
 		t.Fatalf("after the crash the job ran %v, want once", got)
 	}
 	var state string

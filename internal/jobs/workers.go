@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/store"
 )
 
 // Keyring seals and opens blobs (internal/crypto implements it).
@@ -23,11 +24,12 @@ type Sender interface {
 	Send(ctx context.Context, m mail.Message) error
 }
 
-// BatchRunner codes the notes from ≤ seq ≤ to of a user's queued batch
-// that have no outcome yet (internal/batch implements it). It must record
+// BatchRunner codes the notes from ≤ seq ≤ to of a queued batch that have
+// no outcome yet, in the workspace it was sent to (the sender, and the
+// organization or none) (internal/batch implements it). It must record
 // each note at most once however often it is called for the same range.
 type BatchRunner interface {
-	RunChunk(ctx context.Context, userID int64, batchID string, from, to int) error
+	RunChunk(ctx context.Context, ws store.Scope, batchID string, from, to int) error
 }
 
 // Purger deletes data that is due for deletion.
@@ -102,10 +104,12 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 	return w.q.handlers.Mail.Send(ctx, mail.Message{To: job.Args.To, Subject: job.Args.Subject, Body: string(body)})
 }
 
-// BatchChunkArgs names a range of notes of a queued batch; the notes stay
-// sealed in the store, never in the job.
+// BatchChunkArgs names a range of notes of a queued batch and the
+// workspace the batch was sent to; the notes stay sealed in the store,
+// never in the job.
 type BatchChunkArgs struct {
 	UserID  int64  `json:"user_id"`
+	OrgID   int64  `json:"org_id,omitempty"` // 0: the sender's personal workspace
 	BatchID string `json:"batch_id"`
 	From    int    `json:"from"`
 	To      int    `json:"to"`
@@ -119,15 +123,16 @@ func (BatchChunkArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: queueBatch, MaxAttempts: 10}
 }
 
-// EnqueueBatch queues the coding of notes 1..total of a user's batch in
-// chunks of chunk notes, spread over every instance's batch workers.
-func (q *Queue) EnqueueBatch(ctx context.Context, userID int64, batchID string, total, chunk int) error {
+// EnqueueBatch queues the coding of notes 1..total of a batch sent to
+// workspace ws in chunks of chunk notes, spread over every instance's batch
+// workers.
+func (q *Queue) EnqueueBatch(ctx context.Context, ws store.Scope, batchID string, total, chunk int) error {
 	if total == 0 {
 		return nil
 	}
 	var args []river.JobArgs
 	for from := 1; from <= total; from += chunk {
-		args = append(args, BatchChunkArgs{UserID: userID, BatchID: batchID, From: from, To: min(from+chunk-1, total)})
+		args = append(args, BatchChunkArgs{UserID: ws.UserID, OrgID: ws.OrgID, BatchID: batchID, From: from, To: min(from+chunk-1, total)})
 	}
 	return q.insert(ctx, args...)
 }
@@ -141,7 +146,8 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchChunkArgs]) 
 	if w.q.handlers.Batches == nil {
 		return errNoHandler
 	}
-	return w.q.handlers.Batches.RunChunk(ctx, job.Args.UserID, job.Args.BatchID, job.Args.From, job.Args.To)
+	ws := store.Scope{UserID: job.Args.UserID, OrgID: job.Args.OrgID}
+	return w.q.handlers.Batches.RunChunk(ctx, ws, job.Args.BatchID, job.Args.From, job.Args.To)
 }
 
 // PurgeArgs is the periodic purge.

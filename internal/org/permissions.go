@@ -55,8 +55,8 @@ var Matrix = []struct {
 }{
 	//        owner, admin, coder, biller, viewer
 	{[5]bool{Y, Y, Y, Y, Y}, ViewOrg, "see the organization: its members, BAA status, retention and usage"},
-	{[5]bool{Y, Y, Y, Y, Y}, ReadAnalysis, "open the organization's history and its analyses (codes, evidence offsets)"},
-	{[5]bool{Y, Y, Y, N, N}, CreateAnalysis, "analyse notes in the organization's workspace, re-code a retained note"},
+	{[5]bool{Y, Y, Y, Y, Y}, ReadAnalysis, "open the organization's history, its analyses (codes, evidence offsets) and its batches' progress and outcomes"},
+	{[5]bool{Y, Y, Y, N, N}, CreateAnalysis, "analyse notes in the organization's workspace (one at a time, in batches, as FHIR documents), re-code a retained note"},
 	{[5]bool{Y, Y, N, N, N}, DeleteAnalysis, "delete one of the organization's analyses"},
 	{[5]bool{Y, Y, Y, Y, N}, ReadNote, "read a retained note's text (PHI, under the BAA)"},
 	{[5]bool{Y, Y, Y, N, N}, WriteFeedback, "accept, reject or change a suggested code"},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/medcode/medcode/internal/api/client"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/store"
 )
 
 func batchUpload(n int, prefix string) string {
@@ -160,36 +161,75 @@ func testBatchAsyncFromTheStream(t *testing.T, db backend) {
 	}
 }
 
-func TestBatchQueuedInBAAMode(t *testing.T) { eachBackend(t, testBatchQueuedInBAAMode) }
+func TestBatchQueuedOnlyUnderAnOrganizationsBAA(t *testing.T) {
+	eachBackend(t, testBatchQueuedOnlyUnderAnOrganizationsBAA)
+}
 
-// testBatchQueuedInBAAMode: in BAA mode an async batch is stored sealed and
-// coded by background jobs; the sealed notes are gone once it is done.
-func testBatchQueuedInBAAMode(t *testing.T, db backend) {
-	s := start(t, db, map[string]string{"MEDCODE_BAA": "true", "MEDCODE_BATCH_CHUNK": "3"})
-	c := s.apiUser(t, newEmail("baa"))
+// testBatchQueuedOnlyUnderAnOrganizationsBAA: the organization's BAA is
+// the one switch for holding notes. An async batch in the personal
+// workspace or in an organization without a BAA is coded from the upload
+// and leaves no note in the database files; in an organization under a
+// BAA it is stored sealed, coded by background jobs in that workspace
+// (the guard warns, each analysis audited), and the sealed notes are gone
+// once it is done.
+func testBatchQueuedOnlyUnderAnOrganizationsBAA(t *testing.T, db backend) {
+	s := start(t, db, map[string]string{"MEDCODE_BATCH_CHUNK": "3"})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	b, err := c.SendBatch(ctx, strings.NewReader(batchUpload(10, canary)), "async", nil)
-	if err != nil {
-		t.Fatal(err)
+	owner := s.newMember(t, "baa")
+	plain, covered := s.newOrgCase(t, owner, nil), s.newOrgCase(t, owner, nil)
+	covered.baa()
+	for _, tc := range []struct {
+		name string
+		org  int64
+		mode string
+	}{
+		{"personal", 0, "stream"},
+		{"organization without a BAA", plain.owner.Org.ID, "stream"},
+		{"organization under a BAA", covered.owner.Org.ID, "queued"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := client.New(s.URL())
+			c.Token, c.Org = owner.token, tc.org
+			b, err := c.SendBatch(ctx, strings.NewReader(batchUpload(10, canary)), "async", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Mode != tc.mode || b.Total != 10 {
+				t.Fatalf("batch %+v, want mode %s", b, tc.mode)
+			}
+			for b.Status != "done" {
+				time.Sleep(100 * time.Millisecond)
+				if b, err = c.GetBatch(ctx, b.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Outside BAA mode the guard blocks the notes with a phone
+			// number; under the BAA it warns and codes them.
+			failed := 2
+			if tc.mode == "queued" {
+				failed = 0
+			}
+			if b.Done != 10 || b.Failed != failed {
+				t.Fatalf("finished batch %+v, want %d refused", b, failed)
+			}
+			if n := s.queryInt(t, "SELECT count(*) FROM batch_notes"); n != 0 {
+				t.Fatalf("%d sealed notes kept after coding", n)
+			}
+			if s.filesContain(t, canary) {
+				t.Fatal("a batch note reached the database files in clear")
+			}
+		})
 	}
-	if b.Mode != "queued" || b.Total != 10 {
-		t.Fatalf("batch %+v", b)
+	if _, n, err := s.DB.ListAudit(ctx, store.AuditFilter{OrgID: covered.owner.Org.ID, Action: "analysis.create"}); err != nil || n != 10 {
+		t.Fatalf("%d analyses of the queued batch audited, want 10 (%v)", n, err)
 	}
-	for b.Status != "done" {
-		time.Sleep(100 * time.Millisecond)
-		if b, err = c.GetBatch(ctx, b.ID); err != nil {
-			t.Fatal(err)
-		}
+	// The organization's batches show on its pages only.
+	status, body := owner.web.get(plain.base() + "/batches")
+	if status != http.StatusOK || !strings.Contains(body, plain.base()+"/batches/bt_") {
+		t.Fatalf("GET %s/batches = %d, lists no batch", plain.base(), status)
 	}
-	if b.Done != 10 || b.Failed != 2 {
-		t.Fatalf("finished batch %+v", b)
-	}
-	if n := s.queryInt(t, "SELECT count(*) FROM batch_notes"); n != 0 {
-		t.Fatalf("%d sealed notes kept after coding", n)
-	}
-	// Sealed, the notes never reached the files in clear.
-	if s.filesContain(t, canary) {
-		t.Fatal("a queued note reached the database files in clear")
+	if _, body := owner.web.get("/batches"); strings.Count(body, `href="/batches/bt_`) != 2 {
+		t.Fatal("the personal batch page does not list exactly the personal batch")
 	}
 }

@@ -42,7 +42,7 @@ func TestServerProcess(t *testing.T) {
 	}
 	settings := map[string]string{"MEDCODE_LIMIT_FREE": "0", "MEDCODE_LOG_FORMAT": "text"}
 	// Other MEDCODE_ settings of the parent pass through (the system
-	// tests set BAA mode and job timings this way).
+	// tests set job timings this way).
 	for _, kv := range os.Environ() {
 		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "MEDCODE_") && !strings.HasPrefix(k, "MEDCODE_TEST_") {
 			settings[k] = v

@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"context"
 	"encoding/base64"
 	"testing"
+
+	"github.com/medcode/medcode/internal/store"
 )
 
 func fhirDoc(id, note string) string {
@@ -36,6 +39,40 @@ func testFHIR(t *testing.T, db backend) {
 		{"no token", "POST", "/api/v1/fhir/DocumentReference", "", fhirDoc("d1", "cough"), 401, nil, nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) { s.run(t, sc) })
+	}
+	if s.filesContain(t, canary) {
+		t.Fatal("a FHIR note reached the database files")
+	}
+}
+
+func TestFHIRInAnOrganization(t *testing.T) { eachBackend(t, testFHIRInAnOrganization) }
+
+// testFHIRInAnOrganization: FHIR input in an organization's workspace
+// follows its BAA (the guard warns instead of blocking), its clinic rules
+// and its audit log; to anyone else the organization does not exist, in
+// FHIR's error format.
+func testFHIRInAnOrganization(t *testing.T, db backend) {
+	s := start(t, db, nil)
+	ctx := context.Background()
+	owner, outsider := s.newMember(t, "fhir-owner"), s.newMember(t, "fhir-outsider")
+	plain, covered := s.newOrgCase(t, owner, nil), s.newOrgCase(t, owner, nil)
+	covered.baa()
+	if _, err := s.Orgs.SaveRules(ctx, covered.owner, "suppress:\n  - code: R05.9\n"); err != nil {
+		t.Fatal(err)
+	}
+	withSSN := fhirDoc("d1", canary+" Cough and hypertension. SSN 123-45-6789.")
+	for _, sc := range []scenario{
+		{"no BAA: the guard blocks", "POST", plain.api() + "/fhir/DocumentReference?no_phi_attested=true", owner.token, withSSN, 422,
+			[]string{`"resourceType":"OperationOutcome"`, `"code":"security"`}, []string{canary, "6789"}},
+		{"BAA: the guard warns, the rules apply", "POST", covered.api() + "/fhir/DocumentReference", owner.token, withSSN, 200,
+			[]string{`"resourceType":"Bundle"`, `"code":"I10"`}, []string{canary, "6789", `"code":"R05.9"`}},
+		{"outsider", "POST", covered.api() + "/fhir/DocumentReference", outsider.token, withSSN, 404,
+			[]string{`"resourceType":"OperationOutcome"`, `"code":"not-found"`}, []string{covered.owner.Org.Name}},
+	} {
+		t.Run(sc.name, func(t *testing.T) { s.run(t, sc) })
+	}
+	if _, n, err := s.DB.ListAudit(ctx, store.AuditFilter{OrgID: covered.owner.Org.ID, Action: "analysis.create"}); err != nil || n != 1 {
+		t.Fatalf("%d FHIR analyses audited, want 1 (%v)", n, err)
 	}
 	if s.filesContain(t, canary) {
 		t.Fatal("a FHIR note reached the database files")

@@ -32,8 +32,7 @@ func (m *Main) lifecycle(ctx context.Context, mailer auth.Mailer) error {
 	if _, err := m.Policies.Publish(ctx, files); err != nil {
 		return err
 	}
-	m.Support = support.New(m.DB, m.Keys, m.PHI, mailer, support.Config{BaseURL: cfg.PublicURL(),
-		BAA: func(context.Context, *store.User) bool { return cfg.BAA }, MaxNoteBytes: cfg.MaxNoteBytes}, m.Log)
+	m.Support = support.New(m.DB, m.Keys, m.PHI, mailer, support.Config{BaseURL: cfg.PublicURL(), MaxNoteBytes: cfg.MaxNoteBytes}, m.Log)
 	m.Rights = dsr.New(dsr.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Policies: m.Policies, Notices: m.Notices,
 		Support: m.Support, DB: m.DB, Audit: m.Audit})
 	return nil

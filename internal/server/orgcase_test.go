@@ -100,6 +100,16 @@ func (c *orgCase) analysis() string {
 	return rec.ID
 }
 
+// batch is a new batch of the organization, by id.
+func (c *orgCase) batch() string {
+	c.t.Helper()
+	b, err := c.s.Batches.Stream(context.Background(), c.owner, strings.NewReader(`{"note":"cough","no_phi_attested":true}`+"\n"), nil, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return b.ID
+}
+
 // baa records a BAA.
 func (c *orgCase) baa() {
 	c.t.Helper()
@@ -188,7 +198,10 @@ var orgRoutes = map[string]func(c *orgCase) request{
 	"POST /orgs/{org}/analyses/{id}/recode": func(c *orgCase) request {
 		return request{path: c.base() + "/analyses/" + c.retained() + "/recode", form: url.Values{}}
 	},
-	"GET /orgs/{org}/members": func(c *orgCase) request { return request{path: c.base() + "/members"} },
+	"GET /orgs/{org}/batches":              func(c *orgCase) request { return request{path: c.base() + "/batches"} },
+	"GET /orgs/{org}/batches/{id}":         func(c *orgCase) request { return request{path: c.base() + "/batches/" + c.batch()} },
+	"GET /orgs/{org}/batches/{id}/results": func(c *orgCase) request { return request{path: c.base() + "/batches/" + c.batch() + "/results"} },
+	"GET /orgs/{org}/members":              func(c *orgCase) request { return request{path: c.base() + "/members"} },
 	"POST /orgs/{org}/invites": func(c *orgCase) request {
 		return request{path: c.base() + "/invites", form: form("email", newEmail("new"), "role", "viewer")}
 	},
@@ -242,6 +255,21 @@ var orgRoutes = map[string]func(c *orgCase) request{
 	},
 	"POST /api/v1/orgs/{org}/analyses/{id}/recode": func(c *orgCase) request {
 		return request{path: c.api() + "/analyses/" + c.retained() + "/recode"}
+	},
+	"POST /api/v1/orgs/{org}/batches": func(c *orgCase) request {
+		return request{path: c.api() + "/batches", body: `{"note":"cough","no_phi_attested":true}` + "\n", contentType: "application/x-ndjson"}
+	},
+	"GET /api/v1/orgs/{org}/batches":      func(c *orgCase) request { return request{path: c.api() + "/batches"} },
+	"GET /api/v1/orgs/{org}/batches/{id}": func(c *orgCase) request { return request{path: c.api() + "/batches/" + c.batch()} },
+	"GET /api/v1/orgs/{org}/batches/{id}/results": func(c *orgCase) request {
+		return request{path: c.api() + "/batches/" + c.batch() + "/results"}
+	},
+	"POST /api/v1/orgs/{org}/fhir/DocumentReference": func(c *orgCase) request {
+		return request{path: c.api() + "/fhir/DocumentReference?no_phi_attested=true", body: fhirDoc("d1", "cough"), contentType: "application/fhir+json"}
+	},
+	"POST /api/v1/orgs/{org}/fhir": func(c *orgCase) request {
+		bundle := `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + fhirDoc("d1", "cough") + `}]}`
+		return request{path: c.api() + "/fhir?no_phi_attested=true", body: bundle, contentType: "application/fhir+json"}
 	},
 	"GET /api/v1/orgs/{org}/members": func(c *orgCase) request { return request{path: c.api() + "/members"} },
 	"PUT /api/v1/orgs/{org}/members/{user}": func(c *orgCase) request {

@@ -153,8 +153,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Batches = batch.New(db, m.Analyses, m.Keys, m.Jobs, batch.Config{
-		BAA:          func(context.Context, *store.User) bool { return cfg.BAA },
+	m.Batches = batch.New(db, m.Analyses, m.Orgs, m.Audit, m.Keys, m.Jobs, batch.Config{
 		MaxLineBytes: 2*cfg.MaxNoteBytes + 64<<10, // a note escaped in JSON can double
 		MaxNotes:     cfg.BatchMaxNotes,
 		Chunk:        cfg.BatchChunk,
@@ -262,7 +261,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		close(m.served)
 	}()
-	m.Log.Info("medcode serving", "url", m.URL(), "db", postgres.Redact(cfg.DB), "baa", cfg.BAA,
+	m.Log.Info("medcode serving", "url", m.URL(), "db", postgres.Redact(cfg.DB),
 		"release", m.Coder.Release(), "engine", m.Coder.EngineVersion(), "tls", cfg.TLS(), "email", mailer != nil)
 	return nil
 }

@@ -3,7 +3,10 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"syscall"
@@ -51,14 +54,49 @@ func notes(n int) string {
 	return b.String()
 }
 
+// baaOrg creates an organization owned by c's user, records its BAA
+// through the API and points c at its workspace.
+func baaOrg(t *testing.T, ctx context.Context, c *client.Client) {
+	t.Helper()
+	call := func(method, path, body string, out any) {
+		req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("%s %s = %d: %s", method, path, resp.StatusCode, b)
+		}
+		if out != nil {
+			if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var o struct {
+		ID int64 `json:"id"`
+	}
+	call("POST", "/api/v1/orgs", `{"name":"System Clinic"}`, &o)
+	call("PUT", fmt.Sprintf("/api/v1/orgs/%d/baa", o.ID), `{"document":"BAA-SYSTEM-1"}`, nil)
+	c.Org = o.ID
+}
+
 // TestSystemQueuedBatchSurvivesKilledInstance: two instances on one
-// PostgreSQL, a BAA-mode batch of 20,000 notes submitted through the first,
+// PostgreSQL, a batch of 20,000 notes submitted through the first to an
+// organization under a BAA (so that it is queued),
 // the first SIGKILLed when about a quarter is coded; the second finishes
 // the batch (rescuing the killed instance's chunks) and every note is
 // recorded exactly once.
 func TestSystemQueuedBatchSurvivesKilledInstance(t *testing.T) {
 	const total = 20000
-	urls, procs, dsn := twoInstances(t, "MEDCODE_BAA=true", "MEDCODE_JOB_TIMEOUT=20s", "MEDCODE_JOB_RESCUE_AFTER=30s", "MEDCODE_BATCH_CHUNK=250")
+	urls, procs, dsn := twoInstances(t, "MEDCODE_JOB_TIMEOUT=20s", "MEDCODE_JOB_RESCUE_AFTER=30s", "MEDCODE_BATCH_CHUNK=250")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	a := client.New(urls[0])
@@ -69,6 +107,7 @@ func TestSystemQueuedBatchSurvivesKilledInstance(t *testing.T) {
 	if err := a.Login(ctx, email, password, ""); err != nil {
 		t.Fatal(err)
 	}
+	baaOrg(t, ctx, a)
 	start := time.Now()
 	b, err := a.SendBatch(ctx, strings.NewReader(notes(total)), "async", nil)
 	if err != nil {
@@ -137,6 +176,8 @@ func TestSystemQueuedBatchSurvivesKilledInstance(t *testing.T) {
 		"SELECT count(*) FROM batch_items":                                                   total,
 		"SELECT count(*) FROM batch_notes":                                                   0,
 		"SELECT count(*) FROM river_job WHERE state <> 'completed' AND kind = 'batch_chunk'": 0,
+		// An analysis is audited once at most, even when its chunk ran again.
+		"SELECT count(*) - count(DISTINCT target) FROM audit_log WHERE action = 'analysis.create'": 0,
 	} {
 		var n int
 		if err := db.QueryRow(q).Scan(&n); err != nil || n != want {

@@ -42,11 +42,8 @@ const (
 
 // Config holds the support settings.
 type Config struct {
-	BaseURL string // public URL the emailed links start with
-	// BAA reports whether the user works under a Business Associate
-	// Agreement; nil means never.
-	BAA          func(ctx context.Context, u *store.User) bool
-	MaxNoteBytes int // the largest note that may be attached
+	BaseURL      string // public URL the emailed links start with
+	MaxNoteBytes int    // the largest note that may be attached
 }
 
 // Service runs the support desk.
@@ -110,11 +107,6 @@ type Draft struct {
 
 func aad(userID int64) []byte { return []byte("medcode/support/user/" + strconv.FormatInt(userID, 10)) }
 
-// BAAMode reports whether u may send identifiers and attach notes.
-func (s *Service) BAAMode(ctx context.Context, u *store.User) bool {
-	return s.cfg.BAA != nil && s.cfg.BAA(ctx, u)
-}
-
 // limit refuses a user's message beyond perHour in the hour, so the queue
 // and the administrators' mailboxes cannot be flooded.
 func (s *Service) limit(ctx context.Context, u *store.User) error {
@@ -145,9 +137,10 @@ func (s *Service) check(body string, baa bool) (string, error) {
 	return body, nil
 }
 
-// Open starts a thread for u.
+// Open starts a thread for u. A question belongs to no workspace, so no
+// Business Associate Agreement covers it: it may hold no identifiers.
 func (s *Service) Open(ctx context.Context, u *store.User, d Draft) (*Thread, error) {
-	return s.open(ctx, u, d, s.BAAMode(ctx, u), "", "")
+	return s.open(ctx, u, d, false, "", "")
 }
 
 // Feedback starts a feedback thread about one of the scope's analyses;
@@ -261,13 +254,10 @@ func (s *Service) add(ctx context.Context, t *store.SupportThread, authorID int6
 	if t.Status == store.SupportClosed && !staff {
 		return apperr.New(apperr.Conflict, "This conversation is closed; start a new one.")
 	}
-	// The staff answers in the mode of the user's thread: identifiers a
-	// user under a BAA sent may be quoted back.
-	owner, err := s.db.UserByID(ctx, t.UserID)
-	if err != nil {
-		return err
-	}
-	body, err = s.check(body, s.BAAMode(ctx, owner))
+	// Replies, both ways, belong to no workspace: only the message that
+	// opened feedback under an organization's BAA (and its attached note)
+	// may hold identifiers.
+	body, err := s.check(body, false)
 	if err != nil {
 		return err
 	}

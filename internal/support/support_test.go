@@ -218,9 +218,9 @@ func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 		t.Errorf("note attached outside BAA mode: %v", err)
 	}
 
-	// In BAA mode it may be, and messages may hold identifiers.
-	baa := support.New(f.db, f.keys, nil, nil, support.Config{MaxNoteBytes: 100,
-		BAA: func(context.Context, *store.User) bool { return true }}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// In BAA mode it may be, and the opening message may hold identifiers;
+	// the replies, which belong to no workspace, may not.
+	baa := support.New(f.db, f.keys, nil, nil, support.Config{MaxNoteBytes: 100}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	th, err = baa.Feedback(ctx, f.ann, scope, true, "an_0123", "MRN 1234567 was coded wrong.", "MRN 1234567: asthma, mild intermittent.")
 	if err != nil {
 		t.Fatal(err)
@@ -228,6 +228,9 @@ func TestFeedbackNamesTheAnalysisOnly(t *testing.T) {
 	full, err := baa.Thread(ctx, f.ann, th.ID)
 	if err != nil || len(full.Messages) != 2 || !strings.HasSuffix(full.Messages[1].Body, "MRN 1234567: asthma, mild intermittent.") {
 		t.Fatalf("BAA feedback %+v, %v", full, err)
+	}
+	if err := baa.Reply(ctx, f.ann, th.ID, "Also MRN 1234567 was seen on 03/04/2025."); apperr.CodeOf(err) != apperr.PHIFound {
+		t.Errorf("reply with identifiers: %v", err)
 	}
 	if _, err := baa.Feedback(ctx, f.ann, scope, true, "an_0123", "long", strings.Repeat("n", 101)); apperr.CodeOf(err) != apperr.TooLarge {
 		t.Errorf("oversized note: %v", err)

@@ -25,7 +25,5 @@ func (h *Handler) renderAnalysis(w http.ResponseWriter, r *http.Request, err err
 }
 
 // baaMode reports whether the request works under a BAA: the
-// organization's, or the whole deployment's.
-func (h *Handler) baaMode(r *http.Request) bool {
-	return workspace(r).BAA() || h.Support.BAAMode(r.Context(), user(r))
-}
+// organization's, the one switch for whether a workspace may hold notes.
+func (h *Handler) baaMode(r *http.Request) bool { return workspace(r).BAA() }

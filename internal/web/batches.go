@@ -11,7 +11,7 @@ import (
 const batchListLimit = 50
 
 func (h *Handler) batchList(w http.ResponseWriter, r *http.Request) {
-	list, err := h.Batches.List(r.Context(), user(r), batchListLimit)
+	list, err := h.Batches.List(r.Context(), workspace(r), batchListLimit)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -22,7 +22,7 @@ func (h *Handler) batchList(w http.ResponseWriter, r *http.Request) {
 // batchView shows one batch's progress; htmx polls its fragment until the
 // batch is finished.
 func (h *Handler) batchView(w http.ResponseWriter, r *http.Request) {
-	b, err := h.Batches.Get(r.Context(), user(r), r.PathValue("id"))
+	b, err := h.Batches.Get(r.Context(), workspace(r), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -32,7 +32,7 @@ func (h *Handler) batchView(w http.ResponseWriter, r *http.Request) {
 
 // batchResults downloads a batch's outcomes as NDJSON.
 func (h *Handler) batchResults(w http.ResponseWriter, r *http.Request) {
-	b, err := h.Batches.Get(r.Context(), user(r), r.PathValue("id"))
+	b, err := h.Batches.Get(r.Context(), workspace(r), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -41,7 +41,7 @@ func (h *Handler) batchResults(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+b.ID+`.ndjson"`)
 	enc := json.NewEncoder(w)
 	wrote := false
-	err = h.Batches.Results(r.Context(), user(r), b.ID, func(o batch.Outcome) error {
+	err = h.Batches.Results(r.Context(), workspace(r), b.ID, func(o batch.Outcome) error {
 		wrote = true
 		return enc.Encode(o)
 	})

@@ -172,8 +172,8 @@ func (h *Handler) Routes() []Route {
 		{"GET /reports/{id}/report.html", h.reportHTML, signedIn, ""},
 		{"POST /reports/{id}/delete", h.reportDelete, signedIn, ""},
 	}
-	// The organization's workspace: the same analysis pages as the
-	// personal one, and the clinic's own.
+	// The organization's workspace: the same analysis and batch pages as
+	// the personal one, and the clinic's own.
 	for _, rt := range []struct {
 		pattern string
 		handler http.HandlerFunc
@@ -189,6 +189,9 @@ func (h *Handler) Routes() []Route {
 		{"POST /orgs/{org}/analyses/{id}/feedback", h.analysisFeedback, org.ReadAnalysis},
 		{"GET /orgs/{org}/analyses/{id}/note", h.analysisNote, org.ReadNote},
 		{"POST /orgs/{org}/analyses/{id}/recode", h.analysisRecode, org.CreateAnalysis},
+		{"GET /orgs/{org}/batches", h.batchList, org.ReadAnalysis},
+		{"GET /orgs/{org}/batches/{id}", h.batchView, org.ReadAnalysis},
+		{"GET /orgs/{org}/batches/{id}/results", h.batchResults, org.ReadAnalysis},
 		{"GET /orgs/{org}/members", h.members, org.ViewOrg},
 		{"POST /orgs/{org}/invites", h.memberInvite, org.ManageMembers},
 		{"POST /orgs/{org}/invites/{invite}/delete", h.memberInviteRevoke, org.ManageMembers},

@@ -35,12 +35,12 @@ type BatchLine struct {
 	Batch *Batch `json:"batch"`
 }
 
-// SendBatch uploads body (NDJSON notes) to POST /api/v1/batches in mode
+// SendBatch uploads body (NDJSON notes) to the workspace's batches in mode
 // "sync" or "async" and calls fn for each response line as it arrives,
 // while the upload may still be going on. It returns the last status
 // line's batch.
 func (c *Client) SendBatch(ctx context.Context, body io.Reader, mode string, fn func(*BatchLine) error) (*Batch, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+"/api/v1/batches?mode="+url.QueryEscape(mode), body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+c.workspace()+"/batches?mode="+url.QueryEscape(mode), body)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
@@ -48,7 +48,7 @@ func (c *Client) SendBatch(ctx context.Context, body io.Reader, mode string, fn 
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("client: POST /api/v1/batches: %w", err)
+		return nil, fmt.Errorf("client: sending a batch: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
@@ -83,7 +83,7 @@ func (c *Client) SendBatch(ctx context.Context, body io.Reader, mode string, fn 
 // GetBatch returns a batch's progress.
 func (c *Client) GetBatch(ctx context.Context, id string) (*Batch, error) {
 	var out Batch
-	if err := c.do(ctx, http.MethodGet, "/api/v1/batches/"+url.PathEscape(id), nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, c.workspace()+"/batches/"+url.PathEscape(id), nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -91,7 +91,7 @@ func (c *Client) GetBatch(ctx context.Context, id string) (*Batch, error) {
 
 // BatchResults calls fn for each stored outcome of a batch, in order.
 func (c *Client) BatchResults(ctx context.Context, id string, fn func(*batch.Outcome) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/api/v1/batches/"+url.PathEscape(id)+"/results", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+c.workspace()+"/batches/"+url.PathEscape(id)+"/results", nil)
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}

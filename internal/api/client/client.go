@@ -21,7 +21,18 @@ import (
 type Client struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	Token   string // bearer token; set by Login
-	HTTP    *http.Client
+	// Org is the organization whose workspace the analysis, usage and
+	// batch calls act in; 0 for the user's personal workspace.
+	Org  int64
+	HTTP *http.Client
+}
+
+// workspace is the path prefix of the workspace's endpoints.
+func (c *Client) workspace() string {
+	if c.Org == 0 {
+		return "/api/v1"
+	}
+	return "/api/v1/orgs/" + strconv.FormatInt(c.Org, 10)
 }
 
 // New returns a client of baseURL using http.DefaultClient.
@@ -177,7 +188,7 @@ type AnalyzeRequest struct {
 // Analyze codes a note.
 func (c *Client) Analyze(ctx context.Context, in AnalyzeRequest) (*analysis.Record, error) {
 	var out analysis.Record
-	if err := c.do(ctx, http.MethodPost, "/api/v1/analyses", in, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, c.workspace()+"/analyses", in, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -196,7 +207,7 @@ func (c *Client) List(ctx context.Context, page, perPage int, code string) (*ana
 		q.Set("code", code)
 	}
 	var out analysis.Page
-	if err := c.do(ctx, http.MethodGet, "/api/v1/analyses?"+q.Encode(), nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, c.workspace()+"/analyses?"+q.Encode(), nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -205,7 +216,7 @@ func (c *Client) List(ctx context.Context, page, perPage int, code string) (*ana
 // Get returns one analysis.
 func (c *Client) Get(ctx context.Context, id string) (*analysis.Record, error) {
 	var out analysis.Record
-	if err := c.do(ctx, http.MethodGet, "/api/v1/analyses/"+url.PathEscape(id), nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, c.workspace()+"/analyses/"+url.PathEscape(id), nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -213,13 +224,13 @@ func (c *Client) Get(ctx context.Context, id string) (*analysis.Record, error) {
 
 // Delete deletes one analysis.
 func (c *Client) Delete(ctx context.Context, id string) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/analyses/"+url.PathEscape(id), nil, nil)
+	return c.do(ctx, http.MethodDelete, c.workspace()+"/analyses/"+url.PathEscape(id), nil, nil)
 }
 
 // Usage returns this month's usage.
 func (c *Client) Usage(ctx context.Context) (*analysis.Usage, error) {
 	var out analysis.Usage
-	if err := c.do(ctx, http.MethodGet, "/api/v1/usage", nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, c.workspace()+"/usage", nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

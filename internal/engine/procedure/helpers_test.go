@@ -22,35 +22,16 @@ var dos2025 = time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 // test when it is absent.
 func openOfficial(t testing.TB, rel string) *os.File {
 	t.Helper()
-	f, err := os.Open(officialPath(rel))
+	dir, err := datadir.Resolve()
+	if err != nil {
+		t.Skipf("official code-set data not installed: %v", err)
+	}
+	f, err := os.Open(filepath.Join(dir, rel))
 	if err != nil {
 		t.Skipf("official data file not available: %v", err)
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
-}
-
-// officialPath locates a file of the official data directory. datadir
-// resolves "./data" first, which from this package's directory is the
-// embedded catalog; the shared directory beside the checkout is tried too.
-func officialPath(rel string) string {
-	if dir, err := datadir.Resolve(); err == nil {
-		if p := filepath.Join(dir, rel); fileExists(p) {
-			return p
-		}
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if fileExists(filepath.Join(dir, "go.mod")) {
-			return filepath.Join(dir, "..", "shared", "data", rel)
-		}
-	}
-	return rel
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 var (

@@ -32,24 +32,10 @@ var shared struct {
 	err  error
 }
 
-// codeSetDir finds the official data directory. datadir resolves "./data"
-// first, which from this package's directory is the embedded catalog, so
-// the shared directory beside the checkout is tried as well.
+// codeSetDir finds the official data directory.
 func codeSetDir() (string, bool) {
-	if dir, err := datadir.Resolve(); err == nil {
-		if _, err := os.Stat(filepath.Join(dir, "icd10cm")); err == nil {
-			return dir, true
-		}
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(dir, "..", "shared", "data")
-			_, err := os.Stat(filepath.Join(shared, "icd10cm"))
-			return shared, err == nil
-		}
-	}
-	return "", false
+	dir, err := datadir.Resolve()
+	return dir, err == nil
 }
 
 func testEngine(t testing.TB) *engine.Engine {
