@@ -23,6 +23,8 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/billing"
+	"github.com/medcode/medcode/internal/billing/revenue"
 	"github.com/medcode/medcode/internal/dsr"
 	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/policy"
@@ -36,6 +38,8 @@ type Deps struct {
 	Orgs         *org.Service
 	Audit        *audit.Log
 	Batches      *batch.Service
+	Billing      *billing.Service
+	Reports      *revenue.Service
 	Policies     *policy.Service
 	Rights       *dsr.Service
 	Log          *slog.Logger
@@ -104,6 +108,13 @@ func (h *Handler) Routes() []Route {
 		{"GET /api/v1/orgs", h.orgList, true, "", false},
 		{"POST /api/v1/orgs", h.orgCreate, true, "", false},
 		{"POST /api/v1/invites/accept", h.inviteAccept, true, "", false},
+		{"POST /api/v1/reports", h.reportCreate, true, "", true},
+		{"GET /api/v1/reports", h.reportList, true, "", false},
+		{"GET /api/v1/reports/{id}", h.reportGet, true, "", false},
+		{"GET /api/v1/reports/{id}/findings", h.reportFindings, true, "", false},
+		{"GET /api/v1/reports/{id}/report.pdf", h.reportPDF, true, "", false},
+		{"GET /api/v1/reports/{id}/findings.csv", h.reportCSV, true, "", false},
+		{"DELETE /api/v1/reports/{id}", h.reportDelete, true, "", false},
 		{"GET /api/v1/openapi.json", h.openAPI, false, "", false},
 	}
 	// The organization's workspace: the same analysis, batch and FHIR
@@ -144,8 +155,29 @@ func (h *Handler) Routes() []Route {
 		{"POST /api/v1/orgs/{org}/feedback/adopt", h.feedbackAdopt, org.WriteRules},
 		{"GET /api/v1/orgs/{org}/audit", h.auditList, org.ReadAudit},
 		{"GET /api/v1/orgs/{org}/export", h.orgExport, org.ExportOrg},
+		{"GET /api/v1/orgs/{org}/claims", h.claimList, org.ReadClaims},
+		{"POST /api/v1/orgs/{org}/claims", h.claimCreate, org.WriteClaims},
+		{"POST /api/v1/orgs/{org}/claims/import", h.claimImport, org.WriteClaims},
+		{"POST /api/v1/orgs/{org}/claims/export", h.claimExport, org.ExportClaims},
+		{"GET /api/v1/orgs/{org}/claims/{id}", h.claimGet, org.ReadClaims},
+		{"PUT /api/v1/orgs/{org}/claims/{id}", h.claimUpdate, org.WriteClaims},
+		{"DELETE /api/v1/orgs/{org}/claims/{id}", h.claimDelete, org.WriteClaims},
+		{"GET /api/v1/orgs/{org}/remittances", h.remitList, org.ReadClaims},
+		{"POST /api/v1/orgs/{org}/remittances", h.remitPost, org.PostRemits},
+		{"GET /api/v1/orgs/{org}/remittances/{id}", h.remitGet, org.ReadClaims},
+		{"GET /api/v1/orgs/{org}/billing", h.billingGet, org.ReadClaims},
+		{"PUT /api/v1/orgs/{org}/billing", h.billingPut, org.ManageBilling},
+		{"POST /api/v1/orgs/{org}/reports", h.reportCreate, org.CreateReport},
+		{"GET /api/v1/orgs/{org}/reports", h.reportList, org.ReadReports},
+		{"GET /api/v1/orgs/{org}/reports/{id}", h.reportGet, org.ReadReports},
+		{"GET /api/v1/orgs/{org}/reports/{id}/findings", h.reportFindings, org.ReadReports},
+		{"GET /api/v1/orgs/{org}/reports/{id}/report.pdf", h.reportPDF, org.ReadReports},
+		{"GET /api/v1/orgs/{org}/reports/{id}/findings.csv", h.reportCSV, org.ReadReports},
+		{"DELETE /api/v1/orgs/{org}/reports/{id}", h.reportDelete, org.DeleteReport},
 	} {
-		routes = append(routes, Route{rt.pattern, rt.handler, true, rt.perm, rt.perm == org.CreateAnalysis})
+		// A revenue report re-codes the uploaded notes: new analyses too.
+		analyses := rt.perm == org.CreateAnalysis || rt.perm == org.CreateReport
+		routes = append(routes, Route{rt.pattern, rt.handler, true, rt.perm, analyses})
 	}
 	return routes
 }
@@ -324,6 +356,22 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 		return apperr.New(apperr.Invalid, "Request body holds more than one JSON value.")
 	}
 	return nil
+}
+
+// readBody reads a raw body of at most limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, apperr.New(apperr.TooLarge, "Request body is larger than %d bytes.", limit)
+		}
+		return nil, apperr.New(apperr.Invalid, "The body could not be read.")
+	}
+	if len(b) == 0 {
+		return nil, apperr.New(apperr.Invalid, "The body is empty.")
+	}
+	return b, nil
 }
 
 // smallBody bounds the bodies of the account endpoints.

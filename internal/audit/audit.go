@@ -65,6 +65,22 @@ const (
 	RetentionPurge  Action = "retention.purge"
 
 	AuditExport Action = "audit.export"
+
+	ClaimCreate Action = "claim.create"
+	ClaimImport Action = "claim.import"
+	ClaimView   Action = "claim.view"
+	ClaimUpdate Action = "claim.update"
+	ClaimDelete Action = "claim.delete"
+	ClaimExport Action = "claim.export"
+
+	RemitPost Action = "remit.post"
+	RemitView Action = "remit.view"
+
+	BillingSettings Action = "billing.settings"
+
+	ReportCreate Action = "report.create"
+	ReportView   Action = "report.view"
+	ReportDelete Action = "report.delete"
 )
 
 // Actions describes every action, in the order the viewer lists them.
@@ -100,6 +116,18 @@ var Actions = []struct {
 	{RetentionUpdate, "Changed retention"},
 	{RetentionPurge, "Purged expired data"},
 	{AuditExport, "Exported the audit log"},
+	{ClaimCreate, "Made a claim from an analysis"},
+	{ClaimImport, "Imported claims"},
+	{ClaimView, "Viewed a claim"},
+	{ClaimUpdate, "Changed a claim"},
+	{ClaimDelete, "Deleted a claim"},
+	{ClaimExport, "Exported claims as an 837P"},
+	{RemitPost, "Posted a remittance"},
+	{RemitView, "Viewed a remittance"},
+	{BillingSettings, "Changed the billing settings"},
+	{ReportCreate, "Asked for a revenue report"},
+	{ReportView, "Viewed a revenue report"},
+	{ReportDelete, "Deleted a revenue report"},
 }
 
 // Label describes an action for people; unknown actions show as they are.

@@ -9,10 +9,8 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/scrub/codesetsrc"
 	"github.com/medcode/medcode/internal/codeset"
-	"github.com/medcode/medcode/internal/codeset/pfs"
 	"github.com/medcode/medcode/internal/datadir"
 	"github.com/medcode/medcode/internal/engine"
 	"github.com/medcode/medcode/internal/report"
@@ -68,7 +66,7 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg := report.Config{Locality: *locality, Benchmark: *bmID, Title: *title, Workers: *workers}
-	if cfg.Schedule, cfg.ScheduleName, err = feeSchedule(set, in); err != nil {
+	if cfg.Schedule, cfg.ScheduleName, err = report.FeeSchedule(set, in.Claims); err != nil {
 		return err
 	}
 	if *bmFile != "" {
@@ -131,32 +129,4 @@ func reportInput(env *Env, claimsFile string, remits []string, notes string) (re
 		in.Notes = os.DirFS(notes)
 	}
 	return in, nil
-}
-
-// feeSchedule picks the fee schedule installed with the code-set release
-// in effect at the end of the claims' dates of service (the newest when
-// none covers it).
-func feeSchedule(set *codeset.Set, in report.Input) (*pfs.Schedule, string, error) {
-	rel := set.Latest()
-	var last claims.Date
-	for _, c := range in.Claims {
-		for _, l := range c.Lines {
-			if last.Before(l.DOS) {
-				last = l.DOS
-			}
-		}
-	}
-	if r, err := set.ForDate(last.Time()); err == nil {
-		rel = r
-	}
-	if rel.PFS == nil {
-		return nil, "", fmt.Errorf("no Physician Fee Schedule installed with %s: install a PFS RVU release (pfs/rvuYYx) to price the report", rel.Name)
-	}
-	name := "Medicare Physician Fee Schedule"
-	for _, v := range rel.CodeSets {
-		if v.Set == codeset.SetPFS {
-			name += " " + v.Name
-		}
-	}
-	return rel.PFS, name, nil
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 
+	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/server"
 )
@@ -53,6 +54,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	m := &server.Main{Config: cfg, Coder: coder, PHI: scanner, LogOutput: env.Stderr}
+	if c, ok := coder.(interface{ CodeSets() *codeset.Set }); ok {
+		// The scrubber and the revenue reports read the engine's code sets.
+		m.CodeSets = c.CodeSets()
+	}
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err

@@ -79,3 +79,7 @@ func (c *serverCoder) Describe(code string) (string, bool) {
 }
 
 func (c *serverCoder) EngineVersion() string { return c.eng.Version() }
+
+// CodeSets are the installed code sets the engine reads, shared with the
+// claim scrubber and the revenue reports.
+func (c *serverCoder) CodeSets() *codeset.Set { return c.set }

@@ -216,10 +216,10 @@ func testChunksPurgesReports(t *testing.T, b backend) {
 			}
 			return 1, nil
 		}}},
-		Reports: map[string]jobs.ReportFunc{"revenue": func(_ context.Context, owner int64, params json.RawMessage) error {
+		Reports: map[string]jobs.ReportFunc{"revenue": func(_ context.Context, job jobs.ReportJob) error {
 			var compact bytes.Buffer
-			json.Compact(&compact, params)
-			reported <- fmt.Sprintf("%d %s", owner, compact.String())
+			json.Compact(&compact, job.Params)
+			reported <- fmt.Sprintf("%d %s last=%v", job.OwnerID, compact.String(), job.LastAttempt)
 			return nil
 		}},
 	})
@@ -246,7 +246,7 @@ func testChunksPurgesReports(t *testing.T, b backend) {
 	}
 	select {
 	case r := <-reported:
-		if r != `7 {"days":60}` {
+		if r != `7 {"days":60} last=false` {
 			t.Fatalf("report got %s", r)
 		}
 	case <-time.After(20 * time.Second):

@@ -38,8 +38,17 @@ type Purger struct {
 	Run  func(ctx context.Context, now time.Time) (int, error)
 }
 
-// ReportFunc generates one report from its parameters.
-type ReportFunc func(ctx context.Context, ownerID int64, params json.RawMessage) error
+// ReportFunc generates one report. An error fails this attempt and River
+// runs the job again later; on the last attempt the function should give
+// up cleanly (and record why), as nothing runs it after that.
+type ReportFunc func(ctx context.Context, job ReportJob) error
+
+// ReportJob is one attempt at a report.
+type ReportJob struct {
+	OwnerID     int64
+	Params      json.RawMessage
+	LastAttempt bool
+}
 
 // errNoHandler fails a job this instance cannot work; River retries it.
 var errNoHandler = errors.New("jobs: this instance has no handler for the job")
@@ -205,5 +214,5 @@ func (w *reportWorker) Work(ctx context.Context, job *river.Job[ReportArgs]) err
 	if !ok {
 		return river.JobCancel(fmt.Errorf("jobs: unknown report %q", job.Args.Report))
 	}
-	return gen(ctx, job.Args.OwnerID, job.Args.Params)
+	return gen(ctx, ReportJob{OwnerID: job.Args.OwnerID, Params: job.Args.Params, LastAttempt: job.Attempt >= job.MaxAttempts})
 }

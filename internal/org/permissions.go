@@ -29,6 +29,14 @@ const (
 	ReadAudit       Permission = "audit.read"
 	ExportOrg       Permission = "org.export"
 	DeleteOrg       Permission = "org.delete"
+	ReadClaims      Permission = "claims.read"
+	WriteClaims     Permission = "claims.write"
+	ExportClaims    Permission = "claims.export"
+	PostRemits      Permission = "remits.post"
+	ManageBilling   Permission = "billing.manage"
+	ReadReports     Permission = "reports.read"
+	CreateReport    Permission = "reports.create"
+	DeleteReport    Permission = "reports.delete"
 )
 
 // The matrix's columns, in the order of store.Roles.
@@ -62,6 +70,14 @@ var Matrix = []struct {
 	{[5]bool{Y, Y, N, N, N}, ReadAudit, "read the audit log and export it as CSV"},
 	{[5]bool{Y, N, N, N, N}, ExportOrg, "export all of the organization's data"},
 	{[5]bool{Y, N, N, N, N}, DeleteOrg, "delete the organization and all its data"},
+	{[5]bool{Y, Y, Y, Y, N}, ReadClaims, "see the claims with their scrubber findings, and the posted remittances (patient identity under the BAA)"},
+	{[5]bool{Y, Y, Y, Y, N}, WriteClaims, "make claims from analyses, import claims (CSV or 837P), edit and delete them"},
+	{[5]bool{Y, Y, Y, Y, N}, ExportClaims, "download claims as an 837P batch"},
+	{[5]bool{Y, Y, Y, Y, N}, PostRemits, "upload 835 remittances and post them to the claims"},
+	{[5]bool{Y, Y, N, N, N}, ManageBilling, "set the billing provider, the charge master and the 837P trading partners"},
+	{[5]bool{Y, Y, Y, Y, Y}, ReadReports, "open the organization's 60-day revenue reports (figures, findings, PDF and CSV)"},
+	{[5]bool{Y, Y, Y, Y, N}, CreateReport, "upload claims, remittances and notes for a 60-day revenue report"},
+	{[5]bool{Y, Y, N, N, N}, DeleteReport, "delete a revenue report"},
 }
 
 // Can reports whether role holds p. An unknown role or permission holds

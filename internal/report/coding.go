@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/scrub"
@@ -115,6 +116,13 @@ func (b *builder) notes(ctx context.Context, fsys fs.FS, sum *NotesSummary) (map
 	if workers <= 0 {
 		workers = 4
 	}
+	total := 0
+	for _, c := range b.claims {
+		if files[c.ID] != "" {
+			total++
+		}
+	}
+	var finished atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -122,6 +130,9 @@ func (b *builder) notes(ctx context.Context, fsys fs.FS, sum *NotesSummary) (map
 			defer wg.Done()
 			for i := range jobs {
 				results[i] = b.code(ctx, fsys, files[b.claims[i].ID], b.claims[i])
+				if b.cfg.Progress != nil {
+					b.cfg.Progress(int(finished.Add(1)), total)
+				}
 			}
 		}()
 	}

@@ -79,21 +79,14 @@ type patientTypeView struct {
 // WriteHTML writes the report as one self-contained HTML page: charts are
 // inline images, and every figure lists the findings behind it.
 func (r *Report) WriteHTML(w io.Writer) error {
-	cs, err := charts(&r.Overall)
+	urls, err := ChartURLs(&r.Overall)
 	if err != nil {
 		return err
 	}
 	v := htmlView{
-		R: r, Charts: map[string]template.URL{}, Overall: scopeView{SR: &r.Overall},
+		R: r, Charts: urls, Overall: scopeView{SR: &r.Overall},
 		PatientTypes: []patientTypeView{{"Established patients", establishedCodes}, {"New patients", newCodes}},
 		Providers:    map[string]string{},
-	}
-	for name, c := range cs {
-		svg, err := c.svg()
-		if err != nil {
-			return err
-		}
-		v.Charts[name] = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
 	}
 	for _, sr := range r.scopes() {
 		f := ""
@@ -120,6 +113,26 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		return fmt.Errorf("report: html: %w", err)
 	}
 	return nil
+}
+
+// ChartURLs draws the charts of one scope as SVG data: URLs, by name:
+// em-established, em-new (E/M levels against the benchmark),
+// denial-pareto, weekly-trend and weekly-opportunity; a chart without
+// data is left out.
+func ChartURLs(sr *ScopeReport) (map[string]template.URL, error) {
+	cs, err := charts(sr)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]template.URL, len(cs))
+	for name, c := range cs {
+		svg, err := c.svg()
+		if err != nil {
+			return nil, err
+		}
+		out[name] = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	}
+	return out, nil
 }
 
 // rowDetail joins a finding's detail with what is expected.

@@ -252,7 +252,13 @@ func (b *builder) describeDenial(f *Finding, a x835.Adjustment, remarks []string
 	for _, rm := range remarks {
 		if d, ok := b.reasons.Remark(rm); ok {
 			f.Detail += "; " + rm + ": " + d.Description
-			f.Fix += " " + d.Fix + "."
+			// The fixes are phrases without a final stop: join them as
+			// sentences.
+			if f.Fix == "" {
+				f.Fix = d.Fix
+			} else {
+				f.Fix += ". " + d.Fix
+			}
 		}
 	}
 	f.Remarks = strings.Join(remarks, " ")

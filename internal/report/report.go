@@ -70,6 +70,9 @@ type Config struct {
 	Title string
 	// Now dates the report (default: time.Now).
 	Now func() time.Time
+	// Progress, when set, is told how many of the notes to re-code are
+	// done, after each one (from the coding goroutines).
+	Progress func(done, total int)
 }
 
 // Analyses: the kinds of line-level findings.

@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"github.com/medcode/medcode/internal/claims"
+	"github.com/medcode/medcode/internal/claims/carc"
 	"github.com/medcode/medcode/internal/claims/x835"
 	"github.com/medcode/medcode/internal/engine"
 )
@@ -178,8 +179,19 @@ func TestRemittanceMatching(t *testing.T) {
 	if v.Claims != 6 || v.Lines != 7 || v.AdjudicatedLines != 6 || v.DeniedLines != 3 || v.Paid != 17000 || v.Denied != 32000 {
 		t.Errorf("volume %+v", v)
 	}
-	if f := findings(r, AnalysisDenial)[0]; !strings.Contains(f.Detail, "M15") || f.Remarks != "M15" || f.Fix == "" {
+	f := findings(r, AnalysisDenial)[0]
+	if !strings.Contains(f.Detail, "M15") || f.Remarks != "M15" || f.Fix == "" {
 		t.Errorf("denial without its remark or fix: %+v", f)
+	}
+	// The reason's fix and the remark's read as two sentences.
+	table, err := carc.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason, _ := table.Reason(f.Item)
+	remark, _ := table.Remark("M15")
+	if want := reason.Fix + ". " + remark.Fix; f.Fix != want {
+		t.Errorf("denial fix %q, want %q", f.Fix, want)
 	}
 }
 
@@ -260,11 +272,6 @@ func TestFiguresTraceable(t *testing.T) {
 		t.Fatal(err)
 	}
 	link := regexp.MustCompile(`<a class="f" href="#lines" data-q="([^"]*)" data-m="([^"]*)">([^<]*)</a>`)
-	keys := map[string]func(*Finding) string{
-		"a": func(f *Finding) string { return f.Analysis }, "c": func(f *Finding) string { return f.Category },
-		"i": func(f *Finding) string { return f.Item }, "p": func(f *Finding) string { return f.Provider },
-		"y": func(f *Finding) string { return string(f.PayerClass) }, "w": func(f *Finding) string { return f.Week.String() },
-	}
 	checked := 0
 	for _, m := range link.FindAllStringSubmatch(buf.String(), -1) {
 		q, measure, text := html.UnescapeString(m[1]), m[2], html.UnescapeString(m[3])
@@ -272,22 +279,10 @@ func TestFiguresTraceable(t *testing.T) {
 		if err != nil {
 			t.Fatalf("figure %q: filter %q: %v", text, q, err)
 		}
-		var rows []*Finding
-		for i := range r.Findings {
-			f := &r.Findings[i]
-			ok := true
-			for k, vs := range vals {
-				if k == "o" {
-					ok = ok && f.Opportunity
-				} else if get, known := keys[k]; !known {
-					t.Fatalf("figure %q: unknown filter key %q", text, k)
-				} else {
-					ok = ok && get(f) == vs[0]
-				}
-			}
-			if ok {
-				rows = append(rows, f)
-			}
+		// The lines behind the figure, as the app's drill-down selects them.
+		rows, err := r.Select(vals)
+		if err != nil {
+			t.Fatalf("figure %q: %v", text, err)
 		}
 		var sum claims.Money
 		claimSet := map[string]bool{}

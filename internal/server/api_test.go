@@ -79,11 +79,17 @@ func (s *testServer) documented(t *testing.T, method, path string, status int) b
 		t.Fatal(err)
 	}
 	path, _, _ = strings.Cut(path, "?")
-	for tpl, ops := range doc.Paths {
+	// As the mux does, a literal segment wins over a parameter: of the
+	// templates matching, take the one with the fewest parameters.
+	var ops map[string]json.RawMessage
+	params := -1
+	for tpl, o := range doc.Paths {
 		re := "^" + pathParam.ReplaceAllString(regexp.QuoteMeta(tpl), `[^/]+`) + "$"
-		if !regexp.MustCompile(re).MatchString(path) {
-			continue
+		if n := strings.Count(tpl, "{"); regexp.MustCompile(re).MatchString(path) && (params < 0 || n < params) {
+			ops, params = o, n
 		}
+	}
+	if ops != nil {
 		raw, ok := ops[strings.ToLower(method)]
 		if !ok {
 			return false

@@ -70,7 +70,7 @@ func start(t testing.TB, db backend, settings map[string]string) *testServer {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, LogOutput: logs}
+	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, CodeSets: testCodeSets(t), LogOutput: logs}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatal(err)
@@ -224,16 +224,23 @@ func (b *browser) analyze(note string, preview bool) string {
 // returns the status, the redirect target and the body.
 func (b *browser) doRaw(method, path string, form url.Values) (int, string, string) {
 	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if form == nil {
+		return b.doBody(method, path, "", "")
 	}
-	req, err := http.NewRequest(method, b.base+path, body)
+	return b.doBody(method, path, form.Encode(), "application/x-www-form-urlencoded")
+}
+
+// doBody sends a same-origin request with a body of contentType ("" for
+// none) without following a redirect, and returns the status, the
+// redirect target and the body.
+func (b *browser) doBody(method, path, body, contentType string) (int, string, string) {
+	b.t.Helper()
+	req, err := http.NewRequest(method, b.base+path, strings.NewReader(body))
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	c := *b.http

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/api/client"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -39,6 +40,11 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		t.Fatal(err)
 	}
 	aThread := aWeb.openSupport("Owner-only subject", "A question only the owner may read.")
+	aUser, err := s.DB.UserByEmail(ctx, aEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aReport := s.report(t, org.Personal(aUser), testCodeSets(t) != nil)
 
 	bWeb := s.browser(t)
 	bEmail := newEmail("intruder")
@@ -58,6 +64,8 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		switch {
 		case strings.Contains(path, "/batches/"):
 			owned = aBatch.ID
+		case strings.Contains(path, "/reports/"):
+			owned = aReport
 		case strings.Contains(path, "/support/"):
 			owned = aThread
 		}
@@ -107,6 +115,13 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		if _, body := s.apiCall(t, b.Token, "GET", path); strings.Contains(body, aID) {
 			t.Errorf("B's %s shows A's record", path)
 		}
+	}
+	// Nor A's report.
+	if _, body := bWeb.get("/reports"); strings.Contains(body, aReport) {
+		t.Error("B's report list shows A's report")
+	}
+	if _, body := s.apiCall(t, b.Token, "GET", "/api/v1/reports"); strings.Contains(body, aReport) {
+		t.Error("B's API report list shows A's report")
 	}
 	// The same routes work for the owner, so the 404s above are not a broken route.
 	if status, _ := bWeb.get("/analyses/" + bID); status != http.StatusOK {

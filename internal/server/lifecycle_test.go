@@ -205,6 +205,8 @@ func TestMaterialChangeGatesNewAnalyses(t *testing.T) {
 func testMaterialChangeGatesNewAnalyses(t *testing.T, db backend) {
 	s := start(t, db, nil)
 	c := s.apiUser(t, newEmail("gated"))
+	web := s.browser(t)
+	web.signUp(newEmail("gated-web"))
 	note := `{"note":"Follow-up: type 2 diabetes.","no_phi_attested":true}`
 	s.run(t, scenario{"before the change", "POST", "/api/v1/analyses", c.Token, note, 201, nil, nil})
 
@@ -216,15 +218,26 @@ func testMaterialChangeGatesNewAnalyses(t *testing.T, db backend) {
 	if _, err := s.Policies.Publish(context.Background(), files); err != nil {
 		t.Fatal(err)
 	}
+	upload, uploadType := reportUpload(t)
 	gated := []string{`"policy_acceptance_required"`, `"version":"2027-02-01"`, `"summary":"Previews are kept 90 days."`}
 	for _, st := range []scenario{
 		{"analysis", "POST", "/api/v1/analyses", c.Token, note, 403, gated, nil},
 		{"batch", "POST", "/api/v1/batches", c.Token, note + "\n", 403, gated, nil},
 		{"FHIR", "POST", "/api/v1/fhir/DocumentReference", c.Token, `{}`, 403, []string{`"resourceType":"OperationOutcome"`, "2027-02-01"}, nil},
+		// A revenue report re-codes the notes uploaded with it.
+		{"revenue report", "POST", "/api/v1/reports", c.Token, upload, 403, gated, nil},
 		{"history still readable", "GET", "/api/v1/analyses", c.Token, "", 200, nil, nil},
 		{"pending", "GET", "/api/v1/account/policies", c.Token, "", 200, []string{`"pending":[{"document":"privacy"`}, nil},
 	} {
 		s.run(t, st)
+	}
+	// The web form of the free analysis says why, and queues nothing.
+	status, _, body := web.doBody(http.MethodPost, "/reports", upload, uploadType)
+	if status != http.StatusForbidden || !strings.Contains(body, "2027-02-01") {
+		t.Errorf("web report upload under a pending policy: %d\n%.400s", status, body)
+	}
+	if n := s.queryInt(t, "SELECT count(*) FROM reports"); n != 0 {
+		t.Errorf("%d reports queued under a pending policy", n)
 	}
 	if err := c.AcceptPolicies(context.Background()); err != nil {
 		t.Fatal(err)

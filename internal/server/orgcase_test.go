@@ -169,8 +169,8 @@ func (c *orgCase) suggestion() string {
 type request struct {
 	method, path string
 	form         url.Values // a web form
-	body         string     // an API body
-	contentType  string     // of body; JSON when empty
+	body         string     // an API body, or a web form's multipart body
+	contentType  string     // of body; JSON when empty (API), a form when empty (web)
 }
 
 // orgRoutes builds, for every route of an organization's workspace, a
@@ -333,6 +333,9 @@ func (s *testServer) send(t *testing.T, m *member, method string, r request) (in
 			t.Errorf("%s %s answered %d, which openapi.json does not document", method, r.path, resp.StatusCode)
 		}
 		return resp.StatusCode, "", string(b)
+	}
+	if r.contentType != "" {
+		return m.web.doBody(method, r.path, r.body, r.contentType)
 	}
 	return m.web.doRaw(method, r.path, r.form)
 }

@@ -46,9 +46,12 @@ func sorted[V any](m map[string]V) []string {
 // organization's workspace, each time in a fresh organization, and checks
 // the answer against the permission matrix exactly: a role holding the
 // route's permission succeeds (2xx, or a redirect that is not to sign in),
-// any other gets 403.
-func TestRoleMatrix(t *testing.T) {
-	s := start(t, sqliteBackend, nil)
+// any other gets 403. It runs on both stores: the claims, remittances and
+// reports are scoped by each adapter's own queries.
+func TestRoleMatrix(t *testing.T) { eachBackend(t, testRoleMatrix) }
+
+func testRoleMatrix(t *testing.T, db backend) {
+	s := start(t, db, nil)
 	owner := s.newMember(t, "owner")
 	users := map[store.Role]*member{}
 	for _, role := range store.Roles {

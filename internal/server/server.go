@@ -28,6 +28,11 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/billing"
+	"github.com/medcode/medcode/internal/billing/revenue"
+	"github.com/medcode/medcode/internal/claims/scrub"
+	"github.com/medcode/medcode/internal/claims/scrub/codesetsrc"
+	"github.com/medcode/medcode/internal/codeset"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/dsr"
@@ -49,6 +54,10 @@ type Main struct {
 	Config *config.Config
 	Coder  analysis.Coder
 	PHI    *phi.Detector // nil: the default detector
+	// CodeSets are the installed code sets: the scrubber's facts and the
+	// fee schedule of the revenue reports. Nil runs the scrubber's edits
+	// that need no code set, and revenue reports fail for want of prices.
+	CodeSets *codeset.Set
 	// LogOutput receives the structured logs; nil means os.Stderr.
 	LogOutput io.Writer
 
@@ -61,6 +70,8 @@ type Main struct {
 	Orgs     *org.Service
 	Audit    *audit.Log
 	Batches  *batch.Service
+	Billing  *billing.Service
+	Reports  *revenue.Service
 	Jobs     *jobs.Queue
 	Policies *policy.Service
 	Notices  *notice.Service
@@ -148,6 +159,23 @@ func (m *Main) Run(ctx context.Context) error {
 		Chunk:        cfg.BatchChunk,
 	}, m.Log)
 	handlers.Batches = m.Batches
+	var sources scrub.Sources
+	if m.CodeSets != nil {
+		sources = codesetsrc.Sources(m.CodeSets)
+	}
+	if m.Billing, err = billing.New(db, m.Keys, m.Audit, m.Analyses, sources, m.Log); err != nil {
+		return err
+	}
+	m.Reports, err = revenue.New(db, m.Keys, m.Audit, mailer, m.Jobs, m.Billing, m.CodeSets, m.Coder, revenue.Config{
+		BaseURL:      cfg.PublicURL(),
+		PHIPolicy:    phi.Policy(cfg.PHIAction),
+		Detector:     m.PHI,
+		MaxNoteBytes: cfg.MaxNoteBytes,
+	}, m.Log)
+	if err != nil {
+		return err
+	}
+	handlers.Reports = map[string]jobs.ReportFunc{revenue.JobName: m.Reports.Run}
 	handlers.Purgers = []jobs.Purger{
 		{Name: "expired sessions, links and rate-limit windows", Run: func(ctx context.Context, now time.Time) (int, error) {
 			return 0, db.DeleteExpired(ctx, now)
@@ -164,6 +192,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return n, err
 		}},
 	}
+	handlers.Purgers = append(handlers.Purgers, m.Reports.Purgers()...)
 	m.Jobs.Handle(handlers)
 	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -185,12 +214,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches,
-		Policies: m.Policies, Notices: m.Notices, Support: m.Support, Rights: m.Rights, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+		Billing: m.Billing, Reports: m.Reports, Policies: m.Policies, Notices: m.Notices, Support: m.Support, Rights: m.Rights,
+		Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	if err != nil {
 		return err
 	}
 	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches,
-		Policies: m.Policies, Rights: m.Rights, Log: m.Log,
+		Billing: m.Billing, Reports: m.Reports, Policies: m.Policies, Rights: m.Rights, Log: m.Log,
 		MaxNoteBytes: cfg.MaxNoteBytes, BatchIdle: cfg.BatchStaleAfter})
 	handler := m.routes(ui, jsonAPI, reg)
 	m.perms = map[string]org.Permission{}

@@ -266,6 +266,8 @@ type Store interface {
 	Audit
 	Limits
 	Batches
+	Claims
+	Reports
 	Policies
 	Notices
 	Support

@@ -46,10 +46,12 @@ type recordView struct {
 	Base                   string // the workspace's path prefix
 	CanDecide, CanDelete   bool
 	CanReadNote, CanRecode bool
+	CanClaim               bool   // may make a claim of it (organizations)
 	Note                   string // the retained note, when shown
 }
 
 func newRecordView(ws org.Workspace, rec *analysis.Record) *recordView {
 	return &recordView{Record: rec, Base: base(ws), CanDecide: ws.Can(org.WriteFeedback), CanDelete: ws.Can(org.DeleteAnalysis),
-		CanReadNote: ws.Org != nil && ws.Can(org.ReadNote), CanRecode: ws.Org != nil && ws.Can(org.CreateAnalysis) && ws.Can(org.ReadNote)}
+		CanReadNote: ws.Org != nil && ws.Can(org.ReadNote), CanRecode: ws.Org != nil && ws.Can(org.CreateAnalysis) && ws.Can(org.ReadNote),
+		CanClaim: ws.Org != nil && ws.Can(org.WriteClaims)}
 }

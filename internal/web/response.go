@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
@@ -20,12 +21,14 @@ type page struct {
 	Admin bool // the user administers the site
 	// Workspace is where the user is working (zero when signed out), Base
 	// the path prefix of its pages, Orgs the organizations to switch to.
-	Workspace   org.Workspace
-	Base        string
-	Orgs        []store.Membership
-	Flash       string
-	Error       string // the message of a failed form submission
-	MailEnabled bool
+	Workspace org.Workspace
+	Base      string
+	Orgs      []store.Membership
+	Flash     string
+	Error     string // the message of a failed form submission
+	// ReportNotices are the user's finished revenue reports not opened yet.
+	ReportNotices []reportNotice
+	MailEnabled   bool
 	// Banners are the active service notices; PolicyPending says the user
 	// has a changed policy to accept.
 	Banners       []notice.Banner
@@ -67,7 +70,26 @@ func (h *Handler) newPage(r *http.Request, title, nav string, data any) *page {
 		h.Log.Warn("reading service notices", "err", err)
 	}
 	p.Banners = banners
+	if p.User != nil {
+		reports, err := h.Reports.Notices(ctx, p.User)
+		if err != nil {
+			h.Log.Warn("listing report notices", "user", userID, "err", err)
+		}
+		for _, n := range reports {
+			link := "/reports/" + n.ReportID
+			if n.OrgID != 0 {
+				link = "/orgs/" + strconv.FormatInt(n.OrgID, 10) + link
+			}
+			p.ReportNotices = append(p.ReportNotices, reportNotice{Link: link, Failed: n.Failed})
+		}
+	}
 	return p
+}
+
+// reportNotice is a finished report to announce on every page.
+type reportNotice struct {
+	Link   string
+	Failed bool
 }
 
 // render writes a full page, or only the view's "fragment" template when

@@ -12,12 +12,13 @@ import (
 // shows and the person accepts.
 type signupForm struct {
 	Email   string
+	Next    string // where to go once signed up
 	Terms   string
 	Privacy string
 }
 
 func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request) {
-	form := &signupForm{}
+	form := &signupForm{Next: localPath(r.URL.Query().Get("next"), "")}
 	if err := h.currentVersions(r, form); err != nil {
 		h.fail(w, r, err)
 		return
@@ -36,7 +37,7 @@ func (h *Handler) currentVersions(r *http.Request, form *signupForm) error {
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
-	form := &signupForm{Email: r.PostFormValue("email")}
+	form := &signupForm{Email: r.PostFormValue("email"), Next: localPath(r.PostFormValue("next"), "")}
 	password := r.PostFormValue("password")
 	failed := func(err error) {
 		if verr := h.currentVersions(r, form); verr != nil {
@@ -73,7 +74,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		msg += " We sent a link to " + u.Email + " to confirm your address."
 	}
 	h.flash(r, msg)
-	redirect(w, r, "/analyze")
+	redirect(w, r, localPath(form.Next, "/analyze"))
 }
 
 // startSession signs userID in under a fresh session token, so a token

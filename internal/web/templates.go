@@ -63,6 +63,16 @@ var views = map[string][]string{
 	"org_delete":           {"form_error"},
 	"batches":              nil,
 	"batch":                {"batch_progress"},
+	"claims":               {"form_error"},
+	"claim":                {"form_error", "adjustments"},
+	"claim_new":            {"form_error"},
+	"billing":              {"form_error"},
+	"remittances":          {"form_error"},
+	"remittance":           {"adjustments"},
+	"free_analysis":        nil,
+	"reports":              {"form_error"},
+	"report":               {"report_progress", "findings_table"},
+	"report_findings":      {"findings_table"},
 }
 
 // conversationView is what the support_messages partial shows: a
@@ -111,6 +121,14 @@ func parseTemplates() (*templates, error) {
 			}
 			return strconv.Itoa(done*100/total) + "%"
 		},
+		"usd":          usd,
+		"plural":       plural,
+		"blockedKinds": blockedKinds,
+		"join":         strings.Join,
+		// fraction writes a fraction as a percentage, share a percentage.
+		"fraction": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+		"share":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
+		"mb":       func(n int64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB" },
 		"decisionFor": func(rv *recordView, code string) *decisionData {
 			return &decisionData{Base: rv.Base, ID: rv.ID, Code: code, Decision: string(rv.Decisions[code]),
 				Replacement: rv.Replacements[code], Editable: rv.CanDecide}

@@ -26,6 +26,8 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/billing"
+	"github.com/medcode/medcode/internal/billing/revenue"
 	"github.com/medcode/medcode/internal/dsr"
 	"github.com/medcode/medcode/internal/notice"
 	"github.com/medcode/medcode/internal/org"
@@ -41,6 +43,8 @@ type Deps struct {
 	Orgs         *org.Service
 	Audit        *audit.Log
 	Batches      *batch.Service
+	Billing      *billing.Service
+	Reports      *revenue.Service
 	Policies     *policy.Service
 	Notices      *notice.Service
 	Support      *support.Service
@@ -99,6 +103,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /{$}", h.landing, public, ""},
 		{"GET /terms", h.policyPage(policy.Terms), public, ""},
 		{"GET /privacy", h.policyPage(policy.Privacy), public, ""},
+		{"GET /free-analysis", h.freeAnalysis, public, ""},
 		{"GET /unsubscribe", h.unsubscribeForm, public, ""},
 		{"POST /unsubscribe", h.unsubscribe, public, ""},
 		{"GET /signup", h.signupForm, public, ""},
@@ -158,6 +163,14 @@ func (h *Handler) Routes() []Route {
 		{"POST /orgs", h.orgCreate, signedIn, ""},
 		{"GET /invite", h.inviteForm, signedIn, ""},
 		{"POST /invite", h.inviteAccept, signedIn, ""},
+		{"GET /reports", h.reportList, signedIn, ""},
+		{"POST /reports", h.reportCreate, signedIn, ""},
+		{"GET /reports/{id}", h.reportView, signedIn, ""},
+		{"GET /reports/{id}/findings", h.reportFindings, signedIn, ""},
+		{"GET /reports/{id}/report.pdf", h.reportPDF, signedIn, ""},
+		{"GET /reports/{id}/findings.csv", h.reportCSV, signedIn, ""},
+		{"GET /reports/{id}/report.html", h.reportHTML, signedIn, ""},
+		{"POST /reports/{id}/delete", h.reportDelete, signedIn, ""},
 	}
 	// The organization's workspace: the same analysis and batch pages as
 	// the personal one, and the clinic's own.
@@ -196,6 +209,27 @@ func (h *Handler) Routes() []Route {
 		{"GET /orgs/{org}/export", h.orgExport, org.ExportOrg},
 		{"GET /orgs/{org}/delete", h.orgDeleteForm, org.DeleteOrg},
 		{"POST /orgs/{org}/delete", h.orgDelete, org.DeleteOrg},
+		{"GET /orgs/{org}/claims", h.claimList, org.ReadClaims},
+		{"POST /orgs/{org}/claims/import", h.claimImport, org.WriteClaims},
+		{"POST /orgs/{org}/claims/export", h.claimExport, org.ExportClaims},
+		{"GET /orgs/{org}/claims/{id}", h.claimView, org.ReadClaims},
+		{"POST /orgs/{org}/claims/{id}", h.claimSave, org.WriteClaims},
+		{"POST /orgs/{org}/claims/{id}/delete", h.claimDelete, org.WriteClaims},
+		{"GET /orgs/{org}/analyses/{id}/claim", h.claimNewForm, org.WriteClaims},
+		{"POST /orgs/{org}/analyses/{id}/claim", h.claimFromAnalysis, org.WriteClaims},
+		{"GET /orgs/{org}/remittances", h.remitList, org.ReadClaims},
+		{"POST /orgs/{org}/remittances", h.remitPost, org.PostRemits},
+		{"GET /orgs/{org}/remittances/{id}", h.remitView, org.ReadClaims},
+		{"GET /orgs/{org}/billing", h.billingView, org.ReadClaims},
+		{"POST /orgs/{org}/billing", h.billingSave, org.ManageBilling},
+		{"GET /orgs/{org}/reports", h.reportList, org.ReadReports},
+		{"POST /orgs/{org}/reports", h.reportCreate, org.CreateReport},
+		{"GET /orgs/{org}/reports/{id}", h.reportView, org.ReadReports},
+		{"GET /orgs/{org}/reports/{id}/findings", h.reportFindings, org.ReadReports},
+		{"GET /orgs/{org}/reports/{id}/report.pdf", h.reportPDF, org.ReadReports},
+		{"GET /orgs/{org}/reports/{id}/findings.csv", h.reportCSV, org.ReadReports},
+		{"GET /orgs/{org}/reports/{id}/report.html", h.reportHTML, org.ReadReports},
+		{"POST /orgs/{org}/reports/{id}/delete", h.reportDelete, org.DeleteReport},
 	} {
 		routes = append(routes, Route{rt.pattern, rt.handler, member, rt.perm})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/medcode/medcode/internal/claims"
 	"github.com/medcode/medcode/internal/claims/x835"
+	"github.com/medcode/medcode/internal/phi"
 )
 
 var datasetStart = claims.Date{Year: 2025, Month: 6, Day: 2}
@@ -74,6 +75,28 @@ func TestNotesData(t *testing.T) {
 		if !isOfficeEM(code) || d.charge[code] <= 0 || (code < "99210") != c.newPatient {
 			t.Errorf("E/M level code %s", code)
 		}
+	}
+}
+
+// TestNotesAreDeidentified: the notes are what a clinic uploads for the
+// free analysis, whose guard refuses a note with PHI (an age over 89 is).
+func TestNotesAreDeidentified(t *testing.T) {
+	ds := newTestDataset(t, 1500, 3)
+	age := map[string]int{}
+	for _, c := range ds.Claims {
+		age[c.ID] = c.Patient.Age
+	}
+	var old int
+	for _, n := range ds.Notes {
+		if age[n.ClaimID] > 89 {
+			old++
+		}
+		if spans := phi.Scan(n.Text); len(spans) > 0 {
+			t.Errorf("note of claim %s: %d PHI spans, the first %s at byte %d", n.ClaimID, len(spans), spans[0].Type, spans[0].Start)
+		}
+	}
+	if old == 0 {
+		t.Fatal("no note of a patient over 89 in the data set: the test checks nothing of their ages")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -351,6 +352,16 @@ func (w *noteWriter) eligible(c *claims.Claim, x extraSpec) bool {
 	return !slices.ContainsFunc(c.Lines, func(l claims.Line) bool { return l.Code == x.Code })
 }
 
+// noteAge writes an age as a de-identified note may state it: Safe
+// Harbor makes every age over 89 one category, so an exact one would be
+// PHI and the upload's guard would refuse the note.
+func noteAge(age int) string {
+	if age > 89 {
+		return "90+"
+	}
+	return strconv.Itoa(age)
+}
+
 // render writes the note text.
 func (w *noteWriter) render(c *claims.Claim, nt noteTemplate, n *Note, extras []string, minutes int) error {
 	person, subject, possessive, object := "woman", "She", "her", "her"
@@ -360,7 +371,7 @@ func (w *noteWriter) render(c *claims.Claim, nt noteTemplate, n *Note, extras []
 	if c.Patient.Age < 18 {
 		person = map[string]string{"woman": "girl", "man": "boy"}[person]
 	}
-	fill := strings.NewReplacer("{age}", fmt.Sprint(c.Patient.Age), "{person}", person, "{subject}", subject,
+	fill := strings.NewReplacer("{age}", noteAge(c.Patient.Age), "{person}", person, "{subject}", subject,
 		"{possessive}", possessive, "{object}", object, "{minutes}", fmt.Sprint(minutes))
 	var b strings.Builder
 	fmt.Fprintf(&b, "CHIEF COMPLAINT: %s\n\n", nt.CC)

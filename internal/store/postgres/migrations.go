@@ -341,6 +341,104 @@ CREATE TABLE site_admins (
 	granted_at timestamptz NOT NULL
 );
 `,
+	// 5: billing: claims, remittances and their postings, the billing
+	// profile of a workspace, revenue reports and their sealed uploads.
+	// Sealed blobs do not compress: they are stored without trying.
+	`
+CREATE TABLE billing_profiles (
+	workspace_id   bigint  PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+	settings       text    NOT NULL DEFAULT '',
+	key_id         text    NOT NULL,
+	secret         bytea   NOT NULL,
+	control_number integer NOT NULL DEFAULT 0
+);
+
+CREATE TABLE claims (
+	id           text        PRIMARY KEY,
+	seq          bigint      GENERATED ALWAYS AS IDENTITY,
+	workspace_id bigint      NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	created_by   bigint      REFERENCES users(id) ON DELETE SET NULL,
+	control_key  text        NOT NULL,
+	source       text        NOT NULL,
+	analysis_id  text        NOT NULL DEFAULT '',
+	status       text        NOT NULL,
+	errors       integer     NOT NULL DEFAULT 0,
+	warnings     integer     NOT NULL DEFAULT 0,
+	charge       bigint      NOT NULL,
+	paid         bigint      NOT NULL DEFAULT 0,
+	key_id       text        NOT NULL,
+	body         bytea       NOT NULL,
+	created_at   timestamptz NOT NULL,
+	updated_at   timestamptz NOT NULL,
+	exported_at  timestamptz,
+	UNIQUE (workspace_id, control_key)
+);
+ALTER TABLE claims ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE INDEX claims_workspace_created ON claims(workspace_id, created_at DESC, seq DESC);
+CREATE INDEX claims_created_by ON claims(created_by);
+
+CREATE TABLE remittances (
+	id           text        PRIMARY KEY,
+	seq          bigint      GENERATED ALWAYS AS IDENTITY,
+	workspace_id bigint      NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	created_by   bigint      REFERENCES users(id) ON DELETE SET NULL,
+	trace_key    text        NOT NULL,
+	payment      bigint      NOT NULL,
+	claims       integer     NOT NULL,
+	matched      integer     NOT NULL,
+	balanced     boolean     NOT NULL,
+	key_id       text        NOT NULL,
+	body         bytea       NOT NULL,
+	created_at   timestamptz NOT NULL,
+	UNIQUE (workspace_id, trace_key)
+);
+ALTER TABLE remittances ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE INDEX remittances_workspace_created ON remittances(workspace_id, created_at DESC, seq DESC);
+CREATE INDEX remittances_created_by ON remittances(created_by);
+
+CREATE TABLE postings (
+	remittance_id text    NOT NULL REFERENCES remittances(id) ON DELETE CASCADE,
+	seq           integer NOT NULL,
+	claim_id      text    REFERENCES claims(id) ON DELETE SET NULL,
+	status        text    NOT NULL,
+	paid          bigint  NOT NULL,
+	PRIMARY KEY (remittance_id, seq)
+);
+CREATE INDEX postings_claim ON postings(claim_id);
+
+CREATE TABLE reports (
+	id           text        PRIMARY KEY,
+	seq          bigint      GENERATED ALWAYS AS IDENTITY,
+	workspace_id bigint      NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	created_by   bigint      REFERENCES users(id) ON DELETE SET NULL,
+	status       text        NOT NULL,
+	stage        text        NOT NULL DEFAULT '',
+	error        text        NOT NULL DEFAULT '',
+	files        integer     NOT NULL,
+	bytes        bigint      NOT NULL,
+	key_id       text        NOT NULL DEFAULT '',
+	summary      bytea,
+	body         bytea,
+	pdf          bytea,
+	created_at   timestamptz NOT NULL,
+	started_at   timestamptz,
+	finished_at  timestamptz,
+	seen_at      timestamptz
+);
+ALTER TABLE reports ALTER COLUMN summary SET STORAGE EXTERNAL, ALTER COLUMN body SET STORAGE EXTERNAL, ALTER COLUMN pdf SET STORAGE EXTERNAL;
+CREATE INDEX reports_workspace_created ON reports(workspace_id, created_at DESC, seq DESC);
+CREATE INDEX reports_created_by ON reports(created_by) WHERE seen_at IS NULL;
+CREATE INDEX reports_status ON reports(status, created_at);
+
+CREATE TABLE report_uploads (
+	report_id text    NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+	seq       integer NOT NULL,
+	kind      text    NOT NULL,
+	sealed    bytea   NOT NULL,
+	PRIMARY KEY (report_id, seq)
+);
+ALTER TABLE report_uploads ALTER COLUMN sealed SET STORAGE EXTERNAL;
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.

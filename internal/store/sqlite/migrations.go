@@ -358,6 +358,96 @@ CREATE TABLE site_admins (
 	granted_at INTEGER NOT NULL
 ) STRICT;
 `,
+	// 5: billing: claims, remittances and their postings, the billing
+	// profile of a workspace, revenue reports and their sealed uploads.
+	`
+CREATE TABLE billing_profiles (
+	workspace_id   INTEGER PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+	settings       TEXT    NOT NULL DEFAULT '',
+	key_id         TEXT    NOT NULL,
+	secret         BLOB    NOT NULL,
+	control_number INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE claims (
+	id           TEXT    PRIMARY KEY,
+	workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	created_by   INTEGER REFERENCES users(id) ON DELETE SET NULL,
+	control_key  TEXT    NOT NULL,
+	source       TEXT    NOT NULL,
+	analysis_id  TEXT    NOT NULL DEFAULT '',
+	status       TEXT    NOT NULL,
+	errors       INTEGER NOT NULL DEFAULT 0,
+	warnings     INTEGER NOT NULL DEFAULT 0,
+	charge       INTEGER NOT NULL,
+	paid         INTEGER NOT NULL DEFAULT 0,
+	key_id       TEXT    NOT NULL,
+	body         BLOB    NOT NULL,
+	created_at   INTEGER NOT NULL,
+	updated_at   INTEGER NOT NULL,
+	exported_at  INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (workspace_id, control_key)
+) STRICT;
+CREATE INDEX claims_workspace_created ON claims(workspace_id, created_at DESC);
+CREATE INDEX claims_created_by ON claims(created_by);
+
+CREATE TABLE remittances (
+	id           TEXT    PRIMARY KEY,
+	workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	created_by   INTEGER REFERENCES users(id) ON DELETE SET NULL,
+	trace_key    TEXT    NOT NULL,
+	payment      INTEGER NOT NULL,
+	claims       INTEGER NOT NULL,
+	matched      INTEGER NOT NULL,
+	balanced     INTEGER NOT NULL,
+	key_id       TEXT    NOT NULL,
+	body         BLOB    NOT NULL,
+	created_at   INTEGER NOT NULL,
+	UNIQUE (workspace_id, trace_key)
+) STRICT;
+CREATE INDEX remittances_workspace_created ON remittances(workspace_id, created_at DESC);
+CREATE INDEX remittances_created_by ON remittances(created_by);
+
+CREATE TABLE postings (
+	remittance_id TEXT    NOT NULL REFERENCES remittances(id) ON DELETE CASCADE,
+	seq           INTEGER NOT NULL,
+	claim_id      TEXT    REFERENCES claims(id) ON DELETE SET NULL,
+	status        TEXT    NOT NULL,
+	paid          INTEGER NOT NULL,
+	PRIMARY KEY (remittance_id, seq)
+) STRICT;
+CREATE INDEX postings_claim ON postings(claim_id);
+
+CREATE TABLE reports (
+	id           TEXT    PRIMARY KEY,
+	workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	created_by   INTEGER REFERENCES users(id) ON DELETE SET NULL,
+	status       TEXT    NOT NULL,
+	stage        TEXT    NOT NULL DEFAULT '',
+	error        TEXT    NOT NULL DEFAULT '',
+	files        INTEGER NOT NULL,
+	bytes        INTEGER NOT NULL,
+	key_id       TEXT    NOT NULL DEFAULT '',
+	summary      BLOB,
+	body         BLOB,
+	pdf          BLOB,
+	created_at   INTEGER NOT NULL,
+	started_at   INTEGER NOT NULL DEFAULT 0,
+	finished_at  INTEGER NOT NULL DEFAULT 0,
+	seen_at      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX reports_workspace_created ON reports(workspace_id, created_at DESC);
+CREATE INDEX reports_created_by ON reports(created_by, seen_at);
+CREATE INDEX reports_status ON reports(status, created_at);
+
+CREATE TABLE report_uploads (
+	report_id TEXT    NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+	seq       INTEGER NOT NULL,
+	kind      TEXT    NOT NULL,
+	sealed    BLOB    NOT NULL,
+	PRIMARY KEY (report_id, seq)
+) STRICT;
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 		{"ChangeEmail", testChangeEmail},
 	}
 	tests = append(tests, orgTests...)
+	tests = append(tests, billingTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)

@@ -1,0 +1,13 @@
+package api
+
+import (
+	"net/http"
+)
+
+func (h *Handler) claimDelete(w http.ResponseWriter, r *http.Request) {
+	if err := h.Billing.Delete(r.Context(), workspace(r), r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

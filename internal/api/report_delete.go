@@ -1,0 +1,11 @@
+package api
+
+import "net/http"
+
+func (h *Handler) reportDelete(w http.ResponseWriter, r *http.Request) {
+	if err := h.Reports.Delete(r.Context(), workspace(r), r.PathValue("id")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
