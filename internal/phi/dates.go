@@ -309,7 +309,9 @@ func (d *doc) findAges() {
 			}
 			continue
 		}
-		if !ok || n < 90 || n > 125 || d.partOfNumber(i) || d.claimed[i] {
+		// "90+" is Safe Harbor's own aggregate category (and the redaction
+		// label), not an age.
+		if !ok || n < 90 || n > 125 || d.partOfNumber(i) || d.claimed[i] || d.punct(i+1, "+") {
 			continue
 		}
 		k := i + 1

@@ -32,6 +32,7 @@ func TestScanFindsEachKind(t *testing.T) {
 		{"When: 2020-06-20 14:11:22", KindDate, "2020-06-20 14:11:22"},
 		{"92 y/o female", KindAge, "92"},
 		{"a 95-year-old man", KindAge, "95"},
+		{"age 93 at intake", KindAge, "93"},
 		{"call 555-123-4567", KindPhone, "555-123-4567"},
 		{"(312) 555 0199", KindPhone, "(312) 555 0199"},
 		{"Mobile: +46 (0)8 928 571 38", KindPhone, "+46 (0)8 928 571 38"},
