@@ -35,6 +35,7 @@ func TestRules(t *testing.T) {
 		{name: "diabetes with CKD presumed", note: "A/P: Type 2 diabetes. Chronic kidney disease stage 3a.", want: []string{"E11.22", "N18.31"}, notWant: []string{"E11.9"}, rule: "WITH"},
 		{name: "diabetes with polyneuropathy", note: "A/P: Type 2 diabetes with polyneuropathy.", want: []string{"E11.42"}, notWant: []string{"G62.9"}},
 		{name: "hypertension with CKD", note: "A/P: Hypertension. CKD stage 4.", want: []string{"I12.9", "N18.4"}, notWant: []string{"I10"}, rule: "HTN-CKD"},
+		{name: "abstract keeps the hypertension beside its combination", note: "Hypertension. CKD stage 4.", profile: ProfileAbstract, want: []string{"I12.9", "I10", "N18.4"}},
 		{name: "hypertension with CKD 5", note: "A/P: Hypertension and end stage renal disease.", want: []string{"I12.0"}, notWant: []string{"I10"}},
 		{name: "hypertension with heart failure", note: "A/P: Hypertension. Chronic systolic heart failure.", want: []string{"I11.0", "I50.22"}, rule: "HTN-HEART"},
 		{name: "unrelated stated", note: "A/P: CKD stage 3b due to obstructive uropathy, not related to her hypertension.", want: []string{"I10", "N18.32"}, notWant: []string{"I12.9"}, rule: "INDEX"},
