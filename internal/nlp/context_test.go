@@ -277,6 +277,17 @@ func TestAssertUnrelated(t *testing.T) {
 	})
 }
 
+// TestAssertNormalQualifiesNext: "normal" after "with" or "and" is said
+// of the next finding, not of the condition before it.
+func TestAssertNormalQualifiesNext(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"Anemia and leukocytosis with normal formula.", "leukocytosis", 0, Affirmed},
+		{"Arterial hypertension and normal glycemia.", "hypertension", 0, Affirmed},
+		{"Kidneys normal.", "Kidneys", 0, Negated},
+		{"Chest X-ray normal.", "Chest X-ray", 0, Negated},
+	})
+}
+
 // TestAssertListClosedByResult: a negative result closing a short list
 // negates every item; a clause with a verb is not a list item.
 func TestAssertListClosedByResult(t *testing.T) {
