@@ -288,6 +288,21 @@ func TestAssertNormalQualifiesNext(t *testing.T) {
 	})
 }
 
+// TestAssertNothingToReport: "no relevant history", "without treatment"
+// say there is nothing to report and deny no condition after them; a
+// case report's visit verb opens a new clause.
+func TestAssertNothingToReport(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"A woman with no relevant past medical history was admitted for stroke with right paresis.", "paresis", 0, Affirmed},
+		{"No personal history of interest, she consulted for hematuria.", "hematuria", 0, Affirmed},
+		{"Hypertension diagnosed 6 months ago without treatment, heart failure diagnosed last year.", "heart failure", 0, Affirmed},
+		{"A woman without fever was admitted for pneumonia.", "pneumonia", 0, Affirmed},
+		{"A woman without fever was admitted for pneumonia.", "fever", 0, Negated},
+		{"No family history of diabetes.", "diabetes", 0, Negated},
+		{"He continued to vomit and not to drink, and complained of oliguria.", "oliguria", 0, Affirmed},
+	})
+}
+
 // TestAssertListClosedByResult: a negative result closing a short list
 // negates every item; a clause with a verb is not a list item.
 func TestAssertListClosedByResult(t *testing.T) {
