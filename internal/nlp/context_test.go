@@ -300,6 +300,8 @@ func TestAssertNothingToReport(t *testing.T) {
 		{"A woman without fever was admitted for pneumonia.", "fever", 0, Negated},
 		{"No family history of diabetes.", "diabetes", 0, Negated},
 		{"He continued to vomit and not to drink, and complained of oliguria.", "oliguria", 0, Affirmed},
+		{"The images did not define a clear origin of the carcinomatosis.", "carcinomatosis", 0, Affirmed},
+		{"She did not report fever.", "fever", 0, Negated},
 	})
 }
 
