@@ -302,6 +302,8 @@ func TestAssertNothingToReport(t *testing.T) {
 		{"He continued to vomit and not to drink, and complained of oliguria.", "oliguria", 0, Affirmed},
 		{"The images did not define a clear origin of the carcinomatosis.", "carcinomatosis", 0, Affirmed},
 		{"She did not report fever.", "fever", 0, Negated},
+		{"Without fever, chills or weight loss.", "weight loss", 0, Negated},
+		{"A solid tumor without ectasia of the excretory pathway in the lower pole of the left kidney and a cortical cyst.", "cortical cyst", 0, Affirmed},
 	})
 }
 
