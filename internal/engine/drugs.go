@@ -34,16 +34,43 @@ var drugColumns = map[string]string{
 type cueSet struct {
 	name string
 	re   *regexp.Regexp
+	// literals are the phrases: a sentence holding none of them is passed
+	// over without running the expression (most sentences).
+	literals []string
 }
 
 func newCueSet(name, phrases string) cueSet {
-	var alts []string
+	var alts, literals []string
 	for _, p := range strings.Split(phrases, "|") {
 		if p = strings.TrimSpace(strings.ToLower(p)); p != "" {
 			alts = append(alts, regexp.QuoteMeta(p))
+			literals = append(literals, p)
 		}
 	}
-	return cueSet{name: name, re: regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`)}
+	return cueSet{name: name, re: regexp.MustCompile(`\b(?:` + strings.Join(alts, "|") + `)\b`), literals: literals}
+}
+
+// match reports whether the lower-case text holds one of the phrases as
+// whole words.
+func (cs cueSet) match(text string) bool {
+	return cs.mayMatch(text) && cs.re.MatchString(text)
+}
+
+// find returns the spans of the phrases in the lower-case text.
+func (cs cueSet) find(text string) [][]int {
+	if !cs.mayMatch(text) {
+		return nil
+	}
+	return cs.re.FindAllStringIndex(text, -1)
+}
+
+func (cs cueSet) mayMatch(text string) bool {
+	for _, l := range cs.literals {
+		if strings.Contains(text, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // drugCoder finds drugs in the note and codes adverse effects, poisonings
@@ -155,7 +182,7 @@ func (c *noteCoder) addDrugEvents() {
 		text := strings.ToLower(d.Text[s.Start:s.End])
 		event := ""
 		for _, cs := range dc.events {
-			if cs.re.MatchString(text) {
+			if cs.match(text) {
 				event = cs.name
 				break
 			}
@@ -177,7 +204,7 @@ func (c *noteCoder) addDrugEvents() {
 		if event == eventPoisoning {
 			column = "accidental"
 			for _, cs := range dc.intents {
-				if cs.re.MatchString(text) {
+				if cs.match(text) {
 					column = cs.name
 					break
 				}
@@ -216,7 +243,7 @@ const maxCueGap = 4
 // "penicillin reaction"), or the cue is "as prescribed", which ties every
 // drug of its sentence.
 func cueTiesDrug(cs cueSet, text string, start, end int) bool {
-	for _, loc := range cs.re.FindAllStringIndex(text, -1) {
+	for _, loc := range cs.find(text) {
 		switch cue := text[loc[0]:loc[1]]; {
 		case strings.HasSuffix(cue, "as prescribed"):
 			return true
@@ -259,7 +286,7 @@ func (c *noteCoder) insideCondition(start, end int) bool {
 // addUnderdosingReason adds the noncompliance code of the stated reason.
 func (c *noteCoder) addUnderdosingReason(m *mention, text string) {
 	for _, cs := range c.rc.drugs.reasons {
-		if !cs.re.MatchString(text) {
+		if !cs.match(text) {
 			continue
 		}
 		code, steps, ok := c.rc.nav.complete(cs.name, navContext{}, "")

@@ -245,6 +245,10 @@ func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
 			ts = titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
 			byTitle[title] = ts
 		}
+		// A blocked entry is no refinement of its parent either.
+		if e.rules.blocked[icd.MatchKey(t.PathString())] {
+			ts.ok = false
+		}
 		rc.titles[t] = ts
 	}
 	b.addIndex(rc.index)

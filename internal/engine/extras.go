@@ -116,11 +116,11 @@ func (c *noteCoder) addVaccines() {
 	d := c.doc
 	for si, s := range d.Sentences {
 		text := strings.ToLower(d.Text[s.Start:s.End])
-		if !c.e.tables.given.re.MatchString(text) {
+		if !c.e.tables.given.match(text) {
 			continue
 		}
 		for _, v := range c.e.tables.vaccines {
-			for _, loc := range v.phrases.re.FindAllStringIndex(text, -1) {
+			for _, loc := range v.phrases.find(text) {
 				start, end := s.Start+loc[0], s.Start+loc[1]
 				if st := d.Assert(start, end, 0).Status; st != nlp.Affirmed && st != nlp.Historical {
 					continue

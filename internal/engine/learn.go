@@ -290,13 +290,13 @@ func (m *miner) names(phrase, code string) bool {
 	for _, a := range m.rc.release.ICD.Ancestors(code) {
 		want = append(want, a.Code)
 	}
-	// A one-word phrase must be a word of the tabular's own description: a
-	// main term alone ("High, temperature") names nothing by itself.
+	// A one-word phrase must name the code by itself: a main term alone
+	// ("High, temperature") names nothing.
 	words := strings.Fields(phrase)
-	tabularOnly := len(words) == 1
+	alone := len(words) == 1
 	for _, w := range words {
 		for _, c := range want {
-			if m.vocabulary.of(c, tabularOnly)[w] {
+			if m.vocabulary.of(c, alone)[w] {
 				return true
 			}
 		}
@@ -310,27 +310,36 @@ type codeVocabulary struct {
 	e     *Engine
 	rc    *releaseCoder
 	mains map[string][]*icd.Term // code → main terms of the Index entries giving it
-	// words and tabular are the naming words of each code with and
-	// without the Index main terms.
-	words, tabular map[string]map[string]bool
+	// own are, per category, the main terms that give one of its codes by
+	// themselves ("Illness R69", "Adenopathy R59.9").
+	own map[string][]*icd.Term
+	// words are the naming words of each code; alone the words that name
+	// it by themselves: the tabular description's, and the main terms that
+	// give a code of its category, with their see-also ("Illness R69, see
+	// also Disease"; "adenopathy" for R59.0, localized).
+	words, alone map[string]map[string]bool
 }
 
 func newCodeVocabulary(e *Engine, rc *releaseCoder) *codeVocabulary {
-	v := &codeVocabulary{e: e, rc: rc, mains: map[string][]*icd.Term{}, words: map[string]map[string]bool{}, tabular: map[string]map[string]bool{}}
+	v := &codeVocabulary{e: e, rc: rc, mains: map[string][]*icd.Term{}, own: map[string][]*icd.Term{}, words: map[string]map[string]bool{}, alone: map[string]map[string]bool{}}
 	for t := range rc.index.All() {
 		if code := strings.TrimSuffix(t.Code, "-"); code != "" {
 			v.mains[code] = append(v.mains[code], t.Main())
+			if t.Parent == nil {
+				cat := categoryOf(code)
+				v.own[cat] = append(v.own[cat], t)
+			}
 		}
 	}
 	return v
 }
 
-// of returns the naming words of a code: its tabular description's, with
-// the Index main terms' unless tabularOnly.
-func (v *codeVocabulary) of(code string, tabularOnly bool) map[string]bool {
+// of returns the naming words of a code: its tabular description's and
+// the Index main terms', or only the words that name it alone.
+func (v *codeVocabulary) of(code string, alone bool) map[string]bool {
 	if set, ok := v.words[code]; ok {
-		if tabularOnly {
-			return v.tabular[code]
+		if alone {
+			return v.alone[code]
 		}
 		return set
 	}
@@ -355,8 +364,14 @@ func (v *codeVocabulary) of(code string, tabularOnly bool) map[string]bool {
 	for _, m := range v.mains[code] {
 		add(statedTitle(m), all)
 	}
-	v.words[code], v.tabular[code] = all, tab
-	if tabularOnly {
+	for _, m := range v.own[categoryOf(code)] {
+		add(statedTitle(m), tab, all)
+		if see, _, _ := strings.Cut(m.SeeAlso, ","); see != "" {
+			add(see, tab, all)
+		}
+	}
+	v.words[code], v.alone[code] = all, tab
+	if alone {
 		return tab
 	}
 	return all
@@ -690,3 +705,11 @@ const learnedHeader = `# Statistics learned from the CodiEsp training split (CC 
 #                                                applied; prune-below: proposals under this precision are
 #                                                left out (tuned on the dev split)
 `
+
+// categoryOf returns the 3-character category of a code.
+func categoryOf(code string) string {
+	if len(code) > 3 {
+		return code[:3]
+	}
+	return code
+}

@@ -53,3 +53,34 @@ func TestLearnSmallCorpus(t *testing.T) {
 		t.Errorf("report %+v and table thresholds %v/%d disagree", rep, lt.minPrecision, lt.minSupport)
 	}
 }
+
+// TestPhraseNamesCode checks which phrases may predict a code: a word of
+// the code's description or of a main term giving a code of its category
+// (with its see-also), alone; a main term's word only beside other words.
+func TestPhraseNamesCode(t *testing.T) {
+	e := testEngine(t)
+	rc, _, err := e.coderFor(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &miner{e: e, rc: rc, vocabulary: newCodeVocabulary(e, rc)}
+	cases := []struct {
+		phrase, code string
+		want         bool
+	}{
+		{"renal colic", "N23", true},
+		{"colic", "N23", true},
+		{"illness", "R69", true},
+		{"disease", "R69", true},      // Illness R69, see also Disease
+		{"adenopathy", "R59.0", true}, // Adenopathy R59.9, same category
+		{"high", "R50.9", false},      // a subterm's main term alone
+		{"sedimentation", "R50.9", false},
+		{"disease", "N23", false},
+	}
+	for _, tc := range cases {
+		phrase := strings.Join(e.words(tc.phrase), " ")
+		if got := m.names(phrase, tc.code); got != tc.want {
+			t.Errorf("names(%q (%q), %s) = %v, want %v", tc.phrase, phrase, tc.code, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
 )
@@ -55,7 +56,9 @@ type navigator struct {
 	// connective are words that link a title's parts ("with", "due to"):
 	// the linked condition must be stated, not the link.
 	connective map[string]bool
-	cache      map[string][]string // title words
+	// titles caches titleWords by title: notes meet the same tabular
+	// titles over and over, and normalizing them dominated navigation.
+	titles sync.Map // string → []string
 }
 
 func newNavigator(tab *icd.Tabular, words wordsFunc, drop map[string]bool) *navigator {
@@ -82,8 +85,14 @@ func newNavigator(tab *icd.Tabular, words wordsFunc, drop map[string]bool) *navi
 }
 
 // titleWords returns the distinguishing words of a tabular title.
+// The slice is shared: callers must not change it.
 func (n *navigator) titleWords(title string) []string {
-	return n.words(dropRaw(title, n.drop))
+	if ws, ok := n.titles.Load(title); ok {
+		return ws.([]string)
+	}
+	ws := slices.Clip(n.words(dropRaw(title, n.drop)))
+	n.titles.Store(title, ws)
+	return ws
 }
 
 // lookup finds code in the tabular, climbing to the nearest ancestor the

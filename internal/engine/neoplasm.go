@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
@@ -41,12 +42,17 @@ type neoplasmCoder struct {
 	table *icd.Table
 	words wordsFunc
 	rows  []neoplasmRow
+	// byFirst indexes the rows below a main term by the first word of each
+	// alternative of their top level, which a mention must state for the
+	// row to apply; mainRows are the main terms' own rows (no level).
+	byFirst  map[string][]int
+	mainRows []int
 	// siteWords are the words of the Table's site rows.
 	siteWords map[string]bool
 }
 
 func newNeoplasmCoder(table *icd.Table, words wordsFunc, drop map[string]bool) *neoplasmCoder {
-	n := &neoplasmCoder{table: table, words: words, siteWords: map[string]bool{}}
+	n := &neoplasmCoder{table: table, words: words, byFirst: map[string][]int{}, siteWords: map[string]bool{}}
 	if table == nil {
 		return n
 	}
@@ -88,7 +94,32 @@ func newNeoplasmCoder(table *icd.Table, words wordsFunc, drop map[string]bool) *
 		n.rows = append(n.rows, neoplasmRow{term: m})
 		walk(m, neoplasmRow{})
 	}
+	for i, row := range n.rows {
+		if len(row.levels) == 0 {
+			n.mainRows = append(n.mainRows, i)
+			continue
+		}
+		for _, a := range row.levels[0] {
+			if rs := n.byFirst[a[0]]; len(rs) == 0 || rs[len(rs)-1] != i {
+				n.byFirst[a[0]] = append(rs, i)
+			}
+		}
+	}
 	return n
+}
+
+// candidateRows returns, in Table order, the rows whose top level the
+// words can state.
+func (n *neoplasmCoder) candidateRows(near map[string]bool, site []string) []int {
+	out := append([]int(nil), n.mainRows...)
+	for w := range near {
+		out = append(out, n.byFirst[w]...)
+	}
+	for _, w := range site {
+		out = append(out, n.byFirst[w]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // bySite returns the Neoplasm Table column in which a tabular neoplasm
@@ -226,7 +257,7 @@ func (n *neoplasmCoder) code(nav *navigator, r neoplasmRef, ctx navContext, need
 	}
 	var best *neoplasmRow
 	var rowWords []string
-	for i := range n.rows {
+	for _, i := range n.candidateRows(ctx.near, r.site) {
 		row := &n.rows[i]
 		ok := true
 		rowWords = rowWords[:0]

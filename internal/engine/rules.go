@@ -411,7 +411,8 @@ func (c *noteCoder) unrelated(a, b *candidate) bool {
 // applyCombinations applies tables/combinations.yaml (hypertension with
 // heart disease or CKD, coronary disease with angina): in each family, the
 // first row whose groups are all coded derives its code, which replaces the
-// codes of its replaced groups.
+// codes of its replaced groups (in the outpatient profile; an abstract keeps
+// them).
 func (c *noteCoder) applyCombinations() {
 	ct := c.e.tables.combinations
 	done := map[string]bool{}
@@ -463,6 +464,12 @@ func (c *noteCoder) applyCombinations() {
 			continue
 		}
 		combo.addRule("WITH")
+		if c.opts.Profile == ProfileAbstract {
+			// An abstract reports each documented condition: the
+			// hypertension stays beside the combination it is part of.
+			done[row.family()] = true
+			continue
+		}
 		for _, g := range row.replaces {
 			for _, h := range members[g] {
 				h.drop(row.rule)

@@ -12,8 +12,14 @@ import (
 )
 
 // codeRefs is a list of ICD-10-CM code references ("I50", "N18.1-N18.4");
-// a code matches when it falls under any of them.
-type codeRefs []icd.CodeRef
+// a code matches when it falls under any of them. The references are kept
+// as keys (no dot) so that a lookup, made for every candidate, normalizes
+// only the code asked about.
+type codeRefs []codeRange
+
+// codeRange is one reference as keys: a code and everything below it when
+// last is empty, else the codes from first to last at their lengths.
+type codeRange struct{ first, last string }
 
 // parseCodeRefs reads space-separated references.
 func parseCodeRefs(text string) (codeRefs, error) {
@@ -23,7 +29,17 @@ func parseCodeRefs(text string) (codeRefs, error) {
 		if len(refs) != 1 {
 			return nil, fmt.Errorf("%q is not one code or range", f)
 		}
-		out = append(out, refs[0])
+		var r codeRange
+		var ok bool
+		if r.first, ok = icd.Key(refs[0].First); !ok {
+			return nil, fmt.Errorf("%q is not a code", refs[0].First)
+		}
+		if refs[0].Last != "" {
+			if r.last, ok = icd.Key(refs[0].Last); !ok {
+				return nil, fmt.Errorf("%q is not a code", refs[0].Last)
+			}
+		}
+		out = append(out, r)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no code references")
@@ -32,12 +48,28 @@ func parseCodeRefs(text string) (codeRefs, error) {
 }
 
 func (rs codeRefs) contains(code string) bool {
+	k, ok := icd.Key(code)
+	if !ok {
+		return false
+	}
 	for _, r := range rs {
-		if r.Contains(code) {
+		if r.last == "" {
+			if strings.HasPrefix(k, r.first) {
+				return true
+			}
+		} else if prefix(k, len(r.first)) >= r.first && prefix(k, len(r.last)) <= r.last {
 			return true
 		}
 	}
 	return false
+}
+
+// prefix returns the first n bytes of s, or s when it is shorter.
+func prefix(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // tables are the hand-written lexicons and rule parameters of tables/.

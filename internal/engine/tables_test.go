@@ -300,3 +300,28 @@ func FuzzLoadLearned(f *testing.F) {
 		}
 	})
 }
+
+func TestCodeRefsContains(t *testing.T) {
+	refs, err := parseCodeRefs("I50 N18.1-N18.4 I10-I12 Z79.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		code string
+		want bool
+	}{
+		{"I50.22", true}, {"I50", true}, {"I51.9", false},
+		{"N18.1", true}, {"N18.30", true}, {"N18.4", true}, {"N18.5", false}, {"N18.9", false},
+		{"I10", true}, {"I11.0", true}, {"I12.9", true}, {"I13.0", false},
+		{"Z79.4", true}, {"Z79.84", false},
+		{"", false}, {"not a code", false},
+	}
+	for _, tc := range cases {
+		if got := refs.contains(tc.code); got != tc.want {
+			t.Errorf("contains(%q) = %v, want %v", tc.code, got, tc.want)
+		}
+	}
+	if _, err := parseCodeRefs("I50 x"); err == nil {
+		t.Error("parseCodeRefs accepted a word that is no code")
+	}
+}

@@ -277,6 +277,36 @@ func TestAssertUnrelated(t *testing.T) {
 	})
 }
 
+// TestAssertNormalQualifiesNext: "normal" after "with" or "and" is said
+// of the next finding, not of the condition before it.
+func TestAssertNormalQualifiesNext(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"Anemia and leukocytosis with normal formula.", "leukocytosis", 0, Affirmed},
+		{"Arterial hypertension and normal glycemia.", "hypertension", 0, Affirmed},
+		{"Kidneys normal.", "Kidneys", 0, Negated},
+		{"Chest X-ray normal.", "Chest X-ray", 0, Negated},
+	})
+}
+
+// TestAssertNothingToReport: "no relevant history", "without treatment"
+// say there is nothing to report and deny no condition after them; a
+// case report's visit verb opens a new clause.
+func TestAssertNothingToReport(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"A woman with no relevant past medical history was admitted for stroke with right paresis.", "paresis", 0, Affirmed},
+		{"No personal history of interest, she consulted for hematuria.", "hematuria", 0, Affirmed},
+		{"Hypertension diagnosed 6 months ago without treatment, heart failure diagnosed last year.", "heart failure", 0, Affirmed},
+		{"A woman without fever was admitted for pneumonia.", "pneumonia", 0, Affirmed},
+		{"A woman without fever was admitted for pneumonia.", "fever", 0, Negated},
+		{"No family history of diabetes.", "diabetes", 0, Negated},
+		{"He continued to vomit and not to drink, and complained of oliguria.", "oliguria", 0, Affirmed},
+		{"The images did not define a clear origin of the carcinomatosis.", "carcinomatosis", 0, Affirmed},
+		{"She did not report fever.", "fever", 0, Negated},
+		{"Without fever, chills or weight loss.", "weight loss", 0, Negated},
+		{"A solid tumor without ectasia of the excretory pathway in the lower pole of the left kidney and a cortical cyst.", "cortical cyst", 0, Affirmed},
+	})
+}
+
 // TestAssertListClosedByResult: a negative result closing a short list
 // negates every item; a clause with a verb is not a list item.
 func TestAssertListClosedByResult(t *testing.T) {
