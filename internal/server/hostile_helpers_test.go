@@ -42,3 +42,10 @@ func doRead(t testing.TB, c *http.Client, req *http.Request) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// serverError reports a failure of the server itself: 500 and the gateway
+// errors. 503 is the honest answer of a feature the server has not
+// configured (email), not a failure.
+func serverError(status int) bool {
+	return status >= 500 && status != http.StatusServiceUnavailable
+}
