@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/store"
@@ -103,16 +105,42 @@ func (h *Handler) Routes() []Route {
 	}
 }
 
+// maxFormBytes bounds every form post but the analyze form's, which
+// carries a note and sets its own limit.
+const maxFormBytes = 1 << 20
+
 // Register mounts the UI and its static files on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range h.Routes() {
 		next := http.Handler(rt.handler)
+		if !strings.HasPrefix(rt.Pattern, "GET ") && rt.Pattern != "POST /analyses" {
+			next = h.limitForm(next)
+		}
 		if rt.access == signedIn {
 			next = h.requireUser(next)
 		}
 		mux.Handle(rt.Pattern, h.Sessions.LoadAndSave(next))
 	}
 	mux.Handle("GET /static/", staticHandler())
+}
+
+// limitForm reads the form of a post before its handler runs, so that an
+// oversized or unreadable form is refused (413, 400) instead of reaching
+// the handler as an empty one: Request.PostFormValue drops parse errors.
+func (h *Handler) limitForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				h.fail(w, r, apperr.New(apperr.TooLarge, "The form is larger than %d bytes.", maxFormBytes))
+				return
+			}
+			h.fail(w, r, apperr.New(apperr.Invalid, "The form could not be read."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type userKey struct{}
