@@ -163,7 +163,7 @@ func TestSlowLorisAndHeaderFloods(t *testing.T) {
 
 	// Header floods: one huge header, and many small ones.
 	for name, headers := range map[string]string{
-		"one 2 MB header":        "X-Big: " + strings.Repeat("a", 2<<20) + "\r\n",
+		"one 2 MB header":       "X-Big: " + strings.Repeat("a", 2<<20) + "\r\n",
 		"150,000 small headers": strings.Repeat("X-H: 1\r\n", 150000),
 	} {
 		status, _ := s.rawRequest(t, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"+headers+"\r\n")
