@@ -20,7 +20,9 @@ Commands:
   tier EMAIL free|pro|enterprise   set a user's usage tier
   rotate-key                       add a new key to the key file and re-encrypt all data with it
   reseal                           re-encrypt all data with the active key (after adding one to MEDCODE_KEY)
-  new-key                          print a new ID:BASE64 key entry`
+  new-key                          print a new ID:BASE64 key entry
+  backup --out FILE.age ...        write an online, consistent, encrypted backup (admin backup -h)
+  restore --in FILE.age ...        restore a backup into a new database (admin restore -h)`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "admin", adminUsage)
@@ -31,7 +33,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return usageError("want a command: tier, rotate-key, reseal or new-key")
+		return usageError("want a command: tier, rotate-key, reseal, new-key, backup or restore")
 	}
 	if rest[0] == "new-key" {
 		_, line, err := crypto.NewKeyEntry()
@@ -48,6 +50,12 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	cfg, err := config.Load(config.Source{Getenv: os.Getenv, File: *configFile, Flags: flags})
 	if err != nil {
 		return usageError("%v", err)
+	}
+	switch rest[0] {
+	case "backup":
+		return runAdminBackup(ctx, env, cfg, rest[1:])
+	case "restore":
+		return runAdminRestore(ctx, env, cfg, rest[1:])
 	}
 	if !config.IsPostgres(cfg.DB) {
 		if _, err := os.Stat(cfg.DB); err != nil {
