@@ -19,6 +19,7 @@ const adminUsage = `[--db FILE|URL] [--config FILE] COMMAND
 Commands:
   tier EMAIL free|pro|enterprise   set a user's usage tier
   rotate-key                       add a new key to the key file and re-encrypt all data with it
+                                   (running servers take the new key within seconds, without a restart)
   reseal                           re-encrypt all data with the active key (after adding one to MEDCODE_KEY)
   new-key                          print a new ID:BASE64 key entry
   backup --out FILE.age ...        write an online, consistent, encrypted backup (admin backup -h)
@@ -107,7 +108,8 @@ func adminReseal(ctx context.Context, env *Env, db store.Database, cfg *config.C
 	var err error
 	if rotate {
 		if cfg.Key != "" {
-			return usageError("the keys come from MEDCODE_KEY: append the entry of 'medcode admin new-key' to it, restart, then run 'medcode admin reseal'")
+			return usageError("the keys come from MEDCODE_KEY: add the entry of 'medcode admin new-key' at its start on every instance and restart them " +
+				"(they can open the new key's data but do not seal with it yet), then move it to the end and restart them again, then run 'medcode admin reseal'")
 		}
 		path := cfg.KeyFile
 		if path == "" {
