@@ -30,18 +30,38 @@ func TestStripTextReachesEveryEvidence(t *testing.T) {
 	}
 }
 
-func TestMaskKeepsLengthAndWholeCharacters(t *testing.T) {
-	note := "Tel ☎ 555-1234 ok"
-	// A span that starts inside the multi-byte ☎ widens to the whole character.
-	out := mask(note, []phi.Span{{Start: 5, End: 16}})
-	if len(out) != len(note) || out != "Tel XXXXXXXXXXXX ok" {
-		t.Fatalf("mask = %q", out)
+func TestToOriginalMovesEvidenceOffRedaction(t *testing.T) {
+	note := "Call (555) 123-4567 re cough."
+	red, err := phi.Redact(note, []phi.Span{{Start: 5, End: 19, Type: phi.KindPhone}}, phi.RedactOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(red.Text, "cough")
+	r := &engine.Result{Diagnoses: []engine.Diagnosis{{Code: "R05.9", Evidence: []engine.Evidence{{Start: at, End: at + 5, Text: "cough"}}}},
+		EM: &engine.EM{Evidence: []engine.Evidence{{Start: 5, End: 12}}}}
+	if err := toOriginal(r, red); err != nil {
+		t.Fatal(err)
+	}
+	if e := r.Diagnoses[0].Evidence[0]; note[e.Start:e.End] != "cough" || e.Text != "" {
+		t.Fatalf("evidence after mapping = %+v", e)
+	}
+	// A range over the placeholder covers the whole identifier.
+	if e := r.EM.Evidence[0]; e.Start != 5 || e.End != 19 {
+		t.Fatalf("placeholder evidence = %+v", e)
+	}
+	r.Diagnoses[0].Evidence[0] = engine.Evidence{Start: 0, End: len(red.Text) + 1}
+	if err := toOriginal(r, red); err == nil {
+		t.Fatal("an offset past the redacted text was accepted")
 	}
 }
 
-func TestCleanSpansDropsBadOffsets(t *testing.T) {
-	got := cleanSpans([]phi.Span{{Start: 5, End: 3}, {Start: -1, End: 2}, {Start: 2, End: 99}, {Start: 4, End: 6, Text: "x"}, {Start: 0, End: 1}}, 10)
-	if len(got) != 2 || got[0].Start != 0 || got[1].Start != 4 || got[1].Text != "" {
-		t.Fatalf("cleanSpans = %+v", got)
+func TestVariantRoundTrip(t *testing.T) {
+	for _, v := range []variant{{}, {Payer: "medicare"}, {PatientType: "new", RulesVersion: 12}, {"medicaid", "established", 3}} {
+		if got := parseVariant(v.String()); got != v {
+			t.Errorf("%+v -> %q -> %+v", v, v.String(), got)
+		}
+	}
+	if (variant{}).String() != "" {
+		t.Fatal("the zero variant must encode as the old cache key")
 	}
 }

@@ -1,33 +1,44 @@
-// Package analysis is the coding workflow around the engine: the PHI guard,
-// the per-user cache, encryption at rest, monthly usage limits, history,
-// per-code decisions and data export. The engine and the PHI detector come
-// in through the Coder and PHIScanner interfaces.
+// Package analysis is the coding workflow around the engine: the PHI guard
+// (phi.Guard: block or redact, or warn in an organization under a BAA),
+// the per-workspace cache, clinic rules on top of the engine's result,
+// encryption at rest, monthly usage limits, history, per-code feedback,
+// retained notes and data export. Every method acts in a workspace
+// (org.Workspace) and checks the caller's permission there; in an
+// organization, analyses, views, note reads, deletions and exports go to
+// the audit log.
 package analysis
 
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/engine"
+	"github.com/medcode/medcode/internal/org"
+	"github.com/medcode/medcode/internal/phi"
+	"github.com/medcode/medcode/internal/rules"
 	"github.com/medcode/medcode/internal/store"
 )
 
-// Coder codes one note; internal/engine implements it.
+// Coder codes one note; internal/engine implements it. It also describes
+// codes, for the clinic rules and for checking a coder's replacement code.
 type Coder interface {
-	Code(ctx context.Context, note string, profile string) (*engine.Result, error)
+	Code(ctx context.Context, note string, opts engine.Options) (*engine.Result, error)
 	// Release names the code-set release, EngineVersion the engine build;
-	// together with the note hash and profile they key the cache.
+	// together with the note hash, profile and variant they key the cache.
 	Release() string
 	EngineVersion() string
+	rules.Catalog
 }
 
 // Profiles are the coding profiles a request may ask for; the first is the
@@ -39,55 +50,67 @@ const PreviewLen = 200
 
 // Config holds the workflow rules.
 type Config struct {
-	Limits       map[store.Tier]int // analyses per calendar month; 0 = unlimited
-	PHIAction    PHIAction
+	Limits map[store.Tier]int // analyses per calendar month; 0 = unlimited
+	// PHIPolicy is what the guard does with identifiers outside BAA mode.
+	PHIPolicy    phi.Policy
 	MaxNoteBytes int
 	// RequireVerifiedEmail refuses analyses until the email is confirmed.
 	RequireVerifiedEmail bool
 }
 
-// Service runs analyses for users.
+// Service runs analyses.
 type Service struct {
 	db      store.Store
 	keys    *crypto.Keyring
 	coder   Coder
-	phi     PHIScanner
+	guard   phi.Guard
+	audit   *audit.Log
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
+	rules   *ruleCache
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
 
 // New returns the service. metrics may be nil.
-func New(db store.Store, keys *crypto.Keyring, coder Coder, scanner PHIScanner, cfg Config, metrics *Metrics, log *slog.Logger) *Service {
-	return &Service{db: db, keys: keys, coder: coder, phi: scanner, cfg: cfg, log: log, metrics: metrics,
-		Now: func() time.Time { return time.Now().UTC() }}
+func New(db store.Store, keys *crypto.Keyring, coder Coder, detector *phi.Detector, log *audit.Log, cfg Config, metrics *Metrics, logger *slog.Logger) (*Service, error) {
+	if _, err := phi.ParsePolicy(string(cfg.PHIPolicy)); err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	return &Service{db: db, keys: keys, coder: coder, guard: phi.Guard{Policy: cfg.PHIPolicy, Detector: detector}, audit: log,
+		cfg: cfg, log: logger, metrics: metrics, rules: newRuleCache(), Now: func() time.Time { return time.Now().UTC() }}, nil
 }
 
 // Request is one submission.
 type Request struct {
 	Note        string
-	Attested    bool // the user confirms the note holds no PHI
+	Attested    bool // the user confirms the note holds no PHI (outside BAA mode)
 	SavePreview bool
 	Profile     string
+	// Payer and PatientType, when set, override the workspace's defaults.
+	Payer       string
+	PatientType string
 }
 
-func scope(u *store.User) store.Scope { return store.Scope{UserID: u.ID} }
-
-func (s *Service) validate(u *store.User, req *Request) error {
-	if s.cfg.RequireVerifiedEmail && u.EmailVerifiedAt.IsZero() {
+func (s *Service) validate(ws org.Workspace, req *Request) error {
+	if err := ws.Require(org.CreateAnalysis); err != nil {
+		return err
+	}
+	if s.cfg.RequireVerifiedEmail && ws.User.EmailVerifiedAt.IsZero() {
 		return apperr.New(apperr.Forbidden, "Confirm your email address before analysing notes (see your profile to resend the link).")
 	}
 	if req.Profile == "" {
 		req.Profile = Profiles[0]
 	}
-	known := false
-	for _, p := range Profiles {
-		known = known || p == req.Profile
-	}
-	if !known {
+	if !slices.Contains(Profiles, req.Profile) {
 		return apperr.New(apperr.Invalid, "Unknown profile %q: use outpatient or abstract.", req.Profile)
+	}
+	if req.Payer != "" && !slices.Contains(engine.Payers, req.Payer) {
+		return apperr.New(apperr.Invalid, "Unknown payer class %q: use commercial, medicare or medicaid.", req.Payer)
+	}
+	if req.PatientType != "" && !slices.Contains(engine.PatientTypes, req.PatientType) {
+		return apperr.New(apperr.Invalid, "Unknown patient type %q: use new or established.", req.PatientType)
 	}
 	if len(req.Note) > s.cfg.MaxNoteBytes {
 		return apperr.New(apperr.TooLarge, "The note is %d bytes; the limit is %d.", len(req.Note), s.cfg.MaxNoteBytes)
@@ -95,7 +118,7 @@ func (s *Service) validate(u *store.User, req *Request) error {
 	if !utf8.ValidString(req.Note) {
 		return apperr.New(apperr.Invalid, "The note is not valid UTF-8 text.")
 	}
-	if len(req.Note) == 0 || isBlank(req.Note) {
+	if isBlank(req.Note) {
 		return apperr.New(apperr.Invalid, "The note is empty.")
 	}
 	return nil
@@ -110,14 +133,32 @@ func isBlank(s string) bool {
 	return true
 }
 
-// Analyze runs the guard, serves the cache or codes the note, and stores
-// the result sealed.
-func (s *Service) Analyze(ctx context.Context, u *store.User, req Request) (*Record, error) {
-	p, err := s.Prepare(ctx, u, req)
+// check runs the PHI guard: outside BAA mode the user must attest and the
+// detector blocks or redacts by policy; in BAA mode it only reports.
+func (s *Service) check(ws org.Workspace, req Request) (phi.Decision, error) {
+	d, err := s.guard.Check(phi.Request{Text: req.Note, AttestedNoPHI: req.Attested, BAAMode: ws.BAA()})
+	if errors.Is(err, phi.ErrAttestationRequired) {
+		return d, apperr.New(apperr.Invalid, "Confirm that the note contains no protected health information (PHI) before analysing it.")
+	}
+	if err != nil {
+		return d, fmt.Errorf("analysis: PHI guard: %w", err)
+	}
+	if !d.Proceed() {
+		return d, apperr.New(apperr.PHIFound,
+			"The note appears to contain protected health information (%d identifier(s) found). Remove or de-identify them and submit again.", len(d.Spans)).
+			WithDetails(map[string]any{"spans": d.Spans})
+	}
+	return d, nil
+}
+
+// Analyze runs the guard, serves the cache or codes the note (with the
+// organization's clinic rules), and stores the result sealed.
+func (s *Service) Analyze(ctx context.Context, ws org.Workspace, req Request) (*Record, error) {
+	p, err := s.Prepare(ctx, ws, req)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.Store(ctx, u, p)
+	rec, err := s.Store(ctx, ws, p)
 	if err == nil {
 		s.metrics.count(p.outcome())
 	}
@@ -142,49 +183,74 @@ func (p *Prepared) outcome() string {
 // Prepare runs the guard, serves the cache or codes the note, and seals the
 // result, without storing it: Analyze stores it at once, a batch stores a
 // group of them together with their outcomes (internal/batch).
-func (s *Service) Prepare(ctx context.Context, u *store.User, req Request) (*Prepared, error) {
-	if err := s.validate(u, &req); err != nil {
+func (s *Service) Prepare(ctx context.Context, ws org.Workspace, req Request) (*Prepared, error) {
+	if err := s.validate(ws, &req); err != nil {
 		return nil, err
 	}
-	g, err := guard(s.phi, s.cfg.PHIAction, req.Note, req.Attested)
+	g, err := s.check(ws, req)
 	if err != nil {
 		s.metrics.count("blocked")
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(req.Note))
-	noteHash := hex.EncodeToString(sum[:])
+	set, version, err := s.ruleSet(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	opts := engine.Options{Profile: req.Profile, Payer: req.Payer, PatientType: req.PatientType}
+	if set != nil {
+		opts = set.Options(opts)
+	}
+	key := store.CacheKey{NoteSHA256: g.NoteSHA256, Profile: req.Profile, Release: s.coder.Release(), EngineVersion: s.coder.EngineVersion(),
+		Variant: variant{Payer: opts.Payer, PatientType: opts.PatientType, RulesVersion: version}.String()}
 	preview := ""
-	if req.SavePreview && len(g.spans) == 0 {
+	if req.SavePreview && len(g.Spans) == 0 {
 		preview = truncate(req.Note, PreviewLen)
 	}
-	release, version := s.coder.Release(), s.coder.EngineVersion()
 
-	prev, err := s.db.LatestAnalysisOfNote(ctx, scope(u), noteHash, req.Profile, release, version)
+	prev, err := s.db.LatestAnalysisOfNote(ctx, ws.Scope(), key)
 	switch {
 	case err == nil:
 		result, err := s.openResult(prev)
 		if err != nil {
 			return nil, err
 		}
-		return s.seal(u, req.Profile, noteHash, release, version, preview, result, true)
+		return s.seal(ws, key, req.Note, preview, result, true)
 	case !apperr.Is(err, apperr.NotFound):
 		return nil, err
 	}
 
-	if err := s.checkQuota(ctx, u); err != nil {
+	if err := s.checkQuota(ctx, ws); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	result, err := s.coder.Code(ctx, g.text, req.Profile)
+	result, err := s.coder.Code(ctx, g.Text, opts)
 	if err != nil {
 		s.metrics.count("error")
-		return nil, fmt.Errorf("analysis: coding note %s: %w", noteHash[:12], err)
+		return nil, fmt.Errorf("analysis: coding note %s: %w", g.NoteSHA256[:12], err)
 	}
 	s.metrics.observeCoding(time.Since(start))
-	result.PHI.Found = len(g.spans) > 0
-	result.PHI.Spans = g.spans
+	if set != nil {
+		payer := opts.Payer
+		if payer == "" {
+			payer = engine.Payers[0]
+		}
+		set.Apply(result, g.Text, payer)
+	}
+	if g.Redaction != nil {
+		// The engine coded the redacted text: move the evidence back onto
+		// the note the user has.
+		if err := toOriginal(result, g.Redaction); err != nil {
+			return nil, fmt.Errorf("analysis: note %s: %w", g.NoteSHA256[:12], err)
+		}
+	}
+	result.PHI.Found = len(g.Spans) > 0
+	result.PHI.Spans = g.Spans
+	if g.Outcome == phi.OutcomeWarned {
+		result.Warnings = append(result.Warnings, engine.Warning{Kind: "phi",
+			Message: fmt.Sprintf("The note holds %d identifier(s); it was analysed as it is under %s's Business Associate Agreement.", len(g.Spans), ws.Org.Name)})
+	}
 	stripText(result)
-	return s.seal(u, req.Profile, noteHash, release, version, preview, result, false)
+	return s.seal(ws, key, req.Note, preview, result, false)
 }
 
 func truncate(s string, n int) string {
@@ -236,47 +302,78 @@ func (s *Service) openResult(a *store.Analysis) (*engine.Result, error) {
 	return &r, nil
 }
 
-// seal builds the sealed row of a result.
-func (s *Service) seal(u *store.User, profile, noteHash, release, version, preview string, result *engine.Result, cached bool) (*Prepared, error) {
+// seal builds the sealed row of a result; note is kept, sealed, only where
+// the organization retains notes under its BAA.
+func (s *Service) seal(ws org.Workspace, key store.CacheKey, note, preview string, result *engine.Result, cached bool) (*Prepared, error) {
 	id, err := newID()
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	a := &store.Analysis{ID: id, UserID: u.ID, NoteSHA256: noteHash, Release: release, EngineVersion: version,
-		Profile: profile, Cached: cached, KeyID: s.keys.ActiveID(), CreatedAt: now}
+	a := &store.Analysis{ID: id, OrgID: ws.OrgID(), CreatedBy: ws.User.ID, NoteSHA256: key.NoteSHA256, Release: key.Release,
+		EngineVersion: key.EngineVersion, Profile: key.Profile, Variant: key.Variant, Cached: cached, KeyID: s.keys.ActiveID(), CreatedAt: now}
 	if a.Summary, err = s.sealField(id, "summary", summaryBlob{Codes: Codes(result), Preview: preview}); err != nil {
 		return nil, err
 	}
 	if a.Record, err = s.sealField(id, "record", result); err != nil {
 		return nil, err
 	}
-	return &Prepared{Analysis: a, Quota: store.Quota{Month: month(now), Limit: s.limit(u), Count: !cached},
-		Record: &Record{ID: id, CreatedAt: now, Cached: cached, Profile: profile, Release: release, EngineVersion: version,
-			NoteSHA256: noteHash, Preview: preview, Result: result}}, nil
+	if ws.BAA() && ws.Org.NoteRetentionDays > 0 {
+		if a.Note, err = s.keys.Seal([]byte(note), aad(id, "note")); err != nil {
+			return nil, err
+		}
+		a.NoteExpiresAt = now.Add(time.Duration(ws.Org.NoteRetentionDays) * 24 * time.Hour)
+	}
+	return &Prepared{Analysis: a, Quota: store.Quota{Month: month(now), Limit: s.limit(ws), Count: !cached},
+		Record: newRecord(a, result, preview)}, nil
 }
 
-// Store inserts a prepared analysis, counted against its quota.
-func (s *Service) Store(ctx context.Context, u *store.User, p *Prepared) (*Record, error) {
-	if err := s.db.CreateAnalysis(ctx, p.Analysis, p.Quota); err != nil {
+// Store inserts a prepared analysis into the workspace, counted against its
+// quota; in an organization the analysis goes to the audit log.
+func (s *Service) Store(ctx context.Context, ws org.Workspace, p *Prepared) (*Record, error) {
+	if err := s.db.CreateAnalysis(ctx, ws.Scope(), p.Analysis, p.Quota); err != nil {
 		if apperr.Is(err, apperr.QuotaExceeded) {
-			return nil, s.quotaError(u, p.Analysis.CreatedAt)
+			return nil, s.quotaError(ws, p.Analysis.CreatedAt)
 		}
 		return nil, err
+	}
+	if ws.Org != nil {
+		rec := p.Record
+		err := s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.AnalysisCreate, Target: rec.ID,
+			Details: map[string]any{"cached": rec.Cached, "phi": rec.Result.PHI.Found, "rules_version": rec.RulesVersion, "note_retained": rec.NoteRetained}})
+		if err != nil {
+			return nil, err
+		}
 	}
 	return p.Record, nil
 }
 
-// Get returns one of the user's records; NotFound for anyone else's.
-func (s *Service) Get(ctx context.Context, u *store.User, id string) (*Record, error) {
-	a, err := s.db.Analysis(ctx, scope(u), id)
+// Get returns one record of the workspace; NotFound for anyone else's. In
+// an organization every view is audited, saying whether the record bears
+// PHI (identifiers in the note, or the note retained).
+func (s *Service) Get(ctx context.Context, ws org.Workspace, id string) (*Record, error) {
+	if err := ws.Require(org.ReadAnalysis); err != nil {
+		return nil, err
+	}
+	a, err := s.db.Analysis(ctx, ws.Scope(), id)
 	if err != nil {
 		return nil, err
 	}
-	return s.record(a)
+	rec, err := s.record(a)
+	if err != nil {
+		return nil, err
+	}
+	if ws.Org != nil {
+		err := s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.AnalysisView, Target: id,
+			Details: map[string]any{"phi": rec.Result.PHI.Found || rec.NoteRetained}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
 }
 
-// Open turns a stored analysis of the user's (read by another service,
+// Open turns a stored analysis of the workspace (read by another service,
 // such as a batch's outcomes) into its record.
 func (s *Service) Open(a *store.Analysis) (*Record, error) { return s.record(a) }
 
@@ -289,60 +386,68 @@ func (s *Service) record(a *store.Analysis) (*Record, error) {
 	if err := s.open(a.ID, "summary", a.Summary, &sum); err != nil {
 		return nil, err
 	}
-	decisions, err := s.decisions(a.ID, a.Decisions)
+	fb, err := s.feedback(a.ID, a.Decisions)
 	if err != nil {
 		return nil, err
 	}
-	return &Record{ID: a.ID, CreatedAt: a.CreatedAt, Cached: a.Cached, Profile: a.Profile, Release: a.Release,
-		EngineVersion: a.EngineVersion, NoteSHA256: a.NoteSHA256, Preview: sum.Preview, Result: result, Decisions: decisions}, nil
+	rec := newRecord(a, result, sum.Preview)
+	rec.Decisions, rec.Replacements = fb.Decisions, fb.Replacements
+	return rec, nil
 }
 
-func (s *Service) decisions(id string, blob []byte) (map[string]Decision, error) {
-	d := map[string]Decision{}
-	if len(blob) == 0 {
-		return d, nil
+// Note returns the retained text of one of the organization's records,
+// and audits the read; NotFound when the record keeps no note.
+func (s *Service) Note(ctx context.Context, ws org.Workspace, id string) (string, error) {
+	if err := ws.RequireOrg(); err != nil {
+		return "", err
 	}
-	err := s.open(id, "decisions", blob, &d)
-	return d, err
-}
-
-// Delete removes one of the user's records.
-func (s *Service) Delete(ctx context.Context, u *store.User, id string) error {
-	return s.db.DeleteAnalysis(ctx, scope(u), id)
-}
-
-// Decide records accept or reject for one code of a record ("" clears it).
-func (s *Service) Decide(ctx context.Context, u *store.User, id, code string, d Decision) error {
-	if d != Accepted && d != Rejected && d != "" {
-		return apperr.New(apperr.Invalid, "Unknown decision %q.", d)
+	if err := ws.Require(org.ReadNote); err != nil {
+		return "", err
 	}
-	a, err := s.db.Analysis(ctx, scope(u), id)
+	sealed, _, err := s.db.AnalysisNote(ctx, ws.Scope(), id)
 	if err != nil {
+		return "", err
+	}
+	note, err := s.keys.Open(sealed, aad(id, "note"))
+	if err != nil {
+		return "", fmt.Errorf("analysis: record %s note: %w", id, err)
+	}
+	if err := s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.NoteView, Target: id}); err != nil {
+		return "", err
+	}
+	return string(note), nil
+}
+
+// Recode analyses a retained note again, with today's engine and rules,
+// as a new record.
+func (s *Service) Recode(ctx context.Context, ws org.Workspace, id string) (*Record, error) {
+	if err := ws.Require(org.CreateAnalysis); err != nil {
+		return nil, err
+	}
+	a, err := s.db.Analysis(ctx, ws.Scope(), id)
+	if err != nil {
+		return nil, err
+	}
+	note, err := s.Note(ctx, ws, id)
+	if err != nil {
+		return nil, err
+	}
+	v := parseVariant(a.Variant)
+	return s.Analyze(ctx, ws, Request{Note: note, Profile: a.Profile, Payer: v.Payer, PatientType: v.PatientType})
+}
+
+// Delete removes one record of the workspace.
+func (s *Service) Delete(ctx context.Context, ws org.Workspace, id string) error {
+	if err := ws.Require(org.DeleteAnalysis); err != nil {
 		return err
 	}
-	var sum summaryBlob
-	if err := s.open(id, "summary", a.Summary, &sum); err != nil {
+	if err := s.db.DeleteAnalysis(ctx, ws.Scope(), id); err != nil {
 		return err
 	}
-	found := false
-	for _, c := range sum.Codes {
-		found = found || c == code
+	if ws.Org == nil {
+		return nil
 	}
-	if !found {
-		return apperr.New(apperr.NotFound, "code not found in this analysis")
-	}
-	return s.db.UpdateDecisions(ctx, scope(u), id, func(current []byte) ([]byte, error) {
-		ds, err := s.decisions(id, current)
-		if err != nil {
-			return nil, err
-		}
-		if d == "" {
-			delete(ds, code)
-		} else {
-			ds[code] = d
-		}
-		return s.sealField(id, "decisions", ds)
-	})
+	return s.audit.Record(ctx, audit.Event{OrgID: ws.Org.ID, ActorID: ws.User.ID, Action: audit.AnalysisDelete, Target: id})
 }
 
 // ListQuery selects a page of history.
@@ -364,9 +469,12 @@ type Page struct {
 // Pages is the number of pages.
 func (p *Page) Pages() int { return max(1, (p.Total+p.PerPage-1)/p.PerPage) }
 
-// List returns a page of the user's history, newest first. Codes are sealed,
-// so a code search opens each record's small summary.
-func (s *Service) List(ctx context.Context, u *store.User, q ListQuery) (*Page, error) {
+// List returns a page of the workspace's history, newest first. Codes are
+// sealed, so a code search opens each record's small summary.
+func (s *Service) List(ctx context.Context, ws org.Workspace, q ListQuery) (*Page, error) {
+	if err := ws.Require(org.ReadAnalysis); err != nil {
+		return nil, err
+	}
 	q.Page = max(1, q.Page)
 	if q.PerPage < 1 || q.PerPage > 100 {
 		q.PerPage = 20
@@ -378,7 +486,7 @@ func (s *Service) List(ctx context.Context, u *store.User, q ListQuery) (*Page, 
 	page := &Page{Page: q.Page, PerPage: q.PerPage, Code: q.Code, Items: []Summary{}}
 	offset := (q.Page - 1) * q.PerPage
 	if want == "" {
-		rows, total, err := s.db.ListAnalyses(ctx, scope(u), q.PerPage, offset)
+		rows, total, err := s.db.ListAnalyses(ctx, ws.Scope(), q.PerPage, offset)
 		if err != nil {
 			return nil, err
 		}
@@ -392,7 +500,7 @@ func (s *Service) List(ctx context.Context, u *store.User, q ListQuery) (*Page, 
 		}
 		return page, nil
 	}
-	err := s.db.EachAnalysis(ctx, scope(u), func(a *store.Analysis) (bool, error) {
+	err := s.db.EachAnalysis(ctx, ws.Scope(), func(a *store.Analysis) (bool, error) {
 		sum, err := s.summary(a)
 		if err != nil {
 			return false, err
@@ -417,7 +525,7 @@ func (s *Service) summary(a *store.Analysis) (Summary, error) {
 		return Summary{}, err
 	}
 	return Summary{ID: a.ID, CreatedAt: a.CreatedAt, Cached: a.Cached, Profile: a.Profile, Release: a.Release,
-		Codes: b.Codes, Preview: b.Preview}, nil
+		Codes: b.Codes, Preview: b.Preview, NoteRetained: !a.NoteExpiresAt.IsZero()}, nil
 }
 
 // Reseal re-encrypts every stored record under the active key of keys
@@ -427,7 +535,7 @@ func Reseal(ctx context.Context, db store.Analyses, keys *crypto.Keyring) (int, 
 		for _, f := range []struct {
 			name string
 			blob *[]byte
-		}{{"summary", &a.Summary}, {"record", &a.Record}, {"decisions", &a.Decisions}} {
+		}{{"summary", &a.Summary}, {"record", &a.Record}, {"decisions", &a.Decisions}, {"note", &a.Note}} {
 			if len(*f.blob) == 0 {
 				continue
 			}

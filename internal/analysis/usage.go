@@ -5,10 +5,11 @@ import (
 	"time"
 
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
-// Usage is a user's consumption in the current calendar month (UTC).
+// Usage is a workspace's consumption in the current calendar month (UTC).
 type Usage struct {
 	Tier     store.Tier `json:"tier"`
 	Month    string     `json:"month"`
@@ -32,38 +33,51 @@ func nextMonth(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
 }
 
-func (s *Service) limit(u *store.User) int { return s.cfg.Limits[u.Tier] }
+// tier is the usage plan of the workspace: the organization's, or the
+// user's own.
+func tier(ws org.Workspace) store.Tier {
+	if ws.Org != nil {
+		return ws.Org.Tier
+	}
+	return ws.User.Tier
+}
 
-// Usage returns the user's usage this month.
-func (s *Service) Usage(ctx context.Context, u *store.User) (*Usage, error) {
+func (s *Service) limit(ws org.Workspace) int { return s.cfg.Limits[tier(ws)] }
+
+// Usage returns the workspace's usage this month.
+func (s *Service) Usage(ctx context.Context, ws org.Workspace) (*Usage, error) {
 	now := s.Now()
-	used, err := s.db.Usage(ctx, u.ID, month(now))
+	used, err := s.db.Usage(ctx, ws.Scope(), month(now))
 	if err != nil {
 		return nil, err
 	}
-	return &Usage{Tier: u.Tier, Month: month(now), Used: used, Limit: s.limit(u), ResetsAt: nextMonth(now)}, nil
+	return &Usage{Tier: tier(ws), Month: month(now), Used: used, Limit: s.limit(ws), ResetsAt: nextMonth(now)}, nil
 }
 
 // checkQuota refuses before coding when the month's limit is used up; the
 // insert re-checks atomically for concurrent requests.
-func (s *Service) checkQuota(ctx context.Context, u *store.User) error {
-	if s.limit(u) == 0 {
+func (s *Service) checkQuota(ctx context.Context, ws org.Workspace) error {
+	if s.limit(ws) == 0 {
 		return nil // unlimited: nothing to read
 	}
-	us, err := s.Usage(ctx, u)
+	us, err := s.Usage(ctx, ws)
 	if err != nil {
 		return err
 	}
 	if !us.Unlimited() && us.Used >= us.Limit {
-		return s.quotaError(u, s.Now())
+		return s.quotaError(ws, s.Now())
 	}
 	return nil
 }
 
-func (s *Service) quotaError(u *store.User, now time.Time) error {
-	limit, reset := s.limit(u), nextMonth(now)
+func (s *Service) quotaError(ws org.Workspace, now time.Time) error {
+	limit, reset := s.limit(ws), nextMonth(now)
+	who := "You have"
+	if ws.Org != nil {
+		who = ws.Org.Name + " has"
+	}
 	return apperr.New(apperr.QuotaExceeded,
-		"You have used all %d analyses of the %s plan for %s. The limit resets on %s.",
-		limit, u.Tier, now.UTC().Format("January 2006"), reset.Format("2 January 2006")).
-		WithDetails(map[string]any{"limit": limit, "tier": u.Tier, "resets_at": reset})
+		"%s used all %d analyses of the %s plan for %s. The limit resets on %s.",
+		who, limit, tier(ws), now.UTC().Format("January 2006"), reset.Format("2 January 2006")).
+		WithDetails(map[string]any{"limit": limit, "tier": tier(ws), "resets_at": reset})
 }

@@ -12,6 +12,8 @@ type AnalysisRequest struct {
 	NoPHIAttested bool   `json:"no_phi_attested"`
 	SavePreview   bool   `json:"save_preview"`
 	Profile       string `json:"profile,omitempty"`
+	Payer         string `json:"payer,omitempty"`
+	PatientType   string `json:"patient_type,omitempty"`
 }
 
 // jsonOverhead is room for escaping and the other fields around the note.
@@ -24,8 +26,9 @@ func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	rec, err := h.Analyses.Analyze(r.Context(), user(r), analysis.Request{
+	rec, err := h.Analyses.Analyze(r.Context(), workspace(r), analysis.Request{
 		Note: in.Note, Attested: in.NoPHIAttested, SavePreview: in.SavePreview, Profile: in.Profile,
+		Payer: in.Payer, PatientType: in.PatientType,
 	})
 	if err != nil {
 		h.fail(w, r, err)

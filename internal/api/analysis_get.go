@@ -3,7 +3,7 @@ package api
 import "net/http"
 
 func (h *Handler) analysisGet(w http.ResponseWriter, r *http.Request) {
-	rec, err := h.Analyses.Get(r.Context(), user(r), r.PathValue("id"))
+	rec, err := h.Analyses.Get(r.Context(), workspace(r), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

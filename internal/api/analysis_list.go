@@ -17,7 +17,7 @@ func (h *Handler) analysisList(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.Analyses.List(r.Context(), user(r), analysis.ListQuery{Page: page, PerPage: perPage, Code: r.URL.Query().Get("code")})
+	out, err := h.Analyses.List(r.Context(), workspace(r), analysis.ListQuery{Page: page, PerPage: perPage, Code: r.URL.Query().Get("code")})
 	if err != nil {
 		h.fail(w, r, err)
 		return

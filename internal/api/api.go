@@ -1,6 +1,9 @@
 // Package api is medcode's JSON API under /api/v1: one route table
 // (Routes), one file per action, bearer-token authentication, and the
-// OpenAPI 3 document at /api/v1/openapi.json.
+// OpenAPI 3 document at /api/v1/openapi.json. The routes under
+// /api/v1/orgs/{org} act in an organization's workspace: each names the
+// permission it needs (org.Matrix); a non-member gets 404, a member
+// without the permission 403.
 package api
 
 import (
@@ -17,8 +20,10 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -26,6 +31,8 @@ import (
 type Deps struct {
 	Accounts     *auth.Accounts
 	Analyses     *analysis.Service
+	Orgs         *org.Service
+	Audit        *audit.Log
 	Batches      *batch.Service
 	Log          *slog.Logger
 	MaxNoteBytes int
@@ -51,40 +58,88 @@ func New(d Deps) *Handler {
 
 // Route is one entry of the route table.
 type Route struct {
-	Pattern string
-	handler http.HandlerFunc
-	bearer  bool
+	Pattern    string
+	handler    http.HandlerFunc
+	bearer     bool
+	permission org.Permission // for the routes under /api/v1/orgs/{org}
 }
 
 // Authenticated reports whether the route needs a bearer token.
 func (r Route) Authenticated() bool { return r.bearer }
 
+// Permission is what a member needs on an organization route ("" on the
+// others).
+func (r Route) Permission() org.Permission { return r.permission }
+
 // Routes is the API's route table; openapi.json documents exactly these.
 func (h *Handler) Routes() []Route {
-	return []Route{
-		{"POST /api/v1/signup", h.signup, false},
-		{"POST /api/v1/tokens", h.tokenCreate, false},
-		{"POST /api/v1/analyses", h.analysisCreate, true},
-		{"GET /api/v1/analyses", h.analysisList, true},
-		{"GET /api/v1/analyses/{id}", h.analysisGet, true},
-		{"DELETE /api/v1/analyses/{id}", h.analysisDelete, true},
-		{"GET /api/v1/usage", h.usage, true},
-		{"GET /api/v1/export", h.export, true},
-		{"DELETE /api/v1/account", h.accountDelete, true},
-		{"POST /api/v1/batches", h.batchCreate, true},
-		{"GET /api/v1/batches", h.batchList, true},
-		{"GET /api/v1/batches/{id}", h.batchGet, true},
-		{"GET /api/v1/batches/{id}/results", h.batchResults, true},
-		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true},
-		{"POST /api/v1/fhir", h.fhirCode, true},
-		{"GET /api/v1/openapi.json", h.openAPI, false},
+	routes := []Route{
+		{"POST /api/v1/signup", h.signup, false, ""},
+		{"POST /api/v1/tokens", h.tokenCreate, false, ""},
+		{"POST /api/v1/analyses", h.analysisCreate, true, ""},
+		{"GET /api/v1/analyses", h.analysisList, true, ""},
+		{"GET /api/v1/analyses/{id}", h.analysisGet, true, ""},
+		{"DELETE /api/v1/analyses/{id}", h.analysisDelete, true, ""},
+		{"POST /api/v1/analyses/{id}/feedback", h.analysisFeedback, true, ""},
+		{"GET /api/v1/usage", h.usage, true, ""},
+		{"GET /api/v1/export", h.export, true, ""},
+		{"DELETE /api/v1/account", h.accountDelete, true, ""},
+		{"POST /api/v1/batches", h.batchCreate, true, ""},
+		{"GET /api/v1/batches", h.batchList, true, ""},
+		{"GET /api/v1/batches/{id}", h.batchGet, true, ""},
+		{"GET /api/v1/batches/{id}/results", h.batchResults, true, ""},
+		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true, ""},
+		{"POST /api/v1/fhir", h.fhirCode, true, ""},
+		{"GET /api/v1/orgs", h.orgList, true, ""},
+		{"POST /api/v1/orgs", h.orgCreate, true, ""},
+		{"POST /api/v1/invites/accept", h.inviteAccept, true, ""},
+		{"GET /api/v1/openapi.json", h.openAPI, false, ""},
 	}
+	// The organization's workspace: the same analysis endpoints as the
+	// personal one, and the clinic's own.
+	for _, rt := range []struct {
+		pattern string
+		handler http.HandlerFunc
+		perm    org.Permission
+	}{
+		{"GET /api/v1/orgs/{org}", h.orgGet, org.ViewOrg},
+		{"DELETE /api/v1/orgs/{org}", h.orgDelete, org.DeleteOrg},
+		{"GET /api/v1/orgs/{org}/usage", h.usage, org.ViewOrg},
+		{"POST /api/v1/orgs/{org}/analyses", h.analysisCreate, org.CreateAnalysis},
+		{"GET /api/v1/orgs/{org}/analyses", h.analysisList, org.ReadAnalysis},
+		{"GET /api/v1/orgs/{org}/analyses/{id}", h.analysisGet, org.ReadAnalysis},
+		{"DELETE /api/v1/orgs/{org}/analyses/{id}", h.analysisDelete, org.DeleteAnalysis},
+		{"POST /api/v1/orgs/{org}/analyses/{id}/feedback", h.analysisFeedback, org.WriteFeedback},
+		{"GET /api/v1/orgs/{org}/analyses/{id}/note", h.analysisNote, org.ReadNote},
+		{"POST /api/v1/orgs/{org}/analyses/{id}/recode", h.analysisRecode, org.CreateAnalysis},
+		{"GET /api/v1/orgs/{org}/members", h.memberList, org.ViewOrg},
+		{"PUT /api/v1/orgs/{org}/members/{user}", h.memberRole, org.ManageMembers},
+		{"DELETE /api/v1/orgs/{org}/members/{user}", h.memberRemove, org.ManageMembers},
+		{"POST /api/v1/orgs/{org}/invites", h.inviteCreate, org.ManageMembers},
+		{"DELETE /api/v1/orgs/{org}/invites/{invite}", h.inviteRevoke, org.ManageMembers},
+		{"PUT /api/v1/orgs/{org}/baa", h.baaRecord, org.ManageBAA},
+		{"DELETE /api/v1/orgs/{org}/baa", h.baaEnd, org.ManageBAA},
+		{"PUT /api/v1/orgs/{org}/retention", h.retentionSet, org.ManageRetention},
+		{"GET /api/v1/orgs/{org}/rules", h.rulesGet, org.ReadRules},
+		{"PUT /api/v1/orgs/{org}/rules", h.rulesPut, org.WriteRules},
+		{"GET /api/v1/orgs/{org}/rules/versions", h.ruleVersions, org.ReadRules},
+		{"GET /api/v1/orgs/{org}/feedback", h.feedbackGet, org.ReadFeedback},
+		{"POST /api/v1/orgs/{org}/feedback/adopt", h.feedbackAdopt, org.WriteRules},
+		{"GET /api/v1/orgs/{org}/audit", h.auditList, org.ReadAudit},
+		{"GET /api/v1/orgs/{org}/export", h.orgExport, org.ExportOrg},
+	} {
+		routes = append(routes, Route{rt.pattern, rt.handler, true, rt.perm})
+	}
+	return routes
 }
 
 // Register mounts the API on mux; unknown API paths get a JSON 404.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range h.Routes() {
 		next := http.Handler(rt.handler)
+		if rt.permission != "" {
+			next = h.requireMember(rt.permission, next)
+		}
 		if rt.bearer {
 			next = h.requireToken(next)
 		}
@@ -97,7 +152,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 type userKey struct{}
 
-// requireToken authenticates "Authorization: Bearer <token>".
+type workspaceKey struct{}
+
+// requireToken authenticates "Authorization: Bearer <token>"; the request
+// acts in the user's personal workspace unless requireMember moves it.
 func (h *Handler) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -110,11 +168,49 @@ func (h *Handler) requireToken(next http.Handler) http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		ctx := context.WithValue(r.Context(), userKey{}, u)
+		ctx = context.WithValue(ctx, workspaceKey{}, org.Personal(u))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requireMember puts the request in the {org} workspace: 404 unless the
+// user is a member, 403 unless their role holds perm.
+func (h *Handler) requireMember(perm org.Permission, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("org"), 10, 64)
+		if err != nil || id <= 0 {
+			h.fail(w, r, apperr.New(apperr.NotFound, "organization not found"))
+			return
+		}
+		ws, err := h.Orgs.Workspace(r.Context(), user(r), id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if err := ws.Require(perm); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workspaceKey{}, ws)))
 	})
 }
 
 func user(r *http.Request) *store.User { return r.Context().Value(userKey{}).(*store.User) }
+
+// workspace is the workspace of an authenticated request.
+func workspace(r *http.Request) org.Workspace {
+	return r.Context().Value(workspaceKey{}).(org.Workspace)
+}
+
+// pathID reads a numeric path value; NotFound when it is not one.
+func pathID(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "%s not found", what)
+	}
+	return id, nil
+}
 
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

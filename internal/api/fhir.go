@@ -51,7 +51,7 @@ func (h *Handler) fhirCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := func(n fhir.Note) ([]byte, error) {
-		rec, err := h.Analyses.Analyze(r.Context(), user(r), analysis.Request{Note: n.Text, Attested: attested, Profile: profile})
+		rec, err := h.Analyses.Analyze(r.Context(), workspace(r), analysis.Request{Note: n.Text, Attested: attested, Profile: profile})
 		if err != nil {
 			return nil, err
 		}

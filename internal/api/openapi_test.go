@@ -8,8 +8,9 @@ import (
 )
 
 type operation struct {
-	Security  []map[string][]string `json:"security"`
-	Responses map[string]any        `json:"responses"`
+	Security   []map[string][]string `json:"security"`
+	Responses  map[string]any        `json:"responses"`
+	Permission string                `json:"x-permission"`
 }
 
 type openAPIDocument struct {
@@ -47,15 +48,19 @@ func loadDoc(t *testing.T) *openAPIDocument {
 }
 
 // TestOpenAPIMatchesRoutes: the document lists exactly the routes of the
-// route table, and marks exactly the bearer ones as secured.
+// route table, marks exactly the bearer ones as secured, names each
+// organization route's permission (x-permission) as the route table does,
+// and documents its 403 and 404.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	doc := loadDoc(t)
 	h := New(Deps{})
 	var routes, documented []string
 	bearer := map[string]bool{}
+	perms := map[string]string{}
 	for _, rt := range h.Routes() {
 		routes = append(routes, rt.Pattern)
 		bearer[rt.Pattern] = rt.Authenticated()
+		perms[rt.Pattern] = string(rt.Permission())
 	}
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
@@ -63,6 +68,16 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented = append(documented, pattern)
 			if secured := len(op.Security) > 0; secured != bearer[pattern] {
 				t.Errorf("%s: documented secured=%v, route bearer=%v", pattern, secured, bearer[pattern])
+			}
+			if op.Permission != perms[pattern] {
+				t.Errorf("%s: documented x-permission %q, route %q", pattern, op.Permission, perms[pattern])
+			}
+			if op.Permission != "" {
+				for _, status := range []string{"403", "404"} {
+					if _, ok := op.Responses[status]; !ok {
+						t.Errorf("%s: status %s not documented", pattern, status)
+					}
+				}
 			}
 		}
 	}
@@ -88,6 +103,14 @@ func TestOpenAPIHasTheIssueStatuses(t *testing.T) {
 		"GET /api/v1/export":           {"200"},
 		"DELETE /api/v1/account":       {"204"},
 		"GET /api/v1/openapi.json":     {"200"},
+
+		"POST /api/v1/analyses/{id}/feedback":       {"204", "400", "404"},
+		"POST /api/v1/orgs":                         {"201", "400"},
+		"POST /api/v1/invites/accept":               {"200", "403", "404", "409"},
+		"POST /api/v1/orgs/{org}/analyses":          {"201", "400", "403", "404", "422", "429"},
+		"PUT /api/v1/orgs/{org}/rules":              {"200", "400", "403", "404"},
+		"GET /api/v1/orgs/{org}/analyses/{id}/note": {"200", "403", "404"},
+		"DELETE /api/v1/orgs/{org}/members/{user}":  {"204", "403", "404", "409"},
 	}
 	for pattern, statuses := range want {
 		method, path, _ := strings.Cut(pattern, " ")

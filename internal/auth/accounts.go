@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/mail"
 	"github.com/medcode/medcode/internal/store"
@@ -47,19 +48,21 @@ func DefaultConfig() Config {
 // Accounts is the account service. Its methods return apperr errors with
 // messages fit to show to the user.
 type Accounts struct {
-	db   store.Store
-	keys *crypto.Keyring
-	mail Mailer // nil when no SMTP server is configured
-	cfg  Config
-	log  *slog.Logger
+	db    store.Store
+	keys  *crypto.Keyring
+	mail  Mailer // nil when no SMTP server is configured
+	audit *audit.Log
+	cfg   Config
+	log   *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
 
 // NewAccounts returns the service. mailer may be nil: then verification and
-// reset emails are unavailable and say so.
-func NewAccounts(db store.Store, keys *crypto.Keyring, mailer Mailer, cfg Config, log *slog.Logger) *Accounts {
-	return &Accounts{db: db, keys: keys, mail: mailer, cfg: cfg, log: log, Now: func() time.Time { return time.Now().UTC() }}
+// reset emails are unavailable and say so. Sign-ins, failed sign-ins and
+// account deletions go to the audit log.
+func NewAccounts(db store.Store, keys *crypto.Keyring, mailer Mailer, log *audit.Log, cfg Config, logger *slog.Logger) *Accounts {
+	return &Accounts{db: db, keys: keys, mail: mailer, audit: log, cfg: cfg, log: logger, Now: func() time.Time { return time.Now().UTC() }}
 }
 
 // MailEnabled reports whether emails can be sent.
@@ -133,6 +136,10 @@ func (a *Accounts) Authenticate(ctx context.Context, email, password, ip string)
 	u, err := a.db.UserByEmail(ctx, strings.TrimSpace(email))
 	if apperr.Is(err, apperr.NotFound) {
 		VerifyPassword(dummyHash, password) // same cost as a real check
+		// The address is not recorded: it may be someone's mistyped secret.
+		if err := a.audit.Record(ctx, audit.Event{Action: audit.SignInFailed, Details: map[string]any{"reason": "unknown account"}}); err != nil {
+			return nil, err
+		}
 		return nil, bad
 	}
 	if err != nil {
@@ -140,6 +147,9 @@ func (a *Accounts) Authenticate(ctx context.Context, email, password, ip string)
 	}
 	now := a.Now()
 	if now.Before(u.LockedUntil) {
+		if err := a.auditFailure(ctx, u, "locked"); err != nil {
+			return nil, err
+		}
 		return nil, a.locked(u.LockedUntil)
 	}
 	ok, err := VerifyPassword(u.PasswordHash, password)
@@ -147,7 +157,7 @@ func (a *Accounts) Authenticate(ctx context.Context, email, password, ip string)
 		return nil, err
 	}
 	if !ok {
-		return nil, a.failed(ctx, u, bad)
+		return nil, a.failed(ctx, u, "password", bad)
 	}
 	if u.FailedLogins > 0 || !u.LockedUntil.IsZero() {
 		if err := a.db.ResetLoginFailures(ctx, u.ID); err != nil {
@@ -161,8 +171,16 @@ func (a *Accounts) locked(until time.Time) error {
 	return apperr.New(apperr.RateLimited, "Too many failed sign-ins: the account is locked until %s UTC.", until.UTC().Format("15:04"))
 }
 
-// failed counts a failed attempt and returns the error to show.
-func (a *Accounts) failed(ctx context.Context, u *store.User, bad error) error {
+func (a *Accounts) auditFailure(ctx context.Context, u *store.User, reason string) error {
+	return a.audit.Record(ctx, audit.Event{ActorID: u.ID, Action: audit.SignInFailed, Target: strconv.FormatInt(u.ID, 10),
+		Details: map[string]any{"reason": reason}})
+}
+
+// failed counts and audits a failed attempt and returns the error to show.
+func (a *Accounts) failed(ctx context.Context, u *store.User, reason string, bad error) error {
+	if err := a.auditFailure(ctx, u, reason); err != nil {
+		return err
+	}
 	until, err := a.db.RecordLoginFailure(ctx, u.ID, a.Now(), a.cfg.MaxFailures, a.cfg.Lockout)
 	if err != nil {
 		return err
@@ -187,7 +205,7 @@ func (a *Accounts) CheckTOTP(ctx context.Context, u *store.User, code string) er
 		return fmt.Errorf("auth: opening TOTP secret of user %d: %w", u.ID, err)
 	}
 	if !ValidTOTP(string(secret), strings.TrimSpace(code), a.Now()) {
-		return a.failed(ctx, u, apperr.New(apperr.Unauthorized, "The authentication code is not valid."))
+		return a.failed(ctx, u, "authentication code", apperr.New(apperr.Unauthorized, "The authentication code is not valid."))
 	}
 	return nil
 }
@@ -217,7 +235,14 @@ func (a *Accounts) IssueAPIToken(ctx context.Context, email, password, code, ip 
 		return "", err
 	}
 	a.log.Info("API token issued", "user", u.ID)
-	return token, nil
+	return token, a.SignedIn(ctx, u, "api token")
+}
+
+// SignedIn audits a completed sign-in (password and, when on, the second
+// factor), by the web form or for an API token.
+func (a *Accounts) SignedIn(ctx context.Context, u *store.User, via string) error {
+	return a.audit.Record(ctx, audit.Event{ActorID: u.ID, Action: audit.SignIn, Target: strconv.FormatInt(u.ID, 10),
+		Details: map[string]any{"via": via}})
 }
 
 // UserByAPIToken returns the owner of a bearer token.
@@ -421,13 +446,16 @@ func (a *Accounts) DisableMFA(ctx context.Context, u *store.User, password strin
 	return a.db.SetTOTPSecret(ctx, u.ID, nil)
 }
 
-// DeleteAccount removes the user and all their data.
+// DeleteAccount removes the user and all their data, with the
+// organizations where they are the only member. It refuses while they are
+// the last owner of an organization others belong to. The audit log keeps
+// the deletion (by id only).
 func (a *Accounts) DeleteAccount(ctx context.Context, u *store.User) error {
 	if err := a.db.DeleteUser(ctx, u.ID); err != nil {
 		return err
 	}
 	a.log.Info("account deleted", "user", u.ID)
-	return nil
+	return a.audit.Record(ctx, audit.Event{ActorID: u.ID, Action: audit.AccountDelete, Target: strconv.FormatInt(u.ID, 10)})
 }
 
 // SetTier changes a user's usage tier (medcode admin).

@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/mail"
 	"github.com/medcode/medcode/internal/store"
@@ -68,7 +69,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{db: db, mail: &outbox{}, now: time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)}
 	cfg := DefaultConfig()
 	cfg.IPAttempts = 8
-	f.acc = NewAccounts(db, keys, f.mail, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.acc = NewAccounts(db, keys, f.mail, audit.New(db), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.acc.Now = func() time.Time { return f.now }
 	return f
 }
@@ -134,9 +135,29 @@ func TestAuthenticateLockout(t *testing.T) {
 		t.Fatalf("right password during lockout: %v", err)
 	}
 	f.now = f.now.Add(f.acc.cfg.Lockout + time.Second)
-	if u, err := f.acc.Authenticate(ctx, "ANN@example.org", goodPassword, "10.0.0.3"); err != nil || u.Email != "ann@example.org" {
+	u, err := f.acc.Authenticate(ctx, "ANN@example.org", goodPassword, "10.0.0.3")
+	if err != nil || u.Email != "ann@example.org" {
 		t.Fatalf("after lockout: %v", err)
 	}
+	want := `signin.failed {"reason":"unknown account"}` + strings.Repeat(` signin.failed {"reason":"password"}`, f.acc.cfg.MaxFailures) +
+		` signin.failed {"reason":"locked"}`
+	if got := f.audited(t); got != want {
+		t.Fatalf("audit log:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// audited lists the audit log as "action details" entries.
+func (f *fixture) audited(t *testing.T) string {
+	t.Helper()
+	var out []string
+	err := f.db.EachAudit(context.Background(), func(e *store.AuditEntry) error {
+		out = append(out, strings.TrimSpace(e.Action+" "+e.Details))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, " ")
 }
 
 func TestAddressRateLimit(t *testing.T) {
@@ -192,6 +213,9 @@ func TestMFAAndAPIToken(t *testing.T) {
 	}
 	if err := f.acc.DisableMFA(ctx, u, goodPassword); err != nil {
 		t.Fatal(err)
+	}
+	if got := f.audited(t); got != `signin {"via":"api token"}` {
+		t.Fatalf("audit log: %s", got)
 	}
 }
 

@@ -40,6 +40,7 @@ import (
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -193,7 +194,7 @@ func (s *Service) code(ctx context.Context, u *store.User, batchID string, n not
 	if n.bad != nil {
 		refusal = apperr.New(apperr.Invalid, "%s", n.bad.Error())
 	} else {
-		p, err := s.analyses.Prepare(ctx, u, analysis.Request{Note: n.line.Note, Attested: n.line.NoPHIAttested,
+		p, err := s.analyses.Prepare(ctx, org.Personal(u), analysis.Request{Note: n.line.Note, Attested: n.line.NoPHIAttested,
 			SavePreview: n.line.SavePreview, Profile: n.line.Profile})
 		switch {
 		case err == nil:

@@ -16,8 +16,10 @@ import (
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/analysis/analysistest"
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/phi"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/sqlite"
 )
@@ -63,8 +65,11 @@ func newFixture(t *testing.T, limit int, baa bool) *fixture {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	coder := &analysistest.Coder{}
-	analyses := analysis.New(db, keys, coder, analysistest.PHIScanner{}, analysis.Config{
-		Limits: map[store.Tier]int{store.TierFree: limit}, PHIAction: analysis.PHIBlock, MaxNoteBytes: 10000}, nil, log)
+	analyses, err := analysis.New(db, keys, coder, nil, audit.New(db), analysis.Config{
+		Limits: map[store.Tier]int{store.TierFree: limit}, PHIPolicy: phi.PolicyBlock, MaxNoteBytes: 10000}, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	u := &store.User{Email: "b@example.org", PasswordHash: "x", Tier: store.TierFree, CreatedAt: time.Now()}
 	if err := db.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -143,7 +148,7 @@ func TestStreamCodesInOrderAndStoresOutcomes(t *testing.T) {
 	if got := f.results(t, b.ID); got != streamWant {
 		t.Fatalf("stored results %s", got)
 	}
-	if n, _ := f.db.Usage(context.Background(), f.user.ID, time.Now().UTC().Format("2006-01")); n != 3 {
+	if n, _ := f.db.Usage(context.Background(), store.Personal(f.user.ID), time.Now().UTC().Format("2006-01")); n != 3 {
 		t.Fatalf("usage %d, want 3", n)
 	}
 }

@@ -2,28 +2,38 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/server"
 	"github.com/medcode/medcode/internal/store"
 )
 
 const adminUsage = `[--db FILE|URL] [--config FILE] COMMAND
 Commands:
-  tier EMAIL free|pro|enterprise   set a user's usage tier
-  rotate-key                       add a new key to the key file and re-encrypt all data with it
-                                   (running servers take the new key within seconds, without a restart)
-  reseal                           re-encrypt all data with the active key (after adding one to MEDCODE_KEY)
-  new-key                          print a new ID:BASE64 key entry
-  backup --out FILE.age ...        write an online, consistent, encrypted backup (admin backup -h)
-  restore --in FILE.age ...        restore a backup into a new database (admin restore -h)`
+  tier EMAIL free|pro|enterprise        set a user's usage tier
+  org-tier ORG_ID free|pro|enterprise   set an organization's usage tier
+  rotate-key                            add a new key to the key file and re-encrypt all data with it
+                                        (running servers take the new key within seconds, without a restart)
+  reseal                                re-encrypt all data with the active key (after adding one to MEDCODE_KEY)
+  new-key                               print a new ID:BASE64 key entry
+  audit verify                          check the audit log's hash chain: exit status 1 when an entry
+                                        was edited or deleted
+  purge                                 apply the organizations' retention periods now (the server
+                                        also does every hour)
+  backup --out FILE.age ...             write an online, consistent, encrypted backup (admin backup -h)
+  restore --in FILE.age ...             restore a backup into a new database (admin restore -h)`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "admin", adminUsage)
@@ -34,7 +44,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return usageError("want a command: tier, rotate-key, reseal, new-key, backup or restore")
+		return usageError("want a command: tier, org-tier, rotate-key, reseal, new-key, audit verify, purge, backup or restore")
 	}
 	if rest[0] == "new-key" {
 		_, line, err := crypto.NewKeyEntry()
@@ -78,11 +88,26 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 			return usageError("tier wants EMAIL and a tier")
 		}
 		return adminTier(ctx, env, db, cfg, rest[1], rest[2], log)
+	case "org-tier":
+		if len(rest) != 3 {
+			return usageError("org-tier wants ORG_ID and a tier")
+		}
+		return adminOrgTier(ctx, env, db, rest[1], rest[2])
 	case "rotate-key", "reseal":
 		if len(rest) != 1 {
 			return usageError("%s takes no arguments", rest[0])
 		}
 		return adminReseal(ctx, env, db, cfg, rest[0] == "rotate-key", log)
+	case "audit":
+		if len(rest) != 2 || rest[1] != "verify" {
+			return usageError("audit wants verify")
+		}
+		return adminAuditVerify(ctx, env, db)
+	case "purge":
+		if len(rest) != 1 {
+			return usageError("purge takes no arguments")
+		}
+		return adminPurge(ctx, env, db, log)
 	default:
 		return usageError("unknown admin command %q", rest[0])
 	}
@@ -93,7 +118,7 @@ func adminTier(ctx context.Context, env *Env, db store.Database, cfg *config.Con
 	if err != nil {
 		return err
 	}
-	u, err := auth.NewAccounts(db, keys, nil, auth.DefaultConfig(), log).SetTier(ctx, email, store.Tier(tier))
+	u, err := auth.NewAccounts(db, keys, nil, audit.New(db), auth.DefaultConfig(), log).SetTier(ctx, email, store.Tier(tier))
 	if err != nil {
 		return err
 	}
@@ -126,10 +151,55 @@ func adminReseal(ctx context.Context, env *Env, db store.Database, cfg *config.C
 	if err != nil {
 		return err
 	}
-	m, err := auth.NewAccounts(db, keys, nil, auth.DefaultConfig(), log).ResealSecrets(ctx)
+	m, err := auth.NewAccounts(db, keys, nil, audit.New(db), auth.DefaultConfig(), log).ResealSecrets(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "re-encrypted %d analyses and %d authenticator secrets with key %s\n", n, m, keys.ActiveID())
+	return nil
+}
+
+func adminOrgTier(ctx context.Context, env *Env, db store.Database, id, tier string) error {
+	orgID, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return usageError("%q is not an organization id", id)
+	}
+	if err := db.SetOrgTier(ctx, orgID, store.Tier(tier)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "organization %d is now on the %s tier\n", orgID, tier)
+	return nil
+}
+
+// errTampered reports a broken audit chain (exit status 1).
+var errTampered = errors.New("the audit log was tampered with")
+
+// adminAuditVerify walks the audit log's hash chain and lists every entry
+// that was edited or deleted.
+func adminAuditVerify(ctx context.Context, env *Env, db store.Database) error {
+	r, err := audit.Verify(ctx, db)
+	if err != nil {
+		return err
+	}
+	if r.Intact() {
+		fmt.Fprintf(env.Stdout, "audit log intact: %d entries, head %x\n", r.Entries, r.Head)
+		return nil
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(env.Stdout, "entry %d: %s\n", p.Seq, p.Reason)
+	}
+	return fmt.Errorf("%w: %d problem(s) in %d entries", errTampered, len(r.Problems), r.Entries)
+}
+
+// adminPurge runs the retention purge once.
+func adminPurge(ctx context.Context, env *Env, db store.Database, log *slog.Logger) error {
+	results, err := org.New(db, audit.New(db), nil, nil, org.Config{}, log).Purge(ctx, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		fmt.Fprintf(env.Stdout, "organization %d: %d analyses and %d notes purged\n", r.OrgID, r.Analyses, r.Notes)
+	}
+	fmt.Fprintf(env.Stdout, "purge done: %d organization(s) had expired data\n", len(results))
 	return nil
 }

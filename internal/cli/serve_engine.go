@@ -11,12 +11,13 @@ import (
 	"github.com/medcode/medcode/internal/datadir"
 	"github.com/medcode/medcode/internal/engine"
 	"github.com/medcode/medcode/internal/phi"
+	"github.com/medcode/medcode/internal/rules"
 )
 
 // openEngine loads the installed code sets, builds the coding engine and
 // the PHI detector, and compiles the release in effect today so the first
 // request does not pay for it.
-func openEngine(_ context.Context) (analysis.Coder, analysis.PHIScanner, error) {
+func openEngine(_ context.Context) (analysis.Coder, *phi.Detector, error) {
 	dir, err := datadir.Resolve()
 	if err != nil {
 		return nil, nil, err
@@ -48,8 +49,11 @@ type serverCoder struct {
 	now func() time.Time
 }
 
-func (c *serverCoder) Code(ctx context.Context, note, profile string) (*engine.Result, error) {
-	return c.eng.Code(ctx, note, engine.Options{Profile: profile, DOS: c.dos()})
+func (c *serverCoder) Code(ctx context.Context, note string, opts engine.Options) (*engine.Result, error) {
+	if opts.DOS.IsZero() {
+		opts.DOS = c.dos()
+	}
+	return c.eng.Code(ctx, note, opts)
 }
 
 // release is the release today's notes are coded with: the one in effect,
@@ -80,5 +84,11 @@ func (c *serverCoder) dos() time.Time {
 
 // Release names the release notes are coded with.
 func (c *serverCoder) Release() string { return fmt.Sprintf("ICD-10-CM %s", c.release().Name) }
+
+// Describe looks a code up in that release (for clinic rules and coders'
+// corrections).
+func (c *serverCoder) Describe(code string) (string, bool) {
+	return rules.ReleaseCatalog{Release: c.release()}.Describe(code)
+}
 
 func (c *serverCoder) EngineVersion() string { return c.eng.Version() }

@@ -15,14 +15,15 @@ import (
 	"github.com/medcode/medcode/internal/analysis/analysistest"
 	"github.com/medcode/medcode/internal/api/client"
 	"github.com/medcode/medcode/internal/config"
+	"github.com/medcode/medcode/internal/phi"
 	"github.com/medcode/medcode/internal/server"
 )
 
 // useFakeEngine runs serve with the test coder for the length of a test.
 func useFakeEngine(t *testing.T) {
 	old := newEngine
-	newEngine = func(context.Context) (analysis.Coder, analysis.PHIScanner, error) {
-		return &analysistest.Coder{}, analysistest.PHIScanner{}, nil
+	newEngine = func(context.Context) (analysis.Coder, *phi.Detector, error) {
+		return &analysistest.Coder{}, nil, nil
 	}
 	t.Cleanup(func() { newEngine = old })
 }
@@ -115,7 +116,7 @@ func startServer(t *testing.T, env map[string]string) *server.Main {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, PHI: analysistest.PHIScanner{}, LogOutput: &lockedBuffer{}}
+	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, LogOutput: &lockedBuffer{}}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

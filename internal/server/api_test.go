@@ -60,6 +60,9 @@ func (s *testServer) run(t *testing.T, sc scenario) string {
 	return string(b)
 }
 
+// pathParam matches a quoted path parameter such as \{id\}.
+var pathParam = regexp.MustCompile(`\\\{[a-z]+\\\}`)
+
 // documented reports whether the served OpenAPI document lists status for
 // the route that path matches; unknown paths are documented 404s.
 func (s *testServer) documented(t *testing.T, method, path string, status int) bool {
@@ -77,7 +80,7 @@ func (s *testServer) documented(t *testing.T, method, path string, status int) b
 	}
 	path, _, _ = strings.Cut(path, "?")
 	for tpl, ops := range doc.Paths {
-		re := "^" + strings.ReplaceAll(regexp.QuoteMeta(tpl), `\{id\}`, `[^/]+`) + "$"
+		re := "^" + pathParam.ReplaceAllString(regexp.QuoteMeta(tpl), `[^/]+`) + "$"
 		if !regexp.MustCompile(re).MatchString(path) {
 			continue
 		}

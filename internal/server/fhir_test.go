@@ -25,7 +25,7 @@ func testFHIR(t *testing.T, db backend) {
 			[]string{canary}},
 		{"bundle", "POST", "/api/v1/fhir?no_phi_attested=true", tok, bundle, 200,
 			[]string{`"type":"batch-response"`, `"status":"200 OK"`, `"status":"400 Bad Request"`, `"expression":["Bundle.entry[1].resource.resourceType"]`,
-				`"status":"422 Unprocessable Entity"`, `"code":"security"`, `ssn at bytes 11-22`},
+				`"status":"422 Unprocessable Entity"`, `"code":"security"`, `SSN at bytes 11-22`},
 			[]string{canary, "6789"}},
 		{"no attestation", "POST", "/api/v1/fhir/DocumentReference", tok, fhirDoc("d1", "cough"), 400,
 			[]string{`"resourceType":"OperationOutcome"`, "no protected health information"}, nil},

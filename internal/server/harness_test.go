@@ -69,7 +69,7 @@ func start(t testing.TB, db backend, settings map[string]string) *testServer {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, PHI: analysistest.PHIScanner{}, LogOutput: logs}
+	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, LogOutput: logs}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		t.Fatal(err)
@@ -178,4 +178,31 @@ func (b *browser) analyze(note string, preview bool) string {
 		b.t.Fatalf("no analysis link in the result:\n%s", body)
 	}
 	return m[1]
+}
+
+// doRaw sends a same-origin request without following a redirect and
+// returns the status, the redirect target and the body.
+func (b *browser) doRaw(method, path string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.base+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	c := *b.http
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(out)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/api/client"
+	"github.com/medcode/medcode/internal/store"
 )
 
 // TestOtherUsersRecordsAre404 runs user B against every route that takes a
@@ -46,7 +47,8 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 
 	var covered int
 	for _, pattern := range s.Patterns() {
-		if !strings.Contains(pattern, "{id}") {
+		// The organization routes have their own test below.
+		if !strings.Contains(pattern, "{id}") || strings.Contains(pattern, "{org}") {
 			continue
 		}
 		covered++
@@ -67,7 +69,7 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 			var status int
 			var body string
 			if strings.HasPrefix(path, "/api/") {
-				status, body = s.apiCall(t, b.Token, method, target)
+				status, body = s.apiCallBody(t, b.Token, method, target, `{"code":"`+code+`","decision":"accepted"}`)
 			} else {
 				status, body = bWeb.do(method, target, url.Values{"code": {code}, "decision": {"accepted"}}, false)
 			}
@@ -119,7 +121,16 @@ func (s *testServer) apiClientFor(t *testing.T, email string) *client.Client {
 
 func (s *testServer) apiCall(t *testing.T, token, method, path string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.URL()+path, nil)
+	return s.apiCallBody(t, token, method, path, "")
+}
+
+// apiCallBody sends a request with a JSON body ("" for none).
+func (s *testServer) apiCallBody(t *testing.T, token, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -128,4 +139,75 @@ func (s *testServer) apiCall(t *testing.T, token, method, path string) (int, str
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestNonMembersGet404FromEverythingOfAnOrg walks every route of an
+// organization's workspace (UI and API, from the route tables): someone
+// who is not a member gets 404, as for an organization that does not
+// exist, whatever the route and whatever they send; and in their own
+// organization, where they may do everything, the other organization's
+// records, members and invitations are 404 too. Nothing they tried shows
+// in the other organization's audit log, so nothing happened.
+func TestNonMembersGet404FromEverythingOfAnOrg(t *testing.T) {
+	eachBackend(t, testNonMembersGet404FromEverythingOfAnOrg)
+}
+
+func testNonMembersGet404FromEverythingOfAnOrg(t *testing.T, db backend) {
+	s := start(t, db, nil)
+	ctx := context.Background()
+	victim, outsider := s.newMember(t, "victim"), s.newMember(t, "outsider")
+	own := s.newOrgCase(t, outsider, nil)
+	patterns := orgPatterns(t, s)
+	var victims []*orgCase
+	for _, pattern := range sorted(patterns) {
+		method, _, _ := strings.Cut(pattern, " ")
+		c := s.newOrgCase(t, victim, nil)
+		victims = append(victims, c)
+		req := orgRoutes[pattern](c)
+		status, _, body := s.send(t, outsider, method, req)
+		if status != http.StatusNotFound {
+			t.Errorf("outsider: %s %s = %d\n%.300s", method, req.path, status, body)
+		}
+		if strings.Contains(body, c.owner.Org.Name) {
+			t.Errorf("outsider: %s %s shows the organization's name", method, req.path)
+		}
+		// The same request in the outsider's own organization, on the
+		// victim's record, member or invitation.
+		if strings.Count(pattern, "{") < 2 {
+			continue
+		}
+		req.path = strings.Replace(req.path, c.base()+"/", own.base()+"/", 1)
+		status, _, body = s.send(t, outsider, method, req)
+		if status != http.StatusNotFound {
+			t.Errorf("outsider in their own organization: %s %s = %d\n%.300s", method, req.path, status, body)
+		}
+	}
+	// A missing organization answers the same.
+	for _, path := range []string{"/orgs/999999", "/orgs/x/members", "/api/v1/orgs/999999", "/api/v1/orgs/0/rules"} {
+		if strings.HasPrefix(path, "/api/") {
+			if status, _ := s.apiCall(t, outsider.token, "GET", path); status != http.StatusNotFound {
+				t.Errorf("GET %s = %d", path, status)
+			}
+		} else if status, _, _ := outsider.web.doRaw("GET", path, nil); status != http.StatusNotFound {
+			t.Errorf("GET %s = %d", path, status)
+		}
+	}
+	for _, c := range victims {
+		o, err := s.DB.Org(ctx, c.owner.Org.ID)
+		if err != nil || o.Name != c.owner.Org.Name {
+			t.Fatalf("the victim's organization changed: %+v, %v", o, err)
+		}
+		if _, n, err := s.DB.ListAudit(ctx, store.AuditFilter{OrgID: o.ID, ActorID: outsider.user.ID}); err != nil || n != 0 {
+			t.Fatalf("the outsider acted in organization %d: %d audit entries, %v", o.ID, n, err)
+		}
+	}
+	// The outsider's own lists never name the victim's organizations.
+	for _, path := range []string{"/orgs", "/history", own.base() + "/history", own.base() + "/audit"} {
+		if _, body := outsider.web.get(path); strings.Contains(body, victims[0].owner.Org.Name) {
+			t.Errorf("%s names another organization", path)
+		}
+	}
+	if _, body := s.apiCall(t, outsider.token, "GET", "/api/v1/orgs"); strings.Contains(body, victims[0].owner.Org.Name) {
+		t.Error("GET /api/v1/orgs names another organization")
+	}
 }

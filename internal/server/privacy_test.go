@@ -121,7 +121,9 @@ func (s *testServer) userID(t *testing.T, email string) int64 {
 }
 
 // rowsOf counts the rows of a user in every table that has a user_id
-// column, found from the schema so a table added later is covered too.
+// column, found from the schema so a table added later is covered too,
+// and the analyses they ran (personal ones go with their workspace, an
+// organization's lose their author).
 func (s *testServer) rowsOf(t *testing.T, userID int64) int {
 	t.Helper()
 	db := s.inspect(t)
@@ -139,7 +141,8 @@ func (s *testServer) rowsOf(t *testing.T, userID int64) int {
 	if len(tables) < 5 {
 		t.Fatalf("only %d tables with user_id: %v", len(tables), tables)
 	}
-	n := s.queryInt(t, "SELECT count(*) FROM users WHERE id = ?", userID)
+	n := s.queryInt(t, "SELECT count(*) FROM users WHERE id = ?", userID) +
+		s.queryInt(t, "SELECT count(*) FROM analyses WHERE created_by = ?", userID)
 	for _, table := range tables {
 		n += s.queryInt(t, "SELECT count(*) FROM "+table+" WHERE user_id = ?", userID)
 	}

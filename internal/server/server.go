@@ -25,12 +25,15 @@ import (
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/api"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/jobs"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/org"
+	"github.com/medcode/medcode/internal/phi"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/postgres"
 	"github.com/medcode/medcode/internal/store/sqlite"
@@ -41,7 +44,7 @@ import (
 type Main struct {
 	Config *config.Config
 	Coder  analysis.Coder
-	PHI    analysis.PHIScanner
+	PHI    *phi.Detector // nil: the default detector
 	// LogOutput receives the structured logs; nil means os.Stderr.
 	LogOutput io.Writer
 
@@ -51,6 +54,8 @@ type Main struct {
 	Keys     *crypto.Keyring
 	Accounts *auth.Accounts
 	Analyses *analysis.Service
+	Orgs     *org.Service
+	Audit    *audit.Log
 	Batches  *batch.Service
 	Jobs     *jobs.Queue
 
@@ -64,18 +69,23 @@ type Main struct {
 	closeOnce sync.Once
 	closeErr  error
 	patterns  []string
+	perms     map[string]org.Permission
 }
 
 // Patterns lists every UI and API route pattern (for tests that must cover
 // all of them).
 func (m *Main) Patterns() []string { return m.patterns }
 
+// Permissions maps every route pattern to the permission a member needs
+// ("" for the routes outside an organization), for the role tests.
+func (m *Main) Permissions() map[string]org.Permission { return m.perms }
+
 // Run starts the server and returns once it listens; serving goes on in the
 // background until Close. Done is closed if serving stops on its own.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
-	if m.Coder == nil || m.PHI == nil {
-		return errors.New("server: no coding engine or PHI detector given")
+	if m.Coder == nil {
+		return errors.New("server: no coding engine given")
 	}
 	m.Log = NewLogger(m.LogOutput, cfg.LogFormat, cfg.LogLevel)
 
@@ -113,13 +123,18 @@ func (m *Main) Run(ctx context.Context) error {
 	acfg := auth.DefaultConfig()
 	acfg.MaxFailures, acfg.Lockout, acfg.IPAttempts, acfg.IPWindow = cfg.MaxFailures, cfg.Lockout, cfg.IPAttempts, cfg.IPWindow
 	acfg.BaseURL = cfg.PublicURL()
-	m.Accounts = auth.NewAccounts(db, m.Keys, mailer, acfg, m.Log)
-	m.Analyses = analysis.New(db, m.Keys, m.Coder, m.PHI, analysis.Config{
+	m.Audit = audit.New(db)
+	m.Accounts = auth.NewAccounts(db, m.Keys, mailer, m.Audit, acfg, m.Log)
+	m.Orgs = org.New(db, m.Audit, mailer, m.Coder, org.Config{BaseURL: cfg.PublicURL()}, m.Log)
+	m.Analyses, err = analysis.New(db, m.Keys, m.Coder, m.PHI, m.Audit, analysis.Config{
 		Limits:               map[store.Tier]int{store.TierFree: cfg.LimitFree, store.TierPro: cfg.LimitPro, store.TierEnterprise: cfg.LimitEnterprise},
-		PHIAction:            analysis.PHIAction(cfg.PHIAction),
+		PHIPolicy:            phi.Policy(cfg.PHIAction),
 		MaxNoteBytes:         cfg.MaxNoteBytes,
 		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 	}, analysis.NewMetrics(reg), m.Log)
+	if err != nil {
+		return err
+	}
 	m.Batches = batch.New(db, m.Analyses, m.Keys, m.Jobs, batch.Config{
 		BAA:          func(context.Context, *store.User) bool { return cfg.BAA },
 		MaxLineBytes: 2*cfg.MaxNoteBytes + 64<<10, // a note escaped in JSON can double
@@ -133,6 +148,14 @@ func (m *Main) Run(ctx context.Context) error {
 		}},
 		{Name: "abandoned batch uploads", Run: func(ctx context.Context, now time.Time) (int, error) {
 			return db.InterruptStaleBatches(ctx, now.Add(-cfg.BatchStaleAfter), now)
+		}},
+		{Name: "analyses and notes past their organization's retention", Run: func(ctx context.Context, now time.Time) (int, error) {
+			results, err := m.Orgs.Purge(ctx, now)
+			n := 0
+			for _, r := range results {
+				n += r.Analyses + r.Notes
+			}
+			return n, err
 		}},
 	}
 	m.Jobs.Handle(handlers)
@@ -159,18 +182,22 @@ func (m *Main) Run(ctx context.Context) error {
 		http.Error(w, "Internal error.", http.StatusInternalServerError)
 	}
 
-	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches,
+		Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	if err != nil {
 		return err
 	}
-	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Batches: m.Batches, Log: m.Log,
+	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches, Log: m.Log,
 		MaxNoteBytes: cfg.MaxNoteBytes, BatchIdle: cfg.BatchStaleAfter})
 	handler := m.routes(ui, jsonAPI, reg)
+	m.perms = map[string]org.Permission{}
 	for _, rt := range ui.Routes() {
 		m.patterns = append(m.patterns, rt.Pattern)
+		m.perms[rt.Pattern] = rt.Permission()
 	}
 	for _, rt := range jsonAPI.Routes() {
 		m.patterns = append(m.patterns, rt.Pattern)
+		m.perms[rt.Pattern] = rt.Permission()
 	}
 
 	m.ln, err = net.Listen("tcp", cfg.Addr)

@@ -359,7 +359,7 @@ func TestKeyFileCreatedOnceAndRequiredAfter(t *testing.T) {
 	cfg, _ := config.Load(config.Source{Getenv: func(k string) string {
 		return map[string]string{"MEDCODE_ADDR": "127.0.0.1:0", "MEDCODE_DB": db}[k]
 	}})
-	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, PHI: analysistest.PHIScanner{}, LogOutput: &syncBuffer{}}
+	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, LogOutput: &syncBuffer{}}
 	err = m.Run(context.Background())
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "key file") {
@@ -377,7 +377,7 @@ func TestPostgresRefusesToMakeUpAKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, PHI: analysistest.PHIScanner{}, LogOutput: &syncBuffer{}}
+	m := &server.Main{Config: cfg, Coder: &analysistest.Coder{}, LogOutput: &syncBuffer{}}
 	err = m.Run(context.Background())
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "MEDCODE_KEY") {

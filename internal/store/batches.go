@@ -32,7 +32,8 @@ const (
 // Batch is one submission of many notes.
 type Batch struct {
 	ID         string
-	UserID     int64
+	UserID     int64 // the sender
+	OrgID      int64 // the organization whose workspace holds it; 0 for the sender's own
 	Mode       BatchMode
 	Status     BatchStatus
 	Total      int // notes received so far (final once the upload ends)
@@ -74,6 +75,8 @@ type BatchCompletion struct {
 // Batches stores batches, the sealed notes of queued batches and the
 // outcomes.
 type Batches interface {
+	// CreateBatch inserts b into the workspace of its sender and OrgID;
+	// NotFound when the sender is not a member of the organization.
 	CreateBatch(ctx context.Context, b *Batch) error
 	// Batch returns one batch of the scope, NotFound otherwise.
 	Batch(ctx context.Context, s Scope, id string) (*Batch, error)

@@ -55,29 +55,55 @@ type User struct {
 // MFAEnabled reports whether the user signs in with a TOTP code.
 func (u *User) MFAEnabled() bool { return len(u.TOTPSecret) > 0 }
 
-// Scope names the owner whose records a call may touch. Every read and
-// delete of an analysis goes through a Scope, so a record of another owner is
-// indistinguishable from a missing one (NotFound).
+// Scope names the workspace a call acts in and the user acting. Every
+// record lives in exactly one workspace: a user's personal one (OrgID 0)
+// or an organization's. An organization's records are visible only to its
+// members: a Scope naming an organization the user does not belong to
+// sees nothing, so another workspace's record is indistinguishable from a
+// missing one (NotFound). Roles are checked above the store.
 type Scope struct {
-	UserID int64
+	UserID int64 // the acting user
+	OrgID  int64 // 0 for the user's personal workspace
 }
 
+// Personal is the personal workspace of a user.
+func Personal(userID int64) Scope { return Scope{UserID: userID} }
+
+// InOrg is an organization's workspace, as seen by one of its members.
+func InOrg(orgID, userID int64) Scope { return Scope{UserID: userID, OrgID: orgID} }
+
 // Analysis is one coded note. Summary (codes and the optional preview),
-// Record (the full result without evidence text) and Decisions (accept or
-// reject per code) are sealed blobs.
+// Record (the full result without evidence text), Decisions (the coder's
+// verdict per code) and Note (the note itself, kept only by organizations
+// under a BAA that turned note retention on) are sealed blobs.
 type Analysis struct {
 	ID            string
-	UserID        int64
+	OrgID         int64  // 0 for a record of a personal workspace
+	CreatedBy     int64  // the user who ran it; 0 once their account is deleted
 	NoteSHA256    string // hex
 	Release       string // code-set release the engine used
 	EngineVersion string
 	Profile       string
+	// Variant names what else shaped the result (payer class, patient
+	// type, clinic rules version); it is part of the cache key.
+	Variant       string
 	Cached        bool   // served from an earlier analysis of the same note
 	KeyID         string // the encryption key that sealed the blobs
 	Summary       []byte
 	Record        []byte
 	Decisions     []byte
+	Note          []byte    // nil unless the note is retained
+	NoteExpiresAt time.Time // when a retained note is purged
 	CreatedAt     time.Time
+}
+
+// CacheKey finds an earlier analysis whose result a new one may reuse.
+type CacheKey struct {
+	NoteSHA256    string
+	Profile       string
+	Release       string
+	EngineVersion string
+	Variant       string
 }
 
 // Quota is the usage check done atomically with an insert.
@@ -108,7 +134,8 @@ const (
 
 // Users stores accounts.
 type Users interface {
-	// CreateUser inserts u and sets u.ID; Conflict if the email is taken.
+	// CreateUser inserts u with its personal workspace and sets u.ID;
+	// Conflict if the email is taken.
 	CreateUser(ctx context.Context, u *User) error
 	// UserByID and UserByEmail return NotFound when absent.
 	UserByID(ctx context.Context, id int64) (*User, error)
@@ -125,8 +152,11 @@ type Users interface {
 	// restarts. It returns the resulting lock time (zero if not locked).
 	RecordLoginFailure(ctx context.Context, id int64, now time.Time, maxFailures int, lockout time.Duration) (time.Time, error)
 	ResetLoginFailures(ctx context.Context, id int64) error
-	// DeleteUser removes the user and every row that belongs to them, then
-	// makes the deleted bytes unrecoverable from the database files.
+	// DeleteUser removes the user and every row that belongs to them,
+	// including the organizations where they are the only member, then
+	// makes the deleted bytes unrecoverable from the database files. It
+	// refuses (Conflict) while the user is the last owner of an
+	// organization that has other members.
 	DeleteUser(ctx context.Context, id int64) error
 	// UsersWithTOTP lists the users with MFA on (for re-encryption of their
 	// secrets after a key rotation).
@@ -154,31 +184,67 @@ type Tokens interface {
 	ConsumeOneTimeToken(ctx context.Context, kind OneTimeKind, hash []byte, now time.Time) (int64, error)
 }
 
-// Analyses stores coded notes and monthly usage.
+// Analyses stores coded notes and monthly usage. Every method acts in
+// one workspace (Scope).
 type Analyses interface {
-	// CreateAnalysis inserts a and counts it against q in one transaction;
-	// QuotaExceeded (nothing inserted) when the month's limit is reached.
-	CreateAnalysis(ctx context.Context, a *Analysis, q Quota) error
-	// Analysis returns one record of the scope, NotFound otherwise.
+	// CreateAnalysis inserts a into the scope's workspace (setting a.OrgID
+	// and a.CreatedBy from it) and counts it against q in one transaction;
+	// QuotaExceeded (nothing inserted) when the month's limit is reached,
+	// NotFound when the scope names an organization the user is not in.
+	CreateAnalysis(ctx context.Context, s Scope, a *Analysis, q Quota) error
+	// Analysis returns one record of the scope, without its Note,
+	// NotFound otherwise.
 	Analysis(ctx context.Context, s Scope, id string) (*Analysis, error)
-	// LatestAnalysisOfNote finds the newest record of the same note, profile,
-	// release and engine version for the cache; NotFound when there is none.
-	LatestAnalysisOfNote(ctx context.Context, s Scope, noteSHA256, profile, release, engineVersion string) (*Analysis, error)
-	// ListAnalyses returns records newest first without Record, and the
-	// scope's total count.
+	// AnalysisNote returns the sealed retained note of one record of the
+	// scope and the key that sealed it; NotFound when the record is not
+	// the scope's or keeps no note.
+	AnalysisNote(ctx context.Context, s Scope, id string) (note []byte, keyID string, err error)
+	// LatestAnalysisOfNote finds the newest record of the scope with the
+	// same cache key; NotFound when there is none.
+	LatestAnalysisOfNote(ctx context.Context, s Scope, k CacheKey) (*Analysis, error)
+	// ListAnalyses returns records newest first without Record and Note,
+	// and the scope's total count.
 	ListAnalyses(ctx context.Context, s Scope, limit, offset int) ([]Analysis, int, error)
 	// EachAnalysis calls fn for every record of the scope, newest first,
-	// without Record, until fn returns false or an error.
+	// without Record and Note, until fn returns false or an error.
 	EachAnalysis(ctx context.Context, s Scope, fn func(*Analysis) (bool, error)) error
 	DeleteAnalysis(ctx context.Context, s Scope, id string) error
 	// UpdateDecisions replaces the sealed decisions of one record of the
-	// scope; update receives the current blob inside the transaction.
-	UpdateDecisions(ctx context.Context, s Scope, id string, update func(current []byte) ([]byte, error)) error
-	// Usage is the number of counted analyses of the user in month.
-	Usage(ctx context.Context, userID int64, month string) (int, error)
+	// scope; update receives the current blob inside the transaction and
+	// says how the workspace's feedback counts move.
+	UpdateDecisions(ctx context.Context, s Scope, id string, update func(current []byte) (DecisionUpdate, error)) error
+	// FeedbackCounts returns the scope's verdict counts, by code.
+	FeedbackCounts(ctx context.Context, s Scope) ([]FeedbackCount, error)
+	// Usage is the number of counted analyses of the scope's workspace in
+	// month.
+	Usage(ctx context.Context, s Scope, month string) (int, error)
 	// ResealAnalyses rewrites, in batches, every record whose blobs are not
-	// all sealed with activeKey; reseal returns the new blobs.
+	// all sealed with activeKey; reseal returns the new blobs (Note
+	// included).
 	ResealAnalyses(ctx context.Context, activeKey string, reseal func(*Analysis) error) (int, error)
+}
+
+// Verdict is a coder's decision on one suggested code: accepted, rejected,
+// or changed to Replacement.
+type Verdict struct {
+	Code        string
+	Decision    string
+	Replacement string // the code used instead, for a change
+}
+
+// DecisionUpdate is the new sealed decisions blob of a record and the
+// verdict it withdraws (Undo) and records (Do), either nil, for the
+// workspace's feedback counts.
+type DecisionUpdate struct {
+	Blob []byte
+	Undo *Verdict
+	Do   *Verdict
+}
+
+// FeedbackCount is how many times a workspace gave one verdict.
+type FeedbackCount struct {
+	Verdict
+	Count int
 }
 
 // Limits counts attempts per key in fixed windows, in the database so that
@@ -195,6 +261,9 @@ type Store interface {
 	Sessions
 	Tokens
 	Analyses
+	Orgs
+	Rules
+	Audit
 	Limits
 	Batches
 	// DeleteExpired removes expired sessions and one-time tokens and

@@ -23,27 +23,32 @@ func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
 		h.analysisFailed(w, r, err)
 		return
 	}
-	rec, err := h.Analyses.Analyze(r.Context(), user(r), analysis.Request{
+	ws := workspace(r)
+	rec, err := h.Analyses.Analyze(r.Context(), ws, analysis.Request{
 		Note:        note,
 		Attested:    r.PostFormValue("attest") != "",
 		SavePreview: r.PostFormValue("save_preview") != "",
 		Profile:     r.PostFormValue("profile"),
+		Payer:       r.PostFormValue("payer"),
+		PatientType: r.PostFormValue("patient_type"),
 	})
 	if err != nil {
 		h.analysisFailed(w, r, err)
 		return
 	}
 	if !isHTMX(r) {
-		redirect(w, r, "/analyses/"+rec.ID)
+		redirect(w, r, base(ws)+"/analyses/"+rec.ID)
 		return
 	}
 	// The fragment also refreshes the usage line beside the form.
-	usage, err := h.Analyses.Usage(r.Context(), user(r))
+	usage, err := h.Analyses.Usage(r.Context(), ws)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusCreated, "analyze", h.newPage(r, "Analyze a note", "analyze", &analyzeData{Record: rec, RefreshUsage: usage}))
+	data := newAnalyzeData(ws)
+	data.Record, data.RefreshUsage = newRecordView(ws, rec), usage
+	h.render(w, r, http.StatusCreated, "analyze", h.newPage(r, "Analyze a note", "analyze", data))
 }
 
 // noteFromForm takes the pasted note, or else the uploaded .txt file.
@@ -91,11 +96,12 @@ func (h *Handler) analysisFailed(w http.ResponseWriter, r *http.Request, err err
 		h.fail(w, r, err)
 		return
 	}
-	data := &analyzeData{Profiles: analysis.Profiles}
+	ws := workspace(r)
+	data := newAnalyzeData(ws)
 	if details, ok := apperr.DetailsOf(err).(map[string]any); ok {
 		data.PHISpans, _ = details["spans"].([]phi.Span)
 	}
-	usage, _ := h.Analyses.Usage(r.Context(), user(r))
+	usage, _ := h.Analyses.Usage(r.Context(), ws)
 	if isHTMX(r) {
 		data.RefreshUsage = usage
 	} else {

@@ -6,18 +6,21 @@ import (
 	"strconv"
 
 	"github.com/medcode/medcode/internal/analysis"
+	"github.com/medcode/medcode/internal/org"
 )
 
 type historyData struct {
-	Page *analysis.Page
-	Prev string // link to the previous page, "" on the first
-	Next string
+	Page      *analysis.Page
+	Prev      string // link to the previous page, "" on the first
+	Next      string
+	CanDelete bool
 }
 
 func (h *Handler) history(w http.ResponseWriter, r *http.Request) {
+	ws := workspace(r)
 	q := r.URL.Query()
 	n, _ := strconv.Atoi(q.Get("page"))
-	pg, err := h.Analyses.List(r.Context(), user(r), analysis.ListQuery{Page: n, PerPage: 20, Code: q.Get("code")})
+	pg, err := h.Analyses.List(r.Context(), ws, analysis.ListQuery{Page: n, PerPage: 20, Code: q.Get("code")})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -27,9 +30,9 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request) {
 		if pg.Code != "" {
 			v.Set("code", pg.Code)
 		}
-		return "/history?" + v.Encode()
+		return base(ws) + "/history?" + v.Encode()
 	}
-	data := &historyData{Page: pg}
+	data := &historyData{Page: pg, CanDelete: ws.Can(org.DeleteAnalysis)}
 	if pg.Page > 1 {
 		data.Prev = link(pg.Page - 1)
 	}

@@ -6,14 +6,20 @@ import (
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
 // page is what every view receives.
 type page struct {
-	Title       string
-	Nav         string // the active navigation entry
-	User        *store.User
+	Title string
+	Nav   string // the active navigation entry
+	User  *store.User
+	// Workspace is where the user is working (zero when signed out), Base
+	// the path prefix of its pages, Orgs the organizations to switch to.
+	Workspace   org.Workspace
+	Base        string
+	Orgs        []store.Membership
 	Flash       string
 	Error       string // the message of a failed form submission
 	MailEnabled bool
@@ -22,8 +28,23 @@ type page struct {
 
 // newPage fills the common fields for r.
 func (h *Handler) newPage(r *http.Request, title, nav string, data any) *page {
-	return &page{Title: title, Nav: nav, User: h.currentUser(r), Data: data, MailEnabled: h.Accounts.MailEnabled(),
+	p := &page{Title: title, Nav: nav, User: h.currentUser(r), Data: data, MailEnabled: h.Accounts.MailEnabled(),
 		Flash: h.Sessions.PopString(r.Context(), auth.SessionFlash)}
+	if p.User == nil {
+		return p
+	}
+	p.Workspace = org.Personal(p.User)
+	if ws, ok := r.Context().Value(workspaceKey{}).(org.Workspace); ok {
+		p.Workspace = ws
+	}
+	p.Base = base(p.Workspace)
+	orgs, err := h.Orgs.Memberships(r.Context(), p.User)
+	if err != nil {
+		// The page still works without the workspace menu.
+		h.Log.Warn("listing organizations for the menu", "user", p.User.ID, "err", err)
+	}
+	p.Orgs = orgs
+	return p
 }
 
 // render writes a full page, or only the view's "fragment" template when

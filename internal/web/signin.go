@@ -43,5 +43,9 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if err := h.Accounts.SignedIn(r.Context(), u, "web"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	redirect(w, r, localPath(form.Next, "/analyze"))
 }

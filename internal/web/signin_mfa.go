@@ -35,5 +35,9 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if err := h.Accounts.SignedIn(r.Context(), u, "web, second factor"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	redirect(w, r, localPath(form.Next, "/analyze"))
 }

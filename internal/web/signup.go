@@ -32,6 +32,10 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if err := h.Accounts.SignedIn(r.Context(), u, "sign-up"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	msg := "Welcome to medcode."
 	if h.Accounts.MailEnabled() {
 		msg += " We sent a link to " + u.Email + " to confirm your address."

@@ -15,7 +15,6 @@ import (
 	"text/template/parse"
 	"time"
 
-	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/engine"
 )
 
@@ -46,6 +45,14 @@ var views = map[string][]string{
 	"mfa_setup":       {"form_error"},
 	"usage":           {"usage_meter"},
 	"account_delete":  {"form_error"},
+	"orgs":            {"form_error"},
+	"invite":          nil,
+	"org":             {"form_error", "usage_meter"},
+	"members":         {"form_error"},
+	"rules":           {"form_error"},
+	"feedback":        nil,
+	"audit":           nil,
+	"org_delete":      {"form_error"},
 	"batches":         nil,
 	"batch":           {"batch_progress"},
 }
@@ -86,8 +93,9 @@ func parseTemplates() (*templates, error) {
 			}
 			return strconv.Itoa(done*100/total) + "%"
 		},
-		"decisionFor": func(rec *analysis.Record, code string) *decisionData {
-			return &decisionData{ID: rec.ID, Code: code, Decision: string(rec.Decisions[code])}
+		"decisionFor": func(rv *recordView, code string) *decisionData {
+			return &decisionData{Base: rv.Base, ID: rv.ID, Code: code, Decision: string(rv.Decisions[code]),
+				Replacement: rv.Replacements[code], Editable: rv.CanDecide}
 		},
 	}
 	t := &templates{sets: map[string]*template.Template{}}

@@ -1,7 +1,13 @@
 // Package web is medcode's server-rendered UI: html/template views with
 // htmx, one route table (Register) and one file per action. The note text
-// never comes back from the server: the browser keeps it and static/app.js
-// highlights the evidence offsets of the result in it.
+// never comes back from the server (except a note an organization retains
+// under its BAA, on request and audited): the browser keeps it and
+// static/app.js highlights the evidence offsets of the result in it.
+//
+// A user works in a workspace: their personal one (the routes without
+// {org}) or an organization's (/orgs/{org}/...). Each organization route
+// names the permission it needs; a non-member gets 404 and a member
+// without the permission 403, both from requireMember.
 package web
 
 import (
@@ -10,14 +16,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/medcode/medcode/internal/analysis"
 	"github.com/medcode/medcode/internal/apperr"
+	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -25,6 +35,8 @@ import (
 type Deps struct {
 	Accounts     *auth.Accounts
 	Analyses     *analysis.Service
+	Orgs         *org.Service
+	Audit        *audit.Log
 	Batches      *batch.Service
 	Sessions     *scs.SessionManager
 	Log          *slog.Logger
@@ -51,73 +63,123 @@ type access int
 
 const (
 	public   access = iota // anyone
-	signedIn               // a signed-in user; others are sent to sign in
+	signedIn               // a signed-in user, in their personal workspace; others are sent to sign in
+	member                 // a member of the {org} holding the route's permission
 )
 
 // Route is one entry of the route table.
 type Route struct {
-	Pattern string
-	handler http.HandlerFunc
-	access  access
+	Pattern    string
+	handler    http.HandlerFunc
+	access     access
+	permission org.Permission // for member routes
 }
 
 // SignedIn reports whether the route needs a signed-in user.
-func (r Route) SignedIn() bool { return r.access == signedIn }
+func (r Route) SignedIn() bool { return r.access != public }
+
+// Permission is what a member needs on an organization route ("" on the
+// others).
+func (r Route) Permission() org.Permission { return r.permission }
 
 // Routes is the UI's route table.
 func (h *Handler) Routes() []Route {
-	return []Route{
-		{"GET /{$}", h.landing, public},
-		{"GET /privacy", h.privacy, public},
-		{"GET /signup", h.signupForm, public},
-		{"POST /signup", h.signup, public},
-		{"GET /signin", h.signinForm, public},
-		{"POST /signin", h.signin, public},
-		{"GET /signin/mfa", h.signinMFAForm, public},
-		{"POST /signin/mfa", h.signinMFA, public},
-		{"POST /signout", h.signout, public},
-		{"GET /verify-email", h.verifyEmailForm, public},
-		{"POST /verify-email", h.verifyEmail, public},
-		{"GET /password/forgot", h.passwordForgotForm, public},
-		{"POST /password/forgot", h.passwordForgot, public},
-		{"GET /password/reset", h.passwordResetForm, public},
-		{"POST /password/reset", h.passwordReset, public},
-		{"GET /analyze", h.analyzeForm, signedIn},
-		{"POST /analyses", h.analysisCreate, signedIn},
-		{"GET /history", h.history, signedIn},
-		{"GET /analyses/{id}", h.analysisView, signedIn},
-		{"POST /analyses/{id}/delete", h.analysisDelete, signedIn},
-		{"POST /analyses/{id}/decisions", h.analysisDecide, signedIn},
-		{"GET /profile", h.profile, signedIn},
-		{"POST /profile", h.profileSave, signedIn},
-		{"POST /profile/password", h.passwordChange, signedIn},
-		{"POST /profile/verify-email", h.verifyEmailResend, signedIn},
-		{"GET /profile/mfa", h.mfaSetup, signedIn},
-		{"POST /profile/mfa", h.mfaEnable, signedIn},
-		{"POST /profile/mfa/disable", h.mfaDisable, signedIn},
-		{"GET /usage", h.usage, signedIn},
-		{"GET /batches", h.batchList, signedIn},
-		{"GET /batches/{id}", h.batchView, signedIn},
-		{"GET /batches/{id}/results", h.batchResults, signedIn},
-		{"GET /export", h.export, signedIn},
-		{"GET /account/delete", h.accountDeleteForm, signedIn},
-		{"POST /account/delete", h.accountDelete, signedIn},
+	routes := []Route{
+		{"GET /{$}", h.landing, public, ""},
+		{"GET /privacy", h.privacy, public, ""},
+		{"GET /signup", h.signupForm, public, ""},
+		{"POST /signup", h.signup, public, ""},
+		{"GET /signin", h.signinForm, public, ""},
+		{"POST /signin", h.signin, public, ""},
+		{"GET /signin/mfa", h.signinMFAForm, public, ""},
+		{"POST /signin/mfa", h.signinMFA, public, ""},
+		{"POST /signout", h.signout, public, ""},
+		{"GET /verify-email", h.verifyEmailForm, public, ""},
+		{"POST /verify-email", h.verifyEmail, public, ""},
+		{"GET /password/forgot", h.passwordForgotForm, public, ""},
+		{"POST /password/forgot", h.passwordForgot, public, ""},
+		{"GET /password/reset", h.passwordResetForm, public, ""},
+		{"POST /password/reset", h.passwordReset, public, ""},
+		{"GET /analyze", h.analyzeForm, signedIn, ""},
+		{"POST /analyses", h.analysisCreate, signedIn, ""},
+		{"GET /history", h.history, signedIn, ""},
+		{"GET /analyses/{id}", h.analysisView, signedIn, ""},
+		{"POST /analyses/{id}/delete", h.analysisDelete, signedIn, ""},
+		{"POST /analyses/{id}/decisions", h.analysisDecide, signedIn, ""},
+		{"GET /profile", h.profile, signedIn, ""},
+		{"POST /profile", h.profileSave, signedIn, ""},
+		{"POST /profile/password", h.passwordChange, signedIn, ""},
+		{"POST /profile/verify-email", h.verifyEmailResend, signedIn, ""},
+		{"GET /profile/mfa", h.mfaSetup, signedIn, ""},
+		{"POST /profile/mfa", h.mfaEnable, signedIn, ""},
+		{"POST /profile/mfa/disable", h.mfaDisable, signedIn, ""},
+		{"GET /usage", h.usage, signedIn, ""},
+		{"GET /batches", h.batchList, signedIn, ""},
+		{"GET /batches/{id}", h.batchView, signedIn, ""},
+		{"GET /batches/{id}/results", h.batchResults, signedIn, ""},
+		{"GET /export", h.export, signedIn, ""},
+		{"GET /account/delete", h.accountDeleteForm, signedIn, ""},
+		{"POST /account/delete", h.accountDelete, signedIn, ""},
+		{"GET /orgs", h.orgList, signedIn, ""},
+		{"POST /orgs", h.orgCreate, signedIn, ""},
+		{"GET /invite", h.inviteForm, signedIn, ""},
+		{"POST /invite", h.inviteAccept, signedIn, ""},
 	}
+	// The organization's workspace: the same analysis pages as the
+	// personal one, and the clinic's own.
+	for _, rt := range []struct {
+		pattern string
+		handler http.HandlerFunc
+		perm    org.Permission
+	}{
+		{"GET /orgs/{org}", h.orgView, org.ViewOrg},
+		{"GET /orgs/{org}/analyze", h.analyzeForm, org.CreateAnalysis},
+		{"POST /orgs/{org}/analyses", h.analysisCreate, org.CreateAnalysis},
+		{"GET /orgs/{org}/history", h.history, org.ReadAnalysis},
+		{"GET /orgs/{org}/analyses/{id}", h.analysisView, org.ReadAnalysis},
+		{"POST /orgs/{org}/analyses/{id}/delete", h.analysisDelete, org.DeleteAnalysis},
+		{"POST /orgs/{org}/analyses/{id}/decisions", h.analysisDecide, org.WriteFeedback},
+		{"GET /orgs/{org}/analyses/{id}/note", h.analysisNote, org.ReadNote},
+		{"POST /orgs/{org}/analyses/{id}/recode", h.analysisRecode, org.CreateAnalysis},
+		{"GET /orgs/{org}/members", h.members, org.ViewOrg},
+		{"POST /orgs/{org}/invites", h.memberInvite, org.ManageMembers},
+		{"POST /orgs/{org}/invites/{invite}/delete", h.memberInviteRevoke, org.ManageMembers},
+		{"POST /orgs/{org}/members/{user}/role", h.memberRole, org.ManageMembers},
+		{"POST /orgs/{org}/members/{user}/remove", h.memberRemove, org.ManageMembers},
+		{"POST /orgs/{org}/baa", h.baaRecord, org.ManageBAA},
+		{"POST /orgs/{org}/baa/end", h.baaEnd, org.ManageBAA},
+		{"POST /orgs/{org}/retention", h.retentionSave, org.ManageRetention},
+		{"GET /orgs/{org}/rules", h.rulesView, org.ReadRules},
+		{"POST /orgs/{org}/rules", h.rulesSave, org.WriteRules},
+		{"GET /orgs/{org}/feedback", h.feedbackView, org.ReadFeedback},
+		{"POST /orgs/{org}/feedback/adopt", h.feedbackAdopt, org.WriteRules},
+		{"GET /orgs/{org}/audit", h.auditView, org.ReadAudit},
+		{"GET /orgs/{org}/audit.csv", h.auditCSV, org.ReadAudit},
+		{"GET /orgs/{org}/export", h.orgExport, org.ExportOrg},
+		{"GET /orgs/{org}/delete", h.orgDeleteForm, org.DeleteOrg},
+		{"POST /orgs/{org}/delete", h.orgDelete, org.DeleteOrg},
+	} {
+		routes = append(routes, Route{rt.pattern, rt.handler, member, rt.perm})
+	}
+	return routes
 }
 
-// maxFormBytes bounds every form post but the analyze form's, which
-// carries a note and sets its own limit.
+// maxFormBytes bounds every form post but the analyze forms' (POST
+// .../analyses), which carry a note and set their own limit.
 const maxFormBytes = 1 << 20
 
 // Register mounts the UI and its static files on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range h.Routes() {
 		next := http.Handler(rt.handler)
-		if !strings.HasPrefix(rt.Pattern, "GET ") && rt.Pattern != "POST /analyses" {
+		if !strings.HasPrefix(rt.Pattern, "GET ") && !strings.HasSuffix(rt.Pattern, "/analyses") {
 			next = h.limitForm(next)
 		}
-		if rt.access == signedIn {
+		switch rt.access {
+		case signedIn:
 			next = h.requireUser(next)
+		case member:
+			next = h.requireUser(h.requireMember(rt.permission, next))
 		}
 		mux.Handle(rt.Pattern, h.Sessions.LoadAndSave(next))
 	}
@@ -145,19 +207,52 @@ func (h *Handler) limitForm(next http.Handler) http.Handler {
 
 type userKey struct{}
 
-// requireUser loads the signed-in user or sends the visitor to sign in.
+type workspaceKey struct{}
+
+// requireUser loads the signed-in user, in their personal workspace, or
+// sends the visitor to sign in and come back.
 func (h *Handler) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := h.currentUser(r)
 		if u == nil {
 			target := "/signin"
 			if r.Method == http.MethodGet {
-				target += "?next=" + r.URL.EscapedPath()
+				back := r.URL.EscapedPath()
+				if r.URL.RawQuery != "" {
+					back += "?" + r.URL.RawQuery
+				}
+				target += "?" + url.Values{"next": {back}}.Encode()
 			}
 			redirect(w, r, target)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		ctx := context.WithValue(r.Context(), userKey{}, u)
+		ctx = context.WithValue(ctx, workspaceKey{}, org.Personal(u))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requireMember puts the user in the {org} workspace: 404 unless they are
+// a member (an outsider cannot tell the organization exists), 403 unless
+// their role holds perm.
+func (h *Handler) requireMember(perm org.Permission, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("org"), 10, 64)
+		if err != nil || id <= 0 {
+			h.fail(w, r, apperr.New(apperr.NotFound, "organization not found"))
+			return
+		}
+		ws, err := h.Orgs.Workspace(r.Context(), user(r), id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), workspaceKey{}, ws)
+		if err := ws.Require(perm); err != nil {
+			h.fail(w, r.WithContext(ctx), err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -179,8 +274,22 @@ func (h *Handler) currentUser(r *http.Request) *store.User {
 	return u
 }
 
-// user is the signed-in user of a signedIn route.
+// user is the signed-in user of a signedIn or member route.
 func user(r *http.Request) *store.User { return r.Context().Value(userKey{}).(*store.User) }
+
+// workspace is the workspace of a signedIn or member route.
+func workspace(r *http.Request) org.Workspace {
+	return r.Context().Value(workspaceKey{}).(org.Workspace)
+}
+
+// base is the path prefix of the workspace's pages: "" for the personal
+// workspace, "/orgs/{id}" for an organization's.
+func base(ws org.Workspace) string {
+	if ws.Org == nil {
+		return ""
+	}
+	return "/orgs/" + strconv.FormatInt(ws.Org.ID, 10)
+}
 
 // clientIP is the peer address, used only as a rate-limit key.
 func clientIP(r *http.Request) string {

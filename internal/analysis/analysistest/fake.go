@@ -1,17 +1,15 @@
-// Package analysistest provides a small deterministic Coder and PHIScanner
-// for tests of the layers above the engine, so they can run without the
-// code-set data. Tests built on them must not assert particular codes: the
-// same tests run against the real engine and detector.
+// Package analysistest provides a small deterministic Coder for tests of
+// the layers above the engine, so they can run without the code-set data.
+// Tests built on it must not assert particular codes: the same tests run
+// against the real engine.
 package analysistest
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"sync/atomic"
 
 	"github.com/medcode/medcode/internal/engine"
-	"github.com/medcode/medcode/internal/phi"
 )
 
 // Coder codes a note by finding a handful of phrases; every hit becomes a
@@ -34,7 +32,8 @@ var phrases = []struct{ phrase, code, desc string }{
 }
 
 // Code implements analysis.Coder.
-func (c *Coder) Code(ctx context.Context, note, profile string) (*engine.Result, error) {
+func (c *Coder) Code(ctx context.Context, note string, opts engine.Options) (*engine.Result, error) {
+	profile := opts.Profile
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -81,26 +80,23 @@ func (c *Coder) EngineVersion() string {
 	return c.Version
 }
 
-// PHIScanner flags US social security numbers, phone numbers and "MRN"
-// numbers, the identifiers the tests plant.
-type PHIScanner struct{}
-
-var identifiers = []struct {
-	re   *regexp.Regexp
-	kind phi.Kind
-}{
-	{regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b`), "ssn"},
-	{regexp.MustCompile(`\(?\b\d{3}\)?[ .-]\d{3}-\d{4}\b`), "phone"},
-	{regexp.MustCompile(`(?i)\bMRN:?\s*\d{5,}`), "mrn"},
+// catalog is the code set the fake knows: its own codes and a few that
+// clinic rules in tests add.
+var catalog = map[string]string{
+	"E11.9":  "Type 2 diabetes mellitus without complications",
+	"E11.65": "Type 2 diabetes mellitus with hyperglycemia",
+	"I10":    "Essential (primary) hypertension",
+	"E78.2":  "Mixed hyperlipidemia",
+	"E78.5":  "Hyperlipidemia, unspecified",
+	"R05.9":  "Cough, unspecified",
+	"E16.2":  "Hypoglycemia, unspecified",
+	"Z79.4":  "Long term (current) use of insulin",
+	"Z00.00": "Encounter for general adult medical examination without abnormal findings",
+	"G0008":  "Administration of influenza virus vaccine",
 }
 
-// Scan implements analysis.PHIScanner.
-func (PHIScanner) Scan(text string) []phi.Span {
-	var out []phi.Span
-	for _, id := range identifiers {
-		for _, m := range id.re.FindAllStringIndex(text, -1) {
-			out = append(out, phi.Span{Start: m[0], End: m[1], Type: id.kind, Text: text[m[0]:m[1]], Confidence: 0.99})
-		}
-	}
-	return out
+// Describe implements analysis.Coder (rules.Catalog).
+func (c *Coder) Describe(code string) (string, bool) {
+	d, ok := catalog[code]
+	return d, ok
 }

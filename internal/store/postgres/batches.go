@@ -14,13 +14,16 @@ import (
 	"github.com/medcode/medcode/internal/store"
 )
 
-const batchColumns = "id, user_id, mode, status, total, done, failed, created_at, updated_at, finished_at"
+// batchColumns are read from batches b joined to their workspace w.
+const batchColumns = "b.id, b.user_id, coalesce(w.org_id, 0), b.mode, b.status, b.total, b.done, b.failed, b.created_at, b.updated_at, b.finished_at"
+
+const batchFrom = " FROM batches b JOIN workspaces w ON w.id = b.workspace_id"
 
 func scanBatch(row pgx.Row) (*store.Batch, error) {
 	var b store.Batch
 	var mode, status string
 	var finished pgtype.Timestamptz
-	if err := row.Scan(&b.ID, &b.UserID, &mode, &status, &b.Total, &b.Done, &b.Failed, &b.CreatedAt, &b.UpdatedAt, &finished); err != nil {
+	if err := row.Scan(&b.ID, &b.UserID, &b.OrgID, &mode, &status, &b.Total, &b.Done, &b.Failed, &b.CreatedAt, &b.UpdatedAt, &finished); err != nil {
 		return nil, err
 	}
 	b.Mode, b.Status = store.BatchMode(mode), store.BatchStatus(status)
@@ -28,19 +31,22 @@ func scanBatch(row pgx.Row) (*store.Batch, error) {
 	return &b, nil
 }
 
-// CreateBatch inserts b.
+// CreateBatch inserts b into the workspace of its sender and OrgID.
 func (db *DB) CreateBatch(ctx context.Context, b *store.Batch) error {
-	_, err := db.pool.Exec(ctx, "INSERT INTO batches ("+batchColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-		b.ID, b.UserID, string(b.Mode), string(b.Status), b.Total, b.Done, b.Failed, b.CreatedAt, b.UpdatedAt, nullTime(b.FinishedAt))
+	ws, wsArgs := workspaceSQL(store.Scope{UserID: b.UserID, OrgID: b.OrgID}, 11)
+	tag, err := db.pool.Exec(ctx, `INSERT INTO batches (id, workspace_id, user_id, mode, status, total, done, failed, created_at, updated_at, finished_at)
+		SELECT $1, ws.id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM (`+ws+`) ws`,
+		append([]any{b.ID, b.UserID, string(b.Mode), string(b.Status), b.Total, b.Done, b.Failed, b.CreatedAt, b.UpdatedAt, nullTime(b.FinishedAt)}, wsArgs...)...)
 	if err != nil {
 		return fmt.Errorf("postgres: inserting batch: %w", err)
 	}
-	return nil
+	return affectedOne(tag, "workspace")
 }
 
 // Batch returns one batch of the scope.
 func (db *DB) Batch(ctx context.Context, s store.Scope, id string) (*store.Batch, error) {
-	b, err := scanBatch(db.pool.QueryRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = $1 AND user_id = $2", id, s.UserID))
+	where, args := inScope(s, 1, id)
+	b, err := scanBatch(db.pool.QueryRow(ctx, "SELECT "+batchColumns+batchFrom+" WHERE b."+where+" AND b.id = "+param(next(s)), args...))
 	if err != nil {
 		return nil, notFound("batch", err)
 	}
@@ -49,7 +55,8 @@ func (db *DB) Batch(ctx context.Context, s store.Scope, id string) (*store.Batch
 
 // ListBatches returns the scope's newest batches.
 func (db *DB) ListBatches(ctx context.Context, s store.Scope, limit int) ([]store.Batch, error) {
-	rows, err := db.pool.Query(ctx, "SELECT "+batchColumns+" FROM batches WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2", s.UserID, limit)
+	where, args := inScope(s, 1, limit)
+	rows, err := db.pool.Query(ctx, "SELECT "+batchColumns+batchFrom+" WHERE b."+where+" ORDER BY b.created_at DESC, b.id LIMIT "+param(next(s)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: listing batches: %w", err)
 	}
@@ -112,7 +119,10 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 	recorded := 0
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var mode string
-		if err := tx.QueryRow(ctx, "SELECT mode FROM batches WHERE id = $1", batchID).Scan(&mode); err != nil {
+		var sender store.Scope
+		err := tx.QueryRow(ctx, "SELECT b.mode, b.user_id, coalesce(w.org_id, 0)"+batchFrom+" WHERE b.id = $1", batchID).
+			Scan(&mode, &sender.UserID, &sender.OrgID)
+		if err != nil {
 			return notFound("batch", err)
 		}
 		live := make([]*store.BatchCompletion, len(items))
@@ -128,10 +138,10 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 		if len(live) == 0 {
 			return nil
 		}
-		if err := insertAnalyses(ctx, tx, live); err != nil {
+		if err := insertAnalyses(ctx, tx, sender, live); err != nil {
 			return err
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"batch_items"}, []string{"batch_id", "seq", "analysis_id", "error_code", "outcome"},
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"batch_items"}, []string{"batch_id", "seq", "analysis_id", "error_code", "outcome"},
 			pgx.CopyFromSlice(len(live), func(i int) ([]any, error) {
 				it := live[i].Item
 				return []any{batchID, it.Seq, nullString(it.AnalysisID), nullString(it.ErrorCode), it.Outcome}, nil
@@ -186,12 +196,29 @@ func deleteNotes(ctx context.Context, tx pgx.Tx, batchID string, items []*store.
 	return live, nil
 }
 
-// insertAnalyses inserts the analyses of items counted against their
-// quota, and turns the items over the quota into quota_exceeded refusals.
-func insertAnalyses(ctx context.Context, tx pgx.Tx, items []*store.BatchCompletion) error {
+// insertAnalyses inserts the analyses of items into the batch's
+// workspace, by its sender, counted against their quota, and turns the
+// items over the quota into quota_exceeded refusals (not_found ones when
+// the sender left the organization).
+func insertAnalyses(ctx context.Context, tx pgx.Tx, sender store.Scope, items []*store.BatchCompletion) error {
+	q, args := workspaceSQL(sender, 1)
+	var ws int64
+	if err := tx.QueryRow(ctx, q, args...).Scan(&ws); errors.Is(err, pgx.ErrNoRows) {
+		for _, c := range items {
+			if c.Analysis != nil {
+				c.Analysis, c.Item.AnalysisID, c.Item.ErrorCode = nil, "", string(apperr.NotFound)
+			}
+		}
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("postgres: finding the batch's workspace: %w", err)
+	}
 	var counted []int
 	var plain []*store.Analysis
 	for i, c := range items {
+		if c.Analysis != nil {
+			c.Analysis.OrgID, c.Analysis.CreatedBy = sender.OrgID, sender.UserID
+		}
 		switch {
 		case c.Analysis == nil:
 		case c.Quota.Count:
@@ -201,13 +228,13 @@ func insertAnalyses(ctx context.Context, tx pgx.Tx, items []*store.BatchCompleti
 		}
 	}
 	if len(counted) > 0 {
-		// Items of one batch belong to one user and month.
-		q, user := items[counted[0]].Quota, items[counted[0]].Analysis.UserID
+		// Items of one batch belong to one workspace and month.
+		q := items[counted[0]].Quota
 		var n int
-		err := tx.QueryRow(ctx, `INSERT INTO usage (user_id, month, count) VALUES ($1, $2, $3)
-			ON CONFLICT (user_id, month) DO UPDATE SET count = usage.count + $3
+		err := tx.QueryRow(ctx, `INSERT INTO usage (workspace_id, month, count) VALUES ($1, $2, $3)
+			ON CONFLICT (workspace_id, month) DO UPDATE SET count = usage.count + $3
 			WHERE $4::integer = 0 OR usage.count + $3 <= $4::integer RETURNING count`,
-			user, q.Month, len(counted), q.Limit).Scan(&n)
+			ws, q.Month, len(counted), q.Limit).Scan(&n)
 		switch {
 		case err == nil && (q.Limit == 0 || n <= q.Limit):
 			for _, i := range counted {
@@ -216,20 +243,19 @@ func insertAnalyses(ctx context.Context, tx pgx.Tx, items []*store.BatchCompleti
 		case err == nil || errors.Is(err, pgx.ErrNoRows):
 			// Not all fit: undo a fresh row's count and go one by one.
 			if err == nil {
-				if _, err := tx.Exec(ctx, "UPDATE usage SET count = count - $3 WHERE user_id = $1 AND month = $2", user, q.Month, len(counted)); err != nil {
+				if _, err := tx.Exec(ctx, "UPDATE usage SET count = count - $3 WHERE workspace_id = $1 AND month = $2", ws, q.Month, len(counted)); err != nil {
 					return fmt.Errorf("postgres: counting usage: %w", err)
 				}
 			}
 			for _, i := range counted {
 				c := items[i]
-				a := c.Analysis
-				tag, err := tx.Exec(ctx, insertCounted, a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached,
-					a.KeyID, a.Summary, a.Record, a.Decisions, a.CreatedAt, c.Quota.Month, c.Quota.Limit)
-				if err != nil {
+				stmt, args := insertStatement(sender, c.Analysis, c.Quota)
+				var member, inserted bool
+				if err := tx.QueryRow(ctx, stmt, args...).Scan(&member, &inserted); err != nil {
 					return fmt.Errorf("postgres: inserting analysis: %w", err)
 				}
-				if tag.RowsAffected() == 0 {
-					c.Analysis, c.Item.AnalysisID, c.Item.ErrorCode = nil, "", string(apperr.QuotaExceeded)
+				if err := insertOutcome(member, inserted, c.Quota); err != nil {
+					c.Analysis, c.Item.AnalysisID, c.Item.ErrorCode = nil, "", string(apperr.CodeOf(err))
 				}
 			}
 		default:
@@ -237,12 +263,12 @@ func insertAnalyses(ctx context.Context, tx pgx.Tx, items []*store.BatchCompleti
 		}
 	}
 	if len(plain) > 0 {
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"analyses"}, []string{"id", "user_id", "note_sha256", "release", "engine_version",
-			"profile", "cached", "key_id", "summary", "record", "decisions", "created_at"},
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"analyses"}, []string{"id", "workspace_id", "created_by", "note_sha256", "release",
+			"engine_version", "profile", "variant", "cached", "key_id", "summary", "record", "decisions", "note", "note_expires_at", "created_at"},
 			pgx.CopyFromSlice(len(plain), func(i int) ([]any, error) {
 				a := plain[i]
-				return []any{a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached, a.KeyID,
-					a.Summary, a.Record, a.Decisions, a.CreatedAt}, nil
+				return []any{a.ID, ws, a.CreatedBy, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Variant, a.Cached, a.KeyID,
+					a.Summary, a.Record, a.Decisions, a.Note, nullTime(a.NoteExpiresAt), a.CreatedAt}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("postgres: inserting analyses: %w", err)
@@ -287,33 +313,38 @@ func (db *DB) EndUpload(ctx context.Context, batchID string, total int, complete
 
 // EachBatchItem streams a batch's outcomes in order.
 func (db *DB) EachBatchItem(ctx context.Context, s store.Scope, batchID string, fn func(*store.BatchItem, *store.Analysis) (bool, error)) error {
-	if _, err := db.Batch(ctx, s, batchID); err != nil {
+	b, err := db.Batch(ctx, s, batchID)
+	if err != nil {
 		return err
 	}
+	ws, args := workspaceSQL(s, 2)
 	rows, err := db.pool.Query(ctx, `SELECT i.seq, i.error_code, i.outcome, `+prefixed("a.", listColumns)+`, a.record
-		FROM batch_items i LEFT JOIN analyses a ON a.id = i.analysis_id AND a.user_id = $2
-		WHERE i.batch_id = $1 ORDER BY i.seq`, batchID, s.UserID)
+		FROM batch_items i LEFT JOIN analyses a ON a.id = i.analysis_id AND a.workspace_id = (`+ws+`)
+		WHERE i.batch_id = $1 ORDER BY i.seq`, append([]any{batchID}, args...)...)
 	if err != nil {
 		return fmt.Errorf("postgres: reading batch outcomes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var it store.BatchItem
-		var code, id, note, release, engine, profile, keyID pgtype.Text
-		var user pgtype.Int8
+		// The analysis columns are NULL when the note was refused or its
+		// analysis deleted.
+		var code, id, note, release, engine, profile, variant, keyID pgtype.Text
+		var createdBy pgtype.Int8
 		var cached pgtype.Bool
-		var created pgtype.Timestamptz
+		var noteExpires, created pgtype.Timestamptz
 		var a store.Analysis
-		err := rows.Scan(&it.Seq, &code, &it.Outcome, &id, &user, &note, &release, &engine, &profile, &cached, &keyID,
-			&a.Summary, &a.Decisions, &created, &a.Record)
+		err := rows.Scan(&it.Seq, &code, &it.Outcome, &id, &createdBy, &note, &release, &engine, &profile, &variant, &cached, &keyID,
+			&a.Summary, &a.Decisions, &noteExpires, &created, &a.Record)
 		if err != nil {
 			return fmt.Errorf("postgres: reading batch outcomes: %w", err)
 		}
 		it.ErrorCode = code.String
 		var rec *store.Analysis
 		if id.Valid {
-			a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile = id.String, user.Int64, note.String, release.String, engine.String, profile.String
-			a.Cached, a.KeyID, a.CreatedAt = cached.Bool, keyID.String, fromNull(created)
+			a.ID, a.OrgID, a.CreatedBy, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Variant =
+				id.String, b.OrgID, createdBy.Int64, note.String, release.String, engine.String, profile.String, variant.String
+			a.Cached, a.KeyID, a.NoteExpiresAt, a.CreatedAt = cached.Bool, keyID.String, fromNull(noteExpires), fromNull(created)
 			it.AnalysisID, rec = a.ID, &a
 		}
 		more, err := fn(&it, rec)

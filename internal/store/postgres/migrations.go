@@ -130,6 +130,128 @@ CREATE TABLE batch_items (
 CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
 ALTER TABLE batch_items ALTER COLUMN outcome SET STORAGE EXTERNAL;
 `,
+	// 3: organizations and workspaces. Every record moves from its user
+	// to a workspace: a user's personal one or an organization's. Clinic
+	// rules, feedback counts and the audit log arrive.
+	`
+CREATE TABLE orgs (
+	id                  bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name                text        NOT NULL,
+	tier                text        NOT NULL DEFAULT 'free',
+	baa_recorded_by     bigint      NOT NULL DEFAULT 0,
+	baa_recorded_at     timestamptz,
+	baa_document        text        NOT NULL DEFAULT '',
+	retention_days      integer     NOT NULL DEFAULT 0,
+	note_retention_days integer     NOT NULL DEFAULT 0,
+	created_at          timestamptz NOT NULL
+);
+
+CREATE TABLE workspaces (
+	id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	user_id bigint UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+	org_id  bigint UNIQUE REFERENCES orgs(id) ON DELETE CASCADE,
+	CHECK ((user_id IS NULL) <> (org_id IS NULL))
+);
+INSERT INTO workspaces (user_id) SELECT id FROM users ORDER BY id;
+
+CREATE TABLE org_members (
+	org_id    bigint      NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	user_id   bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	role      text        NOT NULL,
+	joined_at timestamptz NOT NULL,
+	PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX org_members_user ON org_members(user_id);
+
+CREATE TABLE org_invites (
+	id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	org_id     bigint      NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	email      text        NOT NULL,
+	role       text        NOT NULL,
+	hash       bytea       NOT NULL UNIQUE,
+	invited_by bigint      NOT NULL,
+	created_at timestamptz NOT NULL,
+	expires_at timestamptz NOT NULL,
+	UNIQUE (org_id, email)
+);
+
+ALTER TABLE analyses ADD COLUMN workspace_id bigint REFERENCES workspaces(id) ON DELETE CASCADE;
+UPDATE analyses a SET workspace_id = w.id FROM workspaces w WHERE w.user_id = a.user_id;
+ALTER TABLE analyses ALTER COLUMN workspace_id SET NOT NULL;
+ALTER TABLE analyses DROP CONSTRAINT analyses_user_id_fkey;
+ALTER TABLE analyses RENAME COLUMN user_id TO created_by;
+ALTER TABLE analyses ALTER COLUMN created_by DROP NOT NULL;
+ALTER TABLE analyses ADD CONSTRAINT analyses_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL;
+ALTER TABLE analyses ADD COLUMN variant text NOT NULL DEFAULT '', ADD COLUMN note bytea, ADD COLUMN note_expires_at timestamptz;
+ALTER TABLE analyses ALTER COLUMN note SET STORAGE EXTERNAL;
+DROP INDEX analyses_user_created;
+DROP INDEX analyses_note;
+CREATE INDEX analyses_workspace_created ON analyses(workspace_id, created_at DESC, seq DESC);
+CREATE INDEX analyses_note ON analyses(workspace_id, note_sha256, release, engine_version, profile, variant, created_at DESC, seq DESC);
+CREATE INDEX analyses_created_by ON analyses(created_by);
+CREATE INDEX analyses_note_expiry ON analyses(note_expires_at) WHERE note IS NOT NULL;
+
+-- A batch belongs to the workspace it was sent in; user_id stays its sender.
+ALTER TABLE batches ADD COLUMN workspace_id bigint REFERENCES workspaces(id) ON DELETE CASCADE;
+UPDATE batches b SET workspace_id = w.id FROM workspaces w WHERE w.user_id = b.user_id;
+ALTER TABLE batches ALTER COLUMN workspace_id SET NOT NULL;
+CREATE INDEX batches_workspace ON batches(workspace_id, created_at DESC);
+
+ALTER TABLE usage ADD COLUMN workspace_id bigint REFERENCES workspaces(id) ON DELETE CASCADE;
+UPDATE usage u SET workspace_id = w.id FROM workspaces w WHERE w.user_id = u.user_id;
+ALTER TABLE usage DROP CONSTRAINT usage_pkey;
+ALTER TABLE usage DROP COLUMN user_id;
+ALTER TABLE usage ALTER COLUMN workspace_id SET NOT NULL;
+ALTER TABLE usage ADD PRIMARY KEY (workspace_id, month);
+
+CREATE TABLE feedback (
+	workspace_id bigint  NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	code         text    NOT NULL,
+	decision     text    NOT NULL,
+	replacement  text    NOT NULL,
+	count        integer NOT NULL,
+	PRIMARY KEY (workspace_id, code, decision, replacement)
+);
+
+CREATE TABLE rule_sets (
+	org_id     bigint      NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	version    integer     NOT NULL,
+	source     text        NOT NULL,
+	author_id  bigint      NOT NULL,
+	created_at timestamptz NOT NULL,
+	PRIMARY KEY (org_id, version)
+);
+
+CREATE TABLE audit_log (
+	seq       bigint      PRIMARY KEY,
+	at        timestamptz NOT NULL,
+	org_id    bigint      NOT NULL,
+	actor_id  bigint      NOT NULL,
+	action    text        NOT NULL,
+	target    text        NOT NULL,
+	details   text        NOT NULL,
+	prev_hash bytea       NOT NULL,
+	hash      bytea       NOT NULL
+);
+CREATE INDEX audit_log_org ON audit_log(org_id, seq);
+CREATE INDEX audit_log_actor ON audit_log(actor_id, seq);
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'the audit log is append-only';
+END
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+	FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+	FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+CREATE TABLE audit_head (
+	id   integer PRIMARY KEY CHECK (id = 1),
+	seq  bigint  NOT NULL,
+	hash bytea   NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.

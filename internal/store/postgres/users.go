@@ -44,11 +44,15 @@ func scanUser(row pgx.Row) (*store.User, error) {
 	return &u, nil
 }
 
-// CreateUser inserts u; Conflict when the email is taken.
+// CreateUser inserts u with its personal workspace; Conflict when the
+// email is taken.
 func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
-	err := db.pool.QueryRow(ctx, `INSERT INTO users (email, password_hash, display_name, organization, role, tier,
+	err := db.pool.QueryRow(ctx, `WITH u AS (
+		INSERT INTO users (email, password_hash, display_name, organization, role, tier,
 		email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (email) DO NOTHING RETURNING id`,
+		ON CONFLICT (email) DO NOTHING RETURNING id),
+	ws AS (INSERT INTO workspaces (user_id) SELECT id FROM u)
+	SELECT id FROM u`,
 		u.Email, u.PasswordHash, u.DisplayName, u.Organization, u.Role, string(u.Tier),
 		nullTime(u.EmailVerifiedAt), u.CreatedAt).Scan(&u.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -155,15 +159,46 @@ func (db *DB) UsersWithTOTP(ctx context.Context) ([]store.User, error) {
 	return out, rows.Err()
 }
 
-// DeleteUser deletes the user; foreign keys cascade to every table that
-// holds the user's rows. PostgreSQL keeps the dead row versions in its data
-// files and WAL until vacuum and WAL recycling overwrite them, so unlike
-// the SQLite adapter this cannot promise the bytes are gone at once
-// (docs/operations.md: run PostgreSQL on encrypted storage).
+// DeleteUser deletes the user and the organizations where they are the
+// only member; foreign keys cascade to every table that holds their rows.
+// PostgreSQL keeps the dead row versions in its data files and WAL until
+// vacuum and WAL recycling overwrite them, so unlike the SQLite adapter
+// this cannot promise the bytes are gone at once (docs/operations.md: run
+// PostgreSQL on encrypted storage).
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
-	tag, err := db.pool.Exec(ctx, "DELETE FROM users WHERE id = $1", id)
-	if err != nil {
-		return fmt.Errorf("postgres: deleting user: %w", err)
-	}
-	return affectedOne(tag, "user")
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		// Lock the user's memberships so that a concurrent role change
+		// cannot slip past the owner check.
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM org_members WHERE org_id IN (SELECT org_id FROM org_members WHERE user_id = $1) FOR UPDATE", id); err != nil {
+			return fmt.Errorf("postgres: checking organizations: %w", err)
+		}
+		var orgName string
+		err := tx.QueryRow(ctx, soleOwnerOfSharedOrg, id, string(store.RoleOwner)).Scan(&orgName)
+		if err == nil {
+			return apperr.New(apperr.Conflict, "You are the only owner of %s, which has other members: make another member an owner, or delete the organization, first.", orgName)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("postgres: checking organizations: %w", err)
+		}
+		if _, err := tx.Exec(ctx, deleteSoloOrgs, id); err != nil {
+			return fmt.Errorf("postgres: deleting organizations: %w", err)
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM users WHERE id = $1", id)
+		if err != nil {
+			return fmt.Errorf("postgres: deleting user: %w", err)
+		}
+		return affectedOne(tag, "user")
+	})
 }
+
+// soleOwnerOfSharedOrg finds an organization that deleting the user would
+// leave without an owner while others still belong to it.
+const soleOwnerOfSharedOrg = `SELECT o.name FROM orgs o JOIN org_members m ON m.org_id = o.id
+	WHERE m.user_id = $1 AND m.role = $2
+	AND NOT EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = o.id AND x.role = $2 AND x.user_id <> m.user_id)
+	AND EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = o.id AND x.user_id <> m.user_id)
+	LIMIT 1`
+
+// deleteSoloOrgs deletes the organizations whose only member is the user.
+const deleteSoloOrgs = `DELETE FROM orgs WHERE id IN (SELECT m.org_id FROM org_members m WHERE m.user_id = $1
+	AND NOT EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = m.org_id AND x.user_id <> m.user_id))`

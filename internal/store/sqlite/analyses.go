@@ -9,28 +9,37 @@ import (
 	"github.com/medcode/medcode/internal/store"
 )
 
-// listColumns leave out the record, the large blob only a detail view needs.
-const listColumns = "id, user_id, note_sha256, release, engine_version, profile, cached, key_id, summary, decisions, created_at"
+// listColumns leave out the record, the large blob only a detail view
+// needs, and the retained note.
+const listColumns = "id, created_by, note_sha256, release, engine_version, profile, variant, cached, key_id, summary, decisions, note_expires_at, created_at"
 
-func scanAnalysis(row scanner, withRecord bool) (*store.Analysis, error) {
-	var a store.Analysis
-	var created int64
-	dest := []any{&a.ID, &a.UserID, &a.NoteSHA256, &a.Release, &a.EngineVersion, &a.Profile, &a.Cached, &a.KeyID, &a.Summary, &a.Decisions, &created}
+// scanAnalysis reads listColumns, then record when withRecord; orgID is
+// the workspace's organization, which the caller knows from the scope.
+func scanAnalysis(row scanner, orgID int64, withRecord bool) (*store.Analysis, error) {
+	a := store.Analysis{OrgID: orgID}
+	var createdBy sql.NullInt64
+	var noteExpires, created int64
+	dest := []any{&a.ID, &createdBy, &a.NoteSHA256, &a.Release, &a.EngineVersion, &a.Profile, &a.Variant, &a.Cached, &a.KeyID,
+		&a.Summary, &a.Decisions, &noteExpires, &created}
 	if withRecord {
 		dest = append(dest, &a.Record)
 	}
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
+	a.CreatedBy = createdBy.Int64
+	a.NoteExpiresAt = fromMillis(noteExpires)
 	a.CreatedAt = fromMillis(created)
 	return &a, nil
 }
 
-// CreateAnalysis inserts a and counts it against the quota atomically.
-// Inserts from concurrent requests are committed together (see
-// commitLoop); each one still succeeds or fails on its own.
-func (db *DB) CreateAnalysis(ctx context.Context, a *store.Analysis, q store.Quota) error {
-	req := &insertRequest{a: a, q: q, done: make(chan error, 1)}
+// CreateAnalysis inserts a into the scope's workspace and counts it
+// against the quota atomically. Inserts from concurrent requests are
+// committed together (see commitLoop); each one still succeeds or fails on
+// its own.
+func (db *DB) CreateAnalysis(ctx context.Context, s store.Scope, a *store.Analysis, q store.Quota) error {
+	a.OrgID, a.CreatedBy = s.OrgID, s.UserID
+	req := &insertRequest{s: s, a: a, q: q, done: make(chan error, 1)}
 	select {
 	case db.inserts <- req:
 	case <-db.stop:
@@ -45,6 +54,7 @@ func (db *DB) CreateAnalysis(ctx context.Context, a *store.Analysis, q store.Quo
 
 // insertRequest is one queued CreateAnalysis.
 type insertRequest struct {
+	s    store.Scope
 	a    *store.Analysis
 	q    store.Quota
 	done chan error
@@ -79,7 +89,7 @@ func (db *DB) commitLoop() {
 		results := make([]error, len(group))
 		err := db.inTx(context.Background(), func(tx *sql.Tx) error {
 			for i, req := range group {
-				results[i] = db.insertOne(tx, req.a, req.q)
+				results[i] = db.insertOne(tx, req.s, req.a, req.q)
 			}
 			return nil
 		})
@@ -97,27 +107,32 @@ const (
 	savepoint           = "SAVEPOINT one_insert"
 	rollbackToSavepoint = "ROLLBACK TO one_insert"
 	releaseSavepoint    = "RELEASE one_insert"
-	insertAnalysis      = `INSERT INTO analyses (id, user_id, note_sha256, release, engine_version, profile,
-		cached, key_id, summary, record, decisions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	countUsageSQL = `INSERT INTO usage (user_id, month, count) VALUES (?, ?, 1)
-		ON CONFLICT (user_id, month) DO UPDATE SET count = count + 1 RETURNING count`
+	insertAnalysis      = `INSERT INTO analyses (id, workspace_id, created_by, note_sha256, release, engine_version, profile,
+		variant, cached, key_id, summary, record, decisions, note, note_expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	countUsageSQL = `INSERT INTO usage (workspace_id, month, count) VALUES (?, ?, 1)
+		ON CONFLICT (workspace_id, month) DO UPDATE SET count = count + 1 RETURNING count`
 )
 
 // insertOne inserts one analysis inside a savepoint of tx.
-func (db *DB) insertOne(tx *sql.Tx, a *store.Analysis, q store.Quota) error {
+func (db *DB) insertOne(tx *sql.Tx, s store.Scope, a *store.Analysis, q store.Quota) error {
 	ctx := context.Background()
 	if _, err := db.txExec(ctx, tx, savepoint); err != nil {
 		return fmt.Errorf("sqlite: savepoint: %w", err)
 	}
 	err := func() error {
+		ws, err := db.workspaceID(ctx, tx, s)
+		if err != nil {
+			return err
+		}
 		if q.Count {
-			if err := db.countUsage(ctx, tx, a.UserID, q); err != nil {
+			if err := db.countUsage(ctx, tx, ws, q); err != nil {
 				return err
 			}
 		}
-		_, err := db.txExec(ctx, tx, insertAnalysis,
-			a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Cached, a.KeyID,
-			a.Summary, a.Record, a.Decisions, millis(a.CreatedAt))
+		_, err = db.txExec(ctx, tx, insertAnalysis,
+			a.ID, ws, a.CreatedBy, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Variant, a.Cached, a.KeyID,
+			a.Summary, a.Record, a.Decisions, a.Note, millis(a.NoteExpiresAt), millis(a.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("sqlite: inserting analysis: %w", err)
 		}
@@ -134,9 +149,9 @@ func (db *DB) insertOne(tx *sql.Tx, a *store.Analysis, q store.Quota) error {
 	return err
 }
 
-func (db *DB) countUsage(ctx context.Context, tx *sql.Tx, userID int64, q store.Quota) error {
+func (db *DB) countUsage(ctx context.Context, tx *sql.Tx, workspace int64, q store.Quota) error {
 	var n int
-	err := db.txRow(ctx, tx, countUsageSQL, userID, q.Month).Scan(&n)
+	err := db.txRow(ctx, tx, countUsageSQL, workspace, q.Month).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("sqlite: counting usage: %w", err)
 	}
@@ -149,18 +164,32 @@ func (db *DB) countUsage(ctx context.Context, tx *sql.Tx, userID int64, q store.
 
 // Analysis returns one record of the scope.
 func (db *DB) Analysis(ctx context.Context, s store.Scope, id string) (*store.Analysis, error) {
-	a, err := scanAnalysis(db.readRow(ctx, "SELECT "+listColumns+", record FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID), true)
+	where, args := inScope(s, id)
+	a, err := scanAnalysis(db.readRow(ctx, "SELECT "+listColumns+", record FROM analyses WHERE "+where+" AND id = ?", args...), s.OrgID, true)
 	if err != nil {
 		return nil, notFound("analysis", err)
 	}
 	return a, nil
 }
 
+// AnalysisNote returns the sealed retained note of one record of the scope.
+func (db *DB) AnalysisNote(ctx context.Context, s store.Scope, id string) ([]byte, string, error) {
+	where, args := inScope(s, id)
+	var note []byte
+	var keyID string
+	err := db.readRow(ctx, "SELECT note, key_id FROM analyses WHERE "+where+" AND id = ? AND note IS NOT NULL", args...).Scan(&note, &keyID)
+	if err != nil {
+		return nil, "", notFound("note", err)
+	}
+	return note, keyID, nil
+}
+
 // LatestAnalysisOfNote finds the newest record of the same note and engine.
-func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, noteSHA256, profile, release, engineVersion string) (*store.Analysis, error) {
+func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, k store.CacheKey) (*store.Analysis, error) {
+	where, args := inScope(s, k.NoteSHA256, k.Release, k.EngineVersion, k.Profile, k.Variant)
 	a, err := scanAnalysis(db.readRow(ctx, "SELECT "+listColumns+`, record FROM analyses
-		WHERE user_id = ? AND note_sha256 = ? AND release = ? AND engine_version = ? AND profile = ?
-		ORDER BY created_at DESC, rowid DESC LIMIT 1`, s.UserID, noteSHA256, release, engineVersion, profile), true)
+		WHERE `+where+` AND note_sha256 = ? AND release = ? AND engine_version = ? AND profile = ? AND variant = ?
+		ORDER BY created_at DESC, rowid DESC LIMIT 1`, args...), s.OrgID, true)
 	if err != nil {
 		return nil, notFound("analysis", err)
 	}
@@ -169,19 +198,20 @@ func (db *DB) LatestAnalysisOfNote(ctx context.Context, s store.Scope, noteSHA25
 
 // ListAnalyses returns one page of the scope's records, newest first.
 func (db *DB) ListAnalyses(ctx context.Context, s store.Scope, limit, offset int) ([]store.Analysis, int, error) {
+	where, args := inScope(s)
 	var total int
-	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM analyses WHERE user_id = ?", s.UserID).Scan(&total); err != nil {
+	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM analyses WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sqlite: counting analyses: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+` FROM analyses WHERE user_id = ?
-		ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`, s.UserID, limit, offset)
+	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+" FROM analyses WHERE "+where+`
+		ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlite: listing analyses: %w", err)
 	}
 	defer rows.Close()
 	var out []store.Analysis
 	for rows.Next() {
-		a, err := scanAnalysis(rows, false)
+		a, err := scanAnalysis(rows, s.OrgID, false)
 		if err != nil {
 			return nil, 0, fmt.Errorf("sqlite: listing analyses: %w", err)
 		}
@@ -192,13 +222,14 @@ func (db *DB) ListAnalyses(ctx context.Context, s store.Scope, limit, offset int
 
 // EachAnalysis streams the scope's records newest first.
 func (db *DB) EachAnalysis(ctx context.Context, s store.Scope, fn func(*store.Analysis) (bool, error)) error {
-	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+" FROM analyses WHERE user_id = ? ORDER BY created_at DESC, rowid DESC", s.UserID)
+	where, args := inScope(s)
+	rows, err := db.read.QueryContext(ctx, "SELECT "+listColumns+" FROM analyses WHERE "+where+" ORDER BY created_at DESC, rowid DESC", args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: listing analyses: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		a, err := scanAnalysis(rows, false)
+		a, err := scanAnalysis(rows, s.OrgID, false)
 		if err != nil {
 			return fmt.Errorf("sqlite: listing analyses: %w", err)
 		}
@@ -213,7 +244,8 @@ func (db *DB) EachAnalysis(ctx context.Context, s store.Scope, fn func(*store.An
 // DeleteAnalysis deletes one record of the scope.
 func (db *DB) DeleteAnalysis(ctx context.Context, s store.Scope, id string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID)
+		where, args := inScope(s, id)
+		res, err := tx.ExecContext(ctx, "DELETE FROM analyses WHERE "+where+" AND id = ?", args...)
 		if err != nil {
 			return fmt.Errorf("sqlite: deleting analysis: %w", err)
 		}
@@ -221,11 +253,16 @@ func (db *DB) DeleteAnalysis(ctx context.Context, s store.Scope, id string) erro
 	})
 }
 
-// UpdateDecisions rewrites the sealed decisions of one record of the scope.
-func (db *DB) UpdateDecisions(ctx context.Context, s store.Scope, id string, update func([]byte) ([]byte, error)) error {
+// UpdateDecisions rewrites the sealed decisions of one record of the scope
+// and moves the workspace's feedback counts.
+func (db *DB) UpdateDecisions(ctx context.Context, s store.Scope, id string, update func([]byte) (store.DecisionUpdate, error)) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		ws, err := db.workspaceID(ctx, tx, s)
+		if err != nil {
+			return notFound("analysis", sql.ErrNoRows)
+		}
 		var current []byte
-		err := tx.QueryRowContext(ctx, "SELECT decisions FROM analyses WHERE id = ? AND user_id = ?", id, s.UserID).Scan(&current)
+		err = tx.QueryRowContext(ctx, "SELECT decisions FROM analyses WHERE workspace_id = ? AND id = ?", ws, id).Scan(&current)
 		if err != nil {
 			return notFound("analysis", err)
 		}
@@ -233,18 +270,55 @@ func (db *DB) UpdateDecisions(ctx context.Context, s store.Scope, id string, upd
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "UPDATE analyses SET decisions = ? WHERE id = ?", next, id)
-		if err != nil {
+		if _, err = tx.ExecContext(ctx, "UPDATE analyses SET decisions = ? WHERE id = ?", next.Blob, id); err != nil {
 			return fmt.Errorf("sqlite: saving decisions: %w", err)
+		}
+		if v := next.Undo; v != nil {
+			_, err := tx.ExecContext(ctx, `UPDATE feedback SET count = count - 1
+				WHERE workspace_id = ? AND code = ? AND decision = ? AND replacement = ?`, ws, v.Code, v.Decision, v.Replacement)
+			if err != nil {
+				return fmt.Errorf("sqlite: counting feedback: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM feedback WHERE workspace_id = ? AND count <= 0", ws); err != nil {
+				return fmt.Errorf("sqlite: counting feedback: %w", err)
+			}
+		}
+		if v := next.Do; v != nil {
+			_, err := tx.ExecContext(ctx, `INSERT INTO feedback (workspace_id, code, decision, replacement, count) VALUES (?, ?, ?, ?, 1)
+				ON CONFLICT (workspace_id, code, decision, replacement) DO UPDATE SET count = count + 1`, ws, v.Code, v.Decision, v.Replacement)
+			if err != nil {
+				return fmt.Errorf("sqlite: counting feedback: %w", err)
+			}
 		}
 		return nil
 	})
 }
 
-// Usage returns the user's counted analyses in month.
-func (db *DB) Usage(ctx context.Context, userID int64, month string) (int, error) {
+// FeedbackCounts returns the scope's verdict counts by code.
+func (db *DB) FeedbackCounts(ctx context.Context, s store.Scope) ([]store.FeedbackCount, error) {
+	where, args := inScope(s)
+	rows, err := db.read.QueryContext(ctx, "SELECT code, decision, replacement, count FROM feedback WHERE "+where+
+		" ORDER BY code, decision, replacement", args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: reading feedback: %w", err)
+	}
+	defer rows.Close()
+	var out []store.FeedbackCount
+	for rows.Next() {
+		var c store.FeedbackCount
+		if err := rows.Scan(&c.Code, &c.Decision, &c.Replacement, &c.Count); err != nil {
+			return nil, fmt.Errorf("sqlite: reading feedback: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Usage returns the counted analyses of the scope's workspace in month.
+func (db *DB) Usage(ctx context.Context, s store.Scope, month string) (int, error) {
+	where, args := inScope(s, month)
 	var n int
-	err := db.readRow(ctx, "SELECT count FROM usage WHERE user_id = ? AND month = ?", userID, month).Scan(&n)
+	err := db.readRow(ctx, "SELECT count FROM usage WHERE "+where+" AND month = ?", args...).Scan(&n)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
@@ -263,17 +337,19 @@ func (db *DB) ResealAnalyses(ctx context.Context, activeKey string, reseal func(
 	for {
 		n := 0
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, "SELECT "+listColumns+", record FROM analyses WHERE key_id != ? LIMIT ?", activeKey, resealBatch)
+			rows, err := tx.QueryContext(ctx, "SELECT "+listColumns+", record, note FROM analyses WHERE key_id != ? LIMIT ?", activeKey, resealBatch)
 			if err != nil {
 				return fmt.Errorf("sqlite: listing analyses to re-encrypt: %w", err)
 			}
 			var batch []*store.Analysis
 			for rows.Next() {
-				a, err := scanAnalysis(rows, true)
+				var note []byte
+				a, err := scanAnalysis(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &note)...) }), 0, true)
 				if err != nil {
 					rows.Close()
 					return fmt.Errorf("sqlite: listing analyses to re-encrypt: %w", err)
 				}
+				a.Note = note
 				batch = append(batch, a)
 			}
 			rows.Close()
@@ -287,8 +363,8 @@ func (db *DB) ResealAnalyses(ctx context.Context, activeKey string, reseal func(
 				if a.KeyID != activeKey {
 					return fmt.Errorf("sqlite: re-encrypting analysis %s: resealed with %q, want %q", a.ID, a.KeyID, activeKey)
 				}
-				_, err := tx.ExecContext(ctx, "UPDATE analyses SET key_id = ?, summary = ?, record = ?, decisions = ? WHERE id = ?",
-					a.KeyID, a.Summary, a.Record, a.Decisions, a.ID)
+				_, err := tx.ExecContext(ctx, "UPDATE analyses SET key_id = ?, summary = ?, record = ?, decisions = ?, note = ? WHERE id = ?",
+					a.KeyID, a.Summary, a.Record, a.Decisions, a.Note, a.ID)
 				if err != nil {
 					return fmt.Errorf("sqlite: saving re-encrypted analysis %s: %w", a.ID, err)
 				}

@@ -11,13 +11,16 @@ import (
 	"github.com/medcode/medcode/internal/store"
 )
 
-const batchColumns = "id, user_id, mode, status, total, done, failed, created_at, updated_at, finished_at"
+// batchColumns are read from batches b joined to their workspace w.
+const batchColumns = "b.id, b.user_id, coalesce(w.org_id, 0), b.mode, b.status, b.total, b.done, b.failed, b.created_at, b.updated_at, b.finished_at"
+
+const batchFrom = " FROM batches b JOIN workspaces w ON w.id = b.workspace_id"
 
 func scanBatch(row scanner) (*store.Batch, error) {
 	var b store.Batch
 	var mode, status string
 	var created, updated, finished int64
-	if err := row.Scan(&b.ID, &b.UserID, &mode, &status, &b.Total, &b.Done, &b.Failed, &created, &updated, &finished); err != nil {
+	if err := row.Scan(&b.ID, &b.UserID, &b.OrgID, &mode, &status, &b.Total, &b.Done, &b.Failed, &created, &updated, &finished); err != nil {
 		return nil, err
 	}
 	b.Mode, b.Status = store.BatchMode(mode), store.BatchStatus(status)
@@ -25,11 +28,16 @@ func scanBatch(row scanner) (*store.Batch, error) {
 	return &b, nil
 }
 
-// CreateBatch inserts b.
+// CreateBatch inserts b into the workspace of its sender and OrgID.
 func (db *DB) CreateBatch(ctx context.Context, b *store.Batch) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO batches ("+batchColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			b.ID, b.UserID, string(b.Mode), string(b.Status), b.Total, b.Done, b.Failed, millis(b.CreatedAt), millis(b.UpdatedAt), millis(b.FinishedAt))
+		ws, err := db.workspaceID(ctx, tx, store.Scope{UserID: b.UserID, OrgID: b.OrgID})
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO batches (id, workspace_id, user_id, mode, status, total, done, failed, created_at, updated_at, finished_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.ID, ws, b.UserID, string(b.Mode), string(b.Status), b.Total, b.Done, b.Failed, millis(b.CreatedAt), millis(b.UpdatedAt), millis(b.FinishedAt))
 		if err != nil {
 			return fmt.Errorf("sqlite: inserting batch: %w", err)
 		}
@@ -39,7 +47,8 @@ func (db *DB) CreateBatch(ctx context.Context, b *store.Batch) error {
 
 // Batch returns one batch of the scope.
 func (db *DB) Batch(ctx context.Context, s store.Scope, id string) (*store.Batch, error) {
-	b, err := scanBatch(db.readRow(ctx, "SELECT "+batchColumns+" FROM batches WHERE id = ? AND user_id = ?", id, s.UserID))
+	q, args := workspaceSQL(s)
+	b, err := scanBatch(db.readRow(ctx, "SELECT "+batchColumns+batchFrom+" WHERE b.workspace_id = ("+q+") AND b.id = ?", append(args, id)...))
 	if err != nil {
 		return nil, notFound("batch", err)
 	}
@@ -48,7 +57,9 @@ func (db *DB) Batch(ctx context.Context, s store.Scope, id string) (*store.Batch
 
 // ListBatches returns the scope's newest batches.
 func (db *DB) ListBatches(ctx context.Context, s store.Scope, limit int) ([]store.Batch, error) {
-	rows, err := db.read.QueryContext(ctx, "SELECT "+batchColumns+" FROM batches WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", s.UserID, limit)
+	q, args := workspaceSQL(s)
+	rows, err := db.read.QueryContext(ctx, "SELECT "+batchColumns+batchFrom+" WHERE b.workspace_id = ("+q+") ORDER BY b.created_at DESC, b.rowid DESC LIMIT ?",
+		append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: listing batches: %w", err)
 	}
@@ -108,7 +119,10 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 	recorded := 0
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var mode string
-		if err := tx.QueryRowContext(ctx, "SELECT mode FROM batches WHERE id = ?", batchID).Scan(&mode); err != nil {
+		var sender store.Scope
+		err := tx.QueryRowContext(ctx, `SELECT b.mode, b.user_id, coalesce(w.org_id, 0)`+batchFrom+` WHERE b.id = ?`, batchID).
+			Scan(&mode, &sender.UserID, &sender.OrgID)
+		if err != nil {
 			return notFound("batch", err)
 		}
 		failed := 0
@@ -124,10 +138,13 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 				}
 			}
 			if c.Analysis != nil {
-				err := db.insertOne(tx, c.Analysis, c.Quota)
+				// The analysis goes to the batch's workspace, by its sender.
+				c.Analysis.OrgID, c.Analysis.CreatedBy = sender.OrgID, sender.UserID
+				err := db.insertOne(tx, sender, c.Analysis, c.Quota)
 				switch {
-				case apperr.Is(err, apperr.QuotaExceeded):
-					c.Analysis, c.Item.AnalysisID, c.Item.ErrorCode = nil, "", string(apperr.QuotaExceeded)
+				case apperr.Is(err, apperr.QuotaExceeded), apperr.Is(err, apperr.NotFound):
+					// Over the limit, or the sender left the organization.
+					c.Analysis, c.Item.AnalysisID, c.Item.ErrorCode = nil, "", string(apperr.CodeOf(err))
 				case err != nil:
 					return err
 				}
@@ -146,7 +163,7 @@ func (db *DB) CompleteBatchItems(ctx context.Context, batchID string, items []st
 		if recorded == 0 {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE batches SET done = done + ?1, failed = failed + ?2, updated_at = ?3,
+		_, err = tx.ExecContext(ctx, `UPDATE batches SET done = done + ?1, failed = failed + ?2, updated_at = ?3,
 			status = CASE WHEN status = 'queued' AND done + ?1 >= total THEN 'done' ELSE status END,
 			finished_at = CASE WHEN status = 'queued' AND done + ?1 >= total THEN ?3 ELSE finished_at END
 			WHERE id = ?4`, recorded, failed, millis(now), batchID)
@@ -197,33 +214,38 @@ func (db *DB) EndUpload(ctx context.Context, batchID string, total int, complete
 
 // EachBatchItem streams a batch's outcomes in order.
 func (db *DB) EachBatchItem(ctx context.Context, s store.Scope, batchID string, fn func(*store.BatchItem, *store.Analysis) (bool, error)) error {
-	if _, err := db.Batch(ctx, s, batchID); err != nil {
+	b, err := db.Batch(ctx, s, batchID)
+	if err != nil {
 		return err
 	}
 	cols := strings.Split(listColumns, ", ")
+	q, args := workspaceSQL(s)
 	rows, err := db.read.QueryContext(ctx, `SELECT i.seq, i.error_code, i.outcome, a.`+strings.Join(cols, ", a.")+`, a.record
-		FROM batch_items i LEFT JOIN analyses a ON a.id = i.analysis_id AND a.user_id = ?
-		WHERE i.batch_id = ? ORDER BY i.seq`, s.UserID, batchID)
+		FROM batch_items i LEFT JOIN analyses a ON a.id = i.analysis_id AND a.workspace_id = (`+q+`)
+		WHERE i.batch_id = ? ORDER BY i.seq`, append(args, batchID)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: reading batch outcomes: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var it store.BatchItem
-		var code, id, note, release, engine, profile, keyID sql.NullString
-		var user, created sql.NullInt64
+		// The analysis columns are NULL when the note was refused or its
+		// analysis deleted.
+		var code, id, note, release, engine, profile, variant, keyID sql.NullString
+		var createdBy, noteExpires, created sql.NullInt64
 		var cached sql.NullBool
 		var a store.Analysis
-		err := rows.Scan(&it.Seq, &code, &it.Outcome, &id, &user, &note, &release, &engine, &profile, &cached, &keyID,
-			&a.Summary, &a.Decisions, &created, &a.Record)
+		err := rows.Scan(&it.Seq, &code, &it.Outcome, &id, &createdBy, &note, &release, &engine, &profile, &variant, &cached, &keyID,
+			&a.Summary, &a.Decisions, &noteExpires, &created, &a.Record)
 		if err != nil {
 			return fmt.Errorf("sqlite: reading batch outcomes: %w", err)
 		}
 		it.ErrorCode = code.String
 		var rec *store.Analysis
 		if id.Valid {
-			a.ID, a.UserID, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile = id.String, user.Int64, note.String, release.String, engine.String, profile.String
-			a.Cached, a.KeyID, a.CreatedAt = cached.Bool, keyID.String, fromMillis(created.Int64)
+			a.ID, a.OrgID, a.CreatedBy, a.NoteSHA256, a.Release, a.EngineVersion, a.Profile, a.Variant =
+				id.String, b.OrgID, createdBy.Int64, note.String, release.String, engine.String, profile.String, variant.String
+			a.Cached, a.KeyID, a.NoteExpiresAt, a.CreatedAt = cached.Bool, keyID.String, fromMillis(noteExpires.Int64), fromMillis(created.Int64)
 			it.AnalysisID, rec = a.ID, &a
 		}
 		more, err := fn(&it, rec)

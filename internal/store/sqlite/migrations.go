@@ -121,6 +121,156 @@ CREATE TABLE batch_items (
 ) STRICT;
 CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
 `,
+	// 3: organizations and workspaces. Every record moves from its user
+	// to a workspace: a user's personal one or an organization's. Clinic
+	// rules, feedback counts and the audit log arrive.
+	`
+CREATE TABLE orgs (
+	id                  INTEGER PRIMARY KEY,
+	name                TEXT    NOT NULL,
+	tier                TEXT    NOT NULL DEFAULT 'free',
+	baa_recorded_by     INTEGER NOT NULL DEFAULT 0,
+	baa_recorded_at     INTEGER NOT NULL DEFAULT 0,
+	baa_document        TEXT    NOT NULL DEFAULT '',
+	retention_days      INTEGER NOT NULL DEFAULT 0,
+	note_retention_days INTEGER NOT NULL DEFAULT 0,
+	created_at          INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE workspaces (
+	id      INTEGER PRIMARY KEY,
+	user_id INTEGER UNIQUE REFERENCES users(id) ON DELETE CASCADE,
+	org_id  INTEGER UNIQUE REFERENCES orgs(id) ON DELETE CASCADE,
+	CHECK ((user_id IS NULL) <> (org_id IS NULL))
+) STRICT;
+INSERT INTO workspaces (user_id) SELECT id FROM users;
+
+CREATE TABLE org_members (
+	org_id    INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	role      TEXT    NOT NULL,
+	joined_at INTEGER NOT NULL,
+	PRIMARY KEY (org_id, user_id)
+) STRICT;
+CREATE INDEX org_members_user ON org_members(user_id);
+
+CREATE TABLE org_invites (
+	id         INTEGER PRIMARY KEY,
+	org_id     INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	email      TEXT    NOT NULL,
+	role       TEXT    NOT NULL,
+	hash       BLOB    NOT NULL UNIQUE,
+	invited_by INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	UNIQUE (org_id, email)
+) STRICT;
+
+CREATE TABLE analyses_v2 (
+	id              TEXT    PRIMARY KEY,
+	workspace_id    INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	created_by      INTEGER REFERENCES users(id) ON DELETE SET NULL,
+	note_sha256     TEXT    NOT NULL,
+	release         TEXT    NOT NULL,
+	engine_version  TEXT    NOT NULL,
+	profile         TEXT    NOT NULL,
+	variant         TEXT    NOT NULL DEFAULT '',
+	cached          INTEGER NOT NULL,
+	key_id          TEXT    NOT NULL,
+	summary         BLOB    NOT NULL,
+	record          BLOB    NOT NULL,
+	decisions       BLOB,
+	note            BLOB,
+	note_expires_at INTEGER NOT NULL DEFAULT 0,
+	created_at      INTEGER NOT NULL
+) STRICT;
+INSERT INTO analyses_v2 (id, workspace_id, created_by, note_sha256, release, engine_version, profile, cached, key_id,
+	summary, record, decisions, created_at)
+SELECT a.id, w.id, a.user_id, a.note_sha256, a.release, a.engine_version, a.profile, a.cached, a.key_id,
+	a.summary, a.record, a.decisions, a.created_at
+FROM analyses a JOIN workspaces w ON w.user_id = a.user_id ORDER BY a.rowid;
+-- batch_items refers to analyses: it moves to analyses_v2 first, so that
+-- dropping the old table cannot clear its links (ON DELETE SET NULL), and
+-- the renames below carry the reference over.
+CREATE TABLE batch_items_v2 (
+	batch_id    TEXT    NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	seq         INTEGER NOT NULL,
+	analysis_id TEXT    REFERENCES analyses_v2(id) ON DELETE SET NULL,
+	error_code  TEXT,
+	outcome     BLOB    NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+) STRICT;
+INSERT INTO batch_items_v2 SELECT batch_id, seq, analysis_id, error_code, outcome FROM batch_items;
+DROP TABLE batch_items;
+DROP TABLE analyses;
+ALTER TABLE analyses_v2 RENAME TO analyses;
+ALTER TABLE batch_items_v2 RENAME TO batch_items;
+CREATE INDEX batch_items_analysis ON batch_items(analysis_id);
+CREATE INDEX analyses_workspace_created ON analyses(workspace_id, created_at DESC);
+CREATE INDEX analyses_note ON analyses(workspace_id, note_sha256, release, engine_version, profile, variant, created_at DESC);
+CREATE INDEX analyses_key ON analyses(key_id);
+CREATE INDEX analyses_created_by ON analyses(created_by);
+CREATE INDEX analyses_note_expiry ON analyses(note_expires_at) WHERE note IS NOT NULL;
+
+-- A batch belongs to the workspace it was sent in; user_id stays its sender.
+ALTER TABLE batches ADD COLUMN workspace_id INTEGER REFERENCES workspaces(id) ON DELETE CASCADE;
+UPDATE batches SET workspace_id = (SELECT id FROM workspaces w WHERE w.user_id = batches.user_id);
+CREATE INDEX batches_workspace ON batches(workspace_id, created_at DESC);
+
+CREATE TABLE usage_v2 (
+	workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	month        TEXT    NOT NULL,
+	count        INTEGER NOT NULL,
+	PRIMARY KEY (workspace_id, month)
+) STRICT;
+INSERT INTO usage_v2 (workspace_id, month, count)
+SELECT w.id, u.month, u.count FROM usage u JOIN workspaces w ON w.user_id = u.user_id;
+DROP TABLE usage;
+ALTER TABLE usage_v2 RENAME TO usage;
+
+CREATE TABLE feedback (
+	workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+	code         TEXT    NOT NULL,
+	decision     TEXT    NOT NULL,
+	replacement  TEXT    NOT NULL,
+	count        INTEGER NOT NULL,
+	PRIMARY KEY (workspace_id, code, decision, replacement)
+) STRICT;
+
+CREATE TABLE rule_sets (
+	org_id     INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	version    INTEGER NOT NULL,
+	source     TEXT    NOT NULL,
+	author_id  INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (org_id, version)
+) STRICT;
+
+CREATE TABLE audit_log (
+	seq       INTEGER PRIMARY KEY,
+	at        INTEGER NOT NULL,
+	org_id    INTEGER NOT NULL,
+	actor_id  INTEGER NOT NULL,
+	action    TEXT    NOT NULL,
+	target    TEXT    NOT NULL,
+	details   TEXT    NOT NULL,
+	prev_hash BLOB    NOT NULL,
+	hash      BLOB    NOT NULL
+) STRICT;
+CREATE INDEX audit_log_org ON audit_log(org_id, seq);
+CREATE INDEX audit_log_actor ON audit_log(actor_id, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE audit_head (
+	id   INTEGER PRIMARY KEY CHECK (id = 1),
+	seq  INTEGER NOT NULL,
+	hash BLOB    NOT NULL
+) STRICT;
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, x'');
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.

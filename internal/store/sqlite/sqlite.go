@@ -307,7 +307,7 @@ func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 // writeStatements are the hot statements of the write path, prepared at
 // Open: they cannot be prepared lazily inside a transaction, which holds
 // the write pool's only connection.
-var writeStatements = []string{savepoint, rollbackToSavepoint, releaseSavepoint, insertAnalysis, countUsageSQL}
+var writeStatements = []string{savepoint, rollbackToSavepoint, releaseSavepoint, personalWorkspace, orgWorkspace, insertAnalysis, countUsageSQL}
 
 // prepareWrites prepares writeStatements on the write pool.
 func (db *DB) prepareWrites(ctx context.Context) error {

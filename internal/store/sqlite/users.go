@@ -62,8 +62,13 @@ func (db *DB) CreateUser(ctx context.Context, u *store.User) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: inserting user: %w", err)
 		}
-		u.ID, err = res.LastInsertId()
-		return err
+		if u.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("sqlite: inserting user: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO workspaces (user_id) VALUES (?)", u.ID); err != nil {
+			return fmt.Errorf("sqlite: creating personal workspace: %w", err)
+		}
+		return nil
 	})
 }
 
@@ -164,11 +169,23 @@ func (db *DB) UsersWithTOTP(ctx context.Context) ([]store.User, error) {
 	return out, rows.Err()
 }
 
-// DeleteUser deletes the user; foreign keys cascade to every table that
-// holds the user's rows. secure_delete zeroes the freed bytes and the
-// checkpoint empties the WAL, so nothing of the account stays in the files.
+// DeleteUser deletes the user and the organizations where they are the
+// only member; foreign keys cascade to every table that holds their rows.
+// secure_delete zeroes the freed bytes and the checkpoint empties the WAL,
+// so nothing of the account stays in the files.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var orgName string
+		err := tx.QueryRowContext(ctx, soleOwnerOfSharedOrg, id, store.RoleOwner, store.RoleOwner).Scan(&orgName)
+		if err == nil {
+			return apperr.New(apperr.Conflict, "You are the only owner of %s, which has other members: make another member an owner, or delete the organization, first.", orgName)
+		}
+		if err != sql.ErrNoRows {
+			return fmt.Errorf("sqlite: checking organizations: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, deleteSoloOrgs, id); err != nil {
+			return fmt.Errorf("sqlite: deleting organizations: %w", err)
+		}
 		res, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", id)
 		if err != nil {
 			return fmt.Errorf("sqlite: deleting user: %w", err)
@@ -180,3 +197,15 @@ func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	}
 	return db.checkpoint(ctx)
 }
+
+// soleOwnerOfSharedOrg finds an organization that deleting the user would
+// leave without an owner while others still belong to it.
+const soleOwnerOfSharedOrg = `SELECT o.name FROM orgs o JOIN org_members m ON m.org_id = o.id
+	WHERE m.user_id = ? AND m.role = ?
+	AND NOT EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = o.id AND x.role = ? AND x.user_id <> m.user_id)
+	AND EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = o.id AND x.user_id <> m.user_id)
+	LIMIT 1`
+
+// deleteSoloOrgs deletes the organizations whose only member is the user.
+const deleteSoloOrgs = `DELETE FROM orgs WHERE id IN (SELECT m.org_id FROM org_members m WHERE m.user_id = ?
+	AND NOT EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = m.org_id AND x.user_id <> m.user_id))`

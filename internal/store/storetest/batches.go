@@ -22,7 +22,7 @@ func mustBatch(t *testing.T, s store.Store, u *store.User, id string, mode store
 func coded(u *store.User, seq int, q store.Quota) store.BatchCompletion {
 	id := fmt.Sprintf("b-an-%d-%d", u.ID, seq)
 	return store.BatchCompletion{Item: store.BatchItem{Seq: seq, AnalysisID: id, Outcome: []byte("o")},
-		Analysis: analysis(u, id, "h", t0), Quota: q}
+		Analysis: analysis(id, "h", t0), Quota: q}
 }
 
 func refused(seq int) store.BatchCompletion {
@@ -85,7 +85,7 @@ func testStreamBatch(t *testing.T, s store.Store) {
 	if got := items(t, s, u, "bt-1"); got != "1:phi_found 2:ok 3:ok " {
 		t.Fatalf("items %q", got)
 	}
-	if n, _ := s.Usage(ctx, u.ID, "2026-03"); n != 2 {
+	if n, _ := s.Usage(ctx, store.Personal(u.ID), "2026-03"); n != 2 {
 		t.Fatalf("usage %d, want 2", n)
 	}
 	// Another user sees nothing of it.
@@ -151,7 +151,7 @@ func testQueuedBatch(t *testing.T, s store.Store) {
 	if b.Status != store.BatchDone || b.Done != 5 || b.Failed != 1 || !b.FinishedAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("completed batch: %+v", b)
 	}
-	if n, _ := s.Usage(ctx, u.ID, "2026-03"); n != 4 {
+	if n, _ := s.Usage(ctx, store.Personal(u.ID), "2026-03"); n != 4 {
 		t.Fatalf("usage %d, want 4", n)
 	}
 	if _, err := s.Analysis(ctx, store.Scope{UserID: u.ID}, "b-an-dup"); apperr.CodeOf(err) != apperr.NotFound {
@@ -189,7 +189,7 @@ func testBatchQuota(t *testing.T, s store.Store) {
 	if got := items(t, s, u, "bz-1"); got != "1:ok 2:ok 3:ok 4:quota_exceeded 5:ok " {
 		t.Fatalf("items %q", got)
 	}
-	if n, _ := s.Usage(ctx, u.ID, "2026-03"); n != 3 {
+	if n, _ := s.Usage(ctx, store.Personal(u.ID), "2026-03"); n != 3 {
 		t.Fatalf("usage %d, want 3", n)
 	}
 	if b := getBatch(t, s, u, "bz-1"); b.Failed != 1 || b.Done != 5 {

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Open) {
 		{"BatchQuota", testBatchQuota},
 		{"BatchInterrupted", testBatchInterrupted},
 	}
+	tests = append(tests, orgTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
@@ -70,10 +71,18 @@ func wantCode(t *testing.T, err error, code apperr.Code) {
 	}
 }
 
-func analysis(u *store.User, id, hash string, at time.Time) *store.Analysis {
-	return &store.Analysis{ID: id, UserID: u.ID, NoteSHA256: hash, Release: "r1", EngineVersion: "e1", Profile: "outpatient",
+func analysis(id, hash string, at time.Time) *store.Analysis {
+	return &store.Analysis{ID: id, NoteSHA256: hash, Release: "r1", EngineVersion: "e1", Profile: "outpatient",
 		KeyID: "k1", Summary: []byte("s-" + id), Record: []byte("r-" + id), CreatedAt: at}
 }
+
+// cacheKey is the cache key of the records analysis makes.
+func cacheKey(hash string) store.CacheKey {
+	return store.CacheKey{NoteSHA256: hash, Profile: "outpatient", Release: "r1", EngineVersion: "e1"}
+}
+
+// keep is an UpdateDecisions callback that changes nothing.
+func keep(b []byte) (store.DecisionUpdate, error) { return store.DecisionUpdate{Blob: b}, nil }
 
 func testUsers(t *testing.T, s store.Store) {
 	ctx := context.Background()
@@ -246,20 +255,21 @@ func testOneTimeTokens(t *testing.T, s store.Store) {
 func testAnalysesScoped(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a, b := mustUser(t, s, "a@example.org"), mustUser(t, s, "b@example.org")
-	rec := analysis(a, "an-1", "h1", t0)
-	if err := s.CreateAnalysis(ctx, rec, store.Quota{Month: "2026-03", Count: true}); err != nil {
+	rec := analysis("an-1", "h1", t0)
+	if err := s.CreateAnalysis(ctx, store.Personal(a.ID), rec, store.Quota{Month: "2026-03", Count: true}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Analysis(ctx, store.Scope{UserID: a.ID}, "an-1")
-	if err != nil || string(got.Record) != "r-an-1" || string(got.Summary) != "s-an-1" || !got.CreatedAt.Equal(t0) {
+	got, err := s.Analysis(ctx, store.Personal(a.ID), "an-1")
+	if err != nil || string(got.Record) != "r-an-1" || string(got.Summary) != "s-an-1" || !got.CreatedAt.Equal(t0) ||
+		got.CreatedBy != a.ID || got.OrgID != 0 {
 		t.Fatalf("owner read = %+v, %v", got, err)
 	}
 	other := store.Scope{UserID: b.ID}
 	_, err = s.Analysis(ctx, other, "an-1")
 	wantCode(t, err, apperr.NotFound)
 	wantCode(t, s.DeleteAnalysis(ctx, other, "an-1"), apperr.NotFound)
-	wantCode(t, s.UpdateDecisions(ctx, other, "an-1", func(b []byte) ([]byte, error) { return b, nil }), apperr.NotFound)
-	_, err = s.LatestAnalysisOfNote(ctx, other, "h1", "outpatient", "r1", "e1")
+	wantCode(t, s.UpdateDecisions(ctx, other, "an-1", keep), apperr.NotFound)
+	_, err = s.LatestAnalysisOfNote(ctx, other, cacheKey("h1"))
 	wantCode(t, err, apperr.NotFound)
 	if list, total, _ := s.ListAnalyses(ctx, other, 10, 0); len(list) != 0 || total != 0 {
 		t.Fatalf("other scope lists %d records", total)
@@ -276,9 +286,9 @@ func testAnalysesListAndCache(t *testing.T, s store.Store) {
 	u := mustUser(t, s, "f@example.org")
 	scope := store.Scope{UserID: u.ID}
 	for i := range 5 {
-		a := analysis(u, fmt.Sprintf("an-%d", i), "h-same", t0.Add(time.Duration(i)*time.Minute))
+		a := analysis(fmt.Sprintf("an-%d", i), "h-same", t0.Add(time.Duration(i)*time.Minute))
 		a.Cached = i > 0
-		if err := s.CreateAnalysis(ctx, a, store.Quota{Month: "2026-03", Count: !a.Cached}); err != nil {
+		if err := s.CreateAnalysis(ctx, scope, a, store.Quota{Month: "2026-03", Count: !a.Cached}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -289,12 +299,19 @@ func testAnalysesListAndCache(t *testing.T, s store.Store) {
 	if page[0].Record != nil {
 		t.Fatal("list returned the record blob")
 	}
-	latest, err := s.LatestAnalysisOfNote(ctx, scope, "h-same", "outpatient", "r1", "e1")
+	latest, err := s.LatestAnalysisOfNote(ctx, scope, cacheKey("h-same"))
 	if err != nil || latest.ID != "an-4" || string(latest.Record) != "r-an-4" {
 		t.Fatalf("LatestAnalysisOfNote = %+v, %v", latest, err)
 	}
-	for _, key := range [][3]string{{"abstract", "r1", "e1"}, {"outpatient", "r2", "e1"}, {"outpatient", "r1", "e2"}} {
-		_, err = s.LatestAnalysisOfNote(ctx, scope, "h-same", key[0], key[1], key[2])
+	for _, change := range []func(*store.CacheKey){
+		func(k *store.CacheKey) { k.Profile = "abstract" },
+		func(k *store.CacheKey) { k.Release = "r2" },
+		func(k *store.CacheKey) { k.EngineVersion = "e2" },
+		func(k *store.CacheKey) { k.Variant = "payer=medicare" },
+	} {
+		k := cacheKey("h-same")
+		change(&k)
+		_, err = s.LatestAnalysisOfNote(ctx, scope, k)
 		wantCode(t, err, apperr.NotFound)
 	}
 	var seen []string
@@ -305,10 +322,10 @@ func testAnalysesListAndCache(t *testing.T, s store.Store) {
 	if err != nil || fmt.Sprint(seen) != "[an-4 an-3 an-2]" {
 		t.Fatalf("EachAnalysis = %v, %v", seen, err)
 	}
-	if n, err := s.Usage(ctx, u.ID, "2026-03"); err != nil || n != 1 {
+	if n, err := s.Usage(ctx, scope, "2026-03"); err != nil || n != 1 {
 		t.Fatalf("Usage = %d, %v; cached results must not count", n, err)
 	}
-	if n, err := s.Usage(ctx, u.ID, "2026-04"); err != nil || n != 0 {
+	if n, err := s.Usage(ctx, scope, "2026-04"); err != nil || n != 0 {
 		t.Fatalf("Usage of an empty month = %d, %v", n, err)
 	}
 }
@@ -319,11 +336,11 @@ func testListOrderOnTies(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	u := mustUser(t, s, "tie@example.org")
 	for _, id := range []string{"z", "a", "m"} {
-		if err := s.CreateAnalysis(ctx, analysis(u, id, "h", t0), store.Quota{}); err != nil {
+		if err := s.CreateAnalysis(ctx, store.Personal(u.ID), analysis(id, "h", t0), store.Quota{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	list, _, err := s.ListAnalyses(ctx, store.Scope{UserID: u.ID}, 10, 0)
+	list, _, err := s.ListAnalyses(ctx, store.Personal(u.ID), 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +363,7 @@ func testQuotaAtomic(t *testing.T, s store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.CreateAnalysis(ctx, analysis(u, fmt.Sprintf("q-%d", i), "h", t0), store.Quota{Month: "2026-03", Limit: limit, Count: true})
+			errs[i] = s.CreateAnalysis(ctx, store.Personal(u.ID), analysis(fmt.Sprintf("q-%d", i), "h", t0), store.Quota{Month: "2026-03", Limit: limit, Count: true})
 		}()
 	}
 	wg.Wait()
@@ -360,8 +377,8 @@ func testQuotaAtomic(t *testing.T, s store.Store) {
 			t.Fatalf("unexpected error: %v", err)
 		}
 	}
-	_, total, _ := s.ListAnalyses(ctx, store.Scope{UserID: u.ID}, 100, 0)
-	n, _ := s.Usage(ctx, u.ID, "2026-03")
+	_, total, _ := s.ListAnalyses(ctx, store.Personal(u.ID), 100, 0)
+	n, _ := s.Usage(ctx, store.Personal(u.ID), "2026-03")
 	if ok != limit || total != limit || n != limit {
 		t.Fatalf("%d inserts succeeded, %d stored, usage %d; want %d each", ok, total, n, limit)
 	}
@@ -373,7 +390,7 @@ func testQuotaAtomic(t *testing.T, s store.Store) {
 func testConcurrentInsertFailsAlone(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	u := mustUser(t, s, "group@example.org")
-	if err := s.CreateAnalysis(ctx, analysis(u, "dup", "h", t0), store.Quota{}); err != nil {
+	if err := s.CreateAnalysis(ctx, store.Personal(u.ID), analysis("dup", "h", t0), store.Quota{}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 30
@@ -387,7 +404,7 @@ func testConcurrentInsertFailsAlone(t *testing.T, s store.Store) {
 			if i == n/2 {
 				id = "dup"
 			}
-			errs[i] = s.CreateAnalysis(ctx, analysis(u, id, "h", t0), store.Quota{Month: "2026-03", Count: true})
+			errs[i] = s.CreateAnalysis(ctx, store.Personal(u.ID), analysis(id, "h", t0), store.Quota{Month: "2026-03", Count: true})
 		}()
 	}
 	wg.Wait()
@@ -399,7 +416,7 @@ func testConcurrentInsertFailsAlone(t *testing.T, s store.Store) {
 	if _, total, _ := s.ListAnalyses(ctx, store.Scope{UserID: u.ID}, 100, 0); total != n {
 		t.Fatalf("%d stored, want %d", total, n)
 	}
-	if used, _ := s.Usage(ctx, u.ID, "2026-03"); used != n-1 {
+	if used, _ := s.Usage(ctx, store.Personal(u.ID), "2026-03"); used != n-1 {
 		t.Fatalf("usage %d, want %d: the failed insert must not count", used, n-1)
 	}
 }
@@ -407,13 +424,26 @@ func testConcurrentInsertFailsAlone(t *testing.T, s store.Store) {
 func testDecisions(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	u := mustUser(t, s, "h@example.org")
-	scope := store.Scope{UserID: u.ID}
-	if err := s.CreateAnalysis(ctx, analysis(u, "d-1", "h", t0), store.Quota{}); err != nil {
-		t.Fatal(err)
+	scope := store.Personal(u.ID)
+	for _, id := range []string{"d-1", "d-2"} {
+		if err := s.CreateAnalysis(ctx, scope, analysis(id, "h", t0), store.Quota{}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, next := range []string{"one", "two"} {
-		err := s.UpdateDecisions(ctx, scope, "d-1", func(cur []byte) ([]byte, error) {
-			return append(cur, next...), nil
+	accept := &store.Verdict{Code: "E11.9", Decision: "accepted"}
+	change := &store.Verdict{Code: "E11.9", Decision: "changed", Replacement: "E11.65"}
+	steps := []struct {
+		id       string
+		add      string
+		undo, do *store.Verdict
+	}{
+		{"d-1", "one", nil, accept},
+		{"d-2", "x", nil, accept},
+		{"d-1", "two", accept, change},
+	}
+	for _, st := range steps {
+		err := s.UpdateDecisions(ctx, scope, st.id, func(cur []byte) (store.DecisionUpdate, error) {
+			return store.DecisionUpdate{Blob: append(cur, st.add...), Undo: st.undo, Do: st.do}, nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -423,8 +453,26 @@ func testDecisions(t *testing.T, s store.Store) {
 	if string(got.Decisions) != "onetwo" {
 		t.Fatalf("decisions = %q", got.Decisions)
 	}
+	counts, err := s.FeedbackCounts(ctx, scope)
+	if err != nil || fmt.Sprint(counts) != "[{{E11.9 accepted } 1} {{E11.9 changed E11.65} 1}]" {
+		t.Fatalf("FeedbackCounts = %v, %v", counts, err)
+	}
+	// Withdrawing the last verdict of a kind removes its line.
+	err = s.UpdateDecisions(ctx, scope, "d-2", func(cur []byte) (store.DecisionUpdate, error) {
+		return store.DecisionUpdate{Blob: cur, Undo: accept}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts, _ := s.FeedbackCounts(ctx, scope); fmt.Sprint(counts) != "[{{E11.9 changed E11.65} 1}]" {
+		t.Fatalf("FeedbackCounts after undo = %v", counts)
+	}
+	other := mustUser(t, s, "h2@example.org")
+	if counts, _ := s.FeedbackCounts(ctx, store.Personal(other.ID)); len(counts) != 0 {
+		t.Fatalf("another workspace sees feedback %v", counts)
+	}
 	failing := fmt.Errorf("refused")
-	if err := s.UpdateDecisions(ctx, scope, "d-1", func([]byte) ([]byte, error) { return nil, failing }); err != failing {
+	if err := s.UpdateDecisions(ctx, scope, "d-1", func([]byte) (store.DecisionUpdate, error) { return store.DecisionUpdate{}, failing }); err != failing {
 		t.Fatalf("update error not returned: %v", err)
 	}
 }
@@ -433,24 +481,33 @@ func testReseal(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	u := mustUser(t, s, "i@example.org")
 	for i := range 3 {
-		a := analysis(u, fmt.Sprintf("k-%d", i), "h", t0)
+		a := analysis(fmt.Sprintf("k-%d", i), "h", t0)
 		if i == 2 {
 			a.KeyID = "k2"
 		}
-		if err := s.CreateAnalysis(ctx, a, store.Quota{}); err != nil {
+		if i == 0 {
+			a.Note, a.NoteExpiresAt = []byte("note-k-0"), t0.Add(time.Hour)
+		}
+		if err := s.CreateAnalysis(ctx, store.Personal(u.ID), a, store.Quota{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	n, err := s.ResealAnalyses(ctx, "k2", func(a *store.Analysis) error {
 		a.KeyID, a.Record = "k2", append([]byte("new-"), a.Record...)
+		if a.Note != nil {
+			a.Note = append([]byte("new-"), a.Note...)
+		}
 		return nil
 	})
 	if err != nil || n != 2 {
 		t.Fatalf("ResealAnalyses = %d, %v; want 2", n, err)
 	}
-	got, _ := s.Analysis(ctx, store.Scope{UserID: u.ID}, "k-0")
-	if got.KeyID != "k2" || string(got.Record) != "new-r-k-0" {
+	got, _ := s.Analysis(ctx, store.Personal(u.ID), "k-0")
+	if got.KeyID != "k2" || string(got.Record) != "new-r-k-0" || got.Note != nil || !got.NoteExpiresAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("record not resealed: %+v", got)
+	}
+	if note, key, err := s.AnalysisNote(ctx, store.Personal(u.ID), "k-0"); err != nil || key != "k2" || string(note) != "new-note-k-0" {
+		t.Fatalf("note not resealed: %q, %q, %v", note, key, err)
 	}
 	if n, _ := s.ResealAnalyses(ctx, "k2", func(*store.Analysis) error { return nil }); n != 0 {
 		t.Fatalf("second reseal touched %d records", n)
@@ -475,10 +532,10 @@ func testLimits(t *testing.T, s store.Store) {
 
 func testDeleteUserCascades(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	u, keep := mustUser(t, s, "gone@example.org"), mustUser(t, s, "kept@example.org")
-	for _, owner := range []*store.User{u, keep} {
+	u, kept := mustUser(t, s, "gone@example.org"), mustUser(t, s, "kept@example.org")
+	for _, owner := range []*store.User{u, kept} {
 		id := fmt.Sprintf("c-%d", owner.ID)
-		if err := s.CreateAnalysis(ctx, analysis(owner, id, "h", t0), store.Quota{Month: "2026-03", Count: true}); err != nil {
+		if err := s.CreateAnalysis(ctx, store.Personal(owner.ID), analysis(id, "h", t0), store.Quota{Month: "2026-03", Count: true}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.CommitSession(ctx, []byte(id), owner.ID, []byte("d"), t0.Add(time.Hour)); err != nil {
@@ -507,17 +564,17 @@ func testDeleteUserCascades(t *testing.T, s store.Store) {
 	if _, err := s.ConsumeOneTimeToken(ctx, store.VerifyEmail, []byte(gone), t0); apperr.CodeOf(err) != apperr.NotFound {
 		t.Error("one-time token of the deleted user remains")
 	}
-	if n, _ := s.Usage(ctx, u.ID, "2026-03"); n != 0 {
+	if n, _ := s.Usage(ctx, store.Personal(u.ID), "2026-03"); n != 0 {
 		t.Error("usage of the deleted user remains")
 	}
-	if _, total, _ := s.ListAnalyses(ctx, store.Scope{UserID: u.ID}, 10, 0); total != 0 {
+	if _, total, _ := s.ListAnalyses(ctx, store.Personal(u.ID), 10, 0); total != 0 {
 		t.Error("analyses of the deleted user remain")
 	}
-	kept := fmt.Sprintf("c-%d", keep.ID)
-	if _, err := s.Analysis(ctx, store.Scope{UserID: keep.ID}, kept); err != nil {
+	keptID := fmt.Sprintf("c-%d", kept.ID)
+	if _, err := s.Analysis(ctx, store.Personal(kept.ID), keptID); err != nil {
 		t.Errorf("other user's analysis deleted: %v", err)
 	}
-	if _, found, _ := s.FindSession(ctx, []byte(kept), t0); !found {
+	if _, found, _ := s.FindSession(ctx, []byte(keptID), t0); !found {
 		t.Error("other user's session deleted")
 	}
 }

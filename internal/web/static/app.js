@@ -92,6 +92,11 @@
   function checkHash(result, text, status) {
     var want = result.getAttribute("data-note-sha256");
     if (!status) { return; }
+    var source = noteSource();
+    if (source && source.getAttribute("data-source") === "retained") {
+      status.textContent = "The note the organization retained under its BAA; this view is in the audit log.";
+      return;
+    }
     if (!want || !(window.crypto && crypto.subtle)) {
       status.textContent = "Drawn by your browser from the text you entered; the server never sends it back.";
       return;
