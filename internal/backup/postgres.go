@@ -237,13 +237,24 @@ func restorePostgres(ctx context.Context, dsn string, ar *archiveReader, name st
 	if err := sameTables(want.Tables, have.Tables); err != nil {
 		return nil, err
 	}
-	// The migrations inserted their bookkeeping rows; the backup's replace them.
-	names := make([]string, len(have.Tables))
-	for i, t := range have.Tables {
-		names[i] = pgx.Identifier{t.Name}.Sanitize()
+	// The migrations inserted their bookkeeping rows; the backup's replace
+	// them. Only tables with rows are emptied: append-only tables refuse
+	// TRUNCATE, and a new database holds none of their rows.
+	var filled []string
+	for _, t := range have.Tables {
+		name := pgx.Identifier{t.Name}.Sanitize()
+		var rows bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+name+")").Scan(&rows); err != nil {
+			return nil, fmt.Errorf("backup: inspecting %s: %w", t.Name, err)
+		}
+		if rows {
+			filled = append(filled, name)
+		}
 	}
-	if _, err := tx.Exec(ctx, "TRUNCATE "+strings.Join(names, ", ")); err != nil {
-		return nil, fmt.Errorf("backup: emptying the new tables: %w", err)
+	if len(filled) > 0 {
+		if _, err := tx.Exec(ctx, "TRUNCATE "+strings.Join(filled, ", ")); err != nil {
+			return nil, fmt.Errorf("backup: emptying the new tables: %w", err)
+		}
 	}
 	loaded := map[string]int64{}
 	for _, t := range want.Tables {

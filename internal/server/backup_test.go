@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -62,6 +63,10 @@ func testBackupRestoreRoundTrip(t *testing.T, db backend) {
 	web.post("/analyses/"+kept+"/decisions", url.Values{"code": {"I10"}, "decision": {"accepted"}})
 	web.post("/profile", url.Values{"display_name": {"Ann Backup"}})
 	secret := enableMFA(t, web)
+	// An organization with audited actions and a retained note.
+	owner := s.newMember(t, "backup-owner")
+	clinic := s.hostileOrg(t, owner)
+	retained := clinic.retained()
 	b := s.apiUser(t, bEmail)
 	bt, err := b.SendBatch(ctx, strings.NewReader(`{"id":"n1","note":"cough","no_phi_attested":true}`+"\n"+`{"id":"n2","note":"call 555-123-4567","no_phi_attested":true}`+"\n"), "sync", nil)
 	if err != nil {
@@ -151,6 +156,15 @@ func testBackupRestoreRoundTrip(t *testing.T, db backend) {
 	outcomes := 0
 	if err := rb.BatchResults(ctx, bt.ID, func(*batch.Outcome) error { outcomes++; return nil }); err != nil || outcomes != 2 {
 		t.Errorf("batch results: %d, %v", outcomes, err)
+	}
+	// The organization's record, its retained note and its audit chain.
+	ownerWeb := r.browser(t)
+	ownerWeb.post("/signin", url.Values{"email": {owner.user.Email}, "password": {password}})
+	if st, body := ownerWeb.get(clinic.base() + "/analyses/" + retained + "/note"); st != http.StatusOK || !strings.Contains(body, "cough") {
+		t.Errorf("retained note after the restore: %d", st)
+	}
+	if code, out := admin(t, "--db", target, "audit", "verify"); code != 0 {
+		t.Errorf("audit chain of the restored database: %s", out)
 	}
 	// New rows after the restore get fresh ids.
 	c := r.apiUser(t, newEmail("after-restore"))

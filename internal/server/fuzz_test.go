@@ -28,43 +28,33 @@ var fuzzSettings = map[string]string{
 // or \u003c), so finding it is a reflected-XSS finding.
 const reflected = "<fz>"
 
-// fuzzRoute is one route of the server's route tables, with {id} to be
-// replaced by the fuzzed path parameter.
-type fuzzRoute struct{ method, path string }
-
-// fuzzRoutes lists the server's routes under or outside /api/, leaving out
-// those that end the fuzzing user's session or account.
-func fuzzRoutes(s *testServer, api bool) []fuzzRoute {
-	skip := map[string]bool{"POST /signout": true, "DELETE /api/v1/account": true, "POST /account/delete": true}
-	var out []fuzzRoute
+// fuzzRoutes lists the patterns of the server's routes under or outside
+// /api/, leaving out those that end the fuzzing user's session, account or
+// organization.
+func fuzzRoutes(s *testServer, api bool) []string {
+	skip := map[string]bool{"POST /signout": true, "DELETE /api/v1/account": true, "POST /account/delete": true,
+		"DELETE /api/v1/orgs/{org}": true, "POST /orgs/{org}/delete": true}
+	var out []string
 	for _, p := range s.Patterns() {
-		method, path, _ := strings.Cut(p, " ")
-		if skip[p] || strings.HasPrefix(path, "/api/") != api {
-			continue
+		_, path, _ := strings.Cut(p, " ")
+		if !skip[p] && strings.HasPrefix(path, "/api/") == api {
+			out = append(out, p)
 		}
-		out = append(out, fuzzRoute{method, strings.TrimSuffix(path, "{$}")})
 	}
 	return out
 }
 
-// target fills the route's path parameters and appends the query.
-func (r fuzzRoute) target(param, query string) string {
+// fuzzTarget fills a route with the fuzzing user's organization and the
+// fuzzed parameter, and appends the query.
+func fuzzTarget(pattern string, orgID int64, param, query string) (string, string) {
 	if param == "" {
 		param = "x"
 	}
-	p := r.path
-	for strings.Contains(p, "{") {
-		i := strings.Index(p, "{")
-		j := strings.Index(p[i:], "}")
-		if j < 0 {
-			break
-		}
-		p = p[:i] + url.PathEscape(param) + p[i+j+1:]
-	}
+	method, path := fillRoute(pattern, orgID, param)
 	if query != "" {
-		p += "?" + query
+		path += "?" + query
 	}
-	return p
+	return method, path
 }
 
 // checkFuzzResponse holds for every answer: no server error (a panic or an
@@ -98,7 +88,9 @@ func checkFuzzResponse(t *testing.T, req string, input []byte, resp *http.Respon
 // later are fuzzed too) as a signed-in client.
 func FuzzAPIRoutes(f *testing.F) {
 	s := start(f, sqliteBackend, fuzzSettings)
-	token := s.apiUser(f, newEmail("fuzz-api")).Token
+	m := s.newMember(f, "fuzz-api")
+	orgID := s.hostileOrg(f, m).owner.Org.ID
+	token := m.token
 	routes := fuzzRoutes(s, true)
 	doc := `{"resourceType":"DocumentReference","status":"current","content":[{"attachment":{"contentType":"text/plain","data":"` +
 		base64.StdEncoding.EncodeToString([]byte("Cough. "+reflected)) + `"}}]}`
@@ -109,6 +101,9 @@ func FuzzAPIRoutes(f *testing.F) {
 		`{"id":"` + reflected + `","note":"cough","no_phi_attested":true}` + "\n" + `{"note":1}` + "\n",
 		doc,
 		`{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + doc + `},{"resource":{"resourceType":"Patient"}}]}`,
+		`{"role":"biller","email":"x@example.org","document":"BAA-` + reflected + `","days":30,"note_days":0}`,
+		`{"code":"R05.9","decision":"changed","to":"E16.2","key":"prefer:R05.9:E16.2","confirm_name":"x"}`,
+		"suppress:\n  - code: R05.9\nsynonyms:\n  - phrase: \"" + reflected + "\"\n    code: I10\n",
 	}
 	for i := range routes {
 		for _, b := range bodies {
@@ -117,9 +112,8 @@ func FuzzAPIRoutes(f *testing.F) {
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	f.Fuzz(func(t *testing.T, route uint8, param, query string, body []byte) {
-		rt := routes[int(route)%len(routes)]
-		target := rt.target(param, query)
-		req, err := http.NewRequest(rt.method, s.URL()+target, bytes.NewReader(body))
+		method, target := fuzzTarget(routes[int(route)%len(routes)], orgID, param, query)
+		req, err := http.NewRequest(method, s.URL()+target, bytes.NewReader(body))
 		if err != nil {
 			return // not a URL any client could send
 		}
@@ -127,12 +121,12 @@ func FuzzAPIRoutes(f *testing.F) {
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
-			t.Fatalf("%s %s: %v", rt.method, target, err)
+			t.Fatalf("%s %s: %v", method, target, err)
 		}
 		out, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		input := append([]byte(param+query), body...)
-		checkFuzzResponse(t, rt.method+" "+target, input, resp, out)
+		checkFuzzResponse(t, method+" "+target, input, resp, out)
 	})
 }
 
@@ -147,8 +141,9 @@ const (
 // htmx.
 func FuzzWebRoutes(f *testing.F) {
 	s := start(f, sqliteBackend, fuzzSettings)
-	b := s.browser(f)
-	b.signUp(newEmail("fuzz-web"))
+	m := s.newMember(f, "fuzz-web")
+	orgID := s.hostileOrg(f, m).owner.Org.ID
+	b := m.web
 	routes := fuzzRoutes(s, false)
 	forms := []string{
 		"",
@@ -157,6 +152,8 @@ func FuzzWebRoutes(f *testing.F) {
 		"email=" + url.QueryEscape(reflected) + "&password=x&next=" + url.QueryEscape("//evil.example/"+reflected),
 		"code=I10&decision=accepted",
 		"token=" + url.QueryEscape(reflected) + "&code=123456&sealed=AAAA",
+		"name=" + url.QueryEscape(reflected) + "&email=a%40example.org&role=viewer&document=" + url.QueryEscape(reflected) + "&days=30&note_days=7",
+		"source=" + url.QueryEscape("prefer:\n  - from: R05.9\n    to: \""+reflected+"\"\n") + "&key=prefer%3AR05.9%3AE16.2",
 	}
 	for i := range routes {
 		for _, form := range forms {
@@ -175,11 +172,10 @@ func FuzzWebRoutes(f *testing.F) {
 		return nil
 	}
 	f.Fuzz(func(t *testing.T, route uint8, param, query, form string, flags uint8, filename string) {
-		rt := routes[int(route)%len(routes)]
-		target := rt.target(param, query)
+		method, target := fuzzTarget(routes[int(route)%len(routes)], orgID, param, query)
 		var body io.Reader
 		contentType := "application/x-www-form-urlencoded"
-		if rt.method != http.MethodGet {
+		if method != http.MethodGet {
 			body = strings.NewReader(form)
 			if flags&asMultipart != 0 {
 				var buf bytes.Buffer
@@ -199,7 +195,7 @@ func FuzzWebRoutes(f *testing.F) {
 				body, contentType = &buf, mw.FormDataContentType()
 			}
 		}
-		req, err := http.NewRequest(rt.method, s.URL()+target, body)
+		req, err := http.NewRequest(method, s.URL()+target, body)
 		if err != nil {
 			return
 		}
@@ -212,11 +208,11 @@ func FuzzWebRoutes(f *testing.F) {
 		}
 		resp, err := hc.Do(req)
 		if err != nil {
-			t.Fatalf("%s %s: %v", rt.method, target, err)
+			t.Fatalf("%s %s: %v", method, target, err)
 		}
 		out, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		input := []byte(param + query + form + filename)
-		checkFuzzResponse(t, rt.method+" "+target, input, resp, out)
+		checkFuzzResponse(t, method+" "+target, input, resp, out)
 	})
 }

@@ -130,17 +130,29 @@ func TestCSRFFromForeignOriginOnEveryRoute(t *testing.T) {
 
 func testCSRFFromForeignOriginOnEveryRoute(t *testing.T, db backend) {
 	s := start(t, db, nil)
-	email := newEmail("csrf")
-	b := s.browser(t)
-	b.signUp(email)
+	m := s.newMember(t, "csrf")
+	b, token := m.web, m.token
 	id := b.analyze("cough and hypertension", true)
 	b.post("/profile", url.Values{"display_name": {"Before"}})
-	token := s.apiClientFor(t, email).Token
+	clinic := s.hostileOrg(t, m)
+	// Real targets of the victim's organization for every route, made
+	// before the state is taken.
+	targets := map[string]string{}
+	for _, pattern := range s.Patterns() {
+		_, path := fillRoute(pattern, 0, id)
+		if f := orgRoutes[pattern]; f != nil {
+			path = f(clinic).path
+		}
+		targets[pattern] = path
+	}
 	state := func() string {
 		_, profile := b.get("/profile")
 		name := regexp.MustCompile(`name="display_name" value="([^"]*)"`).FindStringSubmatch(profile)
-		return fmt.Sprint(name, s.queryInt(t, "SELECT count(*) FROM analyses"), s.queryInt(t, "SELECT count(*) FROM users"),
-			s.queryInt(t, "SELECT count(*) FROM batches"), s.queryInt(t, "SELECT count(*) FROM api_tokens"))
+		var counts []int64
+		for _, table := range []string{"analyses", "users", "batches", "api_tokens", "orgs", "org_members", "org_invites", "rule_sets", "workspaces", "feedback"} {
+			counts = append(counts, s.queryInt(t, "SELECT count(*) FROM "+table))
+		}
+		return fmt.Sprint(name, counts, s.queryInt(t, "SELECT count(*) FROM analyses WHERE decisions IS NOT NULL"))
 	}
 	before := state()
 	foreign := []map[string]string{
@@ -153,8 +165,8 @@ func testCSRFFromForeignOriginOnEveryRoute(t *testing.T, db backend) {
 		"password_confirm": {password}}
 	refused := 0
 	for _, pattern := range s.Patterns() {
-		method, path, _ := strings.Cut(pattern, " ")
-		path = strings.ReplaceAll(strings.TrimSuffix(path, "{$}"), "{id}", id)
+		method, _, _ := strings.Cut(pattern, " ")
+		path := targets[pattern]
 		for _, headers := range foreign {
 			var body *strings.Reader
 			contentType := "application/x-www-form-urlencoded"

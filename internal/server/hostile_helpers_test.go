@@ -6,6 +6,10 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +52,27 @@ func doRead(t testing.TB, c *http.Client, req *http.Request) (int, string) {
 // configured (email), not a failure.
 func serverError(status int) bool {
 	return status >= 500 && status != http.StatusServiceUnavailable
+}
+
+// routeParam matches a path parameter of a route pattern.
+var routeParam = regexp.MustCompile(`\{[a-z]+\}`)
+
+// fillRoute turns a route pattern into a method and path: {org} becomes
+// orgID (when not 0) and every other parameter param, path-escaped.
+func fillRoute(pattern string, orgID int64, param string) (string, string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	path = strings.TrimSuffix(path, "{$}")
+	path = routeParam.ReplaceAllStringFunc(path, func(p string) string {
+		if p == "{org}" && orgID != 0 {
+			return strconv.FormatInt(orgID, 10)
+		}
+		return url.PathEscape(param)
+	})
+	return method, path
+}
+
+// hostileOrg makes m the owner of a new organization for the hostile walks.
+func (s *testServer) hostileOrg(t testing.TB, m *member) *orgCase {
+	t.Helper()
+	return s.newOrgCase(t, m, nil)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/medcode/medcode/internal/api/client"
 )
 
 // sqlPayloads are classic injection strings: tautologies, stacked
@@ -50,10 +52,13 @@ func testSQLInjectionInEveryParameter(t *testing.T, db backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	attackerEmail := newEmail("attacker")
-	b := s.browser(t)
-	b.signUp(attackerEmail)
-	attacker := s.apiClientFor(t, attackerEmail)
+	am := s.newMember(t, "attacker")
+	attackerEmail, b := am.user.Email, am.web
+	attacker := client.New(s.URL())
+	attacker.Token = am.token
+	// The attacker owns an organization, so that payloads reach the
+	// handlers behind its membership check too.
+	clinic := s.hostileOrg(t, am)
 	users := s.queryInt(t, "SELECT count(*) FROM users")
 	analyses := s.queryInt(t, "SELECT count(*) FROM analyses")
 
@@ -88,40 +93,45 @@ func testSQLInjectionInEveryParameter(t *testing.T, db backend) {
 		if pattern == "DELETE /api/v1/account" || pattern == "POST /signout" {
 			continue
 		}
-		method, path, _ := strings.Cut(pattern, " ")
-		path = strings.TrimSuffix(path, "{$}")
-		api := strings.HasPrefix(path, "/api/")
-		for _, p := range sqlPayloads {
-			q := url.Values{}
-			for _, n := range queryNames {
-				q.Set(n, p)
-			}
-			target := strings.ReplaceAll(path, "{id}", url.PathEscape(p)) + "?" + q.Encode()
-			if api {
-				bodies := []string{
-					`{"email":` + jsonString(p) + `,"password":` + jsonString(p) + `,"totp":` + jsonString(p) + `}`,
-					`{"note":` + jsonString("cough "+p) + `,"no_phi_attested":true,"profile":` + jsonString(p) + `}`,
-					`{"id":` + jsonString(p) + `,"note":` + jsonString("cough "+p) + `,"no_phi_attested":true}` + "\n",
+		orgs := []int64{0}
+		if strings.Contains(pattern, "{org}") {
+			orgs = append(orgs, clinic.owner.Org.ID)
+		}
+		for _, orgID := range orgs {
+			for _, p := range sqlPayloads {
+				q := url.Values{}
+				for _, n := range queryNames {
+					q.Set(n, p)
 				}
-				for _, body := range bodies {
-					start := time.Now()
-					status, out := s.apiRequest(t, attacker.Token, method, target, body)
-					check(pattern, p, status, out, time.Since(start))
-					requests++
+				method, path := fillRoute(pattern, orgID, p)
+				api := strings.HasPrefix(path, "/api/")
+				target := path + "?" + q.Encode()
+				if api {
+					bodies := []string{
+						`{"email":` + jsonString(p) + `,"password":` + jsonString(p) + `,"totp":` + jsonString(p) + `}`,
+						`{"note":` + jsonString("cough "+p) + `,"no_phi_attested":true,"profile":` + jsonString(p) + `}`,
+						`{"id":` + jsonString(p) + `,"note":` + jsonString("cough "+p) + `,"no_phi_attested":true}` + "\n",
+					}
+					for _, body := range bodies {
+						start := time.Now()
+						status, out := s.apiRequest(t, attacker.Token, method, target, body)
+						check(pattern, p, status, out, time.Since(start))
+						requests++
+					}
+					continue
 				}
-				continue
+				form := url.Values{"attest": {"1"}}
+				for _, n := range formNames {
+					form.Set(n, p)
+				}
+				if method == http.MethodGet {
+					form = nil
+				}
+				start := time.Now()
+				status, out := b.do(method, target, form, false)
+				check(pattern, p, status, out, time.Since(start))
+				requests++
 			}
-			form := url.Values{"attest": {"1"}}
-			for _, n := range formNames {
-				form.Set(n, p)
-			}
-			if method == http.MethodGet {
-				form = nil
-			}
-			start := time.Now()
-			status, out := b.do(method, target, form, false)
-			check(pattern, p, status, out, time.Since(start))
-			requests++
 		}
 	}
 	// A payload as credentials: bearer token and session cookie.
@@ -157,7 +167,7 @@ func testSQLInjectionInEveryParameter(t *testing.T, db backend) {
 	if n := s.queryInt(t, "SELECT count(*) FROM users"); n != users {
 		t.Errorf("users: %d, was %d", n, users)
 	}
-	if n := s.queryInt(t, "SELECT count(*) FROM analyses WHERE user_id = ?", s.userID(t, victimEmail)); n != 1 {
+	if n := s.queryInt(t, "SELECT count(*) FROM analyses WHERE created_by = ?", s.userID(t, victimEmail)); n != 1 {
 		t.Errorf("the victim has %d analyses, want 1", n)
 	}
 	if n := s.queryInt(t, "SELECT count(*) FROM analyses"); n < analyses {

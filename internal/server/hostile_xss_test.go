@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/medcode/medcode/internal/api/client"
 )
 
 // xssPayloads are planted in every field a user controls. Each carries a
@@ -132,11 +134,12 @@ func TestXSSInEveryRenderedField(t *testing.T) { eachBackend(t, testXSSInEveryRe
 func testXSSInEveryRenderedField(t *testing.T, db backend) {
 	s := start(t, db, nil)
 	ctx := context.Background()
-	b := s.browser(t)
-	email := newEmail("xss")
-	b.signUp(email)
+	m := s.newMember(t, "xss")
+	b := m.web
 	id := b.analyze("cough and hypertension", true)
-	c := s.apiClientFor(t, email)
+	c := client.New(s.URL())
+	c.Token = m.token
+	clinic := s.hostileOrg(t, m)
 	var batchIDs []string
 	for _, p := range xssPayloads {
 		bt, err := c.SendBatch(ctx, strings.NewReader(`{"id":`+jsonString(p)+`,"note":"cough","no_phi_attested":true}`+"\n"+
@@ -147,21 +150,26 @@ func testXSSInEveryRenderedField(t *testing.T, db backend) {
 		batchIDs = append(batchIDs, bt.ID)
 	}
 
-	// The pages a signed-in user can open, ids filled with their own.
+	// The pages a signed-in user can open, ids filled with their own (in
+	// the organization's workspace, with targets made for the route).
 	var pages []string
 	for _, p := range s.Patterns() {
 		method, path, _ := strings.Cut(p, " ")
 		if method != http.MethodGet || strings.HasPrefix(path, "/api/") {
 			continue
 		}
-		path = strings.TrimSuffix(path, "{$}")
-		if strings.Contains(path, "/batches/") {
+		switch {
+		case orgRoutes[p] != nil:
+			pages = append(pages, orgRoutes[p](clinic).path)
+		case strings.Contains(path, "/batches/"):
 			for _, bid := range batchIDs {
-				pages = append(pages, strings.ReplaceAll(path, "{id}", bid))
+				_, target := fillRoute(p, 0, bid)
+				pages = append(pages, target)
 			}
-			continue
+		default:
+			_, target := fillRoute(p, 0, id)
+			pages = append(pages, target)
 		}
-		pages = append(pages, strings.ReplaceAll(path, "{id}", id))
 	}
 
 	// Plant: every form found on every page, once per payload.
@@ -199,7 +207,7 @@ func testXSSInEveryRenderedField(t *testing.T, db backend) {
 			t.Errorf("upload named %q: %d, unescaped: %v", payload, status, xssRaw.FindString(resp))
 		}
 	}
-	for _, want := range []string{"/profile", "/analyses", "/profile/password"} {
+	for _, want := range []string{"/profile", "/analyses", "/profile/password", "/orgs", clinic.base() + "/rules", clinic.base() + "/invites"} {
 		if !submitted[want] {
 			t.Errorf("the crawl never found the form of %s: %v", want, submitted)
 		}
@@ -234,7 +242,10 @@ func testXSSInEveryRenderedField(t *testing.T, db backend) {
 	_, profile := b.get("/profile")
 	_, history := b.get("/history")
 	_, batch := b.get("/batches/" + batchIDs[0] + "/results")
-	for what, page := range map[string]string{"profile": profile, "history preview": history, "batch note ids": batch} {
+	_, orgs := b.get("/orgs")
+	_, members := b.get(clinic.base() + "/members")
+	for what, page := range map[string]string{"profile": profile, "history preview": history, "batch note ids": batch,
+		"organization names": orgs, "invited emails": members} {
 		if !containsEscapedPayload(page) {
 			t.Errorf("%s does not show a planted payload, escaped: the walk proves nothing for it", what)
 		}
