@@ -173,11 +173,16 @@ func tail(b []byte, n int) string {
 
 // ledger is what the server acknowledged: what must survive any kill.
 type ledger struct {
-	mu        sync.Mutex
-	analyses  map[string]string // acknowledged analysis id → its workspace API prefix
-	ids       []string          // the keys of analyses, to pick from
-	codes     map[string]string // analysis id → its first code
-	deleted   map[string]bool   // acknowledged deletions
+	mu       sync.Mutex
+	analyses map[string]string // acknowledged analysis id → its workspace API prefix
+	ids      []string          // the keys of analyses, to pick from
+	codes    map[string]string // analysis id → its first code
+	deleted  map[string]bool   // acknowledged deletions
+	// Deletions sent but not acknowledged when the kill came: the server
+	// may have committed them before it died, so after a kill each either
+	// is in the database (it did not happen) or counts as deleted from then
+	// on (it must stay gone).
+	deleting  map[string]bool
 	decisions map[string]string // analysis id → code accepted (acknowledged)
 	batches   map[string]int    // acknowledged queued batch → notes
 	audited   int               // acknowledged audited actions (rules, invitations)
@@ -191,7 +196,7 @@ type ledger struct {
 }
 
 func newLedger() *ledger {
-	return &ledger{analyses: map[string]string{}, codes: map[string]string{}, deleted: map[string]bool{},
+	return &ledger{analyses: map[string]string{}, codes: map[string]string{}, deleted: map[string]bool{}, deleting: map[string]bool{},
 		decisions: map[string]string{}, batches: map[string]int{}, opened: map[string]bool{}, recheck: map[string]bool{},
 		finished: map[string]bool{}}
 }
@@ -290,10 +295,14 @@ func (c *crashClient) work(ctx context.Context, rng *rand.Rand, l *ledger) {
 			if id == "" {
 				continue
 			}
+			l.mu.Lock()
+			l.deleting[id] = true
+			l.mu.Unlock()
 			status, _, err := c.call(ctx, http.MethodDelete, where+"/analyses/"+id, "", "")
 			if err == nil && status == http.StatusNoContent {
 				l.mu.Lock()
 				l.deleted[id], l.recheck[id] = true, true
+				delete(l.deleting, id)
 				l.mu.Unlock()
 			}
 		case op < 15: // a decision (in the organization: audited)
@@ -503,6 +512,12 @@ func (cs *crashServer) checkStore(c *crashClient, l *ledger, report func(string,
 	}
 	rows.Close()
 	l.mu.Lock()
+	for id := range l.deleting {
+		if _, ok := present[id]; !ok {
+			l.deleted[id], l.recheck[id] = true, true
+		}
+		delete(l.deleting, id)
+	}
 	for id := range l.analyses {
 		_, ok := present[id]
 		switch {
