@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/medcode/medcode/internal/engine"
+	"github.com/medcode/medcode/internal/nlp"
 	"github.com/medcode/medcode/internal/phi"
 	"github.com/medcode/medcode/internal/store"
 )
@@ -136,25 +137,29 @@ var (
 	spanType     = reflect.TypeFor[phi.Span]()
 )
 
-// visit calls fn on every engine.Evidence and phi.Span anywhere in v,
-// found by reflection so that evidence fields added to the result later
-// are reached too.
-func visit(v reflect.Value, fn func(reflect.Value)) {
+// visit calls fn on every engine.Evidence and phi.Span anywhere in v, and
+// onString on every other settable string, found by reflection so that
+// fields added to the result later are reached too.
+func visit(v reflect.Value, fn func(reflect.Value), onString func(reflect.Value)) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			visit(v.Elem(), fn)
+			visit(v.Elem(), fn, onString)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			visit(v.Index(i), fn)
+			visit(v.Index(i), fn, onString)
 		}
 	case reflect.Map:
 		for _, k := range v.MapKeys() {
 			e := reflect.New(v.Type().Elem()).Elem()
 			e.Set(v.MapIndex(k))
-			visit(e, fn)
+			visit(e, fn, onString)
 			v.SetMapIndex(k, e)
+		}
+	case reflect.String:
+		if onString != nil && v.CanSet() {
+			onString(v)
 		}
 	case reflect.Struct:
 		if (v.Type() == evidenceType || v.Type() == spanType) && v.CanSet() {
@@ -163,16 +168,18 @@ func visit(v reflect.Value, fn func(reflect.Value)) {
 		}
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {
-				visit(v.Field(i), fn)
+				visit(v.Field(i), fn, onString)
 			}
 		}
 	}
 }
 
 // stripText clears the Text of every engine.Evidence and phi.Span in the
-// result. Offsets stay.
+// result (offsets stay) and elides the note's words quoted in its
+// explanations.
 func stripText(r *engine.Result) {
-	visit(reflect.ValueOf(r), func(v reflect.Value) { v.FieldByName("Text").SetString("") })
+	visit(reflect.ValueOf(r), func(v reflect.Value) { v.FieldByName("Text").SetString("") },
+		func(v reflect.Value) { v.SetString(nlp.ElideNoteQuotes(v.String())) })
 }
 
 // toOriginal moves every evidence offset of a result coded from a
@@ -187,6 +194,6 @@ func toOriginal(r *engine.Result, red *phi.Redaction) error {
 		}
 		ev.Start, ev.End, err = red.ToOriginal(ev.Start, ev.End)
 		ev.Text = ""
-	})
+	}, nil)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/medcode/medcode/internal/engine"
+	"github.com/medcode/medcode/internal/nlp"
 	"github.com/medcode/medcode/internal/phi"
 )
 
@@ -13,17 +14,21 @@ func TestStripTextReachesEveryEvidence(t *testing.T) {
 	const canary = "CANARY-TEXT"
 	ev := func() []engine.Evidence { return []engine.Evidence{{Start: 1, End: 5, Text: canary}} }
 	r := &engine.Result{
-		Diagnoses:  []engine.Diagnosis{{Code: "I10", Evidence: ev()}},
+		Diagnoses: []engine.Diagnosis{{Code: "I10", Evidence: ev(),
+			Reasoning: nlp.QuoteNote(canary) + ` (A/P) is indexed at Hypertension; the Index's "with" links them`}},
 		Procedures: []engine.Procedure{{Code: "99213", Evidence: ev()}},
 		EM: &engine.EM{Code: "99213", Evidence: ev(), MDM: &engine.MDM{
 			Problems: engine.MDMElement{Evidence: ev()}, Data: engine.MDMElement{Evidence: ev()}, Risk: engine.MDMElement{Evidence: ev()}}},
 		PHI:      engine.PHIReport{Found: true, Spans: []phi.Span{{Start: 1, End: 3, Text: canary}}},
-		Warnings: []engine.Warning{{Kind: "query", Span: &ev()[0]}},
+		Warnings: []engine.Warning{{Kind: "query", Span: &ev()[0], Message: "vaccine " + nlp.QuoteNote(canary) + " given"}},
 	}
 	stripText(r)
 	b, _ := json.Marshal(r)
 	if strings.Contains(string(b), canary) {
 		t.Fatalf("text left after stripText: %s", b)
+	}
+	if !strings.Contains(r.Diagnoses[0].Reasoning, `“…” (A/P) is indexed at Hypertension; the Index's "with" links them`) {
+		t.Fatalf("explanation lost beyond the note's words: %q", r.Diagnoses[0].Reasoning)
 	}
 	if !strings.Contains(string(b), `"start":1,"end":5`) {
 		t.Fatalf("offsets lost: %s", b)

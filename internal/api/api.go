@@ -23,7 +23,9 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/dsr"
 	"github.com/medcode/medcode/internal/org"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -34,6 +36,8 @@ type Deps struct {
 	Orgs         *org.Service
 	Audit        *audit.Log
 	Batches      *batch.Service
+	Policies     *policy.Service
+	Rights       *dsr.Service
 	Log          *slog.Logger
 	MaxNoteBytes int
 	// BatchIdle is how long a batch upload may send nothing before it is
@@ -62,6 +66,9 @@ type Route struct {
 	handler    http.HandlerFunc
 	bearer     bool
 	permission org.Permission // for the routes under /api/v1/orgs/{org}
+	// analyses marks the routes that run new analyses: they wait while
+	// the user has a changed policy to accept.
+	analyses bool
 }
 
 // Authenticated reports whether the route needs a bearer token.
@@ -74,26 +81,30 @@ func (r Route) Permission() org.Permission { return r.permission }
 // Routes is the API's route table; openapi.json documents exactly these.
 func (h *Handler) Routes() []Route {
 	routes := []Route{
-		{"POST /api/v1/signup", h.signup, false, ""},
-		{"POST /api/v1/tokens", h.tokenCreate, false, ""},
-		{"POST /api/v1/analyses", h.analysisCreate, true, ""},
-		{"GET /api/v1/analyses", h.analysisList, true, ""},
-		{"GET /api/v1/analyses/{id}", h.analysisGet, true, ""},
-		{"DELETE /api/v1/analyses/{id}", h.analysisDelete, true, ""},
-		{"POST /api/v1/analyses/{id}/feedback", h.analysisFeedback, true, ""},
-		{"GET /api/v1/usage", h.usage, true, ""},
-		{"GET /api/v1/export", h.export, true, ""},
-		{"DELETE /api/v1/account", h.accountDelete, true, ""},
-		{"POST /api/v1/batches", h.batchCreate, true, ""},
-		{"GET /api/v1/batches", h.batchList, true, ""},
-		{"GET /api/v1/batches/{id}", h.batchGet, true, ""},
-		{"GET /api/v1/batches/{id}/results", h.batchResults, true, ""},
-		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true, ""},
-		{"POST /api/v1/fhir", h.fhirCode, true, ""},
-		{"GET /api/v1/orgs", h.orgList, true, ""},
-		{"POST /api/v1/orgs", h.orgCreate, true, ""},
-		{"POST /api/v1/invites/accept", h.inviteAccept, true, ""},
-		{"GET /api/v1/openapi.json", h.openAPI, false, ""},
+		{"POST /api/v1/signup", h.signup, false, "", false},
+		{"POST /api/v1/tokens", h.tokenCreate, false, "", false},
+		{"GET /api/v1/policies", h.policies, false, "", false},
+		{"POST /api/v1/analyses", h.analysisCreate, true, "", true},
+		{"GET /api/v1/analyses", h.analysisList, true, "", false},
+		{"GET /api/v1/analyses/{id}", h.analysisGet, true, "", false},
+		{"DELETE /api/v1/analyses/{id}", h.analysisDelete, true, "", false},
+		{"POST /api/v1/analyses/{id}/feedback", h.analysisFeedback, true, "", false},
+		{"GET /api/v1/usage", h.usage, true, "", false},
+		{"GET /api/v1/export", h.export, true, "", false},
+		{"GET /api/v1/export/history.csv", h.exportHistoryCSV, true, "", false},
+		{"GET /api/v1/account/policies", h.accountPolicies, true, "", false},
+		{"POST /api/v1/account/policies", h.accountPoliciesAccept, true, "", false},
+		{"DELETE /api/v1/account", h.accountDelete, true, "", false},
+		{"POST /api/v1/batches", h.batchCreate, true, "", true},
+		{"GET /api/v1/batches", h.batchList, true, "", false},
+		{"GET /api/v1/batches/{id}", h.batchGet, true, "", false},
+		{"GET /api/v1/batches/{id}/results", h.batchResults, true, "", false},
+		{"POST /api/v1/fhir/DocumentReference", h.fhirCode, true, "", true},
+		{"POST /api/v1/fhir", h.fhirCode, true, "", true},
+		{"GET /api/v1/orgs", h.orgList, true, "", false},
+		{"POST /api/v1/orgs", h.orgCreate, true, "", false},
+		{"POST /api/v1/invites/accept", h.inviteAccept, true, "", false},
+		{"GET /api/v1/openapi.json", h.openAPI, false, "", false},
 	}
 	// The organization's workspace: the same analysis endpoints as the
 	// personal one, and the clinic's own.
@@ -128,7 +139,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /api/v1/orgs/{org}/audit", h.auditList, org.ReadAudit},
 		{"GET /api/v1/orgs/{org}/export", h.orgExport, org.ExportOrg},
 	} {
-		routes = append(routes, Route{rt.pattern, rt.handler, true, rt.perm})
+		routes = append(routes, Route{rt.pattern, rt.handler, true, rt.perm, rt.perm == org.CreateAnalysis})
 	}
 	return routes
 }
@@ -137,6 +148,9 @@ func (h *Handler) Routes() []Route {
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range h.Routes() {
 		next := http.Handler(rt.handler)
+		if rt.analyses {
+			next = h.requireCurrentPolicies(next)
+		}
 		if rt.permission != "" {
 			next = h.requireMember(rt.permission, next)
 		}
@@ -193,6 +207,23 @@ func (h *Handler) requireMember(perm org.Permission, next http.Handler) http.Han
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), workspaceKey{}, ws)))
+	})
+}
+
+// requireCurrentPolicies refuses new analyses (403, with the versions to
+// accept in the details) while the user has a changed policy to accept.
+// The FHIR endpoints answer in their own error format.
+func (h *Handler) requireCurrentPolicies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h.Policies.RequireAccepted(r.Context(), user(r).ID); err != nil {
+			if strings.HasPrefix(r.URL.Path, "/api/v1/fhir") {
+				h.failFHIR(w, r, err)
+				return
+			}
+			h.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -30,6 +30,17 @@ const (
 	AccountExport Action = "account.export"
 	AccountDelete Action = "account.delete"
 
+	// A data-subject request is recorded when it is made and when it is
+	// done: export (request, then AccountExport), correction, deletion
+	// (request, then AccountDelete).
+	AccountExportRequest  Action = "account.export_request"
+	AccountCorrectRequest Action = "account.correct_request"
+	AccountCorrect        Action = "account.correct"
+	AccountDeleteRequest  Action = "account.delete_request"
+
+	SiteAdminGrant  Action = "site.admin_grant"
+	SiteAdminRevoke Action = "site.admin_revoke"
+
 	AnalysisCreate Action = "analysis.create"
 	AnalysisView   Action = "analysis.view"
 	AnalysisDelete Action = "analysis.delete"
@@ -63,8 +74,14 @@ var Actions = []struct {
 }{
 	{SignIn, "Signed in"},
 	{SignInFailed, "Sign-in failed"},
+	{AccountExportRequest, "Asked for an export of their account"},
 	{AccountExport, "Exported their account"},
+	{AccountCorrectRequest, "Asked to correct their profile"},
+	{AccountCorrect, "Corrected their profile"},
+	{AccountDeleteRequest, "Asked to delete their account"},
 	{AccountDelete, "Deleted their account"},
+	{SiteAdminGrant, "Made a site administrator"},
+	{SiteAdminRevoke, "Removed a site administrator"},
 	{AnalysisCreate, "Analysed a note"},
 	{AnalysisView, "Viewed an analysis"},
 	{AnalysisDelete, "Deleted an analysis"},

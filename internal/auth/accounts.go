@@ -17,6 +17,7 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 )
 
@@ -54,6 +55,9 @@ type Accounts struct {
 	audit *audit.Log
 	cfg   Config
 	log   *slog.Logger
+	// Consents checks and records the policies accepted at sign-up;
+	// SignUp refuses to run without it.
+	Consents Consents
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -95,25 +99,61 @@ func (a *Accounts) limitIP(ctx context.Context, kind, ip string) error {
 	return nil
 }
 
-// SignUp creates an account and, when email is configured, sends the
-// verification link.
-func (a *Accounts) SignUp(ctx context.Context, email, password, ip string) (*store.User, error) {
-	if err := a.limitIP(ctx, "signup", ip); err != nil {
+// Consents checks and records the policy versions a person accepts
+// (internal/policy implements it).
+type Consents interface {
+	CheckCurrent(ctx context.Context, accepted map[policy.Document]string) error
+	Accept(ctx context.Context, userID int64, accepted map[policy.Document]string) error
+}
+
+// SignUpRequest is what a person sends to create an account.
+type SignUpRequest struct {
+	Email    string
+	Password string
+	IP       string // the client address, for the rate limit only
+	// Adult is the person's confirmation that they are 18 or older.
+	Adult bool
+	// Accepted names the versions of the terms and the privacy policy the
+	// person read and accepts; they must be the current ones.
+	Accepted map[policy.Document]string
+}
+
+// SignUp creates an account for a person who confirms being 18 or older
+// and accepts the current terms and privacy policy, records both, and,
+// when email is configured, sends the verification link.
+func (a *Accounts) SignUp(ctx context.Context, req SignUpRequest) (*store.User, error) {
+	if a.Consents == nil {
+		return nil, fmt.Errorf("auth: sign-up needs the policy service (Accounts.Consents)")
+	}
+	if err := a.limitIP(ctx, "signup", req.IP); err != nil {
 		return nil, err
 	}
-	email, err := NormalizeEmail(email)
+	if !req.Adult {
+		return nil, apperr.New(apperr.Invalid, "medcode is for people 18 or older: confirm that you are.")
+	}
+	if err := a.Consents.CheckCurrent(ctx, req.Accepted); err != nil {
+		return nil, err
+	}
+	email, err := NormalizeEmail(req.Email)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckPassword(password, email); err != nil {
+	if err := CheckPassword(req.Password, email); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := HashPassword(req.Password)
 	if err != nil {
 		return nil, err
 	}
 	u := &store.User{Email: email, PasswordHash: hash, Tier: store.TierFree, CreatedAt: a.Now()}
 	if err := a.db.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	if err := a.recordConsent(ctx, u.ID, req.Accepted); err != nil {
+		// An account must not exist without its consent on record.
+		if derr := a.db.DeleteUser(ctx, u.ID); derr != nil {
+			a.log.Error("removing an account whose consent was not recorded", "user", u.ID, "err", derr)
+		}
 		return nil, err
 	}
 	a.log.Info("account created", "user", u.ID)
@@ -124,6 +164,13 @@ func (a *Accounts) SignUp(ctx context.Context, email, password, ip string) (*sto
 		}
 	}
 	return u, nil
+}
+
+func (a *Accounts) recordConsent(ctx context.Context, userID int64, accepted map[policy.Document]string) error {
+	if err := a.db.ConfirmAdult(ctx, userID, a.Now()); err != nil {
+		return err
+	}
+	return a.Consents.Accept(ctx, userID, accepted)
 }
 
 // Authenticate checks email and password with per-address rate limits and

@@ -17,6 +17,7 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/crypto"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/sqlite"
 )
@@ -34,21 +35,28 @@ func (o *outbox) Send(_ context.Context, m mail.Message) error {
 
 func (o *outbox) lastLink(t *testing.T) string {
 	t.Helper()
-	if len(o.sent) == 0 {
-		t.Fatal("no email sent")
+	return o.linkIn(t, len(o.sent)-1)
+}
+
+// linkIn returns the token of the link in the i-th message sent.
+func (o *outbox) linkIn(t *testing.T, i int) string {
+	t.Helper()
+	if i < 0 || i >= len(o.sent) {
+		t.Fatalf("no email %d (%d sent)", i, len(o.sent))
 	}
-	m := regexp.MustCompile(`https?://\S+token=(\S+)`).FindStringSubmatch(o.sent[len(o.sent)-1].Body)
+	m := regexp.MustCompile(`https?://\S+token=(\S+)`).FindStringSubmatch(o.sent[i].Body)
 	if m == nil {
-		t.Fatalf("no link in %q", o.sent[len(o.sent)-1].Body)
+		t.Fatalf("no link in %q", o.sent[i].Body)
 	}
 	return m[1]
 }
 
 type fixture struct {
-	acc  *Accounts
-	db   *sqlite.DB
-	mail *outbox
-	now  time.Time
+	acc      *Accounts
+	policies *policy.Service
+	db       *sqlite.DB
+	mail     *outbox
+	now      time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -71,7 +79,35 @@ func newFixture(t *testing.T) *fixture {
 	cfg.IPAttempts = 8
 	f.acc = NewAccounts(db, keys, f.mail, audit.New(db), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.acc.Now = func() time.Time { return f.now }
+	f.policies = policy.New(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.policies.Now = func() time.Time { return f.now }
+	files, err := policy.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.policies.Publish(ctx, files); err != nil {
+		t.Fatal(err)
+	}
+	f.acc.Consents = f.policies
 	return f
+}
+
+// request is a sign-up by an adult accepting the current policies.
+func (f *fixture) request(t *testing.T, email, password string) SignUpRequest {
+	return SignUpRequest{Email: email, Password: password, IP: "10.0.0.1", Adult: true, Accepted: f.current(t)}
+}
+
+func (f *fixture) current(t *testing.T) map[policy.Document]string {
+	t.Helper()
+	current, err := f.policies.Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[policy.Document]string{}
+	for doc, v := range current {
+		out[doc] = v.Version
+	}
+	return out
 }
 
 func TestSignUp(t *testing.T) {
@@ -89,7 +125,7 @@ func TestSignUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := f.acc.SignUp(ctx, tt.email, tt.password, "10.0.0.1")
+			u, err := f.acc.SignUp(ctx, f.request(t, tt.email, tt.password))
 			if apperr.CodeOf(err) != tt.code {
 				t.Fatalf("err = %v, want code %q", err, tt.code)
 			}
@@ -116,7 +152,7 @@ func TestSignUp(t *testing.T) {
 func TestAuthenticateLockout(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.acc.SignUp(ctx, "ann@example.org", goodPassword, "10.0.0.1"); err != nil {
+	if _, err := f.acc.SignUp(ctx, f.request(t, "ann@example.org", goodPassword)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.acc.Authenticate(ctx, "nobody@example.org", goodPassword, "10.0.0.2"); apperr.CodeOf(err) != apperr.Unauthorized {
@@ -178,7 +214,7 @@ func TestAddressRateLimit(t *testing.T) {
 func TestMFAAndAPIToken(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	u, err := f.acc.SignUp(ctx, "ann@example.org", goodPassword, "10.0.0.1")
+	u, err := f.acc.SignUp(ctx, f.request(t, "ann@example.org", goodPassword))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +258,7 @@ func TestMFAAndAPIToken(t *testing.T) {
 func TestPasswordResetEndsSessions(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	u, err := f.acc.SignUp(ctx, "ann@example.org", goodPassword, "10.0.0.1")
+	u, err := f.acc.SignUp(ctx, f.request(t, "ann@example.org", goodPassword))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +297,7 @@ func TestPasswordResetEndsSessions(t *testing.T) {
 func TestSessionStoreRecordsOwner(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	u, err := f.acc.SignUp(ctx, "ann@example.org", goodPassword, "10.0.0.1")
+	u, err := f.acc.SignUp(ctx, f.request(t, "ann@example.org", goodPassword))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,12 +18,18 @@ import (
 	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/server"
 	"github.com/medcode/medcode/internal/store"
+	"github.com/medcode/medcode/internal/support"
 )
 
 const adminUsage = `[--db FILE|URL] [--config FILE] COMMAND
 Commands:
   tier EMAIL free|pro|enterprise        set a user's usage tier
   org-tier ORG_ID free|pro|enterprise   set an organization's usage tier
+  grant-admin EMAIL                     make the account a site administrator (notices, support queue)
+  revoke-admin EMAIL                    take the site administrator role away
+  admins                                list the site administrators
+  publish-policies                      publish the terms and privacy policy of MEDCODE_POLICY_DIR (or the
+                                        built-in ones); a new material version is announced to every user
   rotate-key                            add a new key to the key file and re-encrypt all data with it
                                         (running servers take the new key within seconds, without a restart)
   reseal                                re-encrypt all data with the active key (after adding one to MEDCODE_KEY)
@@ -44,7 +50,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return usageError("want a command: tier, org-tier, rotate-key, reseal, new-key, audit verify, purge, backup or restore")
+		return usageError("want a command: tier, org-tier, grant-admin, revoke-admin, admins, publish-policies, rotate-key, reseal, new-key, audit verify, purge, backup or restore")
 	}
 	if rest[0] == "new-key" {
 		_, line, err := crypto.NewKeyEntry()
@@ -93,9 +99,20 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 			return usageError("org-tier wants ORG_ID and a tier")
 		}
 		return adminOrgTier(ctx, env, db, rest[1], rest[2])
-	case "rotate-key", "reseal":
+	case "grant-admin", "revoke-admin":
+		if len(rest) != 2 {
+			return usageError("%s wants EMAIL", rest[0])
+		}
+		return adminSiteAdmin(ctx, env, db, rest[1], rest[0] == "grant-admin", log)
+	case "admins", "publish-policies", "rotate-key", "reseal":
 		if len(rest) != 1 {
 			return usageError("%s takes no arguments", rest[0])
+		}
+		switch rest[0] {
+		case "admins":
+			return adminList(ctx, env, db, log)
+		case "publish-policies":
+			return adminPublishPolicies(ctx, env, db, cfg, log)
 		}
 		return adminReseal(ctx, env, db, cfg, rest[0] == "rotate-key", log)
 	case "audit":
@@ -155,7 +172,12 @@ func adminReseal(ctx context.Context, env *Env, db store.Database, cfg *config.C
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "re-encrypted %d analyses and %d authenticator secrets with key %s\n", n, m, keys.ActiveID())
+	k, err := support.New(db, keys, nil, nil, support.Config{}, log).Reseal(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "re-encrypted %d analyses, %d authenticator secrets and %d support subjects and messages with key %s\n",
+		n, m, k, keys.ActiveID())
 	return nil
 }
 

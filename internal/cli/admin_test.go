@@ -107,7 +107,7 @@ func useAudit(t *testing.T, dsn, key string) {
 	m := startServer(t, map[string]string{"MEDCODE_DB": dsn, "MEDCODE_KEY": key})
 	ctx := context.Background()
 	token, err := func() (string, error) {
-		if _, err := m.Accounts.SignUp(ctx, "ann@example.org", "tulip-Granite-49-orbit", "127.0.0.1"); err != nil {
+		if _, err := m.Accounts.SignUp(ctx, signUpRequest(t, m, "ann@example.org", "tulip-Granite-49-orbit")); err != nil {
 			return "", err
 		}
 		return m.Accounts.IssueAPIToken(ctx, "ann@example.org", "tulip-Granite-49-orbit", "", "127.0.0.1")

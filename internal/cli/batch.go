@@ -77,9 +77,12 @@ func runBatch(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Compile the default release before the clock starts; a date no
-	// release covers is reported per note instead.
-	_ = eng.Prepare(defaultDOS(defaults))
+	// Compile the default release before the clock starts; a date outside
+	// the installed releases is coded with the nearest one and warned about
+	// in each note's result.
+	if err := eng.Prepare(defaultDOS(defaults)); err != nil {
+		return err
+	}
 	var progress io.Writer
 	if !*quiet {
 		progress = env.Stderr

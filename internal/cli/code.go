@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/medcode/medcode/internal/engine"
+	"github.com/medcode/medcode/internal/phi"
 )
 
 // maxCodeNoteBytes bounds a note read from a file or stdin.
@@ -159,7 +160,23 @@ func writeCodeTable(w io.Writer, res *engine.Result) error {
 			fmt.Fprintf(w, "  [%s] %s\n", wn.Kind, wn.Message)
 		}
 	}
+	if res.PHI.Found {
+		fmt.Fprintf(w, "\nPHI: %d possible identifiers (%s); de-identify the note before sharing it (medcode phi redact)\n", len(res.PHI.Spans), phiKinds(res.PHI.Spans))
+	}
 	return nil
+}
+
+// phiKinds lists the kinds of identifiers found, each once, in order.
+func phiKinds(spans []phi.Span) string {
+	var kinds []string
+	seen := map[phi.Kind]bool{}
+	for _, s := range spans {
+		if !seen[s.Type] {
+			seen[s.Type] = true
+			kinds = append(kinds, s.Type.Label())
+		}
+	}
+	return strings.Join(kinds, ", ")
 }
 
 func evidenceSummary(ev []engine.Evidence) string {

@@ -191,6 +191,13 @@ func TestEvalVignettesCommand(t *testing.T) {
 	if !strings.Contains(out, "ICD-10-CM exact code sets (optional codes ignored):") || !strings.Contains(out, " 1  ICD pass  I10") {
 		t.Fatalf("unexpected output:\n%s", out)
 	}
+	code, out, errOut = runCLI(t, "", "eval", "vignettes", "--set", "cases")
+	if code != 0 || !strings.Contains(out, "of 100 notes") || !strings.Contains(out, "101  ICD ") {
+		t.Fatalf("--set cases: exit %d: %s\n%s", code, errOut, out)
+	}
+	if code, _, _ := runCLI(t, "", "eval", "vignettes", "--set", "other"); code != 2 {
+		t.Errorf("--set other: exit %d, want 2", code)
+	}
 }
 
 func TestEvalCodiEspCommand(t *testing.T) {
@@ -247,6 +254,34 @@ func TestBenchEngineCommand(t *testing.T) {
 	for _, want := range []string{"notes/s", "p99", "peak resident memory"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestCodeDateOutsideReleases codes notes dated after the newest and
+// before the oldest installed release: the nearest release codes them and
+// a warning says to verify.
+func TestCodeDateOutsideReleases(t *testing.T) {
+	needCodeSets(t)
+	tests := []struct{ dos, want string }{
+		{"2099-01-15", "is after the newest installed release"},
+		{"1999-01-15", "is before the oldest installed release"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, testNote, "code", "--dos", tt.dos)
+		if code != 0 {
+			t.Fatalf("--dos %s: exit %d: %s", tt.dos, code, errOut)
+		}
+		var res engine.Result
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, w := range res.Warnings {
+			found = found || w.Kind == "codeset" && strings.Contains(w.Message, tt.want) && strings.Contains(w.Message, "medcode codesets install")
+		}
+		if !found || len(res.Diagnoses) == 0 || res.Diagnoses[0].Code != "I10" {
+			t.Errorf("--dos %s: want I10 and a codeset warning %q, got %+v", tt.dos, tt.want, res)
 		}
 	}
 }

@@ -34,12 +34,13 @@ func loadEngineSet(opts ...engine.Option) (*engine.Engine, *codeset.Set, error) 
 }
 
 func runEvalCodiEsp(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "eval codiesp", "[--gold FILE] [--split dev|train] [--dos YYYY-MM-DD] [--learned FILE] [--learn FILE] [--format text|json]")
+	fs := newFlags(env, "eval codiesp", "[--gold FILE] [--split dev|train] [--dos YYYY-MM-DD] [--learned FILE] [--learn FILE [--tune dev]] [--format text|json]")
 	gold := fs.String("gold", "", "CodiEsp gold file (default: ../shared/eval-dev/codiesp_en/gold.jsonl)")
 	split := fs.String("split", "dev", "split to score: dev or train")
 	dosFlag := fs.String("dos", "", "date of service the notes are coded at (default: the first day of the oldest installed release, the closest to the gold's 2018 edition)")
 	learned := fs.String("learned", "", "use this learned table instead of the embedded one")
 	learn := fs.String("learn", "", "build the learned table from the split (use --split train) and write it to FILE")
+	tune := fs.String("tune", "", "with --learn: the split whose notes tune the table's thresholds (dev)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "notes coded in parallel")
 	format := fs.String("format", "text", "output format: text or json")
 	errorsShown := fs.Int("errors", 0, "list the N codes most often predicted wrongly and most often missed")
@@ -81,18 +82,34 @@ func runEvalCodiEsp(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%s has no %s documents", *gold, *split)
 	}
 	if *learn != "" {
+		var tuning engine.Corpus
+		if *tune != "" {
+			if *tune == *split {
+				return usageError("--tune %s would tune the table on the notes it learns from", *tune)
+			}
+			if tuning.Docs, tuning.Texts, err = evaluate.LoadCodiEsp(*gold, *tune); err != nil {
+				return err
+			}
+		}
 		f, err := os.Create(*learn)
 		if err != nil {
 			return err
 		}
-		if err := engine.Learn(ctx, eng, docs, texts, dos, engine.DefaultLearnParams, f); err != nil {
+		rep, err := engine.Learn(ctx, eng, engine.Corpus{Docs: docs, Texts: texts}, tuning, dos, engine.DefaultLearnParams, f)
+		if err != nil {
 			f.Close()
 			return err
 		}
 		if err := f.Close(); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "learned table written to %s from %d %s documents\n", *learn, len(docs), *split)
+		fmt.Fprintf(env.Stdout, "learned table written to %s from %d %s documents: %d phrases (%d rows), %d priors, %d calibration bins\n",
+			*learn, len(docs), *split, rep.Phrases, rep.Rows, rep.Priors, rep.Bins)
+		fmt.Fprintf(env.Stdout, "thresholds: phrase precision %.2f, support %d, prune below %.2f", rep.Precision, rep.Support, rep.Prune)
+		if *tune != "" {
+			fmt.Fprintf(env.Stdout, " (tuned on %s: mean of full and category F1 %.3f)", *tune, rep.Tuned)
+		}
+		fmt.Fprintln(env.Stdout)
 		return nil
 	}
 	start := time.Now()
@@ -151,12 +168,21 @@ func counts(c evaluate.Counts) map[string]any {
 }
 
 func runEvalVignettes(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "eval vignettes", "[--file vignettes.yaml]")
-	file := fs.String("file", "", "vignette fixture (default: the one built in, internal/engine/testdata/vignettes.yaml)")
+	fs := newFlags(env, "eval vignettes", "[--set vignettes|cases] [--file FILE.yaml]")
+	set := fs.String("set", "vignettes", "built-in fixture: vignettes (coding-domain.md section 9) or cases (the 100 blind outpatient cases)")
+	file := fs.String("file", "", "a fixture file in the vignette format instead of a built-in one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	data := engine.VignetteFixture
+	var data []byte
+	switch *set {
+	case "vignettes":
+		data = engine.VignetteFixture
+	case "cases":
+		data = engine.CasesFixture
+	default:
+		return usageError("--set must be vignettes or cases, not %q", *set)
+	}
 	if *file != "" {
 		var err error
 		if data, err = os.ReadFile(*file); err != nil {
@@ -215,14 +241,14 @@ func runEvalVignettes(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintln(w, line)
 	}
-	fmt.Fprintf(w, "\nICD-10-CM exact code sets (optional codes ignored): %d of %d vignettes\n", passICD, coding)
+	fmt.Fprintf(w, "\nICD-10-CM exact code sets (optional codes ignored): %d of %d notes\n", passICD, coding)
 	if withCPT > 0 {
-		fmt.Fprintf(w, "CPT/HCPCS lines: %d of %d vignettes\n", passCPT, withCPT)
+		fmt.Fprintf(w, "CPT/HCPCS lines: %d of %d notes\n", passCPT, withCPT)
 	} else {
 		fmt.Fprintln(w, "CPT/HCPCS and E/M: not scored (the engine returned no procedure lines)")
 	}
 	if withEM > 0 {
-		fmt.Fprintf(w, "E/M level: %d of %d vignettes\n", passEM, withEM)
+		fmt.Fprintf(w, "E/M level: %d of %d notes\n", passEM, withEM)
 	}
 	return nil
 }

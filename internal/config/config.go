@@ -47,6 +47,7 @@ type Config struct {
 	PHIAction            string
 	MaxNoteBytes         int
 	RequireVerifiedEmail bool
+	PolicyDir            string
 
 	SessionLifetime time.Duration
 	SessionIdle     time.Duration
@@ -243,8 +244,10 @@ var Options = []Option{
 		oneOf(func(c *Config) *string { return &c.PHIAction }, "block", "redact")),
 	opt("MEDCODE_MAX_NOTE_BYTES", "", "200000", "largest note accepted, in bytes", false,
 		integer(func(c *Config) *int { return &c.MaxNoteBytes }, 1000, 10<<20)),
-	opt("MEDCODE_REQUIRE_VERIFIED_EMAIL", "", "false", "refuse analyses until the account's email is confirmed", false,
+	opt("MEDCODE_REQUIRE_VERIFIED_EMAIL", "", "true", "refuse analyses until the account's email is confirmed (only when email is configured: without SMTP nobody could confirm)", false,
 		boolean(func(c *Config) *bool { return &c.RequireVerifiedEmail })),
+	opt("MEDCODE_POLICY_DIR", "policy-dir", "", "directory with the operator's terms.md and privacy.md (default: the built-in ones); published at start", false,
+		str(func(c *Config) *string { return &c.PolicyDir })),
 	opt("MEDCODE_SESSION_LIFETIME", "", "24h", "longest a web session lasts", false,
 		duration(func(c *Config) *time.Duration { return &c.SessionLifetime }, time.Minute)),
 	opt("MEDCODE_SESSION_IDLE", "", "2h", "web session ends after this long without a request", false,

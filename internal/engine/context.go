@@ -15,6 +15,12 @@ import (
 type contextLexicon struct {
 	acuity map[string][2]int // index main term key → acute, subacute day limits (-1 none)
 	sides  map[string]string // normalized word → side
+	// regions maps an nlp site region to the words tabular titles use for
+	// it ("hand" is in the upper limb).
+	regions map[string][]string
+	// siteWords maps an nlp site to the words the classification files it
+	// under (a thumb is a finger, a digit).
+	siteWords map[string][]string
 }
 
 func loadContextLexicon(fsys fs.FS, words wordsFunc) (*contextLexicon, error) {
@@ -22,9 +28,23 @@ func loadContextLexicon(fsys fs.FS, words wordsFunc) (*contextLexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	lx := &contextLexicon{acuity: map[string][2]int{}, sides: map[string]string{}}
+	lx := &contextLexicon{acuity: map[string][2]int{}, sides: map[string]string{}, regions: map[string][]string{}, siteWords: map[string][]string{}}
 	for _, r := range rows {
 		switch r.kind() {
+		case "region", "site":
+			if err := r.want(3, 3); err != nil {
+				return nil, err
+			}
+			ws := words(r.field(2))
+			if len(ws) == 0 || strings.ContainsRune(r.field(1), ' ') {
+				return nil, r.errorf("%s %q needs one name and some words", r.kind(), r.field(1))
+			}
+			if r.kind() == "region" {
+				lx.regions[r.field(1)] = ws
+			} else {
+				lx.siteWords[r.field(1)] = ws
+			}
+			continue
 		case "side":
 			if err := r.want(3, 3); err != nil {
 				return nil, err
@@ -92,8 +112,8 @@ func (c *noteCoder) sentenceSeq(s int) []string {
 	var out []string
 	lo, hi := c.sentenceTerms(s)
 	for i := lo; i < hi; i++ {
-		if t := &c.doc.Terms[i]; !t.Has(nlp.Stop) {
-			out = append(out, c.e.form(t.Norm))
+		if t := &c.doc.Terms[i]; !t.Has(nlp.Stop) && c.nw[i].norm != "" {
+			out = append(out, c.nw[i].norm)
 		}
 	}
 	return out

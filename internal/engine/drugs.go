@@ -166,6 +166,13 @@ func (c *noteCoder) addDrugEvents() {
 		if st := d.Assert(first.Start, last.End, 0).Status; st == nlp.Negated || st == nlp.Hypothetical || st == nlp.Family {
 			continue
 		}
+		// An adverse effect is a condition the drug caused: the sentence
+		// codes one, and the cue ties the drug to it ("urticaria due to
+		// penicillin", "steroid-induced"), not just anything in the sentence
+		// ("increase denied due to his high testosterone levels").
+		if event == eventAdverse && (!cueTiesDrug(dc.events[len(dc.events)-1], text, first.Start-s.Start, last.End-s.Start) || !c.conditionIn(first.Sentence, first.Start, last.End)) {
+			continue
+		}
 		column := event
 		if event == eventPoisoning {
 			column = "accidental"
@@ -197,6 +204,45 @@ func (c *noteCoder) addDrugEvents() {
 			c.addUnderdosedStatus(first.Start, last.End)
 		}
 	}
+}
+
+// maxCueGap is how many words may stand between a causal cue and the drug
+// it names ("due to his daily lisinopril").
+const maxCueGap = 4
+
+// cueTiesDrug reports whether a cue of the set names the drug at
+// text[start:end]: the drug follows the cue within maxCueGap words ("due
+// to", "reaction to"), the cue follows the drug at once ("steroid-induced",
+// "penicillin reaction"), or the cue is "as prescribed", which ties every
+// drug of its sentence.
+func cueTiesDrug(cs cueSet, text string, start, end int) bool {
+	for _, loc := range cs.re.FindAllStringIndex(text, -1) {
+		switch cue := text[loc[0]:loc[1]]; {
+		case strings.HasSuffix(cue, "as prescribed"):
+			return true
+		case loc[1] <= start && len(strings.Fields(text[loc[1]:start])) <= maxCueGap:
+			return true
+		case loc[0] >= end && len(strings.Fields(text[end:loc[0]])) <= 1 && !strings.ContainsAny(text[end:loc[0]], ",;"):
+			return true
+		}
+	}
+	return false
+}
+
+// conditionIn reports whether sentence si codes a condition of the patient
+// outside the span (the drug).
+func (c *noteCoder) conditionIn(si, start, end int) bool {
+	for _, cd := range c.cands {
+		if cd.dropped != "" || cd.status == nlp.Negated || cd.status == nlp.Family || cd.status == nlp.Hypothetical {
+			continue
+		}
+		for _, m := range cd.mentions {
+			if m.sentence == si && (m.end <= start || m.start >= end) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // insideCondition reports whether a condition mention's phrase covers the

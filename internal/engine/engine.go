@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/medcode/medcode/internal/codeset/icd"
 	"github.com/medcode/medcode/internal/engine/procedure"
 	"github.com/medcode/medcode/internal/nlp"
+	"github.com/medcode/medcode/internal/phi"
 )
 
 // version is the engine's own version; Version adds a digest of the
@@ -33,8 +33,9 @@ type Engine struct {
 	rules   *indexRules
 	learned *learnedTable
 	context *contextLexicon
-	// forms maps a word to its canonical form (tables/word_forms.tsv).
-	forms   map[string]string
+	// forms are the canonical word forms and number qualifiers
+	// (tables/word_forms.tsv).
+	forms   *wordForms
 	proc    *procedure.Coder // procedures and the E/M level (procedures.go)
 	now     func() time.Time
 	version string
@@ -70,9 +71,11 @@ type releaseCoder struct {
 	// bmi are the adult BMI bands of the tabular.
 	bmi []bmiBand
 	// noteCache holds the inherited tabular notes of the codes looked at.
-	noteCache sync.Map // code → []icd.Note
+	noteCache *sync.Map // code → []icd.Note
 	// childCache holds the indexed subterms of the terms refined.
-	childCache sync.Map // *icd.Term → *childOptions
+	childCache *sync.Map // *icd.Term → *childOptions
+	// phraseCache holds the codes of the Index phrases coded (phraseCode).
+	phraseCache *sync.Map // phrase → code
 }
 
 // notes returns the tabular notes that apply to code (its own and its
@@ -122,7 +125,7 @@ func New(set *codeset.Set, opts ...Option) (*Engine, error) {
 	if e.forms, err = loadWordForms(dataFS, e.nlp); err != nil {
 		return nil, err
 	}
-	if e.tables, err = loadTables(dataFS, e.words); err != nil {
+	if e.tables, err = loadTables(dataFS, e.words, e.nlp.MedicationClass); err != nil {
 		return nil, err
 	}
 	if e.rules, err = loadIndexRules(dataFS, e.words); err != nil {
@@ -173,8 +176,9 @@ func dataVersion(fsys fs.FS) (string, error) {
 	return version + "+" + hex.EncodeToString(h.Sum(nil))[:8], nil
 }
 
-// words normalizes dictionary text the way the note's terms are, without
-// function words, each word in its canonical form.
+// words normalizes dictionary text the way the note's words are read
+// (noteWords): without function words, each word in its canonical form,
+// a qualifier and its number joined.
 func (e *Engine) words(phrase string) []string {
 	ws := e.nlp.NormalizePhrase(phrase)
 	out := ws[:0]
@@ -183,51 +187,25 @@ func (e *Engine) words(phrase string) []string {
 			out = append(out, e.form(w))
 		}
 	}
-	return out
+	return e.forms.bind(out)
 }
 
 // form returns the canonical form of a normalized word.
-func (e *Engine) form(w string) string {
-	if f, ok := e.forms[w]; ok {
-		return f
+func (e *Engine) form(w string) string { return e.forms.form(w) }
+
+// coderFor returns the compiled coder of the release for dos (releaseFor),
+// with the warning a date outside the installed releases brings.
+func (e *Engine) coderFor(dos time.Time) (*releaseCoder, *Warning, error) {
+	rel, warn, err := e.releaseFor(dos)
+	if err != nil {
+		return nil, nil, err
 	}
-	return w
+	rc, err := e.coderOf(rel)
+	return rc, warn, err
 }
 
-// loadWordForms reads tables/word_forms.tsv, normalizing both columns.
-func loadWordForms(fsys fs.FS, a *nlp.Analyzer) (map[string]string, error) {
-	rows, err := readTSV(fsys, "tables/word_forms.tsv")
-	if err != nil {
-		return nil, err
-	}
-	forms := map[string]string{}
-	for _, r := range rows {
-		if r.kind() != "form" {
-			return nil, r.errorf("unknown kind %q", r.kind())
-		}
-		if err := r.want(3, 3); err != nil {
-			return nil, err
-		}
-		from, to := a.Normalize(r.field(1)), a.Normalize(r.field(2))
-		if from == "" || to == "" || strings.ContainsRune(r.field(1), ' ') {
-			return nil, r.errorf("a form maps one word to one word")
-		}
-		if prev, dup := forms[from]; dup && prev != to {
-			return nil, r.errorf("%q already maps to %q", r.field(1), prev)
-		}
-		if from != to {
-			forms[from] = to
-		}
-	}
-	return forms, nil
-}
-
-// coderFor returns the compiled coder of the release in effect on dos.
-func (e *Engine) coderFor(dos time.Time) (*releaseCoder, error) {
-	rel, err := e.set.ForDate(dos)
-	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
+// coderOf returns the compiled coder of a release, compiling it once.
+func (e *Engine) coderOf(rel *codeset.Release) (*releaseCoder, error) {
 	e.mu.Lock()
 	ro, ok := e.releases[rel]
 	if !ok {
@@ -239,16 +217,16 @@ func (e *Engine) coderFor(dos time.Time) (*releaseCoder, error) {
 	return ro.rc, ro.err
 }
 
-// Prepare compiles the coder of the release in effect on dos ahead of the
-// first note (servers call it at start; benchmarks before timing).
+// Prepare compiles the coder of the release for dos ahead of the first
+// note (servers call it at start; benchmarks before timing).
 func (e *Engine) Prepare(dos time.Time) error {
-	_, err := e.coderFor(dos)
+	_, _, err := e.coderFor(dos)
 	return err
 }
 
 // compile builds the pattern set and helpers of one release.
 func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
-	rc := &releaseCoder{release: rel, index: rel.Index, indexFrom: rel}
+	rc := &releaseCoder{release: rel, index: rel.Index, indexFrom: rel, noteCache: &sync.Map{}, childCache: &sync.Map{}, phraseCache: &sync.Map{}}
 	if rc.index == nil {
 		rc.indexFrom = e.nearestWith(rel, func(r *codeset.Release) bool { return r.Index != nil })
 		if rc.indexFrom == nil {
@@ -260,11 +238,12 @@ func (e *Engine) compile(rel *codeset.Release) (*releaseCoder, error) {
 	rc.titles = map[*icd.Term]titleSplit{}
 	byTitle := map[string]titleSplit{}
 	for t := range rc.index.All() {
-		ts, done := byTitle[t.Title]
+		title := statedTitle(t)
+		ts, done := byTitle[title]
 		if !done {
-			alts, connector, ok := b.titleWords(t.Title, false)
+			alts, connector, ok := b.titleWords(title, false)
 			ts = titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
-			byTitle[t.Title] = ts
+			byTitle[title] = ts
 		}
 		rc.titles[t] = ts
 	}
@@ -327,16 +306,24 @@ func (e *Engine) Code(ctx context.Context, note string, opts Options) (*Result, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rc, err := e.coderFor(opts.DOS)
+	rc, warn, err := e.coderFor(opts.DOS)
 	if err != nil {
 		return nil, err
 	}
 	doc := e.nlp.Analyze(note)
 	c := newNoteCoder(e, rc, doc, opts)
+	if warn != nil {
+		c.warnings = append(c.warnings, *warn)
+	}
 	c.run()
 	res := c.result()
-	if err := e.codeProcedures(res, doc, rc.release, opts); err != nil {
+	if err := e.codeProcedures(res, c.dxSupport, doc, rc.release, opts); err != nil {
 		return nil, err
+	}
+	// The PHI detector's spans keep their text here, for the caller to show;
+	// whoever stores a result strips it (Evidence and phi.Span alike).
+	if spans := phi.Scan(note); len(spans) > 0 {
+		res.PHI = PHIReport{Found: true, Spans: spans}
 	}
 	return res, nil
 }

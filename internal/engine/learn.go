@@ -10,85 +10,190 @@ import (
 	"time"
 
 	"github.com/medcode/medcode/internal/codeset"
+	"github.com/medcode/medcode/internal/codeset/icd"
 	"github.com/medcode/medcode/internal/engine/evaluate"
 	"github.com/medcode/medcode/internal/engine/termmatch"
 	"github.com/medcode/medcode/internal/nlp"
 )
 
-// LearnParams are the thresholds of Learn.
+// LearnParams are the settings of Learn.
 type LearnParams struct {
-	// MinSupport is how many training documents must share a phrase and a
-	// code; MinPrecision how many of the documents with the phrase must
-	// have the code.
-	MinSupport   int
-	MinPrecision float64
 	// MaxWords is the longest phrase mined.
 	MaxWords int
+	// FloorSupport and FloorPrecision bound the phrase-code rows written to
+	// the table: at least FloorSupport training notes state the phrase and
+	// carry the code, and the code's share of the notes stating the phrase
+	// (shrunk by one unseen note: n/(df+1)) is at least FloorPrecision. The
+	// engine applies the stricter thresholds tuned below.
+	FloorSupport   int
+	FloorPrecision float64
+	// MaxCodes is how many codes one phrase may predict.
+	MaxCodes int
+	// IndexWordsOnly keeps phrases whose every word is a word of the Index
+	// or the tabular; NewOnly keeps rows whose code the engine misses on at
+	// least half of the phrase's notes.
+	IndexWordsOnly, NewOnly bool
 	// MinPriorSupport is how many proposals of a code a prior needs.
 	MinPriorSupport int
-	// PruneBelow is the measured precision under which a code is left out
-	// of abstracts.
-	PruneBelow float64
+	// Folds is how many parts the training notes are cut into for the
+	// held-out measurements (priors, calibration): each part is coded with
+	// phrases mined on the others.
+	Folds int
+	// The thresholds tried on the tuning notes, and the defaults used when
+	// there are none.
+	PrecisionGrid []float64
+	SupportGrid   []int
+	PruneGrid     []float64
+	Default       struct {
+		Precision float64
+		Support   int
+		Prune     float64
+	}
 }
 
-// DefaultLearnParams are the thresholds the committed table was built with.
-var DefaultLearnParams = LearnParams{MinSupport: 4, MinPrecision: 0.7, MaxWords: 3, MinPriorSupport: 3, PruneBelow: 0.2}
+// DefaultLearnParams are the settings the committed table was built with.
+var DefaultLearnParams = func() LearnParams {
+	p := LearnParams{MaxWords: 3, FloorSupport: 2, FloorPrecision: 0.3, MaxCodes: 3, MinPriorSupport: 3, Folds: 5, IndexWordsOnly: true,
+		PrecisionGrid: []float64{0.5, 0.6, 0.7, 0.8}, SupportGrid: []int{2, 3, 4, 6}, PruneGrid: []float64{0, 0.1, 0.2, 0.3}}
+	p.Default.Precision, p.Default.Support, p.Default.Prune = 0.7, 4, 0.2
+	return p
+}()
+
+// Corpus is a set of coded notes: the CodiEsp documents and their texts.
+type Corpus struct {
+	Docs  []evaluate.CodiEspDoc
+	Texts []string
+}
+
+// LearnReport is what Learn measured, for the person building the table.
+type LearnReport struct {
+	Phrases, Rows, Priors, Bins int
+	Precision                   float64
+	Support                     int
+	Prune                       float64
+	// Tuned is the tuning notes' mean of full-code and category F1 at the
+	// chosen thresholds (0 without tuning notes).
+	Tuned float64
+}
 
 // Learn builds the learned table from coded training notes (the CodiEsp
-// train split): the phrases the coders consistently code that the Index
-// misses, how often each code the engine proposes is right, and the
-// calibration of the confidence. It writes the table in the format of
-// tables/learned.tsv. Only phrases shared by several documents and counts
-// are kept: no document text or id.
-func Learn(ctx context.Context, e *Engine, docs []evaluate.CodiEspDoc, texts []string, dos time.Time, p LearnParams, w io.Writer) error {
-	base := e.withLearned(&learnedTable{priors: map[string]learnedPrior{}})
-	run0, err := RunCodiEsp(ctx, base, docs, texts, dos, 0)
+// train split) and writes it in the format of tables/learned.tsv:
+//
+//   - phrases: word n-grams of the affirmed text (Index or tabular words
+//     only) that several training notes share, with the codes their
+//     coders gave those notes and how often;
+//   - the thresholds that select the phrase-code rows and the precision
+//     under which a code is pruned, tuned on the tuning notes (the dev
+//     split) when given;
+//   - per-code precision and the confidence calibration, measured on
+//     held-out training notes (each fold coded with phrases mined on the
+//     others), so they are not flattered by the phrases' own notes.
+//
+// Only phrases several documents share and counts are kept: no document
+// text or id.
+func Learn(ctx context.Context, e *Engine, train, tune Corpus, dos time.Time, p LearnParams, w io.Writer) (LearnReport, error) {
+	var rep LearnReport
+	base := e.withLearned(&learnedTable{priors: map[string]learnedPrior{}, minSupport: 1})
+	run0, err := RunCodiEsp(ctx, base, train.Docs, train.Texts, dos, 0)
 	if err != nil {
-		return err
+		return rep, err
 	}
-	rc, err := base.coderFor(dos)
+	rc, _, err := base.coderFor(dos)
 	if err != nil {
-		return err
+		return rep, err
 	}
-	phrases := base.minePhrases(rc, docs, texts, run0, p)
-	lt := &learnedTable{phrases: phrases, priors: map[string]learnedPrior{}}
-	withPhrases := e.withLearned(lt)
-	run1, err := RunCodiEsp(ctx, withPhrases, docs, texts, dos, 0)
+	m := &miner{e: base, rc: rc, p: p, docs: train.Docs, texts: train.Texts, run: run0, vocabulary: newCodeVocabulary(base, rc)}
+	for _, t := range train.Texts {
+		m.grams = append(m.grams, base.docGrams(t, p.MaxWords))
+	}
+	all := make([]int, len(train.Docs))
+	for i := range all {
+		all[i] = i
+	}
+	lt := &learnedTable{groups: m.mine(all), priors: map[string]learnedPrior{},
+		minPrecision: p.Default.Precision, minSupport: p.Default.Support, pruneBelow: p.Default.Prune}
+	tuning := len(tune.Docs) > 0
+	if tuning {
+		if rep.Tuned, err = m.tunePhrases(ctx, e, lt, tune, dos); err != nil {
+			return rep, err
+		}
+	}
+	held, err := m.heldOut(ctx, e, lt, dos)
 	if err != nil {
-		return err
+		return rep, err
 	}
-	lt.priors = priorsOf(run1, p.MinPriorSupport)
-	lt.pruneBelow = p.PruneBelow
-	withPriors := e.withLearned(lt)
-	run2, err := RunCodiEsp(ctx, withPriors, docs, texts, dos, 0)
-	if err != nil {
-		return err
+	lt.priors = priorsOf(held, rc.release.ICD, p.MinPriorSupport)
+	if tuning {
+		if rep.Tuned, err = m.tunePrune(ctx, e, lt, tune, dos); err != nil {
+			return rep, err
+		}
 	}
-	lt.bins = calibrationOf(run2)
-	return lt.write(w, len(docs))
+	if held, err = m.heldOut(ctx, e, lt, dos); err != nil {
+		return rep, err
+	}
+	lt.bins = calibrationOf(held)
+	rep.Phrases, rep.Priors, rep.Bins = len(lt.groups), len(lt.priors), len(lt.bins)
+	for _, g := range lt.groups {
+		rep.Rows += len(g.codes)
+	}
+	rep.Precision, rep.Support, rep.Prune = lt.minPrecision, lt.minSupport, lt.pruneBelow
+	return rep, lt.write(w, len(train.Docs), tuning)
 }
 
-// withLearned returns an engine like e with another learned table and its
-// own compiled releases.
+// withLearned returns an engine like e with another learned table. The
+// releases e has compiled are shared, with the learned phrases recompiled.
 func (e *Engine) withLearned(lt *learnedTable) *Engine {
-	return &Engine{set: e.set, nlp: e.nlp, tables: e.tables, rules: e.rules, learned: lt, context: e.context, now: e.now, version: e.version, releases: map[*codeset.Release]*releaseOnce{}}
+	ne := &Engine{set: e.set, nlp: e.nlp, tables: e.tables, rules: e.rules, learned: lt, context: e.context, forms: e.forms, proc: e.proc, now: e.now, version: e.version, releases: map[*codeset.Release]*releaseOnce{}}
+	e.mu.Lock()
+	var rels []*codeset.Release
+	for rel := range e.releases {
+		rels = append(rels, rel)
+	}
+	e.mu.Unlock()
+	for _, rel := range rels {
+		base, err := e.coderOf(rel) // waits for a compilation under way
+		if err != nil {
+			continue // ne reports the error when it compiles the release itself
+		}
+		rc := *base
+		rc.learned = lt.lexicon(e.words, e.rules)
+		done := &releaseOnce{rc: &rc}
+		done.once.Do(func() {})
+		ne.releases[rel] = done
+	}
+	return ne
 }
 
-// minePhrases finds the word n-grams that predict a gold code the engine
-// missed.
-func (e *Engine) minePhrases(rc *releaseCoder, docs []evaluate.CodiEspDoc, texts []string, run *CodiEspRun, p LearnParams) []learnedPhrase {
-	df := map[string]int{}            // phrase → documents
-	co := map[string]map[string]int{} // phrase → gold code → documents
+// miner mines phrases from training notes coded by the engine without a
+// learned table.
+type miner struct {
+	e     *Engine
+	rc    *releaseCoder
+	p     LearnParams
+	docs  []evaluate.CodiEspDoc
+	texts []string
+	run   *CodiEspRun
+	grams []map[string]bool
+	// vocabulary names the codes in the classification's words.
+	vocabulary *codeVocabulary
+}
+
+// mine finds, over the notes idx, the phrases that predict codes the
+// engine misses: for each phrase stated in at least FloorSupport notes,
+// the codes its notes carry often enough, up to MaxCodes.
+func (m *miner) mine(idx []int) []learnedGroup {
+	df := map[string]int{}            // phrase → notes
+	co := map[string]map[string]int{} // phrase → gold code → notes
 	gain := map[string]map[string]int{}
-	for i, d := range docs {
-		grams := e.docGrams(texts[i], p.MaxWords)
+	for _, i := range idx {
 		predicted := map[string]bool{}
-		for _, pd := range run.Docs[i].Predicted {
+		for _, pd := range m.run.Docs[i].Predicted {
 			predicted[evaluate.NormalizeCode(pd.Code)] = true
 		}
-		for g := range grams {
+		codes := uniqueCodes(m.docs[i].Codes)
+		for g := range m.grams[i] {
 			df[g]++
-			for _, code := range uniqueCodes(d.Codes) {
+			for _, code := range codes {
 				if co[g] == nil {
 					co[g], gain[g] = map[string]int{}, map[string]int{}
 				}
@@ -99,61 +204,241 @@ func (e *Engine) minePhrases(rc *releaseCoder, docs []evaluate.CodiEspDoc, texts
 			}
 		}
 	}
-	type scored struct {
-		words     string
-		code      string
-		support   int
-		precision float64
+	type row struct {
+		words string
+		lc    learnedCode
 	}
-	var kept []scored
+	var rows []row
 	for g, codes := range co {
 		// A phrase is a wording of a condition: every word of it is a word
 		// the Index or the tabular uses ("elevation transaminas", not
 		// "1st cycl").
-		if !allKnown(rc, g) {
+		if df[g] < m.p.FloorSupport || (m.p.IndexWordsOnly && !allKnown(m.rc, g)) {
 			continue
 		}
-		best := scored{}
+		var kept []learnedCode
 		for code, n := range codes {
-			prec := float64(n) / float64(df[g])
-			if n < p.MinSupport || prec < p.MinPrecision || gain[g][code]*2 < n {
+			// The phrase must name the code's condition in the
+			// classification's own words ("renal colic" for N23), not merely
+			// share its notes ("sedimentation" with fever, "diabetes" with
+			// hypertension): a coder reading the evidence must see the code.
+			if !m.names(g, code) {
 				continue
 			}
-			if n > best.support || n == best.support && (prec > best.precision || prec == best.precision && code < best.code) {
-				best = scored{words: g, code: code, support: n, precision: prec}
+			prec := float64(n) / float64(df[g]+1)
+			// Rows the engine already codes from the Index add nothing: at
+			// least half of the notes must be ones it missed.
+			if n < m.p.FloorSupport || prec < m.p.FloorPrecision || m.p.NewOnly && gain[g][code]*2 < n {
+				continue
 			}
+			kept = append(kept, learnedCode{code: code, precision: prec, support: n})
 		}
-		if best.code != "" {
-			kept = append(kept, best)
+		sort.Slice(kept, func(a, b int) bool {
+			if kept[a].support != kept[b].support {
+				return kept[a].support > kept[b].support
+			}
+			return kept[a].code < kept[b].code
+		})
+		if len(kept) > m.p.MaxCodes {
+			kept = kept[:m.p.MaxCodes]
+		}
+		for _, lc := range kept {
+			rows = append(rows, row{g, lc})
 		}
 	}
 	// A longer phrase that says no more than a shorter one it contains is
 	// left out.
-	byCode := map[string][]scored{}
-	for _, s := range kept {
-		byCode[s.code] = append(byCode[s.code], s)
+	byCode := map[string][]row{}
+	for _, r := range rows {
+		byCode[r.lc.code] = append(byCode[r.lc.code], r)
 	}
-	var out []learnedPhrase
-	for _, s := range kept {
+	groups := map[string]*learnedGroup{}
+	for _, r := range rows {
 		redundant := false
-		for _, o := range byCode[s.code] {
-			if o.words != s.words && containsWords(s.words, o.words) && o.precision+0.05 >= s.precision {
+		for _, o := range byCode[r.lc.code] {
+			if o.words != r.words && containsWords(r.words, o.words) && o.lc.precision+0.05 >= r.lc.precision {
 				redundant = true
 				break
 			}
 		}
-		if !redundant {
-			out = append(out, learnedPhrase{words: strings.Fields(s.words), code: s.code})
+		if redundant {
+			continue
+		}
+		g := groups[r.words]
+		if g == nil {
+			g = &learnedGroup{words: strings.Fields(r.words)}
+			groups[r.words] = g
+		}
+		g.codes = append(g.codes, r.lc)
+	}
+	out := make([]learnedGroup, 0, len(groups))
+	for _, g := range groups {
+		sort.Slice(g.codes, func(a, b int) bool { return g.codes[a].code < g.codes[b].code })
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(a, b int) bool { return strings.Join(out[a].words, " ") < strings.Join(out[b].words, " ") })
+	return out
+}
+
+// names reports whether a phrase shares a word with the words the
+// classification names the code or its ancestors by: their tabular titles
+// and inclusion terms, and the main terms of the Index entries that give
+// them ("colic" for N23, Colic, renal; not "high" for fever, a subterm of
+// Temperature).
+func (m *miner) names(phrase, code string) bool {
+	want := []string{code}
+	for _, a := range m.rc.release.ICD.Ancestors(code) {
+		want = append(want, a.Code)
+	}
+	// A one-word phrase must be a word of the tabular's own description: a
+	// main term alone ("High, temperature") names nothing by itself.
+	words := strings.Fields(phrase)
+	tabularOnly := len(words) == 1
+	for _, w := range words {
+		for _, c := range want {
+			if m.vocabulary.of(c, tabularOnly)[w] {
+				return true
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := strings.Join(out[i].words, " "), strings.Join(out[j].words, " ")
-		if a != b {
-			return a < b
+	return false
+}
+
+// codeVocabulary holds, per code, the words the classification names it
+// by, computed when first asked for.
+type codeVocabulary struct {
+	e     *Engine
+	rc    *releaseCoder
+	mains map[string][]*icd.Term // code → main terms of the Index entries giving it
+	// words and tabular are the naming words of each code with and
+	// without the Index main terms.
+	words, tabular map[string]map[string]bool
+}
+
+func newCodeVocabulary(e *Engine, rc *releaseCoder) *codeVocabulary {
+	v := &codeVocabulary{e: e, rc: rc, mains: map[string][]*icd.Term{}, words: map[string]map[string]bool{}, tabular: map[string]map[string]bool{}}
+	for t := range rc.index.All() {
+		if code := strings.TrimSuffix(t.Code, "-"); code != "" {
+			v.mains[code] = append(v.mains[code], t.Main())
 		}
-		return out[i].code < out[j].code
-	})
-	return out
+	}
+	return v
+}
+
+// of returns the naming words of a code: its tabular description's, with
+// the Index main terms' unless tabularOnly.
+func (v *codeVocabulary) of(code string, tabularOnly bool) map[string]bool {
+	if set, ok := v.words[code]; ok {
+		if tabularOnly {
+			return v.tabular[code]
+		}
+		return set
+	}
+	tab, all := map[string]bool{}, map[string]bool{}
+	add := func(text string, sets ...map[string]bool) {
+		for _, w := range v.e.words(dropRaw(text, v.e.rules.dropWords)) {
+			if !functionWords[w] {
+				for _, s := range sets {
+					s[w] = true
+				}
+			}
+		}
+	}
+	if c, ok := v.rc.release.ICD.Lookup(code); ok {
+		add(c.Title, tab, all)
+		for _, n := range v.rc.release.ICD.NotesFor(c.Code) {
+			if (n.Kind == icd.InclusionTerm || n.Kind == icd.Includes) && n.From == c.Code {
+				add(n.Text, tab, all)
+			}
+		}
+	}
+	for _, m := range v.mains[code] {
+		add(statedTitle(m), all)
+	}
+	v.words[code], v.tabular[code] = all, tab
+	if tabularOnly {
+		return tab
+	}
+	return all
+}
+
+// heldOut codes every training note with phrases mined on the other
+// folds and the thresholds of lt, and returns the pooled run.
+func (m *miner) heldOut(ctx context.Context, e *Engine, lt *learnedTable, dos time.Time) (*CodiEspRun, error) {
+	pooled := &CodiEspRun{}
+	for f := 0; f < m.p.Folds; f++ {
+		var mineIdx, codeIdx []int
+		for i := range m.docs {
+			if i%m.p.Folds == f {
+				codeIdx = append(codeIdx, i)
+			} else {
+				mineIdx = append(mineIdx, i)
+			}
+		}
+		fold := *lt
+		fold.groups = m.mine(mineIdx)
+		docs := make([]evaluate.CodiEspDoc, len(codeIdx))
+		texts := make([]string, len(codeIdx))
+		for k, i := range codeIdx {
+			docs[k], texts[k] = m.docs[i], m.texts[i]
+		}
+		run, err := RunCodiEsp(ctx, e.withLearned(&fold), docs, texts, dos, 0)
+		if err != nil {
+			return nil, err
+		}
+		pooled.Docs = append(pooled.Docs, run.Docs...)
+		pooled.Score.Add(run.Score)
+	}
+	return pooled, nil
+}
+
+// tunePhrases picks the phrase thresholds that code the tuning notes best
+// (the mean of full-code and category micro F1), without priors.
+func (m *miner) tunePhrases(ctx context.Context, e *Engine, lt *learnedTable, tune Corpus, dos time.Time) (float64, error) {
+	best := -1.0
+	bestP, bestS := lt.minPrecision, lt.minSupport
+	for _, p := range m.p.PrecisionGrid {
+		for _, s := range m.p.SupportGrid {
+			try := *lt
+			try.minPrecision, try.minSupport, try.pruneBelow = p, s, 0
+			f, err := tuneScore(ctx, e, &try, tune, dos)
+			if err != nil {
+				return 0, err
+			}
+			if f > best+1e-9 {
+				best, bestP, bestS = f, p, s
+			}
+		}
+	}
+	lt.minPrecision, lt.minSupport = bestP, bestS
+	return best, nil
+}
+
+// tunePrune picks the precision under which a code is pruned.
+func (m *miner) tunePrune(ctx context.Context, e *Engine, lt *learnedTable, tune Corpus, dos time.Time) (float64, error) {
+	best, bestPrune := -1.0, lt.pruneBelow
+	for _, pr := range m.p.PruneGrid {
+		try := *lt
+		try.pruneBelow = pr
+		f, err := tuneScore(ctx, e, &try, tune, dos)
+		if err != nil {
+			return 0, err
+		}
+		if f > best+1e-9 {
+			best, bestPrune = f, pr
+		}
+	}
+	lt.pruneBelow = bestPrune
+	return best, nil
+}
+
+// tuneScore is the mean of full-code and category F1 on the tuning notes.
+func tuneScore(ctx context.Context, e *Engine, lt *learnedTable, tune Corpus, dos time.Time) (float64, error) {
+	run, err := RunCodiEsp(ctx, e.withLearned(lt), tune.Docs, tune.Texts, dos, 0)
+	if err != nil {
+		return 0, err
+	}
+	return (run.Score.Full.F1() + run.Score.Category.F1()) / 2, nil
 }
 
 // allKnown reports whether every word of a phrase occurs in the release's
@@ -187,7 +472,8 @@ func uniqueCodes(codes []string) []string {
 }
 
 // docGrams returns the affirmed word n-grams of a note: runs of content
-// words within a sentence, not negated, not numbers.
+// words within a clause, not negated, uncertain or hypothetical, not
+// numbers.
 func (e *Engine) docGrams(text string, maxWords int) map[string]bool {
 	d := e.nlp.Analyze(text)
 	out := map[string]bool{}
@@ -201,8 +487,12 @@ func (e *Engine) docGrams(text string, maxWords int) map[string]bool {
 		run = run[:0]
 	}
 	lastSent := -1
+	nw := e.noteWords(d)
 	for i := range d.Terms {
 		t := &d.Terms[i]
+		if nw[i].norm == "" {
+			continue // a number read with its qualifier
+		}
 		if t.Sentence != lastSent || t.Has(nlp.BreakBefore) {
 			flush()
 			lastSent = t.Sentence
@@ -211,11 +501,11 @@ func (e *Engine) docGrams(text string, maxWords int) map[string]bool {
 			flush()
 			continue
 		}
-		if st := d.Assert(t.Start, t.End, 0).Status; st != nlp.Affirmed {
+		if st := d.Assert(t.Start, t.End, 0).Status; st != nlp.Affirmed && st != nlp.Historical {
 			flush()
 			continue
 		}
-		run = append(run, e.form(t.Norm))
+		run = append(run, nw[i].norm)
 	}
 	flush()
 	return out
@@ -230,8 +520,23 @@ func hasLetter(s string) bool {
 	return false
 }
 
+// goldHas reports whether a proposal is right: the gold codes hold it, or
+// hold the code it replaced in the release the notes were coded with (the
+// gold's R51, a header since FY2021, for R51.9).
+func goldHas(gold map[string]bool, tab *icd.Tabular, code string) bool {
+	if gold[evaluate.NormalizeCode(code)] {
+		return true
+	}
+	for _, a := range tab.Ancestors(code) {
+		if !a.Billable && gold[evaluate.NormalizeCode(a.Code)] {
+			return true
+		}
+	}
+	return false
+}
+
 // priorsOf measures, per code, how often the engine's proposal was right.
-func priorsOf(run *CodiEspRun, minSupport int) map[string]learnedPrior {
+func priorsOf(run *CodiEspRun, tab *icd.Tabular, minSupport int) map[string]learnedPrior {
 	n, ok := map[string]int{}, map[string]int{}
 	for _, d := range run.Docs {
 		gold := map[string]bool{}
@@ -240,7 +545,7 @@ func priorsOf(run *CodiEspRun, minSupport int) map[string]learnedPrior {
 		}
 		for _, p := range d.Predicted {
 			n[p.Code]++
-			if gold[evaluate.NormalizeCode(p.Code)] {
+			if goldHas(gold, tab, p.Code) {
 				ok[p.Code]++
 			}
 		}
@@ -257,6 +562,10 @@ func priorsOf(run *CodiEspRun, minSupport int) map[string]learnedPrior {
 // calibrationOf fits a monotone map from raw confidence to precision (pool
 // adjacent violators over the predictions sorted by raw confidence) and
 // returns it as bins.
+//
+// A code counts right only when the gold holds it as it is (R51.9 against
+// the gold's R51 counts wrong): the confidence means what the evaluation
+// measures, and errs low for codes renamed since the gold's edition.
 func calibrationOf(run *CodiEspRun) []calibrationBin {
 	type point struct {
 		raw float64
@@ -309,8 +618,7 @@ func calibrationOf(run *CodiEspRun) []calibrationBin {
 }
 
 // wilsonLower is the lower end of the Wilson score interval (z = 2.33,
-// 99% one-sided) of a proportion: the calibrated confidence errs low, since
-// the training notes the bins are measured on also taught the phrases.
+// 99% one-sided) of a proportion: the calibrated confidence errs low.
 func wilsonLower(successes, n float64) float64 {
 	if n == 0 {
 		return 0
@@ -328,12 +636,25 @@ func wilsonLower(successes, n float64) float64 {
 const minBinSize = 40
 
 // write prints the table in the tables/learned.tsv format.
-func (lt *learnedTable) write(w io.Writer, docs int) error {
+func (lt *learnedTable) write(w io.Writer, docs int, tuned bool) error {
 	var b strings.Builder
 	b.WriteString(learnedHeader)
-	fmt.Fprintf(&b, "# %d training documents; %d phrases, %d priors, %d calibration bins.\n\n", docs, len(lt.phrases), len(lt.priors), len(lt.bins))
-	for _, p := range lt.phrases {
-		fmt.Fprintf(&b, "phrase\t%s\t%s\n", strings.Join(p.words, " "), p.code)
+	rows := 0
+	for _, g := range lt.groups {
+		rows += len(g.codes)
+	}
+	how := "defaults"
+	if tuned {
+		how = "tuned on the dev split"
+	}
+	fmt.Fprintf(&b, "# %d training documents; %d phrases (%d phrase-code rows), %d priors, %d calibration bins; thresholds %s.\n\n", docs, len(lt.groups), rows, len(lt.priors), len(lt.bins), how)
+	fmt.Fprintf(&b, "param\tphrase-precision\t%.2f\n", lt.minPrecision)
+	fmt.Fprintf(&b, "param\tphrase-support\t%d\n", lt.minSupport)
+	fmt.Fprintf(&b, "param\tprune-below\t%.2f\n", lt.pruneBelow)
+	for _, g := range lt.groups {
+		for _, lc := range g.codes {
+			fmt.Fprintf(&b, "phrase\t%s\t%s\t%.3f\t%d\n", strings.Join(g.words, " "), lc.code, lc.precision, lc.support)
+		}
 	}
 	codes := make([]string, 0, len(lt.priors))
 	for c := range lt.priors {
@@ -344,7 +665,6 @@ func (lt *learnedTable) write(w io.Writer, docs int) error {
 		p := lt.priors[c]
 		fmt.Fprintf(&b, "prior\t%s\t%.3f\t%d\n", c, p.precision, p.support)
 	}
-	fmt.Fprintf(&b, "param\tprune-below\t%.3f\n", lt.pruneBelow)
 	for _, bin := range lt.bins {
 		fmt.Fprintf(&b, "calibrate\t%.4f\t%.4f\t%.3f\n", bin.lo, bin.hi, bin.precision)
 	}
@@ -356,12 +676,17 @@ func (lt *learnedTable) write(w io.Writer, docs int) error {
 const learnedHeader = `# Statistics learned from the CodiEsp training split (CC BY 4.0: Miranda-Escalada A, Gonzalez-Agirre A,
 # Armengol-Estape J, Krallinger M. Overview of automatic clinical coding: annotations, guidelines, and
 # solutions for non-English clinical cases at CodiEsp track of CLEF eHealth 2020). Built by
-# ` + "`medcode eval codiesp --split train --learn internal/engine/tables/learned.tsv`" + ` (docs/engine.md);
-# never edited by hand. Used by the abstract profile only.
+# ` + "`medcode eval codiesp --split train --learn internal/engine/tables/learned.tsv --tune dev`" + `
+# (docs/engine.md); never edited by hand. Used by the abstract profile only.
 #
 # kind       columns
-# phrase     words    code                  normalized words several training notes share, coded alike
-# prior      code     precision   support   how often the engine's proposal of the code was right
-# calibrate  lo       hi          precision raw-confidence bin and its measured precision
-# param      name     value                 prune-below: proposals under this precision are left out
+# phrase     words    code   precision support   normalized words several training notes share, a code
+#                                                their coders gave, the code's share n/(df+1) of the notes
+#                                                stating the phrase and the number n of those notes
+# prior      code     precision   support        how often the engine's proposal of the code was right on
+#                                                held-out training notes
+# calibrate  lo       hi          precision      raw-confidence bin and its measured precision (held out)
+# param      name     value                      phrase-precision, phrase-support: the phrase-code rows
+#                                                applied; prune-below: proposals under this precision are
+#                                                left out (tuned on the dev split)
 `

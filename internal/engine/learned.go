@@ -2,6 +2,7 @@ package engine
 
 import (
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,22 +14,39 @@ import (
 // training split (CC BY 4.0, Miranda-Escalada et al., CLEF eHealth 2020)
 // by `medcode eval codiesp --learn` (see docs/engine.md). It holds no
 // document text and no document ids: only phrases that several documents
-// share, per-code precisions and the confidence calibration.
+// share with the codes their coders gave, per-code precisions, the
+// thresholds tuned on the development split and the confidence calibration.
 type learnedTable struct {
-	phrases []learnedPhrase
+	// groups are the learned phrases, each with the codes it predicts.
+	groups []learnedGroup
 	// priors[code] is how often the engine's proposal of code was right on
-	// the training notes.
+	// held-out training notes.
 	priors map[string]learnedPrior
-	// bins map the heuristic confidence to measured precision.
+	// bins map the raw confidence to measured precision.
 	bins []calibrationBin
 	// pruneBelow is the precision under which a frequently proposed code
 	// is left out of abstracts.
 	pruneBelow float64
+	// minPrecision and minSupport select the phrase-code rows the abstract
+	// profile applies: P(code | phrase) at least minPrecision over at least
+	// minSupport training notes.
+	minPrecision float64
+	minSupport   int
 }
 
-type learnedPhrase struct {
+// learnedGroup is one phrase and the codes the coders gave the notes that
+// state it.
+type learnedGroup struct {
 	words []string
-	code  string
+	codes []learnedCode
+}
+
+// learnedCode is a code a phrase predicts: the share of the training notes
+// stating the phrase that carry the code, and how many they are.
+type learnedCode struct {
+	code      string
+	precision float64
+	support   int
 }
 
 type learnedPrior struct {
@@ -45,29 +63,44 @@ type calibrationBin struct {
 const minPriorSupport = 5
 
 func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
-	lt := &learnedTable{priors: map[string]learnedPrior{}}
+	lt := &learnedTable{priors: map[string]learnedPrior{}, minSupport: 1}
 	rows, err := readTSV(fsys, name)
 	if err != nil {
 		return nil, err
 	}
+	byWords := map[string]int{}
 	for _, r := range rows {
 		switch r.kind() {
 		case "phrase":
-			if err := r.want(3, 3); err != nil {
+			if err := r.want(5, 5); err != nil {
 				return nil, err
 			}
 			if _, ok := icd.Key(r.field(2)); !ok {
 				return nil, r.errorf("%q is not a code", r.field(2))
 			}
-			lt.phrases = append(lt.phrases, learnedPhrase{words: strings.Fields(r.field(1)), code: r.field(2)})
+			p, n, err := precisionSupport(r, 3)
+			if err != nil {
+				return nil, err
+			}
+			words := strings.Fields(r.field(1))
+			if len(words) == 0 {
+				return nil, r.errorf("phrase has no words")
+			}
+			key := strings.Join(words, " ")
+			i, ok := byWords[key]
+			if !ok {
+				i = len(lt.groups)
+				byWords[key] = i
+				lt.groups = append(lt.groups, learnedGroup{words: words})
+			}
+			lt.groups[i].codes = append(lt.groups[i].codes, learnedCode{code: r.field(2), precision: p, support: n})
 		case "prior":
 			if err := r.want(4, 4); err != nil {
 				return nil, err
 			}
-			p, err1 := strconv.ParseFloat(r.field(2), 64)
-			n, err2 := strconv.Atoi(r.field(3))
-			if err1 != nil || err2 != nil || !(p >= 0 && p <= 1) || n <= 0 {
-				return nil, r.errorf("prior wants a precision in [0,1] and a positive support")
+			p, n, err := precisionSupport(r, 2)
+			if err != nil {
+				return nil, err
 			}
 			lt.priors[r.field(1)] = learnedPrior{precision: p, support: n}
 		case "param":
@@ -75,12 +108,24 @@ func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
 				return nil, err
 			}
 			v, err := strconv.ParseFloat(r.field(2), 64)
-			if err != nil || !(v >= 0 && v <= 1) {
-				return nil, r.errorf("param %s wants a number in [0,1]", r.field(1))
+			if err != nil || math.IsNaN(v) {
+				return nil, r.errorf("param %s wants a number", r.field(1))
 			}
 			switch r.field(1) {
-			case "prune-below":
-				lt.pruneBelow = v
+			case "prune-below", "phrase-precision":
+				if !(v >= 0 && v <= 1) {
+					return nil, r.errorf("param %s wants a number in [0,1]", r.field(1))
+				}
+				if r.field(1) == "prune-below" {
+					lt.pruneBelow = v
+				} else {
+					lt.minPrecision = v
+				}
+			case "phrase-support":
+				if v < 1 || v != math.Trunc(v) {
+					return nil, r.errorf("param phrase-support wants a whole number of notes, at least 1")
+				}
+				lt.minSupport = int(v)
 			default:
 				return nil, r.errorf("unknown param %q", r.field(1))
 			}
@@ -108,12 +153,35 @@ func loadLearned(fsys fs.FS, name string) (*learnedTable, error) {
 	return lt, nil
 }
 
-// lexicon compiles the learned phrases into their own pattern set, which
-// only the abstract profile matches.
+// precisionSupport reads a precision in [0,1] and a positive support from
+// columns i and i+1.
+func precisionSupport(r tsvRow, i int) (float64, int, error) {
+	p, err1 := strconv.ParseFloat(r.field(i), 64)
+	n, err2 := strconv.Atoi(r.field(i + 1))
+	if err1 != nil || err2 != nil || !(p >= 0 && p <= 1) || n <= 0 {
+		return 0, 0, r.errorf("%s wants a precision in [0,1] and a positive support", r.kind())
+	}
+	return p, n, nil
+}
+
+// applies reports whether a phrase-code row passes the tuned thresholds.
+func (lt *learnedTable) applies(lc learnedCode) bool {
+	return lc.precision >= lt.minPrecision && lc.support >= lt.minSupport
+}
+
+// lexicon compiles the learned phrases with a code that passes the
+// thresholds into their own pattern set, which only the abstract profile
+// matches. A pattern's payload is its group; expandLearned turns a match
+// into one mention per code.
 func (lt *learnedTable) lexicon(words wordsFunc, rules *indexRules) *lexicon {
 	b := newLexiconBuilder(words, rules)
-	for _, p := range lt.phrases {
-		b.add(pathWords{narrow: p.words}, rankLearned, target{source: srcLearned, code: p.code})
+	for i, g := range lt.groups {
+		for _, lc := range g.codes {
+			if lt.applies(lc) {
+				b.add(pathWords{narrow: g.words}, rankLearned, target{source: srcLearned, group: int32(i)})
+				break
+			}
+		}
 	}
 	return b.build()
 }
@@ -136,7 +204,8 @@ func (lt *learnedTable) rawConfidence(f features) float64 {
 }
 
 // calibrate maps the raw confidence through the calibration bins, which
-// are monotone: the measured precision of the training codes in the bin.
+// are monotone: the measured precision of held-out training codes in the
+// bin.
 func (lt *learnedTable) calibrate(f features) float64 {
 	raw := lt.rawConfidence(f)
 	for _, b := range lt.bins {

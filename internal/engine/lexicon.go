@@ -33,6 +33,7 @@ type target struct {
 	source sourceKind
 	term   *icd.Term // srcIndex, srcSkip, srcLexicon pointing at a term
 	code   string    // srcTabular, srcLearned, srcLexicon pointing at a code
+	group  int32     // srcLearned patterns: the learned phrase group
 }
 
 // lexicon is the compiled pattern set of one Index and Tabular.
@@ -45,13 +46,15 @@ type lexicon struct {
 
 // indexRules are the knobs of tables/index_terms.tsv.
 type indexRules struct {
-	needsSubterm map[string]bool // MatchKey of main terms
-	skipSubterm  map[string]bool // MatchKey of subterm titles
-	implicitMain map[string]bool // MatchKey of main terms
-	noteWideWith map[string]bool // MatchKey of main terms
-	blocked      map[string]bool // MatchKey of index paths
-	connectors   []string        // lower-case words, longest first
-	dropWords    map[string]bool // lower-case words as written ("nos", not the stem of "nose")
+	needsSubterm map[string]bool     // MatchKey of main terms
+	skipSubterm  map[string]bool     // MatchKey of subterm titles
+	implicitMain map[string]bool     // MatchKey of main terms
+	noteWideWith map[string]bool     // MatchKey of main terms
+	blocked      map[string]bool     // MatchKey of index paths
+	unstated     map[string][]string // MatchKey of main terms → words a note leaves out
+	closedGroup  map[string]bool     // MatchKey of grouping subterms never looked through
+	connectors   []string            // lower-case words, longest first
+	dropWords    map[string]bool     // lower-case words as written ("nos", not the stem of "nose")
 }
 
 func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
@@ -59,8 +62,19 @@ func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}}
+	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}, unstated: map[string][]string{}, closedGroup: map[string]bool{}}
 	for _, row := range rows {
+		if row.kind() == "unstated" {
+			if err := row.want(3, 3); err != nil {
+				return nil, err
+			}
+			ws := words(row.field(2))
+			if len(ws) == 0 || !strings.Contains(strings.ToLower(row.field(1)), strings.ToLower(row.field(2))) {
+				return nil, row.errorf("unstated words %q are not words of main term %q", row.field(2), row.field(1))
+			}
+			r.unstated[icd.MatchKey(row.field(1))] = ws
+			continue
+		}
 		if err := row.want(2, 2); err != nil {
 			return nil, err
 		}
@@ -70,6 +84,8 @@ func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
 			r.needsSubterm[icd.MatchKey(v)] = true
 		case "skip-subterm":
 			r.skipSubterm[icd.MatchKey(v)] = true
+		case "closed-group":
+			r.closedGroup[icd.MatchKey(v)] = true
 		case "implicit-main":
 			r.implicitMain[icd.MatchKey(v)] = true
 		case "note-wide-with":
@@ -96,7 +112,8 @@ const maxAlternatives = 4
 // wins. An Index entry that sends the coder on "by type" or "by site" takes
 // the other documented words into account, so it outranks a plain entry.
 const (
-	rankIndexBy int8 = iota
+	rankLexicon int8 = iota // a hand-written wording outranks the raw entry it corrects
+	rankIndexBy
 	rankIndex
 	rankSkip
 	rankTabular
@@ -188,11 +205,11 @@ func patternKey(pw pathWords, t target) string {
 // addIndex adds a pattern for every path of the Index.
 func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 	for _, m := range ix.MainTerms() {
-		alts, _, ok := b.titleWords(m.Title, true)
+		alts, _, ok := b.titleWords(statedTitle(m), true)
 		// A one-letter main term ("H disease" flattened to "H") or one that
 		// stands for "anything else" ("Symptoms NEC") cannot be found by
 		// its words.
-		if !ok || !statable(m.Title) || len(strings.TrimSpace(m.Title)) == 1 {
+		if !ok || !statable(m.Title) || len(strings.TrimSpace(m.Title)) == 1 || b.rules.blocked[icd.MatchKey(m.Title)] {
 			continue
 		}
 		var states []pathWords
@@ -201,6 +218,12 @@ func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 				continue
 			}
 			states = append(states, pathWords{narrow: a, head: a[len(a)-1]})
+			// "Fracture, traumatic" is what a note calls "fracture".
+			if drop := b.rules.unstated[icd.MatchKey(m.Title)]; len(drop) > 0 {
+				if rest := slices.DeleteFunc(slices.Clone(a), func(w string) bool { return slices.Contains(drop, w) }); len(rest) > 0 {
+					states = append(states, pathWords{narrow: rest, head: rest[len(rest)-1]})
+				}
+			}
 		}
 		if len(states) == 0 {
 			continue
@@ -224,7 +247,7 @@ func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 // addSubterm adds the patterns of subterm t below the path states;
 // skipped is set below a grouping subterm left out of the path.
 func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConnector, skipped bool) {
-	alts, connector, ok := b.titleWords(t.Title, false)
+	alts, connector, ok := b.titleWords(statedTitle(t), false)
 	if !ok || b.rules.blocked[icd.MatchKey(t.PathString())] {
 		return
 	}
@@ -232,6 +255,12 @@ func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConne
 	var states []pathWords
 	for _, p := range parents {
 		for _, a := range alts {
+			if len(a) > 0 && addsNothing(a, p) {
+				// "Cholesterol, elevated, with elevated": the flattened Index
+				// lost the words that set the subterm apart ("with elevated
+				// (high) triglycerides"); it cannot be told from its parent.
+				continue
+			}
 			s := pathWords{narrow: slices.Clone(p.narrow), wide: slices.Clone(p.wide), head: p.head}
 			if wide {
 				s.wide = append(s.wide, a...)
@@ -276,6 +305,27 @@ func (b *lexiconBuilder) addSubterm(t *icd.Term, parents []pathWords, afterConne
 			b.addSubterm(c, parents, afterConnector, true)
 		}
 	}
+}
+
+// statedTitle is how a note states an Index term: its title, with a
+// nonessential modifier that continues the last word by a hyphen joined to
+// it ("May (-Hegglin)" is the May-Hegglin anomaly, not the word "may").
+func statedTitle(t *icd.Term) string {
+	if len(t.Nemod) > 0 && strings.HasPrefix(t.Nemod[0], "-") {
+		return t.Title + strings.Fields(t.Nemod[0])[0]
+	}
+	return t.Title
+}
+
+// addsNothing reports whether every word of a subterm is already a word of
+// the path above it.
+func addsNothing(words []string, path pathWords) bool {
+	for _, w := range words {
+		if !slices.Contains(path.narrow, w) && !slices.Contains(path.wide, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // titleWords splits an Index title into its spelling alternatives, each a
@@ -323,7 +373,7 @@ func (b *lexiconBuilder) titleWords(title string, main bool) (alts [][]string, c
 var functionWords = map[string]bool{"of": true, "the": true, "and": true, "or": true, "in": true, "with": true, "to": true, "for": true, "by": true, "on": true, "at": true, "a": true, "an": true, "as": true, "from": true, "nec": true, "nos": true, "unspecified": true, "specified": true, "other": true, "not": true, "elsewhere": true, "classified": true}
 
 // lostWords reports whether normalizing phrase into ws dropped a content
-// word.
+// word (a qualifier bound to its number counts as two).
 func lostWords(phrase string, ws []string) bool {
 	n := 0
 	for _, f := range strings.FieldsFunc(phrase, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' }) {
@@ -331,7 +381,11 @@ func lostWords(phrase string, ws []string) bool {
 			n++
 		}
 	}
-	return len(ws) < n
+	kept := 0
+	for _, w := range ws {
+		kept += 1 + strings.Count(w, "_")
+	}
+	return kept < n
 }
 
 // contentWords normalizes a phrase and removes the words a note never
@@ -344,9 +398,14 @@ func (b *lexiconBuilder) contentWords(phrase string) []string {
 	return b.words(dropRaw(phrase, b.rules.dropWords))
 }
 
+// pluralMarks are the optional plural endings tabular titles write in
+// brackets ("vertebra(e)", "finger(s)").
+var pluralMarks = strings.NewReplacer("(s)", "", "(e)", "", "(es)", "")
+
 // dropRaw removes the words of drop from a phrase as written, before
 // normalization (NOS is dropped, "nose" is not, though both stem alike).
 func dropRaw(phrase string, drop map[string]bool) string {
+	phrase = pluralMarks.Replace(phrase)
 	fields := strings.FieldsFunc(phrase, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' || r == '[' || r == ']' })
 	kept := fields[:0]
 	for _, f := range fields {
@@ -426,7 +485,14 @@ func (b *lexiconBuilder) addTabular(tab *icd.Tabular) {
 		}
 		for _, n := range tab.NotesFor(c.Code) {
 			if (n.Kind == icd.InclusionTerm || n.Kind == icd.Includes) && n.From == c.Code {
-				b.add(b.tabularWords(n.Text), rankTabular, t)
+				pw := b.tabularWords(n.Text)
+				// An "Includes" note of one word names what the category
+				// covers ("F15 ... Includes: caffeine" is caffeine-related
+				// disorders), not a diagnosis the word alone states.
+				if n.Kind == icd.Includes && len(pw.narrow)+len(pw.wide) < 2 {
+					continue
+				}
+				b.add(pw, rankTabular, t)
 			}
 		}
 	}
@@ -516,7 +582,7 @@ func (b *lexiconBuilder) addSynonyms(fsys fs.FS, ix *icd.Index) error {
 		if len(ws) == 0 {
 			return r.errorf("phrase %q has no words", r.field(1))
 		}
-		b.add(pathWords{narrow: ws, head: ws[len(ws)-1]}, rankIndex, target{source: srcLexicon, term: res.Target()})
+		b.add(pathWords{narrow: ws, head: ws[len(ws)-1]}, rankLexicon, target{source: srcLexicon, term: res.Target()})
 	}
 	return nil
 }
@@ -543,9 +609,37 @@ func stripParens(s string) string {
 }
 
 // statable reports whether a note can state a subterm: "specified NEC",
-// "specified disease NEC" stand for anything not listed and cannot be
-// recognised by their words.
+// "specified disease NEC", "site NEC" stand for anything not listed and
+// cannot be recognised by their words, while "neck NEC" (Pain, neck NEC)
+// is the neck, whatever the Index lists elsewhere.
 func statable(title string) bool {
-	lt := strings.ToLower(title)
-	return !strings.HasPrefix(lt, "specified") && !strings.HasSuffix(lt, " nec") && !strings.Contains(lt, " nec ") && lt != "nec"
+	lt := strings.ToLower(strings.TrimSpace(title))
+	if lt == "nec" || strings.HasPrefix(lt, "specified") || strings.HasPrefix(lt, "other ") {
+		return false
+	}
+	rest, isNEC := strings.CutSuffix(lt, " nec")
+	if !isNEC {
+		before, _, inner := strings.Cut(lt, " nec ")
+		rest, isNEC = before, inner
+	}
+	if !isNEC {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == ',' || r == '(' || r == ')' }) {
+		if !catchAllWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// catchAllWords are the words of an Index subterm that names no particular
+// thing: "type NEC", "organ or site NEC", "complication NEC".
+var catchAllWords = map[string]bool{
+	"type": true, "types": true, "site": true, "sites": true, "organ": true, "organs": true, "or": true, "and": true,
+	"part": true, "parts": true, "region": true, "complication": true, "complications": true, "disease": true,
+	"diseases": true, "disorder": true, "disorders": true, "condition": true, "conditions": true, "form": true,
+	"forms": true, "cause": true, "causes": true, "reason": true, "reasons": true, "kind": true, "with": true,
+	"of": true, "in": true, "due": true, "to": true, "other": true, "specified": true, "unspecified": true,
+	"symptom": true, "symptoms": true, "sign": true, "signs": true, "finding": true, "findings": true,
 }

@@ -52,11 +52,17 @@ type navigator struct {
 	sideWords map[string]string
 	// phaseWords are the normalized 7th-character words.
 	phaseWords map[string]string
+	// connective are words that link a title's parts ("with", "due to"):
+	// the linked condition must be stated, not the link.
+	connective map[string]bool
 	cache      map[string][]string // title words
 }
 
 func newNavigator(tab *icd.Tabular, words wordsFunc, drop map[string]bool) *navigator {
-	n := &navigator{tab: tab, words: words, drop: drop, generic: map[string]bool{}, sideWords: map[string]string{}, phaseWords: map[string]string{}}
+	n := &navigator{tab: tab, words: words, drop: drop, generic: map[string]bool{}, sideWords: map[string]string{}, phaseWords: map[string]string{}, connective: map[string]bool{}}
+	for _, w := range words("with in due to") {
+		n.connective[w] = true
+	}
 	for _, g := range []string{"ear", "eye", "side", "site", "part", "limb", "extremity", "organ", "region"} {
 		for _, w := range words(g) {
 			n.generic[w] = true
@@ -123,7 +129,59 @@ func (n *navigator) complete(code string, ctx navContext, analog string) (*icd.C
 		steps = append(steps, step)
 		c = next
 	}
+	level := c // the code a sibling can replace: a 7th-character code's base
+	if c.SeventhChar != "" {
+		if b, ok := n.tab.Lookup(c.Base); ok {
+			level = b
+		}
+	}
+	if better, step, ok := n.specify(level, ctx); ok {
+		if better.Billable {
+			return better, append(steps, step), true
+		}
+		if done, more, ok := n.complete(better.Code, navContext{words: ctx.words, extra: ctx.extra, side: ctx.side, phase: ctx.phase}, ""); ok {
+			return done, append(append(steps, step), more...), true
+		}
+	}
 	return c, steps, true
+}
+
+// specify replaces an unspecified billable code by the sibling whose
+// distinguishing words the mention's clause states: the Index may stop at
+// "Disorder, depressive, major, recurrent" (F33.9) while the note goes on
+// "recurrent, severe without psychotic features" (F33.2, a sibling).
+func (n *navigator) specify(code *icd.Code, ctx navContext) (*icd.Code, navStep, bool) {
+	if !isUnspecified(code.Title) || code.Parent == "" || len(ctx.near) == 0 {
+		return nil, navStep{}, false
+	}
+	parent, ok := n.tab.Lookup(code.Parent)
+	if !ok {
+		return nil, navStep{}, false
+	}
+	// Words the code's own title has distinguish nothing: the sibling must
+	// add some ("Other hyperlipidemia" adds none to "Hyperlipidemia,
+	// unspecified").
+	parentWords := map[string]bool{}
+	for _, w := range append(n.titleWords(parent.Title), n.statedWords(code.Title)...) {
+		parentWords[w] = true
+	}
+	clause := n.splitBilateral(n.tab.Children(parent.Code), navContext{words: ctx.near, extra: ctx.extra, side: ctx.side})
+	var best *icd.Code
+	bestScore := 0
+	for _, sib := range n.tab.Children(parent.Code) {
+		// A sibling less unspecified than the code: H66.92 "..., unspecified,
+		// left ear" for H66.90 "..., unspecified, unspecified ear".
+		if sib == code || unspecifiedCount(sib.Title) >= unspecifiedCount(code.Title) {
+			continue
+		}
+		if score, _, ok := n.satisfied(sib.Title, parent.Title, parentWords, clause); ok && score > bestScore {
+			best, bestScore = sib, score
+		}
+	}
+	if best == nil {
+		return nil, navStep{}, false
+	}
+	return best, navStep{rule: "SPECIFICITY", detail: fmt.Sprintf("%s: %s", best.Code, best.Title)}, true
 }
 
 // child picks the child of parent whose distinguishing words the context
@@ -151,6 +209,7 @@ func (n *navigator) child(parent *icd.Code, children []*icd.Code, ctx navContext
 			parentWords[w] = true
 		}
 	}
+	ctx = n.splitBilateral(children, ctx)
 	var best *icd.Code
 	bestScore := 0
 	bestSide := false
@@ -203,8 +262,8 @@ func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]
 	if moreUnspecified(title, parentTitle) {
 		return 0, false, false
 	}
-	for _, w := range n.titleWords(title) {
-		if parentWords[w] || n.generic[w] {
+	for _, w := range n.statedWords(title) {
+		if parentWords[w] || n.generic[w] || n.connective[w] {
 			continue
 		}
 		if s, isSide := n.sideWords[w]; isSide {
@@ -221,6 +280,94 @@ func (n *navigator) satisfied(title, parentTitle string, parentWords map[string]
 		score++
 	}
 	return score, side, score > 0
+}
+
+// otherSide returns, for a code completed to the right side of a
+// condition documented on both sides whose subcategory has no bilateral
+// code ("low back pain with bilateral sciatica": M54.41 right, M54.42
+// left), the left side's code, completed the same way.
+func (n *navigator) otherSide(code *icd.Code, ctx navContext) (*icd.Code, bool) {
+	if ctx.side != sideBilateral {
+		return nil, false
+	}
+	level := code
+	if code.SeventhChar != "" {
+		if b, ok := n.tab.Lookup(code.Base); ok {
+			level = b
+		}
+	}
+	parent, ok := n.tab.Lookup(level.Parent)
+	if !ok {
+		return nil, false
+	}
+	siblings := n.tab.Children(parent.Code)
+	var right, left *icd.Code
+	for _, sib := range siblings {
+		switch n.sideOf(sib.Title) {
+		case sideBilateral:
+			return nil, false // the subcategory codes both sides at once
+		case sideRight:
+			if right == nil {
+				right = sib
+			}
+		case sideLeft:
+			if left == nil {
+				left = sib
+			}
+		}
+	}
+	if right == nil || left == nil || right.Code != level.Code {
+		return nil, false
+	}
+	done, _, ok := n.complete(left.Code, navContext{words: ctx.words, extra: ctx.extra, side: sideLeft, phase: ctx.phase}, "")
+	return done, ok
+}
+
+// splitBilateral reads a bilateral condition as its right side among
+// children that code each side but not both (otherSide adds the left).
+func (n *navigator) splitBilateral(children []*icd.Code, ctx navContext) navContext {
+	if ctx.side != sideBilateral {
+		return ctx
+	}
+	for _, ch := range children {
+		if n.sideOf(ch.Title) == sideBilateral {
+			return ctx
+		}
+	}
+	ctx.side = sideRight
+	return ctx
+}
+
+// sideOf is the side a title names, "" for none.
+func (n *navigator) sideOf(title string) string {
+	for _, w := range n.titleWords(title) {
+		if s, ok := n.sideWords[w]; ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// unspecifiedCount is how many times a title says "unspecified".
+func unspecifiedCount(title string) int {
+	return strings.Count(strings.ToLower(title), "unspecified")
+}
+
+// statedWords are the words of a title a note must state: those after
+// "without" name what is absent ("severe without psychotic features"),
+// which a note may say or leave unsaid.
+func (n *navigator) statedWords(title string) []string {
+	if !strings.Contains(strings.ToLower(title), "without ") {
+		return n.titleWords(title)
+	}
+	parts := strings.Split(title, ",")
+	for i, p := range parts {
+		lp := strings.ToLower(p)
+		if j := strings.Index(lp, "without "); j >= 0 && (j == 0 || lp[j-1] == ' ') {
+			parts[i] = p[:j]
+		}
+	}
+	return n.titleWords(strings.Join(parts, ","))
 }
 
 // moreUnspecified reports whether a child title adds an "unspecified" to
@@ -273,16 +420,26 @@ func (n *navigator) seventh(base *icd.Code, children []*icd.Code, ctx navContext
 		if hasPhases && n.phaseOf(m) != phase {
 			continue
 		}
-		score := 0
+		score, sideMismatch := 0, false
 		for _, w := range n.titleWords(m) {
 			if _, isPhase := n.phaseWords[w]; isPhase {
+				continue
+			}
+			// A side (the eye of a diabetic retinopathy) must be the one
+			// documented; with none, the unspecified character.
+			if s, isSide := n.sideWords[w]; isSide {
+				if s != ctx.side {
+					sideMismatch = true
+					break
+				}
+				score += 2
 				continue
 			}
 			if ctx.has(w) {
 				score++
 			}
 		}
-		if score > bestScore {
+		if !sideMismatch && score > bestScore {
 			best, bestScore = ch, score
 		}
 	}

@@ -19,8 +19,11 @@ var neoplasmColumns = []struct{ word, heading string }{
 // neoplasmRef is an Index cross-reference into the Neoplasm Table:
 // "Neoplasm, skin, malignant" names a site and a behavior column.
 type neoplasmRef struct {
-	site    []string // normalized site words the reference fixes ("skin")
-	heading string   // column heading
+	site []string // normalized site words the reference fixes ("skin")
+	// stated is set when the site words are the note's own ("lung
+	// metastases"), so a row naming only them is a site stated.
+	stated  bool
+	heading string // column heading
 }
 
 // neoplasmRow is one row of the Neoplasm Table with the words of its site
@@ -38,12 +41,25 @@ type neoplasmCoder struct {
 	table *icd.Table
 	words wordsFunc
 	rows  []neoplasmRow
+	// siteWords are the words of the Table's site rows.
+	siteWords map[string]bool
 }
 
 func newNeoplasmCoder(table *icd.Table, words wordsFunc, drop map[string]bool) *neoplasmCoder {
-	n := &neoplasmCoder{table: table, words: words}
+	n := &neoplasmCoder{table: table, words: words, siteWords: map[string]bool{}}
 	if table == nil {
 		return n
+	}
+	// Behavior words qualify a row ("Meckel diverticulum, malignant"); they
+	// are not site words.
+	behavior := map[string]bool{}
+	for _, w := range words("neoplasm neoplastic") {
+		behavior[w] = true
+	}
+	for _, c := range neoplasmColumns {
+		for _, w := range words(c.word) {
+			behavior[w] = true
+		}
 	}
 	var walk func(t *icd.Term, parent neoplasmRow)
 	walk = func(t *icd.Term, parent neoplasmRow) {
@@ -51,9 +67,16 @@ func newNeoplasmCoder(table *icd.Table, words wordsFunc, drop map[string]bool) *
 			// Site titles list a noun and its adjective ("nose, nasal"):
 			// each comma part is an alternative.
 			var alts [][]string
-			for _, v := range strings.Split(ch.Title, ",") {
+			for _, v := range siteParts(ch.Title) {
 				if ws := words(dropRaw(v, drop)); len(ws) > 0 {
 					alts = append(alts, ws)
+				}
+			}
+			for _, a := range alts {
+				for _, w := range a {
+					if !behavior[w] {
+						n.siteWords[w] = true
+					}
 				}
 			}
 			row := neoplasmRow{term: ch, levels: append(append([][][]string(nil), parent.levels...), alts), nwords: parent.nwords + 1}
@@ -66,6 +89,61 @@ func newNeoplasmCoder(table *icd.Table, words wordsFunc, drop map[string]bool) *
 		walk(m, neoplasmRow{})
 	}
 	return n
+}
+
+// bySite returns the Neoplasm Table column in which a tabular neoplasm
+// code stated by behavior and site ("Malignant neoplasm of ...", or of
+// unspecified site, C80.1) is looked up again: the Index codes neoplasms by
+// the Table, whose rows read the site the note states ("malignant neoplasm
+// of the skin of the back" is the row "skin, back", not the tabular
+// wording "back NOS" of soft tissue). Codes named by histology (melanoma,
+// lymphoma) are left as they are.
+func (n *neoplasmCoder) bySite(code string, title string) (neoplasmRef, bool) {
+	t := strings.ToLower(title)
+	generic := strings.HasPrefix(code, "C80")
+	for _, p := range []string{"malignant neoplasm of ", "secondary malignant neoplasm of ", "benign neoplasm of ", "carcinoma in situ of ", "neoplasm of uncertain behavior of ", "neoplasm of unspecified behavior of "} {
+		generic = generic || strings.HasPrefix(t, p)
+	}
+	if n.table == nil || !generic {
+		return neoplasmRef{}, false
+	}
+	var heading string
+	switch {
+	case code >= "C00" && code < "C77" || strings.HasPrefix(code, "C80"):
+		heading = "Malignant Primary"
+	case code >= "C77" && code < "C80":
+		heading = "Malignant Secondary"
+	case code >= "D00" && code < "D10":
+		heading = "Ca in situ"
+	case code >= "D10" && code < "D37":
+		heading = "Benign"
+	case code >= "D37" && code < "D49":
+		heading = "Uncertain Behavior"
+	case strings.HasPrefix(code, "D49"):
+		heading = "Unspecified Behavior"
+	default:
+		return neoplasmRef{}, false
+	}
+	if n.table.Column(heading) < 0 {
+		return neoplasmRef{}, false
+	}
+	return neoplasmRef{heading: heading}, true
+}
+
+// siteParts splits a site title into its spelling alternatives ("nose,
+// nasal"); a part naming a behavior ("Meckel diverticulum, malignant") is
+// a qualifier of the site, not another way to write it.
+func siteParts(title string) []string {
+	parts := strings.Split(title, ",")
+	for _, p := range parts[1:] {
+		lp := strings.ToLower(strings.TrimSpace(p))
+		for _, c := range neoplasmColumns {
+			if strings.Contains(lp, c.word) {
+				return []string{title}
+			}
+		}
+	}
+	return parts
 }
 
 // also returns the Neoplasm Table reference a morphology term points to
@@ -147,15 +225,17 @@ func (n *neoplasmCoder) code(nav *navigator, r neoplasmRef, ctx navContext, need
 		return true
 	}
 	var best *neoplasmRow
+	var rowWords []string
 	for i := range n.rows {
 		row := &n.rows[i]
-		ok, hasSite := true, len(r.site) == 0
+		ok := true
+		rowWords = rowWords[:0]
 		for _, alts := range row.levels {
 			levelOK := false
 			for _, a := range alts {
 				if stated(a) {
 					levelOK = true
-					hasSite = hasSite || containsAll(a, r.site)
+					rowWords = append(rowWords, a...)
 					break
 				}
 			}
@@ -164,11 +244,16 @@ func (n *neoplasmCoder) code(nav *navigator, r neoplasmRef, ctx navContext, need
 				break
 			}
 		}
-		if ok && hasSite && (best == nil || row.nwords > best.nwords) {
+		// The row must name every site word the reference fixes, on any
+		// level of its path ("skin, back").
+		hasSite := containsAll(rowWords, r.site)
+		// A row without codes is a cross-reference ("cutaneous - see
+		// Neoplasm, skin"): the row it points to is read instead.
+		if ok && hasSite && (best == nil || row.nwords > best.nwords) && hasCells(row.term) {
 			best = row
 		}
 	}
-	if best == nil || (needSite && best.nwords == len(r.site)) {
+	if best == nil || (needSite && best.nwords == len(r.site) && !r.stated) {
 		return nil, nil, false
 	}
 	for t := best.term; t != nil; t = t.Parent {
@@ -208,6 +293,16 @@ func (n *neoplasmCoder) byHistology(nav *navigator, code *icd.Code, ctx navConte
 		return nil, nil, false
 	}
 	return better, steps, true
+}
+
+// hasCells reports whether a table row gives any code.
+func hasCells(t *icd.Term) bool {
+	for _, c := range t.Cells {
+		if c != "" && c != "-" && c != "--" {
+			return true
+		}
+	}
+	return false
 }
 
 func rowPath(t *icd.Term) []string {

@@ -16,6 +16,8 @@ type noteCoder struct {
 	doc  *nlp.Doc
 	opts Options
 
+	// words is doc.Terms as the engine reads them (noteWords).
+	nw []noteWord
 	// toks is the matcher's view of doc.Terms (function words left out);
 	// termOf maps a token position back to its doc.Terms index; norms are
 	// the words the tokens were looked up by.
@@ -24,9 +26,10 @@ type noteCoder struct {
 	norms  []string
 	// sentWords caches the normalized words of each sentence.
 	sentWords map[int]map[string]bool
-	// negated marks the doc.Terms a negation covers ("without hematuria"):
-	// they never complete a code.
-	negated map[int]bool
+	// unasserted marks the doc.Terms a negation, an uncertainty or a
+	// hypothesis covers ("without hematuria", "could be the source of
+	// bleeding"): they never complete or refine a code.
+	unasserted map[int]bool
 	// sentTerms[s] is the range of doc.Terms in sentence s.
 	sentTerms [][2]int
 	// phrases caches normalized short phrases.
@@ -35,10 +38,15 @@ type noteCoder struct {
 	mentions []*mention
 	cands    []*candidate
 	warnings []Warning
+	// dxSupport[i] are all the spans behind the i-th reported diagnosis
+	// (its evidence shows the strongest of them).
+	dxSupport [][][2]int
+	// famRelevant caches familyRelevant.
+	famRelevant *bool
 }
 
 func newNoteCoder(e *Engine, rc *releaseCoder, doc *nlp.Doc, opts Options) *noteCoder {
-	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, sentWords: map[int]map[string]bool{}, negated: map[int]bool{}, phrases: map[string][]string{}}
+	return &noteCoder{e: e, rc: rc, doc: doc, opts: opts, nw: e.noteWords(doc), sentWords: map[int]map[string]bool{}, unasserted: map[int]bool{}, phrases: map[string][]string{}}
 }
 
 // run codes the note.
@@ -60,13 +68,16 @@ func (c *noteCoder) tokens() {
 	d := c.doc
 	c.toks = make([]termmatch.Token, 0, len(d.Terms))
 	c.termOf = make([]int, 0, len(d.Terms))
-	negated := c.negatedSentences()
+	qualified := c.qualifiedSentences()
 	unit := int32(-1)
 	lastSent, lastElem := -1, -1
 	barrier := false
 	for i := range d.Terms {
 		t := &d.Terms[i]
-		norm := c.e.form(t.Norm)
+		norm := c.nw[i].norm
+		if norm == "" {
+			continue // a number read with its qualifier
+		}
 		if t.Has(nlp.Stop) {
 			// A capital letter is a subterm word ("influenza A"), not the
 			// article.
@@ -85,11 +96,16 @@ func (c *noteCoder) tokens() {
 		if t.Has(nlp.Ambiguous) {
 			id = termmatch.NoToken
 		}
-		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore), Barrier: barrier}
+		// A new clause ("anxiety, he states") is a barrier too: "anxiety
+		// state" is not read across it.
+		tok := termmatch.Token{ID: id, Unit: unit, Break: t.Has(nlp.BreakBefore), Barrier: barrier || d.OpensClause(t.Token)}
 		barrier = false
-		if id != termmatch.NoToken && negated[t.Sentence] && d.Assert(t.Start, t.End, 0).Status == nlp.Negated {
-			tok.NoWide = true
-			c.negated[i] = true
+		if id != termmatch.NoToken && qualified[t.Sentence] {
+			switch d.Assert(t.Start, t.End, 0).Status {
+			case nlp.Negated, nlp.Uncertain, nlp.Hypothetical:
+				tok.NoWide = true
+				c.unasserted[i] = true
+			}
 		}
 		c.toks = append(c.toks, tok)
 		c.termOf = append(c.termOf, i)
@@ -97,12 +113,13 @@ func (c *noteCoder) tokens() {
 	}
 }
 
-// negatedSentences marks the sentences holding a negation trigger, the
-// only ones where a word can be negated.
-func (c *noteCoder) negatedSentences() map[int]bool {
+// qualifiedSentences marks the sentences holding a negation, uncertainty
+// or hypothesis trigger, the only ones where a word can be unasserted.
+func (c *noteCoder) qualifiedSentences() map[int]bool {
 	out := map[int]bool{}
 	for _, tr := range c.doc.Triggers {
-		if tr.Category == nlp.CatNegated {
+		switch tr.Category {
+		case nlp.CatNegated, nlp.CatUncertain, nlp.CatHypothetical:
 			out[tr.Sentence] = true
 		}
 	}
@@ -157,8 +174,8 @@ func (c *noteCoder) words(s int) map[string]bool {
 	lo, hi := c.sentenceTerms(s)
 	for i := lo; i < hi; i++ {
 		t := &c.doc.Terms[i]
-		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			w[c.e.form(t.Norm)] = true
+		if !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.unasserted[i] && c.nw[i].norm != "" {
+			w[c.nw[i].norm] = true
 		}
 	}
 	c.sentWords[s] = w
@@ -186,6 +203,11 @@ type mention struct {
 	// attrs and near cache the nlp attributes and the clause words.
 	attrs *nlp.Attributes
 	near  map[string]bool
+	// nearEnd is the byte end of the clause near holds.
+	nearEnd int
+	// prior is, for a learned phrase, the share of training notes stating
+	// it that carry the code.
+	prior float64
 }
 
 // sectionKind is the kind of the mention's section.
@@ -207,8 +229,29 @@ func (c *noteCoder) matchTerms() {
 			t.ID = c.rc.learned.vocab.Lookup(c.norms[i])
 			toks[i] = t
 		}
+		from := len(c.mentions)
 		c.matchLexicon(c.rc.learned, toks)
+		c.expandLearned(from)
 	}
+}
+
+// expandLearned turns each learned-phrase mention from index from on into
+// one mention per code the phrase predicts above the tuned thresholds.
+func (c *noteCoder) expandLearned(from int) {
+	lt := c.e.learned
+	var out []*mention
+	for _, m := range c.mentions[from:] {
+		for _, lc := range lt.groups[m.target.group].codes {
+			if !lt.applies(lc) {
+				continue
+			}
+			mm := *m
+			mm.target = target{source: srcLearned, code: lc.code}
+			mm.prior = lc.precision
+			out = append(out, &mm)
+		}
+	}
+	c.mentions = append(c.mentions[:from], out...)
 }
 
 // matchManaged finds the "managed" synonyms: a condition the note names
@@ -275,16 +318,17 @@ func (c *noteCoder) matchLexicon(lex *lexicon, toks []termmatch.Token) {
 		p := lex.matcher.Pattern(m.Pattern)
 		men := &mention{start: -1, target: lex.targets[m.Payload], words: len(m.Positions)}
 		for k, pos := range m.Positions {
-			t := &d.Terms[c.termOf[pos]]
+			ti := c.termOf[pos]
+			t, end := &d.Terms[ti], c.nw[ti].end
 			if k < len(p.Narrow) {
 				if men.start < 0 || t.Start < men.start {
 					men.start = t.Start
 				}
-				men.end = max(men.end, t.End)
+				men.end = max(men.end, end)
 				men.sentence = t.Sentence
 				continue
 			}
-			men.wide = append(men.wide, [2]int{t.Start, t.End})
+			men.wide = append(men.wide, [2]int{t.Start, end})
 		}
 		men.wide = slices.DeleteFunc(men.wide, func(w [2]int) bool { return w[0] >= men.start && w[1] <= men.end })
 		men.section = -1
@@ -329,8 +373,10 @@ type candidate struct {
 	code     *icd.Code
 	mentions []*mention
 	// origin is how the code was found, for the reasoning: an Index path,
-	// a tabular title, a table row, a medication.
-	origin string
+	// a tabular title, a table row, a medication; originMention is the
+	// mention it was found from (the reasoning quotes it).
+	origin        string
+	originMention *mention
 	// via is the kind of source (index, tabular, drug table, ...).
 	via   sourceKind
 	steps []navStep
@@ -386,8 +432,10 @@ func (c *noteCoder) add(code *icd.Code, m *mention, status nlp.Status, via sourc
 			if m != nil && !slices.Contains(cd.mentions, m) {
 				cd.mentions = append(cd.mentions, m)
 			}
-			if via < cd.via {
-				cd.via, cd.origin, cd.steps = via, origin, steps
+			// The reasoning explains the best source, and among equal
+			// sources the mention in the weightiest section.
+			if via < cd.via || via == cd.via && m != nil && cd.originMention != nil && c.sectionWeight(m.section) > c.sectionWeight(cd.originMention.section) {
+				cd.via, cd.origin, cd.steps, cd.originMention = via, origin, steps, m
 			}
 			for _, r := range rules {
 				cd.addRule(r)
@@ -395,7 +443,7 @@ func (c *noteCoder) add(code *icd.Code, m *mention, status nlp.Status, via sourc
 			return cd
 		}
 	}
-	cd := &candidate{code: code, origin: origin, via: via, steps: steps, status: status}
+	cd := &candidate{code: code, origin: origin, originMention: m, via: via, steps: steps, status: status}
 	if m != nil {
 		cd.mentions = []*mention{m}
 	}

@@ -176,10 +176,15 @@ type features struct {
 
 func (c *noteCoder) features(cd *candidate) features {
 	f := features{code: cd.code.Code, prior: sourceConfidence[cd.via], mentions: len(cd.mentions), derived: cd.derived}
+	learnedPrior := 0.0
 	for _, m := range cd.mentions {
 		f.section = max(f.section, c.sectionWeight(m.section))
 		f.words = max(f.words, m.words)
 		f.inAP = f.inAP || c.inAssessment(m)
+		learnedPrior = max(learnedPrior, m.prior)
+	}
+	if cd.via == srcLearned && learnedPrior > 0 {
+		f.prior = learnedPrior // what the training notes measured for the phrase
 	}
 	for _, s := range cd.steps {
 		f.unspecDflt = f.unspecDflt || s.rule == "DEFAULT-UNSPECIFIED"
@@ -220,6 +225,7 @@ func (c *noteCoder) result() *Result {
 	sort.SliceStable(live, func(i, j int) bool { return live[i].order < live[j].order })
 	for _, cd := range live {
 		r.Diagnoses = append(r.Diagnoses, c.diagnosis(cd))
+		c.dxSupport = append(c.dxSupport, c.support(cd))
 	}
 	r.Warnings = append(r.Warnings, c.warnings...)
 	r.Warnings = append(r.Warnings, c.ruleWarnings()...)
@@ -257,10 +263,24 @@ func roundConf(v float64) float64 {
 	return float64(int(v*100+0.5)) / 100
 }
 
-// evidence lists the spans of the note that support the code, in text
-// order, without duplicates.
+// maxEvidence is how many spans a code shows: the strongest, so a coder
+// sees where the diagnosis is stated without every repetition of a word.
+const maxEvidence = 3
+
+// maxJoinedSpan is the longest span (bytes) that shows a condition with
+// the linked words of its sentence as one phrase ("type 2 diabetes with
+// stage 3a chronic kidney disease").
+const maxJoinedSpan = 100
+
+// evidence lists the strongest spans of the note that support the code,
+// strongest first: the assessment before other sections, a phrase with
+// more words before a lone word, one span per distinct wording.
 func (c *noteCoder) evidence(cd *candidate) []Evidence {
-	var out []Evidence
+	type ranked struct {
+		ev     Evidence
+		weight float64
+	}
+	var all []ranked
 	seen := map[[2]int]bool{}
 	addSpan := func(start, end, sec int) {
 		k := [2]int{start, end}
@@ -268,15 +288,77 @@ func (c *noteCoder) evidence(cd *candidate) []Evidence {
 			return
 		}
 		seen[k] = true
-		out = append(out, Evidence{Start: start, End: end, Text: c.text(start, end), Section: c.sectionLabel(sec)})
+		w := c.sectionWeight(sec) + 0.02*float64(min(len(c.e.words(c.text(start, end))), 8))
+		all = append(all, ranked{Evidence{Start: start, End: end, Text: c.text(start, end), Section: c.sectionLabel(sec)}, w})
 	}
 	for _, m := range cd.mentions {
-		addSpan(m.start, m.end, m.section)
+		start, end := m.start, m.end
+		var apart [][2]int
 		for _, w := range m.wide {
+			if lo, hi := min(start, w[0]), max(end, w[1]); hi-lo <= maxJoinedSpan {
+				start, end = lo, hi
+			} else {
+				apart = append(apart, w)
+			}
+		}
+		addSpan(start, end, m.section)
+		for _, w := range apart {
 			addSpan(w[0], w[1], m.section)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].weight != all[j].weight {
+			return all[i].weight > all[j].weight
+		}
+		return all[i].ev.Start < all[j].ev.Start
+	})
+	out := []Evidence{}
+	wordings := map[string]bool{}
+	for _, r := range all {
+		if len(out) == maxEvidence {
+			break
+		}
+		key := strings.ToLower(strings.Join(strings.Fields(r.ev.Text), " "))
+		if wordings[key] || c.within(r.ev, out) {
+			continue
+		}
+		wordings[key] = true
+		out = append(out, r.ev)
+	}
+	return out
+}
+
+// strongest is the mention a code's reasoning quotes: the one in the
+// weightiest section, then with the most words, then the first.
+func (c *noteCoder) strongest(cd *candidate) *mention {
+	var best *mention
+	for _, m := range cd.mentions {
+		if best == nil || c.sectionWeight(m.section) > c.sectionWeight(best.section) ||
+			c.sectionWeight(m.section) == c.sectionWeight(best.section) && m.words > best.words {
+			best = m
+		}
+	}
+	return best
+}
+
+// within reports whether ev lies inside a span already chosen.
+func (c *noteCoder) within(ev Evidence, chosen []Evidence) bool {
+	for _, o := range chosen {
+		if ev.Start >= o.Start && ev.End <= o.End {
+			return true
+		}
+	}
+	return false
+}
+
+// support lists every span of the note behind the code (the procedure
+// stage links services to diagnoses by them).
+func (c *noteCoder) support(cd *candidate) [][2]int {
+	var out [][2]int
+	for _, m := range cd.mentions {
+		out = append(out, [2]int{m.start, m.end})
+		out = append(out, m.wide...)
+	}
 	return out
 }
 
@@ -284,9 +366,12 @@ func (c *noteCoder) evidence(cd *candidate) []Evidence {
 func (c *noteCoder) reasoning(cd *candidate) string {
 	var b strings.Builder
 	quote := ""
-	if len(cd.mentions) > 0 {
-		m := cd.mentions[0]
-		quote = fmt.Sprintf("%q", c.text(m.start, m.end))
+	m := cd.originMention
+	if m == nil {
+		m = c.strongest(cd)
+	}
+	if m != nil {
+		quote = nlp.QuoteNote(c.text(m.start, m.end))
 		if sec := c.sectionLabel(m.section); sec != "" {
 			quote += " (" + sec + ")"
 		}
@@ -342,6 +427,9 @@ func (c *noteCoder) ruleWarnings() []Warning {
 		var w Warning
 		switch cd.dropped {
 		case "R1":
+			if c.find(cd.code.Code) != nil {
+				continue // another mention codes it after all
+			}
 			w = Warning{Kind: "uncertain", Message: fmt.Sprintf("%s (%s) is documented as uncertain and is not coded in the outpatient setting; its signs and symptoms are coded instead", cd.code.Code, cd.code.Title)}
 		case "R12":
 			w = Warning{Kind: "query", Message: fmt.Sprintf("BMI recorded (%s) without a provider-documented weight diagnosis; query the provider before reporting it", cd.code.Code)}
@@ -354,8 +442,7 @@ func (c *noteCoder) ruleWarnings() []Warning {
 			continue
 		}
 		w.Code = cd.code.Code
-		if len(cd.mentions) > 0 {
-			m := cd.mentions[0]
+		if m := c.strongest(cd); m != nil {
 			w.Span = &Evidence{Start: m.start, End: m.end, Text: c.text(m.start, m.end), Section: c.sectionLabel(m.section)}
 		}
 		out = append(out, w)

@@ -44,18 +44,19 @@ func newProcedureCoder(dataDir string) (*procedure.Coder, error) {
 // codeProcedures runs the procedure and E/M stage (package procedure) on
 // a note already coded for diagnoses and fills the result's procedure
 // lines, E/M explanation and warnings. The stage reads the diagnoses in
-// claim order, so its diagnosis pointers refer to their ranks.
-func (e *Engine) codeProcedures(r *Result, doc *nlp.Doc, rel *codeset.Release, opts Options) error {
+// claim order, so its diagnosis pointers refer to their ranks; support[i]
+// are all the spans behind the i-th diagnosis.
+func (e *Engine) codeProcedures(r *Result, support [][][2]int, doc *nlp.Doc, rel *codeset.Release, opts Options) error {
 	in := procedure.Input{Note: scan.FromDoc(doc), HCPCS: rel.HCPCS, PTP: rel.PTP, MUE: rel.MUE, Options: procedure.Options{
 		Payer: opts.Payer, DOS: opts.DOS, Patient: opts.PatientType, Age: opts.Age,
 	}}
 	if opts.Age == 0 {
 		in.Age = -1 // 0 means unknown in the engine's options
 	}
-	for _, d := range r.Diagnoses {
+	for i, d := range r.Diagnoses {
 		pd := procedure.Diagnosis{Code: d.Code}
-		for _, ev := range d.Evidence {
-			pd.Evidence = append(pd.Evidence, procedure.Span{Start: ev.Start, End: ev.End})
+		for _, sp := range support[i] {
+			pd.Evidence = append(pd.Evidence, procedure.Span{Start: sp[0], End: sp[1]})
 		}
 		in.Diagnoses = append(in.Diagnoses, pd)
 	}

@@ -2,7 +2,7 @@ package engine
 
 import (
 	"maps"
-	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/medcode/medcode/internal/codeset/icd"
@@ -59,10 +59,19 @@ func (c *noteCoder) resolveMentions() {
 		for _, s := range steps {
 			cd.addRule(s.rule)
 		}
+		if left, ok := c.rc.nav.otherSide(code, ctx); ok {
+			ld := c.add(left, m, m.assertion, via, origin, nil, rules...)
+			ld.addRule("LATERALITY")
+			ld.notes = append(ld.notes, "documented on both sides, and the subcategory has no bilateral code: each side is coded")
+		}
 		if also := c.codeAlso(m, code); also != nil {
 			ad := c.add(also, m, m.assertion, via, origin+" (code also)", nil, rules...)
 			ad.addRule("CODE-ALSO")
 			cd.addRule("CODE-ALSO")
+		}
+		if first := c.codeFirst(m, code); first != nil {
+			fd := c.add(first, m, m.assertion, via, origin+" (code first)", nil, rules...)
+			fd.addRule("CODE-FIRST")
 		}
 		if res.manif != "" {
 			if mc, msteps, ok := c.rc.nav.complete(res.manif, ctx, ""); ok {
@@ -74,22 +83,20 @@ func (c *noteCoder) resolveMentions() {
 }
 
 // codeAlso returns the code of the condition a combination was reached
-// from, when the combination's tabular note says to code it also: "Acute
-// bronchitis in COPD" is indexed at Bronchitis, acute, with, COPD J44.0,
-// whose note reads "code also to identify the infection", so the head
-// entry's J20.9 is coded too.
+// from, when the combination's tabular notes ask for it: "Acute bronchitis
+// in COPD" is indexed at Bronchitis, acute, with, COPD J44.0, whose note
+// reads "code also to identify the infection", so the head entry's J20.9 is
+// coded too; "ESRD due to hypertension" is I12.0, whose note asks for the
+// stage (N18.6, the head entry Disease, renal, end-stage).
 func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 	if m.target.term == nil || code.Code != m.target.term.Code && !strings.HasPrefix(code.Code, strings.TrimSuffix(m.target.term.Code, "-")) {
 		return nil
 	}
-	hasNote := false
+	codeAlsoNote := false
 	for _, n := range c.rc.notes(code.Code) {
 		if n.Kind == icd.CodeAlso && n.From == code.Code {
-			hasNote = true
+			codeAlsoNote = true
 		}
-	}
-	if !hasNote {
-		return nil
 	}
 	// The other condition is the head entry (Bronchitis, acute J20.9) or
 	// the linked one (COPD with acute bronchitis: the bronchitis), the one
@@ -111,11 +118,36 @@ func (c *noteCoder) codeAlso(m *mention, code *icd.Code) *icd.Code {
 			if other == "" {
 				continue
 			}
-			if oc, _, ok := c.rc.nav.complete(other, navContext{}, ""); ok && oc.Category() != code.Category() {
+			oc, _, ok := c.rc.nav.complete(other, navContext{}, "")
+			if ok && oc.Category() != code.Category() && (codeAlsoNote || c.asksFor(code.Code, oc.Code)) {
 				return oc
 			}
 		}
 		return nil
+	}
+	return nil
+}
+
+// codeFirst returns the underlying condition a code's "code first" note
+// asks for when the mention's own main term names it: "COVID-19,
+// pneumonia" is J12.82, whose note reads "code first COVID-19 (U07.1)",
+// and the main term COVID-19 is U07.1.
+func (c *noteCoder) codeFirst(m *mention, code *icd.Code) *icd.Code {
+	if m.target.term == nil {
+		return nil
+	}
+	main := termCode(c.rc, m.target.term.Main())
+	if main == "" {
+		return nil
+	}
+	mc, _, ok := c.rc.nav.complete(main, navContext{}, "")
+	if !ok || mc.Code == code.Code {
+		return nil
+	}
+	for _, n := range c.rc.notes(code.Code) {
+		if n.Kind == icd.CodeFirst && refsContain(n.Refs, mc.Code) {
+			return mc
+		}
 	}
 	return nil
 }
@@ -144,98 +176,34 @@ func (c *noteCoder) assert(m *mention, code string) {
 	a := c.doc.Assert(m.start, m.end, traits)
 	m.assertion, m.current = a.Status, a.Current
 	m.resolved = a.Status == nlp.Historical && a.Trigger != nil && a.Trigger.Flags&nlp.Soft == 0
-	if a.Status == nlp.Negated && a.Trigger != nil && a.Trigger.Direction != nlp.Post {
-		// A history cue between the negation and the concept opens a new
-		// clause: "without known allergies, with a history of dyslipidemia,
-		// hypertension" affirms the hypertension as history.
-		for _, tr := range a.InScope {
-			if tr.Category == nlp.CatHistorical && tr.Start > a.Trigger.End && tr.End <= m.start {
-				m.assertion = nlp.Historical
-				if traits&nlp.Chronic != 0 {
-					m.assertion, m.current = nlp.Affirmed, true
-				}
-				break
-			}
-		}
-	}
-	if a.Status == nlp.Affirmed && c.listNegated(m) {
-		// "Serology for HBV, HCV and HIV negative": a negative result at
-		// the end of a list negates every item of the list.
-		m.assertion = nlp.Negated
-	}
-	if a.Status == nlp.Negated && a.Trigger != nil && c.unrelatedAt(a.Trigger.Start) {
-		// "not related to her hypertension" states no link; it does not
-		// deny the hypertension.
-		m.assertion = nlp.Affirmed
-	}
-}
-
-// listEndRe finds a negative result after a list: the rest of the
-// sentence is list items, separators and the result word.
-var listEndRe = regexp.MustCompile(`(?i)^((?:[\s,;/]|\band\b|\bor\b|[\w\-.]+)*?)\s*\b(?:(?:were|was|are|is|all|came back)\s+)?(?:negative|neg|nonreactive|non-reactive)\b|\(-\)`)
-
-// listNegated reports whether the mention is an item of a short list that
-// a negative result closes.
-func (c *noteCoder) listNegated(m *mention) bool {
-	if m.sentence < 0 || m.sentence >= len(c.doc.Sentences) {
-		return false
-	}
-	s := c.doc.Sentences[m.sentence]
-	if m.end > s.End {
-		return false
-	}
-	rest := c.doc.Text[m.end:s.End]
-	loc := listEndRe.FindStringSubmatchIndex(rest)
-	if loc == nil || loc[2] < 0 {
-		return false
-	}
-	between := rest[loc[2]:loc[3]]
-	parts := listSepRe.Split(between, -1)
-	if len(parts) > 8 {
-		return false
-	}
-	for _, p := range parts {
-		if len(strings.Fields(p)) > 3 {
-			return false
-		}
-	}
-	return true
-}
-
-var listSepRe = regexp.MustCompile(`(?i)[,;/]|\band\b|\bor\b`)
-
-// unrelatedAt reports whether an unrelated phrase ("not related to")
-// starts at byte offset off.
-func (c *noteCoder) unrelatedAt(off int) bool {
-	end := min(off+60, len(c.doc.Text))
-	ws := c.e.words(c.doc.Text[off:end])
-	for _, p := range c.e.tables.unrelated {
-		if len(ws) >= len(p) && slicesEqual(ws[:len(p)], p) {
-			return true
-		}
-	}
-	return false
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // resolveTarget follows the mention's pattern to a code.
 func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 	t := m.target
 	if t.term == nil {
-		return resolution{code: t.code, path: "tabular " + t.code}, t.code != ""
+		res := resolution{code: t.code, path: "tabular " + t.code}
+		if ic, ok := c.rc.release.ICD.Lookup(t.code); ok {
+			if r, ok := c.rc.neoplasms.bySite(ic.Code, ic.Title); ok {
+				// The Table row must hold the site the phrase itself names
+				// ("lung metastases" is the row "lung" whatever other organ
+				// the sentence names); a phrase without one ("malignant
+				// neoplasm") takes the site of its clause.
+				r.site, r.stated = c.mentionSiteWords(m), true
+				if len(r.site) > 0 || strings.HasPrefix(ic.Code, "C80") {
+					res.neoAlso = &r
+				}
+			}
+		}
+		return res, t.code != ""
 	}
 	words := c.words(m.sentence)
+	if site := c.siteOfMention(m); site != nil && len(c.e.context.siteWords[site.Name]) > 0 {
+		words = maps.Clone(words)
+		for _, w := range c.e.context.siteWords[site.Name] {
+			words[w] = true
+		}
+	}
 	res := resolution{main: t.term.Main(), path: t.term.PathString()}
 	cur := t.term
 	visited := map[*icd.Term]bool{}
@@ -264,6 +232,14 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 				res.neo = &neo
 				res.path += " → see also " + cur.SeeAlso
 				return res, true
+			}
+			// A term the flattened Index left without its code, pointing
+			// with "see also" at an entry that has one ("Hepatomegaly (see
+			// also Hypertrophy, liver) R16.0"), takes that entry's code.
+			if t := c.seeAlsoCoded(cur); t != nil && hop == 0 && cur == m.target.term {
+				res.path += " → see also " + t.PathString()
+				cur = t
+				continue
 			}
 		}
 		if cur.See != "" && hop < maxSeeHops {
@@ -299,6 +275,20 @@ func (c *noteCoder) resolveTarget(m *mention) (resolution, bool) {
 		}
 	}
 	return res, res.code != ""
+}
+
+// mentionSiteWords are the words of the mention's phrase that name a site
+// of the Neoplasm Table.
+func (c *noteCoder) mentionSiteWords(m *mention) []string {
+	var out []string
+	lo, hi := c.sentenceTerms(m.sentence)
+	for i := lo; i < hi; i++ {
+		t := &c.doc.Terms[i]
+		if w := c.nw[i].norm; t.Start >= m.start && t.End <= m.end && w != "" && c.rc.neoplasms.siteWords[w] && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // followSee walks a cross-reference such as "Diabetes, by type, with
@@ -390,17 +380,23 @@ func (c *noteCoder) descend(t *icd.Term, words map[string]bool, group bool) *icd
 // group, code-less headings; t itself when none qualifies. A subterm must
 // lead to a code.
 func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *icd.Term {
-	best, bestN := t, 0
+	best, bestN, bestGrouped := t, 0, false
 	opts := c.rc.childOptions(t, c.e.rules)
 	for w := range words {
 		for _, o := range opts.byFirst[w] {
 			if o.groupOnly && !group || len(o.words) < bestN || !allIn(o.words, words) {
 				continue
 			}
-			// More words win; among equals the subterm listed first, so the
-			// choice does not depend on the order the words are visited.
-			if len(o.words) > bestN || o.order < opts.order(best) {
-				best, bestN = o.term, len(o.words)
+			// More words win; among equals a direct subterm ("Bite, leg")
+			// before one under a heading ("Bite, back, lower"), then the
+			// subterm listed first, so the choice does not depend on the
+			// order the words are visited.
+			better := len(o.words) > bestN || best == t
+			if !better && len(o.words) == bestN {
+				better = bestGrouped && !o.grouped || bestGrouped == o.grouped && o.order < opts.order(best)
+			}
+			if better {
+				best, bestN, bestGrouped = o.term, len(o.words), o.grouped
 			}
 		}
 	}
@@ -411,7 +407,9 @@ func (c *noteCoder) pickChild(t *icd.Term, words map[string]bool, group bool) *i
 // spellings, and whether it is reached through a code-less heading (only
 // looked through after a cross-reference).
 type childOption struct {
-	term      *icd.Term
+	term *icd.Term
+	// grouped is set for a subterm under a heading looked through.
+	grouped   bool
 	words     []string
 	groupOnly bool
 	order     int // position among the options, for a stable choice
@@ -437,6 +435,16 @@ func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptio
 		return v.(*childOptions)
 	}
 	opts := &childOptions{byFirst: map[string][]childOption{}, orders: map[*icd.Term]int{}}
+	// The words of the path down to t: a subterm that adds none of its own
+	// lost them when the Index was flattened (see addsNothing).
+	path := map[string]bool{}
+	for p := t; p != nil; p = p.Parent {
+		for _, a := range rc.titles[p].alts {
+			for _, w := range a {
+				path[w] = true
+			}
+		}
+	}
 	n := 0
 	var visit func(p *icd.Term, depth int, groupOnly bool)
 	visit = func(p *icd.Term, depth int, groupOnly bool) {
@@ -455,7 +463,7 @@ func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptio
 				switch {
 				case rules.skipSubterm[icd.MatchKey(ch.Title)]:
 					visit(ch, 1, groupOnly)
-				case ch.Code == "" && ch.See == "":
+				case ch.Code == "" && ch.See == "" && !rules.closedGroup[icd.MatchKey(ch.Title)]:
 					visit(ch, 1, true)
 				}
 			}
@@ -463,10 +471,10 @@ func (rc *releaseCoder) childOptions(t *icd.Term, rules *indexRules) *childOptio
 				continue
 			}
 			for _, a := range ts.alts {
-				if len(a) == 0 {
+				if len(a) == 0 || allIn(a, path) {
 					continue
 				}
-				opts.byFirst[a[0]] = append(opts.byFirst[a[0]], childOption{term: ch, words: a, groupOnly: groupOnly, order: n})
+				opts.byFirst[a[0]] = append(opts.byFirst[a[0]], childOption{term: ch, words: a, groupOnly: groupOnly, grouped: depth > 0, order: n})
 				if _, seen := opts.orders[ch]; !seen {
 					opts.orders[ch] = n
 				}
@@ -486,7 +494,7 @@ func (c *noteCoder) split(t *icd.Term) titleSplit {
 		return ts
 	}
 	b := lexiconBuilder{words: c.e.words, rules: c.e.rules}
-	alts, connector, ok := b.titleWords(t.Title, false)
+	alts, connector, ok := b.titleWords(statedTitle(t), false)
 	return titleSplit{alts: alts, connector: connector, ok: ok, statable: statable(t.Title)}
 }
 
@@ -504,6 +512,16 @@ func allIn(ws []string, set map[string]bool) bool {
 // documented duration.
 func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
 	at := c.attributes(m)
+	if at.Site == nil {
+		if s := c.siteIn(m); s != nil {
+			with := *at
+			with.Site = s
+			if with.Side == nlp.NoSide {
+				with.Side = s.Side
+			}
+			at = &with
+		}
+	}
 	ctx := navContext{words: c.words(m.sentence), extra: map[string]bool{}, near: c.nearWords(m), side: at.Side.String()}
 	if ctx.side == "" {
 		ctx.side = c.sideOf(m)
@@ -523,6 +541,12 @@ func (c *noteCoder) navContext(m *mention, main *icd.Term) navContext {
 	// back is a nevus of the trunk.
 	if at.Site != nil {
 		for _, w := range c.phraseWords(at.Site.Name + " " + strings.ReplaceAll(at.Site.Region, "-", " ")) {
+			ctx.extra[w] = true
+		}
+		for _, w := range c.e.context.regions[at.Site.Region] {
+			ctx.extra[w] = true
+		}
+		for _, w := range c.e.context.siteWords[at.Site.Name] {
 			ctx.extra[w] = true
 		}
 	}
@@ -575,12 +599,134 @@ func (c *noteCoder) refine(t *icd.Term, m *mention) *icd.Term {
 	for _, w := range c.sideWords(c.sideOfMention(m)) {
 		words[w] = true
 	}
+	// The patient's sex picks a sex-specific subterm ("Hypogonadism, male"),
+	// the anatomic site a subterm of site ("compression fracture of T12":
+	// vertebra).
+	for _, w := range c.phraseWords(c.sex()) {
+		words[w] = true
+	}
+	if site := c.siteOfMention(m); site != nil {
+		for _, w := range c.phraseWords(site.Name) {
+			words[w] = true
+		}
+		for _, w := range c.e.context.siteWords[site.Name] {
+			words[w] = true
+		}
+	}
 	if a := c.acuityWord(m, t.Main()); a != "" {
 		for _, w := range c.phraseWords(a) {
 			words[w] = true
 		}
 	}
 	return c.descend(t, words, false)
+}
+
+// sex is the patient's sex, "male", "female" or "": from the options, else
+// as the note states it.
+func (c *noteCoder) sex() string {
+	switch c.opts.Sex {
+	case "M":
+		return "male"
+	case "F":
+		return "female"
+	}
+	return c.doc.Patient.Sex
+}
+
+// startsOtherMention reports whether the clause beginning at term i opens
+// a new clause or holds another affirmed condition than m ("without
+// psychotic features" is a qualifier).
+func (c *noteCoder) startsOtherMention(i int, m *mention) bool {
+	d := c.doc
+	end := len(d.Terms)
+	for k := i + 1; k < len(d.Terms); k++ {
+		if d.Terms[k].Sentence != d.Terms[i].Sentence || d.Terms[k].Has(nlp.BreakBefore) {
+			end = k
+			break
+		}
+	}
+	for k := i; k < end; k++ {
+		if d.OpensClause(d.Terms[k].Token) {
+			return true // "anxiety, he states ...": a new clause, not a qualifier
+		}
+	}
+	lo, hi := d.Terms[i].Start, d.Terms[end-1].End
+	for _, o := range c.mentions {
+		if o != m && o.sentence == m.sentence && o.start < hi && o.end > lo && c.codable(o) && !c.isSite(o) && c.doc.Assert(o.start, o.end, 0).Status != nlp.Negated {
+			return true
+		}
+	}
+	return false
+}
+
+// isSite reports whether a mention only names an anatomic site ("MTP
+// joint"), a qualifier of the condition before it.
+func (c *noteCoder) isSite(m *mention) bool {
+	for _, s := range c.doc.Sites {
+		if s.Start <= m.start && s.End >= m.end {
+			return true
+		}
+	}
+	return false
+}
+
+// siteOfMention is the site the nlp attributes give, else the first site
+// of the mention's extended clause.
+func (c *noteCoder) siteOfMention(m *mention) *nlp.Site {
+	if s := c.attributes(m).Site; s != nil {
+		return s
+	}
+	return c.siteIn(m)
+}
+
+// siteIn returns the first anatomic site of the mention's extended clause
+// (after the condition: "gout flare, left first MTP joint"), or nil.
+func (c *noteCoder) siteIn(m *mention) *nlp.Site {
+	c.nearWords(m)
+	for i := range c.doc.Sites {
+		s := &c.doc.Sites[i]
+		if s.Sentence == m.sentence && s.Start >= m.start && s.End <= m.nearEnd {
+			return s
+		}
+	}
+	return nil
+}
+
+// seeAlsoCoded returns the entry a code-less term's "see also" names when
+// that entry has a code of its own, else nil.
+func (c *noteCoder) seeAlsoCoded(t *icd.Term) *icd.Term {
+	if t.Code != "" || !strings.Contains(t.SeeAlso, ",") {
+		return nil
+	}
+	res, ok := c.rc.index.Resolve(t.SeeAlso)
+	if !ok || len(res.Rest) > 0 || res.Target() == nil || res.Target().Code == "" {
+		return nil
+	}
+	return res.Target()
+}
+
+// seeCondition reports a cross-reference back to the condition itself
+// ("Acute - see also condition"), which leads nowhere by itself.
+func seeCondition(ref string) bool {
+	r := strings.ToLower(strings.TrimSpace(ref))
+	return r == "condition" || strings.HasPrefix(r, "condition ")
+}
+
+// codable reports whether a mention leads to a code ("recurrent" leads the
+// coder back to the condition: "Recurrent - see condition").
+func (c *noteCoder) codable(m *mention) bool {
+	if m.target.term == nil {
+		return m.target.code != ""
+	}
+	for t := m.target.term; t != nil; t = t.Parent {
+		if t.Code != "" || t.SeeCode != "" {
+			return true
+		}
+		if t.See != "" || t.SeeAlso != "" {
+			return !seeCondition(t.See + " " + t.SeeAlso)
+		}
+	}
+	return false
 }
 
 // sideOfMention is the side the nlp attributes give, else the nearest
@@ -622,9 +768,18 @@ func (c *noteCoder) nearWords(m *mention) map[string]bool {
 	for last+1 < len(d.Terms) && d.Terms[last+1].Sentence == m.sentence && !d.Terms[last+1].Has(nlp.BreakBefore) {
 		last++
 	}
+	// Qualifiers listed after the condition belong to it until another
+	// condition starts ("Major depressive disorder, recurrent, severe").
+	for last+1 < len(d.Terms) && d.Terms[last+1].Sentence == m.sentence && !c.startsOtherMention(last+1, m) {
+		last++
+		for last+1 < len(d.Terms) && d.Terms[last+1].Sentence == m.sentence && !d.Terms[last+1].Has(nlp.BreakBefore) {
+			last++
+		}
+	}
+	m.nearEnd = d.Terms[last].End
 	for i := first; i <= last; i++ {
-		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.negated[i] {
-			out[c.e.form(t.Norm)] = true
+		if t := &d.Terms[i]; !t.Has(nlp.Stop) && !t.Has(nlp.Ambiguous) && !c.unasserted[i] && c.nw[i].norm != "" {
+			out[c.nw[i].norm] = true
 		}
 	}
 	return out

@@ -16,13 +16,16 @@ func (c *noteCoder) applyRules() {
 	c.mergeSameCode()
 	c.addVaccines()
 	c.applyWithLinks()
+	c.applyLinkedParts()
 	c.applyCombinations()
 	if c.opts.Profile == ProfileOutpatient {
+		c.applyOneReading()
 		c.applySpecificity()
 		c.applySupersede()
 		c.applyExcludes1()
 	}
 	if c.opts.Profile == ProfileOutpatient {
+		c.applyIndications()
 		c.applyAssessmentScope()
 		c.applyIntegral()
 		c.dropExternalCauses()
@@ -94,9 +97,12 @@ func (c *noteCoder) applyAssertions() {
 			}
 		case nlp.Other:
 			cd.drop("R9")
+			if link, ok := c.rc.lookup(c.rc.withLinks.exposure, cd.code.Code); ok {
+				c.derive(link.code, []*candidate{cd}, "R9", c.quoted(cd)+" is another person's condition or an exposure, coded as contact with it ("+link.path+")")
+			}
 		case nlp.Family:
 			cd.drop("R9")
-			if link, ok := c.rc.withLinks.family[cd.code.Category()]; ok {
+			if link, ok := c.rc.history(c.rc.withLinks.family, cd.code.Code); ok && c.familyRelevant() {
 				c.derive(link.code, []*candidate{cd}, "R9", c.quoted(cd)+" is a family member's condition, coded as family history ("+link.path+")")
 			}
 		case nlp.Historical:
@@ -120,12 +126,49 @@ func (c *noteCoder) applyAssertions() {
 				cd.addRule("ABSTRACT")
 			default:
 				cd.drop("R7")
-				if link, ok := c.rc.withLinks.personal[cd.code.Category()]; ok {
+				if link, ok := c.rc.history(c.rc.withLinks.personal, cd.code.Code); ok && !c.currentElsewhere(cd) {
 					c.derive(link.code, []*candidate{cd}, "R7", c.quoted(cd)+" is a past condition no longer treated, coded as personal history ("+link.path+")")
 				}
 			}
 		}
 	}
+}
+
+// currentElsewhere reports whether the note also documents the condition
+// of a past mention as current (a live affirmed candidate of its
+// category): "history of kidney stones ... A/P: Kidney stones" is coded
+// as the current condition, not also as a personal history.
+func (c *noteCoder) currentElsewhere(cd *candidate) bool {
+	for _, o := range c.cands {
+		if o != cd && o.dropped == "" && !o.derived && o.status == nlp.Affirmed && o.code.Category() == cd.code.Category() {
+			return true
+		}
+	}
+	return false
+}
+
+// familyRelevant reports whether family history codes belong on the
+// claim: in the outpatient profile only when the assessment weighs the
+// family history ("with premature CAD in family, start rosuvastatin"), not
+// for every relative listed in the history (Guidelines I.C.21.c.4: family
+// history codes when it affects care); an abstract reports them all.
+func (c *noteCoder) familyRelevant() bool {
+	if c.opts.Profile == ProfileAbstract {
+		return true
+	}
+	if c.famRelevant == nil {
+		v := false
+		for _, tr := range c.doc.Triggers {
+			if tr.Category == nlp.CatFamily && tr.Sentence >= 0 && tr.Sentence < len(c.doc.Sentences) {
+				if sec := c.doc.Sentences[tr.Sentence].Section; sec >= 0 && sec < len(c.doc.Sections) && c.doc.Sections[sec].Kind == nlp.SectionAP {
+					v = true
+					break
+				}
+			}
+		}
+		c.famRelevant = &v
+	}
+	return *c.famRelevant
 }
 
 // allResolved reports whether every mention states the condition as over.
@@ -139,7 +182,7 @@ func (c *noteCoder) allResolved(cd *candidate) bool {
 }
 
 func (c *noteCoder) hasPersonalHistory(cd *candidate) bool {
-	_, ok := c.rc.withLinks.personal[cd.code.Category()]
+	_, ok := c.rc.history(c.rc.withLinks.personal, cd.code.Code)
 	return ok
 }
 
@@ -213,11 +256,11 @@ func (c *noteCoder) derive(code string, from []*candidate, rule, why string) *ca
 
 // quoted is the first evidence of a candidate, quoted.
 func (c *noteCoder) quoted(cd *candidate) string {
-	if len(cd.mentions) == 0 {
+	m := c.strongest(cd)
+	if m == nil {
 		return strings.ToLower(cd.code.Title)
 	}
-	m := cd.mentions[0]
-	return fmt.Sprintf("%q", c.text(m.start, m.end))
+	return nlp.QuoteNote(c.text(m.start, m.end))
 }
 
 func containsMention(ms []*mention, m *mention) bool {
@@ -254,7 +297,7 @@ func (c *noteCoder) applyWithLinks() {
 			if other == dm || other.dropped != "" {
 				continue
 			}
-			link, ok := combos[other.code.Category()]
+			link, ok := c.rc.lookup(combos, other.code.Code)
 			if !ok {
 				continue
 			}
@@ -276,6 +319,58 @@ func (c *noteCoder) applyWithLinks() {
 			dm.addRule("DM-MULTI")
 		}
 	}
+}
+
+// applyLinkedParts drops a condition the note names only as the linked
+// part of another code's Index entry ("cystitis with hematuria" is N30.01;
+// the hematuria is in it), unless that code's tabular notes ask for it to
+// be coded too ("hypertension with ESRD" is I12.0, which asks for N18.6).
+func (c *noteCoder) applyLinkedParts() {
+	for _, a := range c.liveAffirmed() {
+		if a.derived || len(a.mentions) == 0 {
+			continue
+		}
+		var host *candidate
+		for _, m := range a.mentions {
+			h := c.linkedBy(m, a)
+			if h == nil {
+				host = nil
+				break
+			}
+			host = h
+		}
+		if host == nil || c.asksFor(host.code.Code, a.code.Code) {
+			continue
+		}
+		a.drop("COMBINATION")
+		host.addRule("WITH")
+		host.notes = append(host.notes, fmt.Sprintf("%s (%s) is part of it and not coded separately", a.code.Code, strings.ToLower(a.code.Title)))
+	}
+}
+
+// linkedBy returns the live candidate of another code whose mention links
+// m's words (they lie inside its linked, wide words), or nil.
+func (c *noteCoder) linkedBy(m *mention, self *candidate) *candidate {
+	for _, b := range c.liveAffirmed() {
+		if b == self || b.code.Code == self.code.Code {
+			continue
+		}
+		for _, mb := range b.mentions {
+			// A code the linking mention itself gives (the combination,
+			// or its "code also") is not a part of it.
+			if mb == m || mb.sentence != m.sentence || len(mb.wide) == 0 || containsMention(self.mentions, mb) {
+				continue
+			}
+			lo, hi := mb.wide[0][0], mb.wide[0][1]
+			for _, w := range mb.wide[1:] {
+				lo, hi = min(lo, w[0]), max(hi, w[1])
+			}
+			if m.start >= lo && m.end <= hi {
+				return b
+			}
+		}
+	}
+	return nil
 }
 
 // asksFor reports whether code's tabular notes ask for an additional code
@@ -313,16 +408,22 @@ func (c *noteCoder) unrelated(a, b *candidate) bool {
 	return false
 }
 
-// applyCombinations applies the hypertension combinations of
-// tables/combinations.yaml: the first row whose groups are all coded.
+// applyCombinations applies tables/combinations.yaml (hypertension with
+// heart disease or CKD, coronary disease with angina): in each family, the
+// first row whose groups are all coded derives its code, which replaces the
+// codes of its replaced groups.
 func (c *noteCoder) applyCombinations() {
 	ct := c.e.tables.combinations
+	done := map[string]bool{}
 	for _, row := range ct.rows {
+		if done[row.family()] {
+			continue
+		}
 		members := map[string][]*candidate{}
 		complete := true
 		for _, g := range row.when {
 			for _, cd := range c.liveAffirmed() {
-				if ct.groups[g].contains(cd.code.Code) {
+				if ct.groups[g].contains(cd.code.Code) && cd.code.Code != row.code {
 					members[g] = append(members[g], cd)
 				}
 			}
@@ -338,11 +439,11 @@ func (c *noteCoder) applyCombinations() {
 		blocked := false
 		for _, g := range row.when {
 			from = append(from, members[g]...)
-			if g == row.replaces {
+			if slices.Contains(row.replaces, g) {
 				continue
 			}
 			for _, x := range members[g] {
-				for _, h := range members[row.replaces] {
+				for _, h := range members[row.family()] {
 					if c.unrelated(h, x) {
 						h.addRule("UNRELATED")
 						blocked = true
@@ -362,10 +463,12 @@ func (c *noteCoder) applyCombinations() {
 			continue
 		}
 		combo.addRule("WITH")
-		for _, h := range members[row.replaces] {
-			h.drop(row.rule)
+		for _, g := range row.replaces {
+			for _, h := range members[g] {
+				h.drop(row.rule)
+			}
 		}
-		return
+		done[row.family()] = true
 	}
 }
 
@@ -393,6 +496,55 @@ func (c *noteCoder) applySpecificity() {
 			break
 		}
 	}
+}
+
+// applyOneReading keeps one code of a condition the note reads two ways
+// in one subcategory ("HFpEF" in the history, "acute on chronic diastolic
+// heart failure" in the assessment: I50.32 and I50.33): the assessment's
+// reading wins and takes over the other's evidence, unless it is the
+// unspecified code the other's detail completes ("cough" assessed, "3 days
+// of cough" in the history: R05.1). Codes both documented in the
+// assessment (a right and a left ear) stay.
+func (c *noteCoder) applyOneReading() {
+	for _, a := range c.liveAffirmed() {
+		if a.derived || c.assessed(a) || a.dropped != "" {
+			continue
+		}
+		for _, b := range c.liveAffirmed() {
+			if b == a || b.dropped != "" || !c.assessed(b) || subcategory(a.code) != subcategory(b.code) {
+				continue
+			}
+			if isUnspecified(b.code.Title) && !isUnspecified(a.code.Title) {
+				continue // the detail stated elsewhere completes it (applySpecificity)
+			}
+			a.drop("SUPERSEDED")
+			c.moveEvidence(a, b)
+			break
+		}
+	}
+}
+
+// assessed reports whether the assessment documents the candidate.
+func (c *noteCoder) assessed(cd *candidate) bool {
+	for _, m := range cd.mentions {
+		if c.inAssessment(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// subcategory is a code without its last character (its 7th-character
+// base without the encounter): I50.32 and I50.33 share I50.3.
+func subcategory(code *icd.Code) string {
+	k := code.Code
+	if code.Base != "" {
+		k = code.Base
+	}
+	if len(k) <= 4 {
+		return k // a category code: only itself
+	}
+	return k[:len(k)-1]
 }
 
 // moveEvidence adds a's mentions to b.
@@ -531,11 +683,11 @@ func (c *noteCoder) isChronic(cd *candidate) bool {
 // conditions the assessment addresses plus the chronic conditions managed
 // at the visit (rules R4, R11); status, history and encounter codes stay.
 func (c *noteCoder) applyAssessmentScope() {
-	if !c.hasAssessment() {
+	if !c.hasAssessment() || !c.assessmentCodes() {
 		return
 	}
 	for _, cd := range c.liveAffirmed() {
-		if strings.HasPrefix(cd.code.Code, "Z") || c.isChronic(cd) {
+		if strings.HasPrefix(cd.code.Code, "Z") || c.isChronic(cd) && c.managed(cd) {
 			continue
 		}
 		inAP := false
@@ -553,6 +705,87 @@ func (c *noteCoder) applyAssessmentScope() {
 	}
 }
 
+// maxIndicationGap is how many words may separate a drug from the "for"
+// that gives its indication ("ibuprofen 400 mg every 6 hours for pain").
+const maxIndicationGap = 8
+
+// applyIndications drops a symptom the note names only as what a drug is
+// for ("ibuprofen for pain", "acetaminophen as needed for fever"): it states
+// the drug's purpose, not a finding the provider assessed (R11).
+func (c *noteCoder) applyIndications() {
+	for _, cd := range c.liveAffirmed() {
+		if !isSymptom(cd.code.Code) || len(cd.mentions) == 0 {
+			continue
+		}
+		// The indication mentions leave the code; a symptom documented
+		// elsewhere too keeps its other mentions.
+		kept := cd.mentions[:0:0]
+		for _, m := range cd.mentions {
+			if !c.indication(m) {
+				kept = append(kept, m)
+			}
+		}
+		if len(kept) == 0 {
+			cd.drop("R11")
+			continue
+		}
+		cd.mentions = kept
+	}
+}
+
+// indication reports whether a mention follows "for" after a drug of its
+// sentence.
+func (c *noteCoder) indication(m *mention) bool {
+	d := c.doc
+	lo, hi := c.sentenceTerms(m.sentence)
+	k := -1
+	for i := lo; i < hi; i++ {
+		if d.Terms[i].Start >= m.start {
+			break
+		}
+		k = i
+	}
+	if k < 0 || d.Terms[k].Norm != "for" {
+		return false
+	}
+	for _, md := range d.Medications {
+		if md.Sentence == m.sentence && md.End <= d.Terms[k].Start && len(strings.Fields(d.Text[md.End:d.Terms[k].Start])) <= maxIndicationGap {
+			return true
+		}
+	}
+	return false
+}
+
+// assessmentCodes reports whether the assessment documents any condition
+// coded: one that only says "healing as expected" refers back to the
+// problem of the history, which is then the one coded.
+func (c *noteCoder) assessmentCodes() bool {
+	for _, cd := range c.liveAffirmed() {
+		if !strings.HasPrefix(cd.code.Code, "Z") && c.assessed(cd) {
+			return true
+		}
+	}
+	return false
+}
+
+// managed reports whether a chronic condition is managed at the visit: a
+// mention's sentence shows active care (rule R8's cues, a current drug, a
+// measurement), or the note documents a current drug of a class that
+// treats it (tables/chronic.tsv, treated-by).
+func (c *noteCoder) managed(cd *candidate) bool {
+	for _, m := range cd.mentions {
+		if m.current || c.inAssessment(m) || c.doc.ActiveCare(m.start, m.end) {
+			return true
+		}
+	}
+	for _, md := range c.doc.Medications {
+		if md.Current && c.e.tables.treatedBy[md.Class].contains(cd.code.Code) {
+			return true
+		}
+	}
+	return false
+}
+
 // applyIntegral drops symptoms integral to a coded diagnosis (R5).
 func (c *noteCoder) applyIntegral() {
 	for _, s := range c.liveAffirmed() {
@@ -561,7 +794,9 @@ func (c *noteCoder) applyIntegral() {
 				continue
 			}
 			for _, d := range c.liveAffirmed() {
-				if d != s && row.diagnoses.contains(d.code.Code) {
+				// A diagnosis whose notes ask for its symptoms ("BPH with
+				// LUTS: use additional code for associated symptoms") keeps them.
+				if d != s && row.diagnoses.contains(d.code.Code) && !c.asksFor(d.code.Code, s.code.Code) {
 					s.drop("R5")
 					d.notes = append(d.notes, fmt.Sprintf("%s (%s) is part of it and not coded separately", s.code.Code, strings.ToLower(s.code.Title)))
 					break

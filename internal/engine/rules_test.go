@@ -28,7 +28,9 @@ func TestRules(t *testing.T) {
 		{name: "uncertain dropped, symptoms kept", note: "A/P: Fever and cough, possible pneumonia.", want: []string{"R50.9"}, notWant: []string{"J18.9"}},
 		{name: "uncertain also left out of abstracts", note: "Probable pneumonia.", profile: ProfileAbstract, notWant: []string{"J18.9"}},
 		{name: "hypothetical", note: "A/P: Viral URI. Return if rash spreads or signs of cellulitis.", want: []string{"J06.9"}, notWant: []string{"L03.90"}},
-		{name: "family history", note: "FH: mother with breast cancer. A/P: Essential hypertension.", want: []string{"I10", "Z80.3"}, notWant: []string{"C50.919"}, rule: "R9"},
+		{name: "family history weighed in the assessment", note: "FH: mother with breast cancer. A/P: Essential hypertension. Mammogram yearly given family history of breast cancer.", want: []string{"I10", "Z80.3"}, notWant: []string{"C50.919"}, rule: "R9"},
+		{name: "family history only listed", note: "FH: mother with breast cancer. A/P: Essential hypertension.", want: []string{"I10"}, notWant: []string{"Z80.3", "C50.919"}},
+		{name: "family history in an abstract", note: "FH: mother with breast cancer. A/P: Essential hypertension.", profile: ProfileAbstract, want: []string{"I10", "Z80.3"}, notWant: []string{"C50.919"}},
 		{name: "history of resolved cancer", note: "History of prostate cancer, completed treatment, no evidence of disease. A/P: hypertension, stable.", want: []string{"Z85.46", "I10"}, notWant: []string{"C61"}},
 		{name: "diabetes with CKD presumed", note: "A/P: Type 2 diabetes. Chronic kidney disease stage 3a.", want: []string{"E11.22", "N18.31"}, notWant: []string{"E11.9"}, rule: "WITH"},
 		{name: "diabetes with polyneuropathy", note: "A/P: Type 2 diabetes with polyneuropathy.", want: []string{"E11.42"}, notWant: []string{"G62.9"}},
@@ -61,6 +63,44 @@ func TestRules(t *testing.T) {
 		{name: "managed blood pressure", note: "BP 152/94 on amlodipine 5 mg - not at goal - increased to 10 mg.", want: []string{"I10"}, rule: "LEXICON"},
 		{name: "blood pressure reading alone", note: "Vitals: BP 128/76. A/P: Viral URI.", want: []string{"J06.9"}, notWant: []string{"I10"}},
 		{name: "acuity from duration", note: "A/P: Cough for 5 weeks.", want: []string{"R05.2"}, rule: "INDEX"},
+		{name: "fracture is Fracture, traumatic", note: "IMPRESSION: Right middle finger distal phalanx fracture.", want: []string{"S62.632A"}, notWant: []string{"T14.8XXA"}},
+		{name: "a hyphenated eponym is not its first word", note: "She may return in two weeks. Cough.", profile: ProfileAbstract, want: []string{"R05.9"}, notWant: []string{"D72.0"}},
+		{name: "a subterm that lost its words is not read", note: "Lipid panel: elevated cholesterol.", profile: ProfileAbstract, want: []string{"E78.00"}, notWant: []string{"E78.2"}},
+		{name: "no personal history of a condition coded as current", note: "Past medical history significant for kidney stones and type 2 diabetes.\nA/P: Kidney stones. Diabetes type 2, continue metformin.", want: []string{"N20.0", "E11.9"}, notWant: []string{"Z87.442", "Z86.31"}},
+		{name: "the with convention keys the named condition", note: "A/P: Type 2 diabetes. Myalgia of the thighs.", want: []string{"E11.9", "M79.10"}, notWant: []string{"E11.42"}},
+		{name: "a phrase is not read across a new clause", note: "A/P: Regarding his anxiety, he states it is better.", profile: ProfileAbstract, want: []string{"F41.9"}, notWant: []string{"F41.1"}},
+		{name: "chronic condition outside the assessment needs care", note: "PMH: hypothyroidism, atrial fibrillation.\nMeds: digoxin 0.125 mg daily.\nA/P: Acute bronchitis.", want: []string{"J20.9", "I48.91"}, notWant: []string{"E03.9"}},
+		{name: "neoplasm wording read by the Table", note: "Malignant neoplasm of the skin of the back.", want: []string{"C44.509"}, notWant: []string{"C49.6"}},
+		{name: "history of a skin cancer", note: "Basal cell carcinoma of the back, s/p excision, no recurrence.", want: []string{"Z85.828"}, notWant: []string{"C44.519"}},
+		{name: "everyday words are not diagnoses", note: "A/P: Hypertension. He continues to decline medication. Reduce alcohol consumption and work stress.", want: []string{"I10"}, notWant: []string{"R53.81", "A15.9", "F43.9"}},
+		{name: "proximal is the upper end", note: "IMPRESSION: Right proximal humerus fracture.", want: []string{"S42.201A"}, notWant: []string{"S42.301A"}},
+		{name: "an uncertain linked condition does not complete the code", note: "A/P: Gastritis, which could be the source of bleeding.", want: []string{"K29.70"}, notWant: []string{"K29.71"}},
+		{name: "a one-word category Includes note is not a diagnosis", note: "A/P: Palpitations. Reduce caffeine.", want: []string{"R00.2"}, notWant: []string{"F15.90"}},
+		{name: "a subterm ending NEC names its own thing", note: "A/P: Neck pain.", want: []string{"M54.2"}, notWant: []string{"R52"}},
+		{name: "a family heading is not looked through", note: "He has a history of allergy to cats.", profile: ProfileAbstract, notWant: []string{"Z84.89"}},
+		{name: "an adverse effect needs the condition the drug caused", note: "A/P: Hypogonadism. He requested an increase of his testosterone, which I denied due to his high testosterone levels.", notWant: []string{"T38.7X5A"}},
+		{name: "the patient's sex picks a subterm", note: "59-year-old male seen for hypogonadism.\nASSESSMENT\n• Hypogonadism.", want: []string{"E29.1"}},
+		{name: "qualifiers after a comma refine the condition", note: "Assessment: Major depressive disorder, recurrent, severe without psychotic features.", want: []string{"F33.2"}, notWant: []string{"F32.9", "F33.9"}},
+		{name: "a side 7th character needs the side", note: "Assessment: Type 2 DM with mild nonproliferative diabetic retinopathy without macular edema.", want: []string{"E11.3299"}},
+		{name: "family history by chapter", note: "FHx: father MI at 46.\nA/P: Mixed hyperlipidemia with premature CAD in family, start rosuvastatin.", want: []string{"E78.2", "Z82.49"}},
+		{name: "a combination asking for its symptoms keeps them", note: "A/P: BPH with lower urinary tract symptoms - nocturia and weak stream.", want: []string{"N40.1", "R35.1", "R39.12"}},
+		{name: "a drug's indication is not a finding", note: "A/P: Acute otitis media, left ear. Amoxicillin; ibuprofen for pain.", want: []string{"H66.92"}, notWant: []string{"R52"}},
+		{name: "code first the main term's condition", note: "Impression: COVID-19 pneumonia.", want: []string{"U07.1", "J12.82"}},
+		{name: "exposure to another person's condition", note: "A/P: Acute cough with fever; his wife tested positive for COVID-19.", want: []string{"R05.1", "Z20.822"}, notWant: []string{"U07.1"}},
+		{name: "7th-character code specified by a sibling", note: "A/P: Osteoporotic (fragility) compression fracture of T12, current.", want: []string{"M80.08XA"}},
+		{name: "bilateral without a bilateral code codes each side", note: "Assessment: low back pain with bilateral sciatica.", want: []string{"M54.41", "M54.42"}, notWant: []string{"M54.50", "M54.30"}},
+		{name: "a planned phase is not this encounter's", note: "Exam: 1.8 cm laceration of the left index finger, nail not involved. Procedure: simple closure. Suture removal in 10 days.", want: []string{"S61.211A"}, notWant: []string{"S61.211D", "Z48.02"}},
+		{name: "an assessment without a coded condition refers back", note: "Fracture follow-up, 3 weeks after a nondisplaced fracture of the LEFT lateral malleolus (closed).\nA/P: Healing as expected.", want: []string{"S82.65XD"}},
+		{name: "a finding stated normal is not abnormal", note: "Exam: reflexes normal. A/P: Acute lumbar strain.", want: []string{"S39.012A"}, notWant: []string{"R29.2"}},
+		{name: "a site after the condition completes it", note: "Assessment: Acute primary (idiopathic) gout flare, left first MTP joint.", want: []string{"M10.072"}, notWant: []string{"M10.00"}},
+		{name: "a hand is in the upper limb", note: "Assessment: Cellulitis of the left hand.", want: []string{"L03.114"}},
+		{name: "an other-type sibling is not a specification", note: "A/P: Hyperlipidemia - start atorvastatin.", want: []string{"E78.5"}, notWant: []string{"E78.41", "E78.49"}},
+		{name: "a site word files under its group", note: "Dx: acute paronychia, right thumb.", want: []string{"L03.011"}},
+		{name: "ingrown is ingrowing", note: "Dx: ingrown toenail, right hallux.", want: []string{"L60.0"}},
+		{name: "well child exam by age", note: "2-month well child check. Normal exam. Anticipatory guidance: fever precautions.\nAssessment: Well infant.", want: []string{"Z00.129"}, notWant: []string{"R50.9", "Z00.121"}},
+		{name: "a number binds to its own qualifier", note: "Follow-up of type 2 diabetes with stage 3a chronic kidney disease.", want: []string{"E11.22", "N18.31"}, notWant: []string{"N18.2"}},
+		{name: "stage 2 stated", note: "Chronic kidney disease stage 2, type 1 diabetes.", want: []string{"N18.2", "E10.22"}, notWant: []string{"N18.1", "E11.22"}},
+		{name: "class binds to obesity", note: "A/P: Class 2 obesity, type 1 diabetes.", want: []string{"E66.812", "E10.9"}, notWant: []string{"E66.811"}},
 	}
 	dos := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 	for _, tc := range cases {
@@ -130,10 +170,18 @@ func TestEvidenceSpans(t *testing.T) {
 			if len(d.Evidence) == 0 {
 				t.Errorf("vignette %d: %s has no evidence", v.ID, d.Code)
 			}
+			if len(d.Evidence) > maxEvidence {
+				t.Errorf("vignette %d: %s shows %d spans, more than %d", v.ID, d.Code, len(d.Evidence), maxEvidence)
+			}
+			wordings := map[string]bool{}
 			for _, ev := range d.Evidence {
 				if ev.Start < 0 || ev.End > len(v.Note) || ev.Start >= ev.End || v.Note[ev.Start:ev.End] != ev.Text {
 					t.Errorf("vignette %d: %s evidence %d-%d %q is not note[start:end]", v.ID, d.Code, ev.Start, ev.End, ev.Text)
 				}
+				if w := strings.ToLower(ev.Text); wordings[w] {
+					t.Errorf("vignette %d: %s shows the wording %q twice", v.ID, d.Code, ev.Text)
+				}
+				wordings[strings.ToLower(ev.Text)] = true
 			}
 		}
 	}
@@ -230,7 +278,7 @@ func FuzzCode(f *testing.F) {
 
 func TestBMIBands(t *testing.T) {
 	e := testEngine(t)
-	rc, err := e.coderFor(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC))
+	rc, _, err := e.coderFor(time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,4 +304,26 @@ func TestBMIBands(t *testing.T) {
 			t.Errorf("BMI %v age %v: got %q, want %q", tt.bmi, tt.age, got, tt.want)
 		}
 	}
+}
+
+// TestEvidenceRanked checks that a code documented many times shows its
+// strongest spans first: the assessment's statement, joined with the
+// linked condition of its sentence, before history mentions.
+func TestEvidenceRanked(t *testing.T) {
+	note := "CC: diabetes.\nHPI: Follow-up of diabetes. Diabetes is stable. Diabetes diet reviewed.\n" +
+		"ASSESSMENT AND PLAN:\n1. Type 2 diabetes with stage 3a chronic kidney disease - continue metformin.\n"
+	res := codeNote(t, note, Options{})
+	for _, d := range res.Diagnoses {
+		if d.Code != "E11.22" {
+			continue
+		}
+		if len(d.Evidence) > maxEvidence || len(d.Evidence) == 0 {
+			t.Fatalf("E11.22 evidence %+v", d.Evidence)
+		}
+		if first := d.Evidence[0]; first.Section != "A/P" || !strings.Contains(first.Text, "diabetes with stage 3a chronic kidney disease") {
+			t.Errorf("strongest evidence is %+v, want the A/P statement with its linked condition", first)
+		}
+		return
+	}
+	t.Fatalf("E11.22 not coded: %+v", res.Diagnoses)
 }

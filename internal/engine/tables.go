@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,8 +47,11 @@ type tables struct {
 	chronic      codeRefs
 	// chronicStated are chronic only when the note says "chronic".
 	chronicStated codeRefs
-	integral      []integralRow
-	unrelated     [][]string // normalized phrases
+	// treatedBy lists, per drug class, the conditions it treats: a current
+	// drug of the class shows a chronic condition managed at the visit.
+	treatedBy map[string]codeRefs
+	integral  []integralRow
+	unrelated [][]string // normalized phrases
 	// companions.tsv
 	requires, neverWith, supersede, soleReason, omit []companionRow
 	// supersedeTerm rows name an Index main term (MatchKey) in term.
@@ -113,16 +117,20 @@ type combinationTable struct {
 	rows   []combination
 }
 
-// combination replaces the code of group replaces by code when every group
-// of when is coded.
+// combination replaces the codes of the groups of replaces by code when
+// every group of when is coded. Rows are tried in order; the first complete
+// row of each family (its first replaced group) applies.
 type combination struct {
 	rule     string
 	when     []string
-	replaces string
+	replaces []string
 	code     string
 }
 
-func loadTables(fsys fs.FS, words wordsFunc) (*tables, error) {
+// family names the rows that are alternatives of one another.
+func (c combination) family() string { return c.replaces[0] }
+
+func loadTables(fsys fs.FS, words wordsFunc, medClass func(string) bool) (*tables, error) {
 	t := &tables{}
 	raw, err := fs.ReadFile(fsys, "tables/rules.yaml")
 	if err != nil {
@@ -141,6 +149,7 @@ func loadTables(fsys fs.FS, words wordsFunc) (*tables, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.treatedBy = map[string]codeRefs{}
 	for _, r := range rows {
 		if err := r.want(3, 3); err != nil {
 			return nil, err
@@ -154,6 +163,13 @@ func loadTables(fsys fs.FS, words wordsFunc) (*tables, error) {
 			t.chronic = append(t.chronic, refs...)
 		case "chronic-stated":
 			t.chronicStated = append(t.chronicStated, refs...)
+		case "treated-by":
+			for _, class := range strings.Split(r.field(2), "|") {
+				if !medClass(class) {
+					return nil, r.errorf("unknown drug class %q (classes of the nlp medication lexicon)", class)
+				}
+				t.treatedBy[class] = append(t.treatedBy[class], refs...)
+			}
 		default:
 			return nil, r.errorf("unknown kind %q", r.kind())
 		}
@@ -310,10 +326,10 @@ func parseCombinations(data []byte, rules ruleTable) (combinationTable, error) {
 	var raw struct {
 		Groups       map[string][]string `yaml:"groups"`
 		Combinations []struct {
-			Rule     string   `yaml:"rule"`
-			When     []string `yaml:"when"`
-			Replaces string   `yaml:"replaces"`
-			Code     string   `yaml:"code"`
+			Rule     string    `yaml:"rule"`
+			When     []string  `yaml:"when"`
+			Replaces yaml.Node `yaml:"replaces"`
+			Code     string    `yaml:"code"`
 		} `yaml:"combinations"`
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
@@ -334,17 +350,29 @@ func parseCombinations(data []byte, rules ruleTable) (combinationTable, error) {
 		if _, ok := icd.Key(c.Code); !ok {
 			return ct, fmt.Errorf("engine: combinations: row %d: %q is not a code", i+1, c.Code)
 		}
-		replaced := false
+		// replaces is one group or a list of them.
+		var replaces []string
+		if err := c.Replaces.Decode(&replaces); err != nil {
+			var one string
+			if err := c.Replaces.Decode(&one); err != nil {
+				return ct, fmt.Errorf("engine: combinations: row %d: replaces wants a group or a list of groups", i+1)
+			}
+			replaces = []string{one}
+		}
 		for _, g := range c.When {
 			if _, ok := ct.groups[g]; !ok {
 				return ct, fmt.Errorf("engine: combinations: row %d: unknown group %q", i+1, g)
 			}
-			replaced = replaced || g == c.Replaces
 		}
-		if !replaced || len(c.When) < 2 {
+		for _, r := range replaces {
+			if !slices.Contains(c.When, r) {
+				return ct, fmt.Errorf("engine: combinations: row %d: replaced group %q is not one of when", i+1, r)
+			}
+		}
+		if len(replaces) == 0 || len(c.When) < 2 {
 			return ct, fmt.Errorf("engine: combinations: row %d: needs two groups or more, one of them the replaced group", i+1)
 		}
-		ct.rows = append(ct.rows, combination{rule: c.Rule, when: c.When, replaces: c.Replaces, code: c.Code})
+		ct.rows = append(ct.rows, combination{rule: c.Rule, when: c.When, replaces: replaces, code: c.Code})
 	}
 	return ct, nil
 }

@@ -42,7 +42,7 @@ func withFile(name, content string) fs.FS {
 
 func TestEmbeddedTablesLoad(t *testing.T) {
 	words := testWords(t)
-	tb, err := loadTables(dataFS, words)
+	tb, err := loadTables(dataFS, words, nlp.Default().MedicationClass)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +101,8 @@ func TestCombinationEntries(t *testing.T) {
 		{"unknown group", "groups: {a: [I10]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: a, code: I12.9}]", "unknown group"},
 		{"bad code", "groups: {a: [I10], b: [N18]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: a, code: nope}]", "not a code"},
 		{"one group", "groups: {a: [I10]}\ncombinations: [{rule: HTN-CKD, when: [a], replaces: a, code: I12.9}]", "two groups"},
+		{"replaced group outside when", "groups: {a: [I10], b: [N18]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: [a, c], code: I12.9}]", "not one of when"},
+		{"replaces not a group", "groups: {a: [I10], b: [N18]}\ncombinations: [{rule: HTN-CKD, when: [a, b], replaces: {x: 1}, code: I12.9}]", "replaces wants"},
 		{"bad reference", "groups: {a: [nope]}\ncombinations: []", "group"},
 	}
 	for _, tt := range tests {
@@ -125,7 +127,7 @@ func TestCombinationEntries(t *testing.T) {
 func TestTableRowErrors(t *testing.T) {
 	words := testWords(t)
 	loadAll := func(fsys fs.FS) error {
-		if _, err := loadTables(fsys, words); err != nil {
+		if _, err := loadTables(fsys, words, nlp.Default().MedicationClass); err != nil {
 			return err
 		}
 		if _, err := loadIndexRules(fsys, words); err != nil {
@@ -174,7 +176,14 @@ func TestTableRowErrors(t *testing.T) {
 		{"tables/context.tsv", "acuity\tCough\t20\t10", "above"},
 		{"tables/word_forms.tsv", "form\trenal\tkidney\textra", "columns"},
 		{"tables/word_forms.tsv", "form\trenal\tkidney\nform\trenal\tliver", "already maps"},
-		{"tables/learned.tsv", "phrase\tpain\tnope", "not a code"},
+		{"tables/word_forms.tsv", "qualifier\tstage\tafter", "position"},
+		{"tables/word_forms.tsv", "qualifier\tstage of\tnext", "one word"},
+		{"tables/word_forms.tsv", "synonym\tstage\tnext", "unknown kind"},
+		{"tables/learned.tsv", "phrase\tpain\tnope\t0.5\t3", "not a code"},
+		{"tables/learned.tsv", "phrase\tpain\tR52", "columns"},
+		{"tables/learned.tsv", "phrase\tpain\tR52\t1.5\t3", "precision"},
+		{"tables/learned.tsv", "param\tphrase-support\t0.5", "whole number"},
+		{"tables/learned.tsv", "param\tphrase-precision\tNaN", "number"},
 		{"tables/learned.tsv", "prior\tR52\t1.5\t3", "precision"},
 		{"tables/learned.tsv", "calibrate\t0.5\t0.4\t0.3", "empty"},
 		{"tables/learned.tsv", "param\tprune-below\t2", "number"},
@@ -196,7 +205,7 @@ func TestTableRowErrors(t *testing.T) {
 
 func TestSynonymTargetsExist(t *testing.T) {
 	e := testEngine(t)
-	rc, err := e.coderFor(e.now())
+	rc, _, err := e.coderFor(e.now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +270,7 @@ func TestDurationDays(t *testing.T) {
 // one table a user may supply (WithLearnedFile): it must reject bad input
 // with an error, never panic, and keep only valid rows.
 func FuzzLoadLearned(f *testing.F) {
-	f.Add("phrase\tdiseas\tR69\nprior\tR52\t0.41\t176\ncalibrate\t0\t0.5\t0.3\nparam\tprune-below\t0.2\n")
+	f.Add("phrase\tdiseas\tR69\t0.55\t12\nprior\tR52\t0.41\t176\ncalibrate\t0\t0.5\t0.3\nparam\tprune-below\t0.2\nparam\tphrase-support\t3\n")
 	f.Add("calibrate\t0.9\t0.1\t0.5\n")
 	f.Add("prior\tR52\tNaN\t3\n\t\t\n#x")
 	f.Fuzz(func(t *testing.T, content string) {
@@ -278,6 +287,16 @@ func FuzzLoadLearned(f *testing.F) {
 			if !(p.precision >= 0 && p.precision <= 1) || p.support <= 0 || c == "" {
 				t.Fatalf("accepted bad prior %s %+v", c, p)
 			}
+		}
+		for _, g := range lt.groups {
+			for _, lc := range g.codes {
+				if len(g.words) == 0 || !(lc.precision >= 0 && lc.precision <= 1) || lc.support <= 0 {
+					t.Fatalf("accepted bad phrase %+v", g)
+				}
+			}
+		}
+		if lt.minSupport < 1 || !(lt.minPrecision >= 0 && lt.minPrecision <= 1) {
+			t.Fatalf("accepted bad thresholds %v %v", lt.minPrecision, lt.minSupport)
 		}
 	})
 }

@@ -14,6 +14,14 @@ import (
 //go:embed testdata/vignettes.yaml
 var VignetteFixture []byte
 
+// CasesFixture is the blind outpatient test set
+// (testdata/outpatient_cases.yaml): one hundred cases written by a
+// certified coder, in the vignette format, for `medcode eval vignettes
+// --set cases`.
+//
+//go:embed testdata/outpatient_cases.yaml
+var CasesFixture []byte
+
 // VignetteResult is the ICD comparison of one vignette.
 type VignetteResult struct {
 	Pass           bool

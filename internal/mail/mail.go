@@ -135,7 +135,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("mail: message refused: %w", err)
 	}
-	return c.Quit()
+	// The server accepted the message when DATA closed; a failed QUIT must
+	// not make the queued job send it a second time.
+	_ = c.Quit()
+	return nil
 }
 
 // compose renders headers and a quoted-printable UTF-8 body.

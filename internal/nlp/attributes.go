@@ -185,6 +185,11 @@ func (d *Doc) phaseFor(si int) *Cue {
 	for _, k := range d.phases {
 		c := &d.Cues[k]
 		cs := &d.Sentences[c.Sentence]
+		// A phase planned ("suture removal in 10 days") or denied is not
+		// this encounter's.
+		if st := d.Assert(c.Start, c.End, 0).Status; st == Hypothetical || st == Negated {
+			continue
+		}
 		switch {
 		case c.Sentence == si:
 			return c

@@ -89,7 +89,7 @@ type triggerDef struct {
 type contextLexicon struct {
 	triggers    *phraseTable[*triggerDef]
 	terminators *phraseTable[categorySet] // categories whose scope goes on
-	clause      map[string]categorySet    // clause verb -> categories whose scope goes on
+	clause      *phraseTable[categorySet] // clause opener -> categories whose scope goes on
 	subjects    *phraseTable[struct{}]
 	current     *phraseTable[struct{}]
 }
@@ -107,7 +107,7 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 	lx := &contextLexicon{
 		triggers:    newPhraseTable[*triggerDef](a, lowerKeys),
 		terminators: newPhraseTable[categorySet](a, lowerKeys),
-		clause:      map[string]categorySet{},
+		clause:      newPhraseTable[categorySet](a, lowerKeys),
 		subjects:    newPhraseTable[struct{}](a, lowerKeys),
 		current:     newPhraseTable[struct{}](a, lowerKeys),
 	}
@@ -157,7 +157,7 @@ func (a *Analyzer) loadContext(fsys fs.FS) (*contextLexicon, error) {
 			if r.kind() == "terminator" {
 				err = add(r, func(keys []string) { lx.terminators.add(keys, keep) })
 			} else {
-				err = add(r, func(keys []string) { lx.clause[strings.Join(keys, " ")] = keep })
+				err = add(r, func(keys []string) { lx.clause.add(keys, keep) })
 			}
 			if err != nil {
 				return nil, err
@@ -345,15 +345,15 @@ type scopeStop struct {
 	keep categorySet
 }
 
-// markStops flags terminators and clause starts ("..., has cough") in a
-// sentence.
+// markStops flags terminators and clause starts ("..., has cough";
+// "..., with a history of hypertension") in a sentence.
 func (a *Analyzer) markStops(d *Doc, s *Sentence) {
 	toks := d.Tokens
 	lx := a.context
 	for i := s.FirstToken; i < s.EndToken; i++ {
 		if keep, n := lx.terminators.match(toks, i, s.EndToken); n > 0 {
 			for k := i; k < i+n; k++ {
-				d.scopeStops[k] = scopeStop{stop: true, keep: keep}
+				d.addStop(k, keep)
 			}
 			i += n - 1
 			continue
@@ -374,11 +374,22 @@ func (a *Analyzer) markStops(d *Doc, s *Sentence) {
 			}
 		}
 		if k < s.EndToken && toks[k].Kind == Word {
-			if keep, ok := lx.clause[toks[k].Lower]; ok {
-				d.scopeStops[k] = scopeStop{stop: true, keep: keep}
+			if keep, n := lx.clause.match(toks, k, s.EndToken); n > 0 {
+				d.addStop(k, keep)
 			}
 		}
 	}
+}
+
+// addStop marks token k as closing every scope but those of keep; a token
+// that already closes some scopes ("with" closes history scopes) closes
+// the union ("..., with a history of" also closes a negation).
+func (d *Doc) addStop(k int, keep categorySet) {
+	if st := &d.scopeStops[k]; st.stop {
+		st.keep &= keep
+		return
+	}
+	d.scopeStops[k] = scopeStop{stop: true, keep: keep}
 }
 
 // Status is the combined assertion of a concept.
@@ -490,6 +501,11 @@ func (d *Doc) Assert(start, end int, traits Traits) Assertion {
 			}
 		}
 	}
+	if res.Status == Affirmed {
+		if tr := d.listResult(si, first, last); tr != nil {
+			res.Status, res.Trigger = Negated, tr
+		}
+	}
 	switch res.Status {
 	case Uncertain:
 		if tr, status, ok := d.testResult(first, last); ok {
@@ -527,6 +543,74 @@ func (d *Doc) inScope(tr *Trigger, first, last int) bool {
 		return false
 	}
 	return stops == 0 && commas == 0 && (tr.Window == 0 || int(words) <= tr.Window)
+}
+
+// A list a negative result closes: at most maxListItems items of at most
+// maxListItemWords words each.
+const (
+	maxListItems     = 8
+	maxListItemWords = 4
+)
+
+// listResult finds the negative test result that closes a list holding the
+// concept: "Serology for HBV, HCV and HIV negative" negates all three. The
+// concept's item and the items after it up to the result are short and
+// state no clause verb ("Patient has pneumonia, cultures negative" is not
+// a list).
+func (d *Doc) listResult(si, first, last int) *Trigger {
+	toks := d.Tokens
+	s := &d.Sentences[si]
+	for k := first - 1; k >= s.FirstToken && !d.listSeparator(k); k-- {
+		if toks[k].Kind == Punct || d.clauseVerbAt(k, s.EndToken) {
+			return nil
+		}
+	}
+	items, words := 1, 0
+	for k := last; k < s.EndToken; k++ {
+		if tr := d.negativeResultAt(si, k); tr != nil {
+			return tr
+		}
+		switch {
+		case d.listSeparator(k):
+			items, words = items+1, 0
+			if items > maxListItems {
+				return nil
+			}
+		case toks[k].Kind == Punct || d.clauseVerbAt(k, s.EndToken):
+			return nil
+		default:
+			if words++; words > maxListItemWords {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// listSeparator reports a comma, slash, "and" or "or" between list items.
+func (d *Doc) listSeparator(k int) bool {
+	t := &d.Tokens[k]
+	return t.IsPunct(",") || t.IsPunct("/") || t.Kind == Word && (t.Lower == "and" || t.Lower == "or")
+}
+
+// clauseVerbAt reports a clause verb or opener starting at token k.
+func (d *Doc) clauseVerbAt(k, end int) bool {
+	_, n := d.a.context.clause.match(d.Tokens, k, end)
+	return n > 0
+}
+
+// negativeResultAt returns the negative test result trigger starting at
+// token k of sentence si, or nil.
+func (d *Doc) negativeResultAt(si, k int) *Trigger {
+	st := d.sentTriggers[si]
+	for ti := st.first; ti < st.end; ti++ {
+		tr := &d.Triggers[ti]
+		if tr.FirstToken == k && tr.Category == CatNegated && tr.Flags&Result != 0 && tr.Direction != Pre {
+			found := *tr
+			return &found
+		}
+	}
+	return nil
 }
 
 // maxResultMentions bounds the later mentions testResult examines.
@@ -571,6 +655,30 @@ func (d *Doc) testResult(first, last int) (*Trigger, Status, bool) {
 		}
 	}
 	return nil, 0, false
+}
+
+// ActiveCare reports whether the sentence of the concept at text[start:end]
+// shows it managed now (rule R8): the sentence is in the A/P or holds,
+// outside the concept, a current-care cue, a current medication or a
+// measurement.
+func (d *Doc) ActiveCare(start, end int) bool {
+	first, last := d.tokenRange(start, end)
+	if first >= len(d.Tokens) || first >= last || d.Tokens[first].Sentence < 0 {
+		return false
+	}
+	return d.activeCare(d.Tokens[first].Sentence, first, last)
+}
+
+// OpensClause reports whether token k starts a new clause that closes a
+// negation: a terminator ("but", "which") or, after a comma or "and", a
+// clause verb or history cue ("anxiety, he states ..."). A dictionary
+// matcher should not read a phrase across it.
+func (d *Doc) OpensClause(k int) bool {
+	if k < 0 || k >= len(d.scopeStops) {
+		return false
+	}
+	st := d.scopeStops[k]
+	return st.stop && !st.keep.has(CatNegated)
 }
 
 // activeCare reports evidence that a condition is being managed now: the

@@ -250,3 +250,53 @@ func TestAssertOutsideSentences(t *testing.T) {
 		t.Errorf("empty span: got %+v", got)
 	}
 }
+
+// TestAssertClauseOpeners: a history cue that starts a new clause after a
+// comma closes a negation or an uncertainty; without the comma it is in
+// the negation's scope.
+func TestAssertClauseOpeners(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"Without known allergies, with a history of dyslipidemia, hypertension.", "hypertension", 0, Historical},
+		{"Without known allergies, with a history of dyslipidemia, hypertension.", "dyslipidemia", 0, Historical},
+		{"No fever, history of asthma.", "asthma", 0, Historical},
+		{"Possible pneumonia, with a history of COPD.", "COPD", 0, Historical},
+		{"Denies history of diabetes.", "diabetes", 0, Negated},
+		{"No history of diabetes, hypertension or asthma.", "asthma", 0, Negated},
+		{"No fever, history of asthma, on albuterol.", "asthma", Chronic, Affirmed},
+	})
+}
+
+// TestAssertUnrelated: a statement that two conditions are not linked
+// does not deny the condition it names.
+func TestAssertUnrelated(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"CKD stage 3b due to obstructive uropathy, not related to her hypertension.", "hypertension", 0, Affirmed},
+		{"Anemia unrelated to his chronic kidney disease.", "chronic kidney disease", 0, Affirmed},
+		{"Neuropathy not caused by diabetes.", "diabetes", 0, Affirmed},
+		{"Not related to trauma; no fracture.", "fracture", 0, Negated},
+	})
+}
+
+// TestAssertListClosedByResult: a negative result closing a short list
+// negates every item; a clause with a verb is not a list item.
+func TestAssertListClosedByResult(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"Serology for HBV, HCV and HIV negative.", "HBV", 0, Negated},
+		{"Serology for HBV, HCV and HIV negative.", "HCV", 0, Negated},
+		{"Serology for HBV, HCV and HIV negative.", "HIV", 0, Negated},
+		{"Hepatitis B, hepatitis C and HIV serologies were negative.", "Hepatitis B", 0, Negated},
+		{"Toxoplasma, CMV, EBV (-).", "Toxoplasma", 0, Negated},
+		{"Patient has pneumonia, blood cultures negative.", "pneumonia", 0, Affirmed},
+		{"Pneumonia of the right lower lobe treated with ceftriaxone and azithromycin for five days, cultures negative.", "Pneumonia", 0, Affirmed},
+		{"HIV positive; hepatitis B negative.", "HIV", 0, Affirmed},
+	})
+}
+
+// TestAssertPossessiveKin: a relative's condition written with a possessive
+// is the relative's.
+func TestAssertPossessiveKin(t *testing.T) {
+	runAssertCases(t, []assertCase{
+		{"Mammogram yearly given her mother's breast cancer.", "breast cancer", 0, Family},
+		{"His father's diabetes was diet controlled.", "diabetes", 0, Family},
+	})
+}

@@ -68,6 +68,14 @@ type medLexicon struct {
 	course    *phraseTable[string]
 	frequency *phraseTable[string]
 	notDrug   *phraseTable[struct{}]
+	classes   map[string]*medClass
+}
+
+// MedicationClass reports whether name is a drug class of the lexicon
+// (Medication.Class values), for tables that refer to classes.
+func (a *Analyzer) MedicationClass(name string) bool {
+	_, ok := a.meds.classes[name]
+	return ok
 }
 
 func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
@@ -84,6 +92,7 @@ func (a *Analyzer) loadMeds(fsys fs.FS) (*medLexicon, error) {
 		notDrug:   newPhraseTable[struct{}](a, normKeys),
 	}
 	classes := map[string]*medClass{}
+	lx.classes = classes
 	drugKeys := map[string]*drugDef{}
 	for _, r := range rows {
 		switch r.kind() {

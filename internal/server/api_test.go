@@ -112,7 +112,8 @@ func testAPIScenarios(t *testing.T, db backend) {
 		Cached bool   `json:"cached"`
 	}
 	steps := []scenario{
-		{"signup again", "POST", "/api/v1/signup", "", `{"email":"` + email + `","password":"` + password + `"}`, 409, []string{`"conflict"`}, nil},
+		{"signup again", "POST", "/api/v1/signup", "", s.signUpJSON(t, email, true), 409, []string{`"conflict"`}, nil},
+		{"signup under 18", "POST", "/api/v1/signup", "", s.signUpJSON(t, newEmail("young"), false), 400, []string{"18 or older"}, nil},
 		{"weak password", "POST", "/api/v1/signup", "", `{"email":"x@example.org","password":"Password2024!"}`, 400, []string{`"invalid"`}, nil},
 		{"unknown field", "POST", "/api/v1/signup", "", `{"email":"x@example.org","pasword":"x"}`, 400, []string{`unknown field`}, nil},
 		{"bad JSON", "POST", "/api/v1/tokens", "", `{"email":`, 400, []string{"not valid JSON"}, nil},

@@ -54,6 +54,8 @@ func TestBrowserClinic(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
+		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
 		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("note")),
 		chromedp.Navigate(base+"/orgs"),

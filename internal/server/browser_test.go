@@ -63,7 +63,8 @@ type chrome struct {
 	shot func(name string) chromedp.Action[chromedp.Void]
 }
 
-func newChrome(t *testing.T) *chrome {
+// statuses are more HTTP error statuses the test provokes on purpose.
+func newChrome(t *testing.T, statuses ...int) *chrome {
 	exe := chromium(t)
 	shots := screenshotDir(t)
 	opts := []chromedp.ExecAllocatorOption{
@@ -83,7 +84,7 @@ func newChrome(t *testing.T) *chrome {
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancelTimeout)
 
 	c := &chrome{ctx: ctx}
@@ -125,8 +126,10 @@ func newChrome(t *testing.T) *chrome {
 			}
 			// The PHI block answers 422 and a refused form 400, on
 			// purpose; Chromium logs those.
-			expected := ev.Entry.Source == "network" &&
-				(strings.Contains(ev.Entry.Text, "status of 422") || strings.Contains(ev.Entry.Text, "status of 400"))
+			expected := false
+			for _, status := range append([]int{400, 422}, statuses...) {
+				expected = expected || ev.Entry.Source == "network" && strings.Contains(ev.Entry.Text, "status of "+strconv.Itoa(status))
+			}
 			if !expected && (ev.Entry.Level == cdplog.EntryLevelError || ev.Entry.Level == cdplog.EntryLevelWarning) {
 				problemsMu.Lock()
 				problems = append(problems, string(ev.Entry.Source)+": "+ev.Entry.Text)
@@ -174,6 +177,8 @@ func testBrowserSignUpAnalyzeHistoryDelete(t *testing.T, db backend) {
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
+		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
 		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("note")),
 		shot("1-analyze.png"),
@@ -276,6 +281,7 @@ func testBrowserSignUpAnalyzeHistoryDelete(t *testing.T, db backend) {
 		shot("5-record.png"),
 		chromedp.Navigate(base+"/account/delete"),
 		chromedp.SendKeys(chromedp.ID("current_password"), password),
+		chromedp.Click(chromedp.CSS(`input[name="confirm"]`)),
 		chromedp.Click(chromedp.CSS(`button.danger`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 		shot("6-deleted.png"),

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -107,13 +108,39 @@ func (s *testServer) apiUser(t testing.TB, email string) *client.Client {
 // browser form submission.
 type browser struct {
 	t    testing.TB
+	srv  *testServer
 	base string
 	http *http.Client
 }
 
 func (s *testServer) browser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: s.URL(), http: &http.Client{Jar: jar}}
+	return &browser{t: t, srv: s, base: s.URL(), http: &http.Client{Jar: jar}}
+}
+
+// signUpJSON is the body of POST /api/v1/signup accepting the current
+// policies, from a person who says whether they are 18 or older.
+func (s *testServer) signUpJSON(t testing.TB, email string, adult bool) string {
+	t.Helper()
+	current, err := s.Policies.Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"email": email, "password": password, "adult": adult,
+		"accepted_policies": map[string]string{"terms": current["terms"].Version, "privacy": current["privacy"].Version}})
+	return string(b)
+}
+
+// signUpForm is the sign-up form as an adult accepting the current
+// policies submits it.
+func (s *testServer) signUpForm(t testing.TB, email string) url.Values {
+	t.Helper()
+	current, err := s.Policies.Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url.Values{"email": {email}, "password": {password}, "password_confirm": {password}, "adult": {"1"},
+		"accept_policies": {"1"}, "terms_version": {current["terms"].Version}, "privacy_version": {current["privacy"].Version}}
 }
 
 // do sends a request and returns status and body; htmx marks it as an
@@ -153,10 +180,23 @@ func (b *browser) post(path string, form url.Values) (int, string) {
 // signUp creates an account through the sign-up form.
 func (b *browser) signUp(email string) {
 	b.t.Helper()
-	status, body := b.post("/signup", url.Values{"email": {email}, "password": {password}, "password_confirm": {password}})
+	status, body := b.post("/signup", b.srv.signUpForm(b.t, email))
 	if status != http.StatusOK || !strings.Contains(body, "Analyze a note") {
 		b.t.Fatalf("sign-up: %d\n%s", status, body)
 	}
+}
+
+var supportThreadID = regexp.MustCompile(`/support/(\d+)`)
+
+// openSupport sends a support question and returns the thread's id.
+func (b *browser) openSupport(subject, body string) string {
+	b.t.Helper()
+	status, page := b.post("/support", url.Values{"kind": {"support"}, "subject": {subject}, "body": {body}})
+	m := supportThreadID.FindStringSubmatch(page)
+	if status != http.StatusOK || m == nil {
+		b.t.Fatalf("support question: %d\n%s", status, page)
+	}
+	return m[1]
 }
 
 var analysisID = regexp.MustCompile(`/analyses/(an_[0-9a-f]+)`)

@@ -287,7 +287,7 @@ func testBruteForceLogin(t *testing.T, db backend) {
 	if got429 != 5 {
 		t.Errorf("15 sign-ins from one address with a limit of 10: %d refused with 429, want 5", got429)
 	}
-	if st, _ := limited.apiRequest(t, "", "POST", "/api/v1/signup", `{"email":"`+newEmail("late")+`","password":"`+password+`"}`); st != http.StatusTooManyRequests && st != http.StatusCreated {
+	if st, _ := limited.apiRequest(t, "", "POST", "/api/v1/signup", limited.signUpJSON(t, newEmail("late"), true)); st != http.StatusTooManyRequests && st != http.StatusCreated {
 		t.Errorf("sign-up after the sign-in spray: %d", st)
 	}
 }

@@ -23,6 +23,10 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 	s := start(t, sqliteBackend, map[string]string{"MEDCODE_MAX_NOTE_BYTES": "20000"})
 	m := s.newMember(t, "big")
 	b, token := m.web, m.token
+	// A site administrator, so that the administration routes read the body too.
+	if _, err := s.Accounts.SetSiteAdmin(context.Background(), m.user.Email, true); err != nil {
+		t.Fatal(err)
+	}
 	clinic := s.hostileOrg(t, m)
 	// Over the largest limit (a FHIR bundle of 50 notes).
 	big := strings.Repeat("a", 4<<20)

@@ -135,6 +135,10 @@ func testXSSInEveryRenderedField(t *testing.T, db backend) {
 	s := start(t, db, nil)
 	ctx := context.Background()
 	m := s.newMember(t, "xss")
+	// A site administrator: the notices and support pages are crawled too.
+	if _, err := s.Accounts.SetSiteAdmin(ctx, m.user.Email, true); err != nil {
+		t.Fatal(err)
+	}
 	b := m.web
 	id := b.analyze("cough and hypertension", true)
 	c := client.New(s.URL())
@@ -207,7 +211,8 @@ func testXSSInEveryRenderedField(t *testing.T, db backend) {
 			t.Errorf("upload named %q: %d, unescaped: %v", payload, status, xssRaw.FindString(resp))
 		}
 	}
-	for _, want := range []string{"/profile", "/analyses", "/profile/password", "/orgs", clinic.base() + "/rules", clinic.base() + "/invites"} {
+	for _, want := range []string{"/profile", "/analyses", "/profile/password", "/orgs", clinic.base() + "/rules", clinic.base() + "/invites",
+		"/support", "/admin/notices"} {
 		if !submitted[want] {
 			t.Errorf("the crawl never found the form of %s: %v", want, submitted)
 		}
@@ -244,8 +249,10 @@ func testXSSInEveryRenderedField(t *testing.T, db backend) {
 	_, batch := b.get("/batches/" + batchIDs[0] + "/results")
 	_, orgs := b.get("/orgs")
 	_, members := b.get(clinic.base() + "/members")
+	_, support := b.get("/support")
+	_, notices := b.get("/admin/notices")
 	for what, page := range map[string]string{"profile": profile, "history preview": history, "batch note ids": batch,
-		"organization names": orgs, "invited emails": members} {
+		"organization names": orgs, "invited emails": members, "support subjects": support, "service notices": notices} {
 		if !containsEscapedPayload(page) {
 			t.Errorf("%s does not show a planted payload, escaped: the walk proves nothing for it", what)
 		}
@@ -312,6 +319,8 @@ func TestBrowserDrawsHostileNoteAsText(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("email"), newEmail("xss-browser")),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
+		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
 		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("note")),
 		chromedp.SetValue(chromedp.ID("note"), note),

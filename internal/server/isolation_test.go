@@ -38,6 +38,7 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	aThread := aWeb.openSupport("Owner-only subject", "A question only the owner may read.")
 
 	bWeb := s.browser(t)
 	bEmail := newEmail("intruder")
@@ -54,8 +55,11 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		covered++
 		method, path, _ := strings.Cut(pattern, " ")
 		owned := aID
-		if strings.Contains(path, "/batches/") {
+		switch {
+		case strings.Contains(path, "/batches/"):
 			owned = aBatch.ID
+		case strings.Contains(path, "/support/"):
+			owned = aThread
 		}
 		for _, tc := range []struct {
 			who  string
@@ -76,7 +80,7 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 			if !tc.want(status) {
 				t.Errorf("%s: %s %s = %d\n%s", tc.who, method, target, status, body)
 			}
-			if strings.Contains(body, rec.NoteSHA256) {
+			if strings.Contains(body, rec.NoteSHA256) || strings.Contains(body, "Owner-only subject") {
 				t.Errorf("%s: %s %s leaks the record", tc.who, method, target)
 			}
 		}
@@ -91,10 +95,13 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 		t.Fatalf("A's record changed by B: %+v, %v", rec, err)
 	}
 	// Lists, searches and exports of B never show A's record.
-	for _, path := range []string{"/history", "/history?code=" + code, "/export"} {
-		if _, body := bWeb.get(path); strings.Contains(body, aID) {
+	for _, path := range []string{"/history", "/history?code=" + code, "/export", "/export/history.csv", "/support"} {
+		if _, body := bWeb.get(path); strings.Contains(body, aID) || strings.Contains(body, "Owner-only subject") {
 			t.Errorf("B's %s shows A's record", path)
 		}
+	}
+	if _, body := aWeb.get("/support/" + aThread); !strings.Contains(body, "A question only the owner may read.") {
+		t.Fatalf("A cannot read A's own support thread:\n%s", body)
 	}
 	for _, path := range []string{"/api/v1/analyses", "/api/v1/analyses?code=" + code, "/api/v1/export"} {
 		if _, body := s.apiCall(t, b.Token, "GET", path); strings.Contains(body, aID) {

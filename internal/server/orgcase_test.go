@@ -181,6 +181,9 @@ var orgRoutes = map[string]func(c *orgCase) request{
 	"POST /orgs/{org}/analyses/{id}/decisions": func(c *orgCase) request {
 		return request{path: c.base() + "/analyses/" + c.analysis() + "/decisions", form: form("code", "R05.9", "decision", "accepted")}
 	},
+	"POST /orgs/{org}/analyses/{id}/feedback": func(c *orgCase) request {
+		return request{path: c.base() + "/analyses/" + c.analysis() + "/feedback", form: form("body", "The E/M level looks low.")}
+	},
 	"GET /orgs/{org}/analyses/{id}/note": func(c *orgCase) request { return request{path: c.base() + "/analyses/" + c.retained() + "/note"} },
 	"POST /orgs/{org}/analyses/{id}/recode": func(c *orgCase) request {
 		return request{path: c.base() + "/analyses/" + c.retained() + "/recode", form: url.Values{}}

@@ -92,7 +92,7 @@ func testAccountDeletionLeavesNoRow(t *testing.T, db backend) {
 		t.Fatal("email not in the files before deletion: the check proves nothing")
 	}
 
-	if err := c.DeleteAccount(ctx); err != nil {
+	if err := c.DeleteAccount(ctx, password); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.rowsOf(t, userID); n != 0 {

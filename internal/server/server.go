@@ -30,13 +30,17 @@ import (
 	"github.com/medcode/medcode/internal/batch"
 	"github.com/medcode/medcode/internal/config"
 	"github.com/medcode/medcode/internal/crypto"
+	"github.com/medcode/medcode/internal/dsr"
 	"github.com/medcode/medcode/internal/jobs"
 	"github.com/medcode/medcode/internal/mail"
+	"github.com/medcode/medcode/internal/notice"
 	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/phi"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
 	"github.com/medcode/medcode/internal/store/postgres"
 	"github.com/medcode/medcode/internal/store/sqlite"
+	"github.com/medcode/medcode/internal/support"
 	"github.com/medcode/medcode/internal/web"
 )
 
@@ -58,6 +62,10 @@ type Main struct {
 	Audit    *audit.Log
 	Batches  *batch.Service
 	Jobs     *jobs.Queue
+	Policies *policy.Service
+	Notices  *notice.Service
+	Support  *support.Service
+	Rights   *dsr.Service
 
 	ln        net.Listener
 	srv       *http.Server
@@ -127,10 +135,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Accounts = auth.NewAccounts(db, m.Keys, mailer, m.Audit, acfg, m.Log)
 	m.Orgs = org.New(db, m.Audit, mailer, m.Coder, org.Config{BaseURL: cfg.PublicURL()}, m.Log)
 	m.Analyses, err = analysis.New(db, m.Keys, m.Coder, m.PHI, m.Audit, analysis.Config{
-		Limits:               map[store.Tier]int{store.TierFree: cfg.LimitFree, store.TierPro: cfg.LimitPro, store.TierEnterprise: cfg.LimitEnterprise},
-		PHIPolicy:            phi.Policy(cfg.PHIAction),
-		MaxNoteBytes:         cfg.MaxNoteBytes,
-		RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		Limits:       map[store.Tier]int{store.TierFree: cfg.LimitFree, store.TierPro: cfg.LimitPro, store.TierEnterprise: cfg.LimitEnterprise},
+		PHIPolicy:    phi.Policy(cfg.PHIAction),
+		MaxNoteBytes: cfg.MaxNoteBytes,
+		// Without email nobody could confirm an address.
+		RequireVerifiedEmail: cfg.RequireVerifiedEmail && mailer != nil,
 	}, analysis.NewMetrics(reg), m.Log)
 	if err != nil {
 		return err
@@ -162,6 +171,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
+	if err := m.lifecycle(ctx, mailer); err != nil {
+		return err
+	}
 	var keysCtx context.Context
 	keysCtx, m.stopKeys = context.WithCancel(context.WithoutCancel(ctx))
 	m.keysDone = make(chan struct{})
@@ -183,11 +195,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	ui, err := web.New(web.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches,
-		Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
+		Policies: m.Policies, Notices: m.Notices, Support: m.Support, Rights: m.Rights, Sessions: sessions, Log: m.Log, MaxNoteBytes: cfg.MaxNoteBytes})
 	if err != nil {
 		return err
 	}
-	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches, Log: m.Log,
+	jsonAPI := api.New(api.Deps{Accounts: m.Accounts, Analyses: m.Analyses, Orgs: m.Orgs, Audit: m.Audit, Batches: m.Batches,
+		Policies: m.Policies, Rights: m.Rights, Log: m.Log,
 		MaxNoteBytes: cfg.MaxNoteBytes, BatchIdle: cfg.BatchStaleAfter})
 	handler := m.routes(ui, jsonAPI, reg)
 	m.perms = map[string]org.Permission{}
@@ -248,22 +261,25 @@ func (m *Main) URL() string {
 	return scheme + "://" + m.Addr()
 }
 
-// openJobs opens the job queue in the server's database, migrating its
-// tables (on PostgreSQL under the store's migration lock).
+// openJobs opens the job queue in the server's database.
 func (m *Main) openJobs(ctx context.Context) error {
-	cfg := m.Config
-	jcfg := jobs.Config{BatchWorkers: cfg.JobWorkers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Log: m.Log}
 	var err error
-	if pg, ok := m.DB.(*postgres.DB); ok {
-		err = pg.WithMigrationLock(ctx, func(*pgx.Conn) error { return jobs.MigratePostgres(ctx, pg.Pool()) })
-		if err != nil {
-			return err
-		}
-		m.Jobs, m.closeJobs, err = jobs.OpenPostgres(ctx, cfg.DB, m.Keys, jcfg)
-		return err
-	}
-	m.Jobs, m.closeJobs, err = jobs.OpenSQLite(ctx, cfg.DB, m.Keys, jcfg)
+	m.Jobs, m.closeJobs, err = openQueue(ctx, m.Config, m.DB, m.Keys, m.Log)
 	return err
+}
+
+// openQueue opens the job queue in db, migrating its tables (on
+// PostgreSQL under the store's migration lock).
+func openQueue(ctx context.Context, cfg *config.Config, db store.Database, keys *crypto.Keyring, log *slog.Logger) (*jobs.Queue, func(), error) {
+	jcfg := jobs.Config{BatchWorkers: cfg.JobWorkers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Log: log}
+	if pg, ok := db.(*postgres.DB); ok {
+		err := pg.WithMigrationLock(ctx, func(*pgx.Conn) error { return jobs.MigratePostgres(ctx, pg.Pool()) })
+		if err != nil {
+			return nil, nil, err
+		}
+		return jobs.OpenPostgres(ctx, cfg.DB, keys, jcfg)
+	}
+	return jobs.OpenSQLite(ctx, cfg.DB, keys, jcfg)
 }
 
 // Close stops accepting requests, waits for those in flight (up to the

@@ -72,7 +72,8 @@ func testWebPagesAndActions(t *testing.T, db backend) {
 		{"GET", "/export", nil, false, 200, []string{`"analyses"`, id}},
 		{"GET", "/profile/mfa", nil, false, 200, []string{"data:image/png;base64,", `name="sealed"`}},
 		{"GET", "/account/delete", nil, false, 200, []string{"Delete my account"}},
-		{"POST", "/account/delete", url.Values{"current_password": {"wrong"}}, false, 400, []string{"not correct"}},
+		{"POST", "/account/delete", url.Values{"current_password": {"wrong"}}, false, 400, []string{"Tick the box"}},
+		{"POST", "/account/delete", url.Values{"current_password": {"wrong"}, "confirm": {"1"}}, false, 400, []string{"not correct"}},
 	}
 	for _, st := range steps {
 		status, body := b.do(st.method, st.path, st.form, st.htmx)
@@ -289,7 +290,7 @@ func testTLSWithHSTS(t *testing.T, db backend) {
 		t.Fatalf("no HSTS over TLS: %v", resp.Header)
 	}
 	// Session cookies are Secure over TLS.
-	resp, err = c.PostForm(s.URL()+"/signup", url.Values{"email": {newEmail("tls")}, "password": {password}, "password_confirm": {password}})
+	resp, err = c.PostForm(s.URL()+"/signup", s.signUpForm(t, newEmail("tls")))
 	if err != nil {
 		t.Fatal(err)
 	}

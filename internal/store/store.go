@@ -266,6 +266,11 @@ type Store interface {
 	Audit
 	Limits
 	Batches
+	Policies
+	Notices
+	Support
+	SiteAdmins
+	EmailChanges
 	// DeleteExpired removes expired sessions and one-time tokens and
 	// finished rate-limit windows.
 	DeleteExpired(ctx context.Context, now time.Time) error

@@ -10,14 +10,13 @@ func (h *Handler) accountDeleteForm(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "account_delete", h.newPage(r, "Delete your account", "profile", nil))
 }
 
+// accountDelete deletes the account once the password and the explicit
+// confirmation are given (a data-subject deletion request, audited).
 func (h *Handler) accountDelete(w http.ResponseWriter, r *http.Request) {
 	u := user(r)
-	if err := h.Accounts.ConfirmPassword(u, r.PostFormValue("current_password")); err != nil {
+	err := h.Rights.DeleteAccount(r.Context(), u, r.PostFormValue("current_password"), r.PostFormValue("confirm") != "")
+	if err != nil {
 		h.formError(w, r, err, "account_delete", h.newPage(r, "Delete your account", "profile", nil))
-		return
-	}
-	if err := h.Accounts.DeleteAccount(r.Context(), u); err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	// The session row went with the account; start a clean anonymous one

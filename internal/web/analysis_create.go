@@ -19,6 +19,10 @@ const formOverhead = 64 << 10
 func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, int64(h.MaxNoteBytes)+formOverhead)
 	note, err := h.noteFromForm(r)
+	if err == nil {
+		// A changed policy must be accepted before new analyses.
+		err = h.Policies.RequireAccepted(r.Context(), user(r).ID)
+	}
 	if err != nil {
 		h.analysisFailed(w, r, err)
 		return

@@ -20,6 +20,8 @@ type analyzeData struct {
 	RefreshUsage *analysis.Usage
 	Record       *recordView
 	PHISpans     []phi.Span // set when the guard blocked the note
+	// AttachNote offers to attach the note to feedback (BAA mode only).
+	AttachNote bool
 }
 
 func newAnalyzeData(ws org.Workspace) *analyzeData {

@@ -5,8 +5,10 @@ import (
 	"net/http"
 )
 
+// export downloads everything held about the user as JSON (a data-subject
+// access request, audited).
 func (h *Handler) export(w http.ResponseWriter, r *http.Request) {
-	exp, err := h.Analyses.Export(r.Context(), user(r))
+	exp, err := h.Rights.Export(r.Context(), user(r), "json")
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -48,7 +48,7 @@ func (h *Handler) mfaEnable(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) mfaDisable(w http.ResponseWriter, r *http.Request) {
 	if err := h.Accounts.DisableMFA(r.Context(), user(r), r.PostFormValue("current_password")); err != nil {
-		h.formError(w, r, err, "profile", h.newPage(r, "Profile", "profile", nil))
+		h.renderProfile(w, r, err)
 		return
 	}
 	h.flash(r, "Two-factor authentication is off.")

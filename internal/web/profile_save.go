@@ -1,11 +1,17 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
+	"github.com/medcode/medcode/internal/dsr"
+)
+
+// profileSave corrects the profile (a data-subject correction, audited).
 func (h *Handler) profileSave(w http.ResponseWriter, r *http.Request) {
-	err := h.Accounts.UpdateProfile(r.Context(), user(r), r.PostFormValue("display_name"), r.PostFormValue("organization"), r.PostFormValue("role"))
+	err := h.Rights.CorrectProfile(r.Context(), user(r), dsr.Profile{DisplayName: r.PostFormValue("display_name"),
+		Organization: r.PostFormValue("organization"), Role: r.PostFormValue("role")})
 	if err != nil {
-		h.formError(w, r, err, "profile", h.newPage(r, "Profile", "profile", nil))
+		h.renderProfile(w, r, err)
 		return
 	}
 	h.flash(r, "Profile saved.")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/notice"
 	"github.com/medcode/medcode/internal/org"
 	"github.com/medcode/medcode/internal/store"
 )
@@ -14,7 +15,9 @@ import (
 type page struct {
 	Title string
 	Nav   string // the active navigation entry
+	Path  string // the page's own path, for forms that come back to it
 	User  *store.User
+	Admin bool // the user administers the site
 	// Workspace is where the user is working (zero when signed out), Base
 	// the path prefix of its pages, Orgs the organizations to switch to.
 	Workspace   org.Workspace
@@ -23,27 +26,47 @@ type page struct {
 	Flash       string
 	Error       string // the message of a failed form submission
 	MailEnabled bool
-	Data        any
+	// Banners are the active service notices; PolicyPending says the user
+	// has a changed policy to accept.
+	Banners       []notice.Banner
+	PolicyPending bool
+	Data          any
 }
 
-// newPage fills the common fields for r.
+// newPage fills the common fields for r. The banners and the user's
+// standing are shown best effort: a failure to read them is logged and the
+// page still renders.
 func (h *Handler) newPage(r *http.Request, title, nav string, data any) *page {
-	p := &page{Title: title, Nav: nav, User: h.currentUser(r), Data: data, MailEnabled: h.Accounts.MailEnabled(),
-		Flash: h.Sessions.PopString(r.Context(), auth.SessionFlash)}
-	if p.User == nil {
-		return p
+	ctx := r.Context()
+	p := &page{Title: title, Nav: nav, Path: r.URL.Path, User: h.currentUser(r), Data: data, MailEnabled: h.Accounts.MailEnabled(),
+		Flash: h.Sessions.PopString(ctx, auth.SessionFlash)}
+	var userID int64
+	if p.User != nil {
+		userID = p.User.ID
+		p.Workspace = org.Personal(p.User)
+		if ws, ok := ctx.Value(workspaceKey{}).(org.Workspace); ok {
+			p.Workspace = ws
+		}
+		p.Base = base(p.Workspace)
+		var err error
+		if p.Orgs, err = h.Orgs.Memberships(ctx, p.User); err != nil {
+			// The page still works without the workspace menu.
+			h.Log.Warn("listing organizations for the menu", "user", userID, "err", err)
+		}
+		if p.Admin, err = h.Accounts.IsSiteAdmin(ctx, userID); err != nil {
+			h.Log.Warn("reading the site administrator role", "user", userID, "err", err)
+		}
+		pending, err := h.Policies.Pending(ctx, userID)
+		if err != nil {
+			h.Log.Warn("reading pending policies", "user", userID, "err", err)
+		}
+		p.PolicyPending = len(pending) > 0
 	}
-	p.Workspace = org.Personal(p.User)
-	if ws, ok := r.Context().Value(workspaceKey{}).(org.Workspace); ok {
-		p.Workspace = ws
-	}
-	p.Base = base(p.Workspace)
-	orgs, err := h.Orgs.Memberships(r.Context(), p.User)
+	banners, err := h.Notices.Active(ctx, userID)
 	if err != nil {
-		// The page still works without the workspace menu.
-		h.Log.Warn("listing organizations for the menu", "user", p.User.ID, "err", err)
+		h.Log.Warn("reading service notices", "err", err)
 	}
-	p.Orgs = orgs
+	p.Banners = banners
 	return p
 }
 

@@ -47,5 +47,5 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	redirect(w, r, localPath(form.Next, "/analyze"))
+	h.afterSignIn(w, r, u.ID, localPath(form.Next, "/analyze"))
 }

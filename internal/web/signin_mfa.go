@@ -39,5 +39,5 @@ func (h *Handler) signinMFA(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	redirect(w, r, localPath(form.Next, "/analyze"))
+	h.afterSignIn(w, r, u.ID, localPath(form.Next, "/analyze"))
 }

@@ -3,29 +3,61 @@ package web
 import (
 	"net/http"
 
+	"github.com/medcode/medcode/internal/apperr"
 	"github.com/medcode/medcode/internal/auth"
+	"github.com/medcode/medcode/internal/policy"
 )
 
+// signupForm is the sign-up form; Terms and Privacy are the versions it
+// shows and the person accepts.
 type signupForm struct {
-	Email string
+	Email   string
+	Terms   string
+	Privacy string
 }
 
 func (h *Handler) signupForm(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "signup", h.newPage(r, "Create an account", "signup", &signupForm{}))
+	form := &signupForm{}
+	if err := h.currentVersions(r, form); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "signup", h.newPage(r, "Create an account", "signup", form))
+}
+
+// currentVersions fills the versions the form shows.
+func (h *Handler) currentVersions(r *http.Request, form *signupForm) error {
+	current, err := h.Policies.Current(r.Context())
+	if err != nil {
+		return err
+	}
+	form.Terms, form.Privacy = current[policy.Terms].Version, current[policy.Privacy].Version
+	return nil
 }
 
 func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 	form := &signupForm{Email: r.PostFormValue("email")}
 	password := r.PostFormValue("password")
+	failed := func(err error) {
+		if verr := h.currentVersions(r, form); verr != nil {
+			h.fail(w, r, verr)
+			return
+		}
+		h.formError(w, r, err, "signup", h.newPage(r, "Create an account", "signup", form))
+	}
 	if password != r.PostFormValue("password_confirm") {
-		p := h.newPage(r, "Create an account", "signup", form)
-		p.Error = "The two passwords differ."
-		h.render(w, r, http.StatusBadRequest, "signup", p)
+		failed(apperr.New(apperr.Invalid, "The two passwords differ."))
 		return
 	}
-	u, err := h.Accounts.SignUp(r.Context(), form.Email, password, clientIP(r))
+	req := auth.SignUpRequest{Email: form.Email, Password: password, IP: clientIP(r), Adult: r.PostFormValue("adult") != "",
+		Accepted: map[policy.Document]string{}}
+	if r.PostFormValue("accept_policies") != "" {
+		req.Accepted[policy.Terms] = r.PostFormValue("terms_version")
+		req.Accepted[policy.Privacy] = r.PostFormValue("privacy_version")
+	}
+	u, err := h.Accounts.SignUp(r.Context(), req)
 	if err != nil {
-		h.formError(w, r, err, "signup", h.newPage(r, "Create an account", "signup", form))
+		failed(err)
 		return
 	}
 	if err := h.startSession(r, u.ID); err != nil {

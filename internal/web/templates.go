@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/medcode/medcode/internal/engine"
+	"github.com/medcode/medcode/internal/support"
 )
 
 //go:embed templates
@@ -28,33 +29,47 @@ var staticFS embed.FS
 // refuses to start when a file in templates/views is missing here, or the
 // other way round, so a view cannot ship half-wired.
 var views = map[string][]string{
-	"landing":         nil,
-	"privacy":         nil,
-	"error":           nil,
-	"signup":          {"form_error", "password_rules"},
-	"signin":          {"form_error"},
-	"signin_mfa":      {"form_error"},
-	"verify_email":    {"form_error"},
-	"password_forgot": {"form_error"},
-	"password_reset":  {"form_error", "password_rules"},
-	"analyze":         {"form_error", "result", "codes", "decision", "note_view", "phi_blocked", "usage_meter"},
-	"analysis":        {"result", "codes", "decision", "note_view"},
-	"decision":        {"decision"},
-	"history":         {"pager"},
-	"profile":         {"form_error", "password_rules"},
-	"mfa_setup":       {"form_error"},
-	"usage":           {"usage_meter"},
-	"account_delete":  {"form_error"},
-	"orgs":            {"form_error"},
-	"invite":          nil,
-	"org":             {"form_error", "usage_meter"},
-	"members":         {"form_error"},
-	"rules":           {"form_error"},
-	"feedback":        nil,
-	"audit":           nil,
-	"org_delete":      {"form_error"},
-	"batches":         nil,
-	"batch":           {"batch_progress"},
+	"landing":              nil,
+	"policy":               nil,
+	"policy_review":        {"form_error"},
+	"unsubscribe":          {"form_error"},
+	"error":                nil,
+	"signup":               {"form_error", "password_rules"},
+	"signin":               {"form_error"},
+	"signin_mfa":           {"form_error"},
+	"verify_email":         {"form_error"},
+	"password_forgot":      {"form_error"},
+	"password_reset":       {"form_error", "password_rules"},
+	"analyze":              {"form_error", "result", "codes", "decision", "note_view", "phi_blocked", "usage_meter"},
+	"analysis":             {"form_error", "result", "codes", "decision", "note_view"},
+	"decision":             {"decision"},
+	"history":              {"pager"},
+	"profile":              {"form_error", "password_rules"},
+	"mfa_setup":            {"form_error"},
+	"usage":                {"usage_meter"},
+	"account_delete":       {"form_error"},
+	"support":              {"form_error"},
+	"support_thread":       {"form_error", "support_messages"},
+	"admin_support":        nil,
+	"admin_support_thread": {"form_error", "support_messages"},
+	"admin_notices":        {"form_error"},
+	"orgs":                 {"form_error"},
+	"invite":               nil,
+	"org":                  {"form_error", "usage_meter"},
+	"members":              {"form_error"},
+	"rules":                {"form_error"},
+	"feedback":             nil,
+	"audit":                nil,
+	"org_delete":           {"form_error"},
+	"batches":              nil,
+	"batch":                {"batch_progress"},
+}
+
+// conversationView is what the support_messages partial shows: a
+// thread's messages, seen by the user or by the staff.
+type conversationView struct {
+	Messages []support.Message
+	Staff    bool
 }
 
 // templates holds one parsed set per view: layout + partials + view.
@@ -87,6 +102,9 @@ func parseTemplates() (*templates, error) {
 			return t.Format("January 2006")
 		},
 		"add": func(a, b int) int { return a + b },
+		"conversation": func(t *support.Thread, staff bool) conversationView {
+			return conversationView{Messages: t.Messages, Staff: staff}
+		},
 		"ratio": func(done, total int) string {
 			if total == 0 {
 				return "0%"

@@ -27,8 +27,12 @@ import (
 	"github.com/medcode/medcode/internal/audit"
 	"github.com/medcode/medcode/internal/auth"
 	"github.com/medcode/medcode/internal/batch"
+	"github.com/medcode/medcode/internal/dsr"
+	"github.com/medcode/medcode/internal/notice"
 	"github.com/medcode/medcode/internal/org"
+	"github.com/medcode/medcode/internal/policy"
 	"github.com/medcode/medcode/internal/store"
+	"github.com/medcode/medcode/internal/support"
 )
 
 // Deps are what the UI needs.
@@ -38,6 +42,10 @@ type Deps struct {
 	Orgs         *org.Service
 	Audit        *audit.Log
 	Batches      *batch.Service
+	Policies     *policy.Service
+	Notices      *notice.Service
+	Support      *support.Service
+	Rights       *dsr.Service
 	Sessions     *scs.SessionManager
 	Log          *slog.Logger
 	MaxNoteBytes int
@@ -62,9 +70,10 @@ func New(d Deps) (*Handler, error) {
 type access int
 
 const (
-	public   access = iota // anyone
-	signedIn               // a signed-in user, in their personal workspace; others are sent to sign in
-	member                 // a member of the {org} holding the route's permission
+	public    access = iota // anyone
+	signedIn                // a signed-in user, in their personal workspace; others are sent to sign in
+	member                  // a member of the {org} holding the route's permission
+	siteAdmin               // a site administrator; others get 404
 )
 
 // Route is one entry of the route table.
@@ -78,6 +87,9 @@ type Route struct {
 // SignedIn reports whether the route needs a signed-in user.
 func (r Route) SignedIn() bool { return r.access != public }
 
+// AdminOnly reports whether the route is for site administrators only.
+func (r Route) AdminOnly() bool { return r.access == siteAdmin }
+
 // Permission is what a member needs on an organization route ("" on the
 // others).
 func (r Route) Permission() org.Permission { return r.permission }
@@ -86,7 +98,10 @@ func (r Route) Permission() org.Permission { return r.permission }
 func (h *Handler) Routes() []Route {
 	routes := []Route{
 		{"GET /{$}", h.landing, public, ""},
-		{"GET /privacy", h.privacy, public, ""},
+		{"GET /terms", h.policyPage(policy.Terms), public, ""},
+		{"GET /privacy", h.policyPage(policy.Privacy), public, ""},
+		{"GET /unsubscribe", h.unsubscribeForm, public, ""},
+		{"POST /unsubscribe", h.unsubscribe, public, ""},
 		{"GET /signup", h.signupForm, public, ""},
 		{"POST /signup", h.signup, public, ""},
 		{"GET /signin", h.signinForm, public, ""},
@@ -118,8 +133,28 @@ func (h *Handler) Routes() []Route {
 		{"GET /batches/{id}", h.batchView, signedIn, ""},
 		{"GET /batches/{id}/results", h.batchResults, signedIn, ""},
 		{"GET /export", h.export, signedIn, ""},
+		{"GET /export/history.csv", h.exportHistoryCSV, signedIn, ""},
 		{"GET /account/delete", h.accountDeleteForm, signedIn, ""},
 		{"POST /account/delete", h.accountDelete, signedIn, ""},
+		{"POST /profile/email", h.emailChange, signedIn, ""},
+		{"POST /profile/notices", h.noticeEmails, signedIn, ""},
+		{"GET /policies/review", h.policyReview, signedIn, ""},
+		{"POST /policies/accept", h.policyAccept, signedIn, ""},
+		{"POST /notices/{id}/dismiss", h.noticeDismiss, signedIn, ""},
+		{"GET /support", h.supportList, signedIn, ""},
+		{"POST /support", h.supportCreate, signedIn, ""},
+		{"GET /support/{id}", h.supportThread, signedIn, ""},
+		{"POST /support/{id}/reply", h.supportReply, signedIn, ""},
+		{"POST /support/{id}/close", h.supportClose, signedIn, ""},
+		{"POST /analyses/{id}/feedback", h.analysisFeedback, signedIn, ""},
+		{"GET /admin/support", h.adminSupport, siteAdmin, ""},
+		{"GET /admin/support/{id}", h.adminSupportThread, siteAdmin, ""},
+		{"POST /admin/support/{id}/reply", h.adminSupportReply, siteAdmin, ""},
+		{"POST /admin/support/{id}/close", h.adminSupportClose, siteAdmin, ""},
+		{"GET /admin/notices", h.adminNotices, siteAdmin, ""},
+		{"POST /admin/notices", h.adminNoticeCreate, siteAdmin, ""},
+		{"POST /admin/notices/{id}/end", h.adminNoticeEnd, siteAdmin, ""},
+		{"POST /admin/notices/{id}/emails", h.adminNoticeEmails, siteAdmin, ""},
 		{"GET /orgs", h.orgList, signedIn, ""},
 		{"POST /orgs", h.orgCreate, signedIn, ""},
 		{"GET /invite", h.inviteForm, signedIn, ""},
@@ -139,6 +174,7 @@ func (h *Handler) Routes() []Route {
 		{"GET /orgs/{org}/analyses/{id}", h.analysisView, org.ReadAnalysis},
 		{"POST /orgs/{org}/analyses/{id}/delete", h.analysisDelete, org.DeleteAnalysis},
 		{"POST /orgs/{org}/analyses/{id}/decisions", h.analysisDecide, org.WriteFeedback},
+		{"POST /orgs/{org}/analyses/{id}/feedback", h.analysisFeedback, org.ReadAnalysis},
 		{"GET /orgs/{org}/analyses/{id}/note", h.analysisNote, org.ReadNote},
 		{"POST /orgs/{org}/analyses/{id}/recode", h.analysisRecode, org.CreateAnalysis},
 		{"GET /orgs/{org}/members", h.members, org.ViewOrg},
@@ -180,6 +216,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 			next = h.requireUser(next)
 		case member:
 			next = h.requireUser(h.requireMember(rt.permission, next))
+		case siteAdmin:
+			next = h.requireUser(h.requireAdmin(next))
 		}
 		mux.Handle(rt.Pattern, h.Sessions.LoadAndSave(next))
 	}
@@ -253,6 +291,23 @@ func (h *Handler) requireMember(perm org.Permission, next http.Handler) http.Han
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// requireAdmin lets site administrators through; to anyone else the
+// route does not exist.
+func (h *Handler) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok, err := h.Accounts.IsSiteAdmin(r.Context(), user(r).ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !ok {
+			h.fail(w, r, apperr.New(apperr.NotFound, "not found"))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/medcode/medcode/internal/analysis"
 )
@@ -94,9 +95,59 @@ func decodeError(resp *http.Response) error {
 	return &Error{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message, Details: e.Error.Details}
 }
 
-// SignUp creates an account.
+// SignUp creates an account for a person who is 18 or older and accepts
+// the server's current terms of service and privacy policy: it reads their
+// versions from GET /api/v1/policies and accepts those. The caller vouches
+// for both on the person's behalf.
 func (c *Client) SignUp(ctx context.Context, email, password string) error {
-	return c.do(ctx, http.MethodPost, "/api/v1/signup", map[string]string{"email": email, "password": password}, nil)
+	current, err := c.Policies(ctx)
+	if err != nil {
+		return err
+	}
+	in := struct {
+		Email            string            `json:"email"`
+		Password         string            `json:"password"`
+		Adult            bool              `json:"adult"`
+		AcceptedPolicies map[string]string `json:"accepted_policies"`
+	}{email, password, true, versions(current)}
+	return c.do(ctx, http.MethodPost, "/api/v1/signup", in, nil)
+}
+
+// PolicyVersion is one version of a policy document.
+type PolicyVersion struct {
+	Version     string    `json:"version"`
+	Material    bool      `json:"material"`
+	Summary     string    `json:"summary"`
+	PublishedAt time.Time `json:"published_at"`
+	URL         string    `json:"url"`
+}
+
+// Policies returns the current version of each policy document, by
+// document ("terms", "privacy").
+func (c *Client) Policies(ctx context.Context) (map[string]PolicyVersion, error) {
+	var out map[string]PolicyVersion
+	if err := c.do(ctx, http.MethodGet, "/api/v1/policies", nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AcceptPolicies accepts the current terms of service and privacy policy,
+// which a material change requires before new analyses.
+func (c *Client) AcceptPolicies(ctx context.Context) error {
+	current, err := c.Policies(ctx)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, "/api/v1/account/policies", versions(current), nil)
+}
+
+func versions(current map[string]PolicyVersion) map[string]string {
+	out := map[string]string{}
+	for doc, v := range current {
+		out[doc] = v.Version
+	}
+	return out
 }
 
 // Login gets a bearer token and keeps it in c.Token. totp may be "".
@@ -183,7 +234,8 @@ func (c *Client) Export(ctx context.Context) (*analysis.Export, error) {
 	return &out, nil
 }
 
-// DeleteAccount deletes the account and all its data.
-func (c *Client) DeleteAccount(ctx context.Context) error {
-	return c.do(ctx, http.MethodDelete, "/api/v1/account", nil, nil)
+// DeleteAccount deletes the account and all its data; the password
+// confirms it.
+func (c *Client) DeleteAccount(ctx context.Context, password string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/account", map[string]any{"password": password, "confirm": true}, nil)
 }

@@ -2,6 +2,7 @@ package em
 
 import (
 	"fmt"
+	"github.com/medcode/medcode/internal/nlp"
 	"sort"
 	"strings"
 
@@ -134,24 +135,24 @@ func (t *Tables) categorize(n *scan.Note, d Diagnosis, class problemClass, evide
 		st, cue := t.status(n, d, evidenceSentences)
 		switch {
 		case st == "severe":
-			return catSevere, fmt.Sprintf("%s: chronic illness documented as %q", d.Code, cue.text), cue.spans
+			return catSevere, fmt.Sprintf("%s: chronic illness documented as %s", d.Code, nlp.QuoteNote(cue.text)), cue.spans
 		case st == "progression":
-			return catProgression, fmt.Sprintf("%s: chronic illness documented as %q", d.Code, cue.text), cue.spans
+			return catProgression, fmt.Sprintf("%s: chronic illness documented as %s", d.Code, nlp.QuoteNote(cue.text)), cue.spans
 		case class == classExacerbation:
 			return catProgression, d.Code + ": the code states an exacerbation or poor control", nil
 		case st == "stable":
-			return catStableChronic, fmt.Sprintf("%s: chronic illness documented as %q", d.Code, cue.text), cue.spans
+			return catStableChronic, fmt.Sprintf("%s: chronic illness documented as %s", d.Code, nlp.QuoteNote(cue.text)), cue.spans
 		case class == classActive:
 			return catProgression, d.Code + ": under active work-up or treatment, not documented as stable", nil
 		}
 		return catStableChronic, d.Code + ": no worsening documented", nil
 	case classSystemic:
 		if cue, ok := t.systemicSymptom(n, d); ok {
-			return catSystemic, fmt.Sprintf("%s: acute illness with systemic symptoms (%q)", d.Code, cue.text), cue.spans
+			return catSystemic, fmt.Sprintf("%s: acute illness with systemic symptoms (%s)", d.Code, nlp.QuoteNote(cue.text)), cue.spans
 		}
 	}
 	if cue, ok := t.uncertainty(n, d); ok {
-		return catUndiagnosed, fmt.Sprintf("%s: undiagnosed problem, the assessment says %q", d.Code, cue.text), cue.spans
+		return catUndiagnosed, fmt.Sprintf("%s: undiagnosed problem, the assessment says %s", d.Code, nlp.QuoteNote(cue.text)), cue.spans
 	}
 	return catAcute, d.Code, nil
 }
@@ -318,9 +319,9 @@ func (t *Tables) uncodedProblem(n *scan.Note, si int) (problem, bool) {
 	p := problem{key: "uncoded", cat: catAcute, why: "a problem assessed in the note, not coded", evidence: []Span{{s.Start, s.End}}}
 	switch st, cue := t.statusIn(n, s, 0, len(s.Tokens)); st {
 	case "severe":
-		p.cat, p.why = catSevere, fmt.Sprintf("a problem assessed in the note, not coded, documented as %q", cue.text)
+		p.cat, p.why = catSevere, fmt.Sprintf("a problem assessed in the note, not coded, documented as %s", nlp.QuoteNote(cue.text))
 	case "progression":
-		p.cat, p.why = catProgression, fmt.Sprintf("a problem assessed in the note, not coded, documented as %q", cue.text)
+		p.cat, p.why = catProgression, fmt.Sprintf("a problem assessed in the note, not coded, documented as %s", nlp.QuoteNote(cue.text))
 	}
 	return p, true
 }

@@ -2,6 +2,7 @@ package em
 
 import (
 	"fmt"
+	"github.com/medcode/medcode/internal/nlp"
 
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
 )
@@ -68,25 +69,25 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 			if hasKindIn(terms, c, "past") {
 				continue // "a recent hospitalization": not today's decision
 			}
-			items = append(items, riskItem{High, fmt.Sprintf("decision regarding hospitalization or escalation of care (%q)", text), sp})
+			items = append(items, riskItem{High, fmt.Sprintf("decision regarding hospitalization or escalation of care (%s)", nlp.QuoteNote(text)), sp})
 		case "surgery":
-			items = append(items, riskItem{Moderate, fmt.Sprintf("decision for surgery (%q)", text), sp})
+			items = append(items, riskItem{Moderate, fmt.Sprintf("decision for surgery (%s)", nlp.QuoteNote(text)), sp})
 		case "sdoh":
-			items = append(items, riskItem{Moderate, fmt.Sprintf("diagnosis or treatment limited by social determinants of health (%q)", text), sp})
+			items = append(items, riskItem{Moderate, fmt.Sprintf("diagnosis or treatment limited by social determinants of health (%s)", nlp.QuoteNote(text)), sp})
 		case "low":
-			items = append(items, riskItem{Low, fmt.Sprintf("low-risk management (%q)", text), sp})
+			items = append(items, riskItem{Low, fmt.Sprintf("low-risk management (%s)", nlp.QuoteNote(text)), sp})
 		case "minimal":
-			items = append(items, riskItem{Straightforward, fmt.Sprintf("minimal-risk management (%q)", text), sp})
+			items = append(items, riskItem{Straightforward, fmt.Sprintf("minimal-risk management (%s)", nlp.QuoteNote(text)), sp})
 		case "rx_verb":
 			rxVerb = true
 		case "rx_explicit":
 			if !rxExplicit {
-				prescribed = riskItem{Moderate, fmt.Sprintf("prescription drug management (%q)", clauseText(n, s, c)), sp}
+				prescribed = riskItem{Moderate, fmt.Sprintf("prescription drug management (%s)", nlp.QuoteNote(clauseText(n, s, c))), sp}
 			}
 			rxExplicit = true
 		case "rx_generic":
 			if hasKindIn(terms, c, "rx_verb") {
-				items = append(items, riskItem{Moderate, fmt.Sprintf("prescription drug management (%q)", clauseText(n, s, c)), sp})
+				items = append(items, riskItem{Moderate, fmt.Sprintf("prescription drug management (%s)", nlp.QuoteNote(clauseText(n, s, c))), sp})
 			}
 		}
 	}
@@ -107,15 +108,15 @@ func (t *Tables) riskInSentence(n *scan.Note, s *scan.Sentence) []riskItem {
 		otc := hasKindIn(terms, c, "otc_cue")
 		switch {
 		case drugClass(m.Kind) == drugParenteralControlled:
-			items = append(items, riskItem{High, fmt.Sprintf("parenteral controlled substance (%q)", name), sp})
+			items = append(items, riskItem{High, fmt.Sprintf("parenteral controlled substance (%s)", nlp.QuoteNote(name)), sp})
 		case rxExplicit && !otc:
-			items = append(items, riskItem{Moderate, fmt.Sprintf("prescription drug management (%q prescribed)", name), sp})
+			items = append(items, riskItem{Moderate, fmt.Sprintf("prescription drug management (%s prescribed)", nlp.QuoteNote(name)), sp})
 		case otc || drugClass(m.Kind) == drugOTC:
 			if otc || rxVerb || inPlan {
-				items = append(items, riskItem{Low, fmt.Sprintf("over-the-counter drug (%q)", name), sp})
+				items = append(items, riskItem{Low, fmt.Sprintf("over-the-counter drug (%s)", nlp.QuoteNote(name)), sp})
 			}
 		case rxVerb || inPlan:
-			items = append(items, riskItem{Moderate, fmt.Sprintf("prescription drug management (%q)", name), sp})
+			items = append(items, riskItem{Moderate, fmt.Sprintf("prescription drug management (%s)", nlp.QuoteNote(name)), sp})
 		}
 	}
 	if rxExplicit && !named {

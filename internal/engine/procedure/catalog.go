@@ -51,6 +51,7 @@ type service struct {
 	NeedsDone           bool                `yaml:"needs_done"`
 	Triggers            []string            `yaml:"triggers"`
 	Requires            []string            `yaml:"requires"`
+	ClauseRequires      []string            `yaml:"clause_requires"`
 	AlsoRequires        []string            `yaml:"also_requires"`
 	AlsoRequiresWarning string              `yaml:"also_requires_warning"`
 	Excludes            []string            `yaml:"excludes"`
@@ -66,9 +67,9 @@ type service struct {
 	AddonMinutes        int                 `yaml:"addon_minutes"`
 	Codes               []CodeInfo          `yaml:"codes"`
 
-	index                                    int // position in Catalog.services
-	requires, alsoRequires, excludes, counts *scan.Matcher
-	variants                                 *scan.Terms // instruments or techniques
+	index                                                    int // position in Catalog.services
+	requires, clauseRequires, alsoRequires, excludes, counts *scan.Matcher
+	variants                                                 *scan.Terms // instruments or techniques
 }
 
 // families and what each needs from its entry.
@@ -407,7 +408,7 @@ func (c *Catalog) loadServices() error {
 		for _, m := range []struct {
 			dst     **scan.Matcher
 			phrases []string
-		}{{&s.requires, s.Requires}, {&s.alsoRequires, s.AlsoRequires}, {&s.excludes, s.Excludes}, {&s.counts, s.CountWords}} {
+		}{{&s.requires, s.Requires}, {&s.clauseRequires, s.ClauseRequires}, {&s.alsoRequires, s.AlsoRequires}, {&s.excludes, s.Excludes}, {&s.counts, s.CountWords}} {
 			if len(m.phrases) == 0 {
 				continue
 			}

@@ -2,6 +2,7 @@ package procedure
 
 import (
 	"fmt"
+	"github.com/medcode/medcode/internal/nlp"
 	"math"
 
 	"github.com/medcode/medcode/internal/engine/em"
@@ -264,7 +265,7 @@ func (r *reader) mentionsOf(svc *service) []sentMatch {
 		}
 		for _, m := range plain(trig) {
 			from, to := s.Clause(m.From)
-			if has(svc.excludes, s, from, to) {
+			if has(svc.excludes, s, from, to) || svc.clauseRequires != nil && !has(svc.clauseRequires, s, from, to) {
 				continue
 			}
 			st := r.performed(si, m, svc.NeedsDone)
@@ -586,7 +587,7 @@ func joinQuoted(xs []string) string {
 		if i > 0 {
 			out += ", "
 		}
-		out += fmt.Sprintf("%q", x)
+		out += nlp.QuoteNote(x)
 	}
 	return out
 }

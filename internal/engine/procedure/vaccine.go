@@ -2,6 +2,7 @@ package procedure
 
 import (
 	"fmt"
+	"github.com/medcode/medcode/internal/nlp"
 	"strings"
 
 	"github.com/medcode/medcode/internal/engine/procedure/scan"
@@ -91,7 +92,7 @@ func (r *reader) detectVaccines() []found {
 			}
 			p, ok := r.pickProduct(cands)
 			if !ok {
-				r.warn = append(r.warn, fmt.Sprintf("vaccine %q given but no product code fits the date of service and age: choose the product code", r.note.Text[m.Start:m.End]))
+				r.warn = append(r.warn, fmt.Sprintf("vaccine %s given but no product code fits the date of service and age: choose the product code", nlp.QuoteNote(r.note.Text[m.Start:m.End])))
 				continue
 			}
 			if seen[p.Code] {

@@ -106,6 +106,8 @@ type Match struct {
 	Head int32
 	// Lo and Hi bound the narrow window (inclusive).
 	Lo, Hi int32
+	// Narrow is how many of Positions are narrow words.
+	Narrow int
 	rank   int8
 }
 
@@ -329,7 +331,7 @@ func (m *Matcher) matchAt(pi int32, at int32, tokens []Token, occ map[TokenID][]
 		}
 		positions = append(positions, pos)
 	}
-	return Match{Pattern: pi, Payload: p.Payload, Positions: positions, Head: head, Lo: s.bestLo, Hi: s.bestHi, rank: p.Rank}, true
+	return Match{Pattern: pi, Payload: p.Payload, Positions: positions, Head: head, Lo: s.bestLo, Hi: s.bestHi, Narrow: len(p.Narrow), rank: p.Rank}, true
 }
 
 // search places narrow words: a small exhaustive search, since each word
@@ -425,7 +427,8 @@ func hasRepeat(ps []int32) bool {
 }
 
 // resolve keeps the best reading of each mention: matches with more words
-// first, then lower rank, then tighter windows, then earlier pattern.
+// first, then more of them in the phrase itself (narrow), then lower rank,
+// then tighter windows, then earlier pattern.
 func resolve(found []Match) []Match {
 	if len(found) < 2 {
 		return found
@@ -434,6 +437,9 @@ func resolve(found []Match) []Match {
 		a, b := found[i], found[j]
 		if len(a.Positions) != len(b.Positions) {
 			return len(a.Positions) > len(b.Positions)
+		}
+		if a.Narrow != b.Narrow {
+			return a.Narrow > b.Narrow
 		}
 		if a.rank != b.rank {
 			return a.rank < b.rank
@@ -458,6 +464,11 @@ func resolve(found []Match) []Match {
 	return kept
 }
 
+// dominated reports whether a better match already reads f's mention: it
+// has f's head, or its phrase (narrow words) holds all of f's words. The
+// words a better match only links (wide: the kidney disease of "diabetes
+// ... with chronic kidney disease") stay free for their own reading, since
+// a combination code may need the linked condition coded too.
 func dominated(f Match, kept []Match) bool {
 	for _, k := range kept {
 		if f.Head >= 0 && f.Head == k.Head {
@@ -466,7 +477,7 @@ func dominated(f Match, kept []Match) bool {
 		if f.Pattern == k.Pattern && f.Lo <= k.Hi && k.Lo <= f.Hi {
 			return true
 		}
-		if subset(f.Positions, k.Positions) {
+		if subset(f.Positions, k.Positions[:k.Narrow]) {
 			return true
 		}
 	}

@@ -16,14 +16,18 @@ import (
 	"time"
 )
 
-// Server is a running aiosmtpd that prints every message it receives.
+// Server is a running aiosmtpd that prints every message it receives. It
+// can be stopped and started again on the same port, to test senders
+// against an SMTP server that goes down.
 type Server struct {
 	Host string
 	Port int
 
+	python   string
 	mu       sync.Mutex
 	messages []string
 	arrived  chan struct{}
+	stop     func() // ends the running process; nil when stopped
 }
 
 // python finds an interpreter that has the aiosmtpd module.
@@ -50,8 +54,30 @@ func Start(t testing.TB) *Server {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
+	s := &Server{Host: "127.0.0.1", Port: port, python: py, arrived: make(chan struct{}, 1)}
+	t.Cleanup(s.Stop)
+	s.Restart(t)
+	return s
+}
+
+// Stop ends the server process; connections to its port are refused until
+// Restart. The messages received so far are kept.
+func (s *Server) Stop() {
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
+}
+
+// Restart starts the server process again on the same port and waits until
+// it accepts connections.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if s.stop != nil {
+		t.Fatal("mailtest: the server is running")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, py, "-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:"+strconv.Itoa(port))
+	cmd := exec.CommandContext(ctx, s.python, "-u", "-m", "aiosmtpd", "-n", "-l", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -60,15 +86,14 @@ func Start(t testing.TB) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting aiosmtpd: %v", err)
 	}
-	s := &Server{Host: "127.0.0.1", Port: port, arrived: make(chan struct{}, 100)}
 	done := make(chan struct{})
 	go func() { defer close(done); s.read(out) }()
-	t.Cleanup(func() { cancel(); cmd.Wait(); <-done })
-	addr := net.JoinHostPort(s.Host, strconv.Itoa(port))
+	s.stop = func() { cancel(); cmd.Wait(); <-done }
+	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return s
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("aiosmtpd did not start listening within 10 s")
@@ -91,7 +116,11 @@ func (s *Server) read(r io.Reader) {
 			s.mu.Lock()
 			s.messages = append(s.messages, cur.String())
 			s.mu.Unlock()
-			s.arrived <- struct{}{}
+			// A full channel already holds a wake-up for WaitFor.
+			select {
+			case s.arrived <- struct{}{}:
+			default:
+			}
 			cur = nil
 		case cur != nil:
 			cur.WriteString(line + "\n")
@@ -119,6 +148,19 @@ func (s *Server) WaitFor(t testing.TB, substr string, timeout time.Duration) str
 			t.Fatalf("no message containing %q within %v", substr, timeout)
 		}
 	}
+}
+
+// Count is how many received messages contain substr (decoded).
+func (s *Server) Count(substr string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.messages {
+		if strings.Contains(decode(m), substr) {
+			n++
+		}
+	}
+	return n
 }
 
 // decode undoes quoted-printable so tests can read links. aiosmtpd prints

@@ -252,6 +252,95 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
 `,
+	// 4: policy versions and acceptances, the 18+ confirmation, service
+	// notices, support threads, site administrators.
+	`
+CREATE TABLE policy_versions (
+	seq          bigint      GENERATED ALWAYS AS IDENTITY,
+	document     text        NOT NULL,
+	version      text        NOT NULL,
+	material     boolean     NOT NULL,
+	summary      text        NOT NULL,
+	body         text        NOT NULL,
+	sha256       text        NOT NULL,
+	published_at timestamptz NOT NULL,
+	PRIMARY KEY (document, version)
+);
+CREATE INDEX policy_versions_published ON policy_versions(document, published_at DESC, seq DESC);
+
+CREATE TABLE policy_acceptances (
+	seq         bigint      GENERATED ALWAYS AS IDENTITY,
+	user_id     bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	document    text        NOT NULL,
+	version     text        NOT NULL,
+	accepted_at timestamptz NOT NULL,
+	PRIMARY KEY (user_id, document, version),
+	FOREIGN KEY (document, version) REFERENCES policy_versions(document, version)
+);
+
+CREATE TABLE adult_confirmations (
+	user_id      bigint      PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	confirmed_at timestamptz NOT NULL
+);
+
+CREATE TABLE notices (
+	id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	kind            text        NOT NULL,
+	title           text        NOT NULL,
+	body            text        NOT NULL,
+	essential       boolean     NOT NULL,
+	email           boolean     NOT NULL,
+	starts_at       timestamptz NOT NULL,
+	ends_at         timestamptz,
+	created_by      bigint      REFERENCES users(id) ON DELETE SET NULL,
+	created_at      timestamptz NOT NULL,
+	emailed_through bigint      NOT NULL DEFAULT 0,
+	emailed_at      timestamptz
+);
+CREATE INDEX notices_starts ON notices(starts_at);
+
+CREATE TABLE notice_dismissals (
+	user_id   bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	notice_id bigint NOT NULL REFERENCES notices(id) ON DELETE CASCADE,
+	PRIMARY KEY (user_id, notice_id)
+);
+
+CREATE TABLE notice_opt_outs (
+	user_id bigint      PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	at      timestamptz NOT NULL
+);
+
+CREATE TABLE support_threads (
+	id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	user_id     bigint      NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	kind        text        NOT NULL,
+	analysis_id text        NOT NULL DEFAULT '',
+	subject     bytea       NOT NULL,
+	key_id      text        NOT NULL,
+	status      text        NOT NULL,
+	created_at  timestamptz NOT NULL,
+	updated_at  timestamptz NOT NULL
+);
+CREATE INDEX support_threads_user ON support_threads(user_id, updated_at DESC);
+CREATE INDEX support_threads_status ON support_threads(status, updated_at);
+
+CREATE TABLE support_messages (
+	id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	thread_id  bigint      NOT NULL REFERENCES support_threads(id) ON DELETE CASCADE,
+	author_id  bigint      REFERENCES users(id) ON DELETE SET NULL,
+	staff      boolean     NOT NULL,
+	body       bytea       NOT NULL,
+	key_id     text        NOT NULL,
+	created_at timestamptz NOT NULL
+);
+CREATE INDEX support_messages_thread ON support_messages(thread_id, id);
+CREATE INDEX support_messages_author ON support_messages(author_id);
+
+CREATE TABLE site_admins (
+	user_id    bigint      PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	granted_at timestamptz NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.

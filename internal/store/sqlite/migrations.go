@@ -271,6 +271,93 @@ CREATE TABLE audit_head (
 ) STRICT;
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, x'');
 `,
+	// 4: policy versions and acceptances, the 18+ confirmation, service
+	// notices, support threads, site administrators.
+	`
+CREATE TABLE policy_versions (
+	document     TEXT    NOT NULL,
+	version      TEXT    NOT NULL,
+	material     INTEGER NOT NULL,
+	summary      TEXT    NOT NULL,
+	body         TEXT    NOT NULL,
+	sha256       TEXT    NOT NULL,
+	published_at INTEGER NOT NULL,
+	PRIMARY KEY (document, version)
+) STRICT;
+CREATE INDEX policy_versions_published ON policy_versions(document, published_at DESC);
+
+CREATE TABLE policy_acceptances (
+	user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	document    TEXT    NOT NULL,
+	version     TEXT    NOT NULL,
+	accepted_at INTEGER NOT NULL,
+	PRIMARY KEY (user_id, document, version),
+	FOREIGN KEY (document, version) REFERENCES policy_versions(document, version)
+) STRICT;
+
+CREATE TABLE adult_confirmations (
+	user_id      INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	confirmed_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE notices (
+	id              INTEGER PRIMARY KEY,
+	kind            TEXT    NOT NULL,
+	title           TEXT    NOT NULL,
+	body            TEXT    NOT NULL,
+	essential       INTEGER NOT NULL,
+	email           INTEGER NOT NULL,
+	starts_at       INTEGER NOT NULL,
+	ends_at         INTEGER NOT NULL DEFAULT 0,
+	created_by      INTEGER REFERENCES users(id) ON DELETE SET NULL,
+	created_at      INTEGER NOT NULL,
+	emailed_through INTEGER NOT NULL DEFAULT 0,
+	emailed_at      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX notices_starts ON notices(starts_at);
+
+CREATE TABLE notice_dismissals (
+	user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	notice_id INTEGER NOT NULL REFERENCES notices(id) ON DELETE CASCADE,
+	PRIMARY KEY (user_id, notice_id)
+) STRICT;
+
+CREATE TABLE notice_opt_outs (
+	user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	at      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE support_threads (
+	id          INTEGER PRIMARY KEY,
+	user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	kind        TEXT    NOT NULL,
+	analysis_id TEXT    NOT NULL DEFAULT '',
+	subject     BLOB    NOT NULL,
+	key_id      TEXT    NOT NULL,
+	status      TEXT    NOT NULL,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX support_threads_user ON support_threads(user_id, updated_at DESC);
+CREATE INDEX support_threads_status ON support_threads(status, updated_at);
+
+CREATE TABLE support_messages (
+	id         INTEGER PRIMARY KEY,
+	thread_id  INTEGER NOT NULL REFERENCES support_threads(id) ON DELETE CASCADE,
+	author_id  INTEGER REFERENCES users(id) ON DELETE SET NULL,
+	staff      INTEGER NOT NULL,
+	body       BLOB    NOT NULL,
+	key_id     TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX support_messages_thread ON support_messages(thread_id, id);
+CREATE INDEX support_messages_author ON support_messages(author_id);
+
+CREATE TABLE site_admins (
+	user_id    INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	granted_at INTEGER NOT NULL
+) STRICT;
+`,
 }
 
 // SchemaVersion is the version this binary migrates to.

@@ -198,6 +198,11 @@ func (db *DB) takeTurn(ctx context.Context) error {
 
 func (db *DB) endTurn() { <-db.writeTurn }
 
+// checkpointTries bounds how often checkpoint tries again while another
+// connection (checkpointLoop's passive checkpoint, the job queue's poller)
+// holds the WAL for a moment.
+const checkpointTries = 50
+
 // checkpoint copies the WAL into the database file and truncates it, so
 // deleted content does not linger in the WAL.
 func (db *DB) checkpoint(ctx context.Context) error {
@@ -205,15 +210,24 @@ func (db *DB) checkpoint(ctx context.Context) error {
 		return err
 	}
 	defer db.endTurn()
-	var busy, logFrames, checkpointed int
-	row := db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	if err := row.Scan(&busy, &logFrames, &checkpointed); err != nil {
-		return fmt.Errorf("sqlite: checkpoint: %w", err)
+	for try := 1; ; try++ {
+		var busy, logFrames, checkpointed int
+		row := db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+		if err := row.Scan(&busy, &logFrames, &checkpointed); err != nil {
+			return fmt.Errorf("sqlite: checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try == checkpointTries {
+			return errors.New("sqlite: checkpoint: readers kept the WAL busy")
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: checkpoint: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	if busy != 0 {
-		return errors.New("sqlite: checkpoint: readers kept the WAL busy")
-	}
-	return nil
 }
 
 // DeleteExpired removes expired sessions, one-time tokens and rate-limit

@@ -44,6 +44,11 @@ func Run(t *testing.T, open Open) {
 		{"QueuedBatchRecordsEachNoteOnce", testQueuedBatch},
 		{"BatchQuota", testBatchQuota},
 		{"BatchInterrupted", testBatchInterrupted},
+		{"Policies", testPolicies},
+		{"Notices", testNotices},
+		{"Support", testSupport},
+		{"SiteAdmins", testSiteAdmins},
+		{"ChangeEmail", testChangeEmail},
 	}
 	tests = append(tests, orgTests...)
 	for _, tt := range tests {

@@ -184,9 +184,23 @@
     });
   }
 
+  // In BAA mode a feedback form may carry the note: only when its box is
+  // ticked does the note on this page go into the form.
+  function wireFeedback() {
+    document.querySelectorAll("form[data-attach-note]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var box = form.querySelector("input[name=attach_note]");
+        var field = form.querySelector("input[name=note]");
+        var source = noteSource();
+        field.value = box.checked && source ? source.value : "";
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     wireFile();
     wireRecall();
+    wireFeedback();
     wireAll(document);
     document.body.addEventListener("htmx:afterSettle", function (e) { wireAll(e.target); });
   });
