@@ -64,8 +64,13 @@ func (m *Main) reseal(ctx context.Context) bool {
 		m.Log.Error("re-sealing authenticator secrets with the new key", "err", err, "resealed", s)
 		return true
 	}
-	if n+s > 0 {
-		m.Log.Info("re-sealed with the active key", "key", m.Keys.ActiveID(), "analyses", n, "authenticator_secrets", s)
+	k, err := m.Support.Reseal(ctx)
+	if err != nil {
+		m.Log.Error("re-sealing support messages with the new key", "err", err, "resealed", k)
+		return true
 	}
-	return n+s > 0
+	if n+s+k > 0 {
+		m.Log.Info("re-sealed with the active key", "key", m.Keys.ActiveID(), "analyses", n, "authenticator_secrets", s, "support", k)
+	}
+	return n+s+k > 0
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -98,6 +99,14 @@ func testKeyRotationWithoutDowntime(t *testing.T, db backend) {
 				if status, body := u.web.do(http.MethodPost, "/analyses/"+rec.ID+"/decisions", url.Values{"code": {"E11.9"}, "decision": {"accepted"}}, true); status != http.StatusOK {
 					fail("decide", fmt.Errorf("%d %.200s", status, body))
 				}
+				// Support questions, sealed too, within the hourly limit.
+				if n < 20 {
+					requests.Add(1)
+					form := url.Values{"kind": {"support"}, "subject": {fmt.Sprintf("Question %d", n)}, "body": {"How do I export my history?"}}
+					if status, body := u.web.do(http.MethodPost, "/support", form, false); status != http.StatusOK {
+						fail("support question", fmt.Errorf("%d %.200s", status, body))
+					}
+				}
 			}
 		}()
 	}
@@ -135,15 +144,19 @@ func testKeyRotationWithoutDowntime(t *testing.T, db backend) {
 	}
 
 	// Everything ends up sealed with the new key, and opens.
+	// One connection pool for the polling: a pool per query would run
+	// PostgreSQL out of connections while re-sealing lags.
+	insp := s.inspect(t)
 	deadline = time.Now().Add(30 * time.Second)
 	for {
-		left := s.queryInt(t, "SELECT count(*) FROM analyses WHERE key_id <> ?", newKey)
-		secrets := s.oldSecrets(t, newKey)
-		if left == 0 && secrets == 0 {
+		left := s.sealedWithOtherKey(t, insp, "analyses", newKey)
+		secrets := oldSecrets(t, insp, newKey)
+		support := s.sealedWithOtherKey(t, insp, "support_threads", newKey) + s.sealedWithOtherKey(t, insp, "support_messages", newKey)
+		if left == 0 && secrets == 0 && support == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d analyses and %d authenticator secrets still sealed with an old key", left, secrets)
+			t.Fatalf("%d analyses, %d authenticator secrets and %d support subjects and messages still sealed with an old key", left, secrets, support)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -161,10 +174,70 @@ func testKeyRotationWithoutDowntime(t *testing.T, db backend) {
 	t.Logf("%d requests during the rotation, none failed", requests.Load())
 }
 
-// oldSecrets counts authenticator secrets not sealed with key.
-func (s *testServer) oldSecrets(t *testing.T, key string) int {
+// TestServerResealsAfterKeyFileRotation adds a key to the key file
+// without re-sealing anything (as a rotation looks to a server that wrote
+// just before it took the key): the server takes the key on its own and
+// re-seals records, authenticator secrets and support messages with it.
+func TestServerResealsAfterKeyFileRotation(t *testing.T) {
+	eachBackend(t, testServerResealsAfterKeyFileRotation)
+}
+
+func testServerResealsAfterKeyFileRotation(t *testing.T, db backend) {
+	keyFile := filepath.Join(t.TempDir(), "medcode.key")
+	if _, err := crypto.CreateFile(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, db, map[string]string{"MEDCODE_KEY": "", "MEDCODE_KEY_FILE": keyFile, "MEDCODE_LIMIT_FREE": "0"})
+	web := s.browser(t)
+	web.signUp(newEmail("reseal"))
+	id := web.analyze("cough and hypertension", true)
+	enableMFA(t, web)
+	thread := web.openSupport("Exporting", "How do I export my history?")
+
+	rotated, err := crypto.RotateFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey := rotated.ActiveID()
+	insp := s.inspect(t)
+	deadline := time.Now().Add(20 * time.Second) // the watcher re-reads the file every 5 s
+	for {
+		left := map[string]int64{"analyses": s.sealedWithOtherKey(t, insp, "analyses", newKey),
+			"authenticator secrets": int64(oldSecrets(t, insp, newKey)),
+			"support subjects":      s.sealedWithOtherKey(t, insp, "support_threads", newKey),
+			"support messages":      s.sealedWithOtherKey(t, insp, "support_messages", newKey)}
+		if left["analyses"]+left["authenticator secrets"]+left["support subjects"]+left["support messages"] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still sealed with the old key after the server took the new one: %v", left)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Re-sealed values open.
+	if status, body := web.get("/analyses/" + id); status != http.StatusOK {
+		t.Fatalf("the record after re-sealing: %d %.300s", status, body)
+	}
+	if status, body := web.get("/support/" + thread); status != http.StatusOK || !strings.Contains(body, "How do I export my history?") {
+		t.Fatalf("the support thread after re-sealing: %d %.300s", status, body)
+	}
+}
+
+// sealedWithOtherKey counts the rows of table sealed with a key other
+// than key.
+func (s *testServer) sealedWithOtherKey(t *testing.T, db *sql.DB, table, key string) int64 {
 	t.Helper()
-	rows, err := s.inspect(t).Query("SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL")
+	var n int64
+	if err := db.QueryRow(s.db.bind("SELECT count(*) FROM "+table+" WHERE key_id <> ?"), key).Scan(&n); err != nil {
+		t.Fatalf("counting %s: %v", table, err)
+	}
+	return n
+}
+
+// oldSecrets counts authenticator secrets not sealed with key.
+func oldSecrets(t *testing.T, db *sql.DB, key string) int {
+	t.Helper()
+	rows, err := db.Query("SELECT totp_secret FROM users WHERE totp_secret IS NOT NULL")
 	if err != nil {
 		t.Fatal(err)
 	}
