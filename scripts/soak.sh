@@ -7,7 +7,8 @@
 #   scripts/soak.sh [DURATION] [OUT_PREFIX]      (defaults: 30m docs/soak)
 #
 # It writes OUT_PREFIX.csv and OUT_PREFIX.png and prints the verdict; the
-# exit status is 1 when a bar is missed. The server's log is kept beside
+# exit status is 1 when a bar is missed. A DURATION under 10m checks the
+# setup (scripts/soak.sh 1m /tmp/soak): samples and plot, no verdict. The server's log is kept beside
 # its temporary database, whose path is printed.
 set -euo pipefail
 

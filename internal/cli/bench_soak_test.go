@@ -109,7 +109,17 @@ func TestSoakSamplesARunningServer(t *testing.T) {
 	if b, _ := os.ReadFile(png); !bytes.HasPrefix(b, []byte("\x89PNG")) {
 		t.Fatal("the plot is not a PNG")
 	}
-	if code, _, errOut := runCLI(t, "", "bench", "soak", "--url", m.URL(), "--duration", "1m", "--csv", csvFile); code != 2 || !strings.Contains(errOut, "at least 10m") {
-		t.Fatalf("a soak shorter than the bars need: %d %s", code, errOut)
+	// Through the command: a run shorter than the bars need writes its
+	// samples and is not judged; one shorter than two intervals is refused.
+	short := filepath.Join(dir, "short.csv")
+	code, out, errOut := runCLI(t, "", "bench", "soak", "--url", m.URL(), "--rate", "20", "--duration", "2500ms", "--interval", "1s", "--csv", short)
+	if code != 0 || !strings.Contains(out, "2 samples written") || !strings.Contains(out, "not judged") {
+		t.Fatalf("a soak shorter than the bars need: %d %s %s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(short); err != nil || strings.Count(string(b), "\n") != 3 {
+		t.Fatalf("the short run's CSV: %q %v", b, err)
+	}
+	if code, _, errOut := runCLI(t, "", "bench", "soak", "--url", m.URL(), "--duration", "10s", "--interval", "6s", "--csv", short); code != 2 || !strings.Contains(errOut, "two intervals") {
+		t.Fatalf("a soak shorter than two intervals: %d %s", code, errOut)
 	}
 }
