@@ -132,6 +132,11 @@ func testCSRFFromForeignOriginOnEveryRoute(t *testing.T, db backend) {
 	s := start(t, db, nil)
 	m := s.newMember(t, "csrf")
 	b, token := m.web, m.token
+	// The victim is a site administrator: the notices and support
+	// administration routes are walked too.
+	if _, err := s.Accounts.SetSiteAdmin(context.Background(), m.user.Email, true); err != nil {
+		t.Fatal(err)
+	}
 	id := b.analyze("cough and hypertension", true)
 	b.post("/profile", url.Values{"display_name": {"Before"}})
 	clinic := s.hostileOrg(t, m)
@@ -149,7 +154,8 @@ func testCSRFFromForeignOriginOnEveryRoute(t *testing.T, db backend) {
 		_, profile := b.get("/profile")
 		name := regexp.MustCompile(`name="display_name" value="([^"]*)"`).FindStringSubmatch(profile)
 		var counts []int64
-		for _, table := range []string{"analyses", "users", "batches", "api_tokens", "orgs", "org_members", "org_invites", "rule_sets", "workspaces", "feedback"} {
+		for _, table := range []string{"analyses", "users", "batches", "api_tokens", "orgs", "org_members", "org_invites", "rule_sets", "workspaces", "feedback",
+			"support_threads", "support_messages", "notices", "notice_dismissals", "notice_opt_outs", "policy_acceptances", "site_admins"} {
 			counts = append(counts, s.queryInt(t, "SELECT count(*) FROM "+table))
 		}
 		return fmt.Sprint(name, counts, s.queryInt(t, "SELECT count(*) FROM analyses WHERE decisions IS NOT NULL"))
@@ -162,7 +168,7 @@ func testCSRFFromForeignOriginOnEveryRoute(t *testing.T, db backend) {
 	}
 	form := url.Values{"display_name": {"Hacked"}, "note": {"type 2 diabetes"}, "attest": {"1"}, "code": {"I10"},
 		"decision": {"accepted"}, "current_password": {password}, "email": {newEmail("csrf-new")}, "password": {password},
-		"password_confirm": {password}}
+		"password_confirm": {password}, "kind": {"support"}, "subject": {"Hacked"}, "body": {"Hacked"}, "title": {"Hacked"}}
 	refused := 0
 	for _, pattern := range s.Patterns() {
 		method, _, _ := strings.Cut(pattern, " ")
