@@ -104,6 +104,10 @@ for t in "${targets[@]}"; do
 	' "$log")
 	if [[ $status == FAIL && $crashers -eq 0 ]]; then
 		status="FAIL (see $log)"
+	elif [[ $status == ok && ${stats%%$'\t'*} -eq 0 ]]; then
+		# The seed corpus took the whole budget: nothing was fuzzed.
+		status="NOT FUZZED (baseline coverage unfinished; give it more time)"
+		failed=1
 	fi
 	row="$label"$'\t'"$stats"$'\t'"$crashers"$'\t'"$status"
 	rows+=("$row")
