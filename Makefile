@@ -4,7 +4,7 @@ BIN     := bin/medcode
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/medcode/medcode/internal/cli.Version=$(VERSION)
 
-.PHONY: build run test links vet fmt-check bench bench-system fuzz clean
+.PHONY: build run test links vet fmt-check bench bench-system fuzz crash-test clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/medcode
@@ -45,6 +45,20 @@ bench:
 bench-system:
 	MEDCODE_SYSTEM_TESTS=1 $(GO) test -count=1 -v -timeout 30m -run 'TestSystem' ./internal/server/
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkAnalysesAPI64Clients' -benchtime=20000x -timeout 30m ./internal/server/
+
+# Every go test -fuzz target for FUZZ_MINUTES each, one at a time on one
+# core; prints per-target executions, coverage growth and new crashers
+# (see scripts/fuzz-campaign.sh).
+FUZZ_MINUTES ?= 3
+fuzz:
+	scripts/fuzz-campaign.sh $(FUZZ_MINUTES)
+
+# Crash safety: the real `medcode serve` SIGKILLed 200 times at random
+# during mixed writes, on SQLite and on PostgreSQL, the database checked
+# after each kill (make test runs 5 kills per database).
+CRASH_KILLS ?= 200
+crash-test:
+	MEDCODE_CRASH_KILLS=$(CRASH_KILLS) $(GO) test -count=1 -v -timeout 4h -run '^TestCrashSafety$$' ./internal/server/
 
 clean:
 	rm -rf bin

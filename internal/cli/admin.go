@@ -31,12 +31,15 @@ Commands:
   publish-policies                      publish the terms and privacy policy of MEDCODE_POLICY_DIR (or the
                                         built-in ones); a new material version is announced to every user
   rotate-key                            add a new key to the key file and re-encrypt all data with it
+                                        (running servers take the new key within seconds, without a restart)
   reseal                                re-encrypt all data with the active key (after adding one to MEDCODE_KEY)
   new-key                               print a new ID:BASE64 key entry
   audit verify                          check the audit log's hash chain: exit status 1 when an entry
                                         was edited or deleted
   purge                                 apply the organizations' retention periods now (the server
-                                        also does every hour)`
+                                        also does every hour)
+  backup --out FILE.age ...             write an online, consistent, encrypted backup (admin backup -h)
+  restore --in FILE.age ...             restore a backup into a new database (admin restore -h)`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "admin", adminUsage)
@@ -47,7 +50,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return usageError("want a command: tier, org-tier, grant-admin, revoke-admin, admins, publish-policies, rotate-key, reseal, new-key, audit verify or purge")
+		return usageError("want a command: tier, org-tier, grant-admin, revoke-admin, admins, publish-policies, rotate-key, reseal, new-key, audit verify, purge, backup or restore")
 	}
 	if rest[0] == "new-key" {
 		_, line, err := crypto.NewKeyEntry()
@@ -64,6 +67,12 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	cfg, err := config.Load(config.Source{Getenv: os.Getenv, File: *configFile, Flags: flags})
 	if err != nil {
 		return usageError("%v", err)
+	}
+	switch rest[0] {
+	case "backup":
+		return runAdminBackup(ctx, env, cfg, rest[1:])
+	case "restore":
+		return runAdminRestore(ctx, env, cfg, rest[1:])
 	}
 	if !config.IsPostgres(cfg.DB) {
 		if _, err := os.Stat(cfg.DB); err != nil {
@@ -141,7 +150,8 @@ func adminReseal(ctx context.Context, env *Env, db store.Database, cfg *config.C
 	var err error
 	if rotate {
 		if cfg.Key != "" {
-			return usageError("the keys come from MEDCODE_KEY: append the entry of 'medcode admin new-key' to it, restart, then run 'medcode admin reseal'")
+			return usageError("the keys come from MEDCODE_KEY: add the entry of 'medcode admin new-key' at its start on every instance and restart them " +
+				"(they can open the new key's data but do not seal with it yet), then move it to the end and restart them again, then run 'medcode admin reseal'")
 		}
 		path := cfg.KeyFile
 		if path == "" {

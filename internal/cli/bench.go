@@ -16,6 +16,7 @@ type benchmark struct {
 var benchmarks = []benchmark{
 	{"engine", "coding throughput, latency and memory over a set of notes (default: the 750 CodiEsp notes)", runBenchEngine},
 	{"http", "load a running server with concurrent POST /api/v1/analyses; latency percentiles", runBenchHTTP},
+	{"soak", "hold half a running server's capacity for 30 minutes; memory, goroutines, file descriptors and latency every 10 s", runBenchSoak},
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {

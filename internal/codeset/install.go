@@ -227,6 +227,11 @@ func stageFile(staging, into, file, name string, opts InstallOptions) ([]stagedF
 	if !isSHA256(opts.SHA256) {
 		return nil, "", errors.New("install: --sha256 with the expected checksum is required to install a single file or archive")
 	}
+	// The name may come from a URL's last segment ("https://host/.." ends
+	// in ".."): only a plain file name keeps the file inside --into.
+	if rel, err := cleanRel(name); err != nil || strings.Contains(rel, "/") {
+		return nil, "", fmt.Errorf("install: %q is not a file name to install under --into", name)
+	}
 	src, err := os.Open(file)
 	if err != nil {
 		return nil, "", fmt.Errorf("install: %w", err)

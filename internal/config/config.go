@@ -313,6 +313,10 @@ func Load(src Source) (*Config, error) {
 			return nil, fmt.Errorf("config: %s is no longer a setting: %s; remove it", k, instead)
 		}
 	}
+	known := map[string]bool{}
+	for _, o := range Options {
+		known[o.Env] = true
+	}
 	for _, o := range Options {
 		v, from := o.Default, "default"
 		if fv, ok := fileValues[o.Env]; ok {
@@ -321,7 +325,9 @@ func Load(src Source) (*Config, error) {
 		if ev := getenv(o.Env); ev != "" {
 			v, from = ev, "environment"
 		}
-		if o.Secret {
+		// NAME_FILE reads a secret from a file, unless NAME_FILE is an
+		// option of its own (MEDCODE_KEY_FILE is the key file).
+		if o.Secret && !known[o.Env+"_FILE"] {
 			if path := getenv(o.Env + "_FILE"); path != "" {
 				b, err := os.ReadFile(path)
 				if err != nil {
@@ -342,10 +348,6 @@ func Load(src Source) (*Config, error) {
 	}
 	if c.JobRescueAfter <= c.JobTimeout {
 		return nil, fmt.Errorf("config: MEDCODE_JOB_RESCUE_AFTER (%v) must be longer than MEDCODE_JOB_TIMEOUT (%v), or running jobs would be run twice", c.JobRescueAfter, c.JobTimeout)
-	}
-	known := map[string]bool{}
-	for _, o := range Options {
-		known[o.Env] = true
 	}
 	for k := range fileValues {
 		if !known[k] {

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 // KeySize is the AES-256 key length in bytes.
@@ -28,11 +30,24 @@ const format byte = 1
 const maxKeyIDLen = 64
 
 // Keyring holds the keys that can open sealed data; the last key listed is
-// the active one that seals new data.
+// the active one that seals new data. A keyring loaded from a file can be
+// reloaded while it is in use (Reload), so that a running server takes a
+// rotated key without a restart.
 type Keyring struct {
+	mu     sync.RWMutex
 	aeads  map[string]cipher.AEAD
 	active string
+	// path is the key file the keyring was read from; "" when the keys
+	// came from MEDCODE_KEY and cannot change while the process runs.
+	path string
+	// reloadMu makes one Reload at a time; lastMiss rate-limits the
+	// reloads Open makes for unknown key ids.
+	reloadMu sync.Mutex
+	lastMiss time.Time
 }
+
+// missReloadEvery bounds how often an unknown key id re-reads the key file.
+const missReloadEvery = time.Second
 
 // ParseKeys reads a key list: entries `ID:BASE64KEY` separated by newlines or
 // commas, blank lines and `#` comments ignored. A single bare base64 key is
@@ -104,19 +119,85 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 }
 
 // ActiveID is the id of the key that seals new data.
-func (k *Keyring) ActiveID() string { return k.active }
+func (k *Keyring) ActiveID() string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.active
+}
 
 // Has reports whether the keyring holds the key id.
-func (k *Keyring) Has(id string) bool { _, ok := k.aeads[id]; return ok }
+func (k *Keyring) Has(id string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	_, ok := k.aeads[id]
+	return ok
+}
+
+// aead returns the AEAD of a key id (the active one for "").
+func (k *Keyring) aead(id string) (string, cipher.AEAD, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if id == "" {
+		id = k.active
+	}
+	a, ok := k.aeads[id]
+	return id, a, ok
+}
+
+// missReload reports whether an unknown key id may re-read the key file
+// now: at most once per missReloadEvery, so that forged blobs cannot make
+// every request read the file.
+func (k *Keyring) missReload() bool {
+	if k.path == "" {
+		return false
+	}
+	k.reloadMu.Lock()
+	defer k.reloadMu.Unlock()
+	if time.Since(k.lastMiss) < missReloadEvery {
+		return false
+	}
+	k.lastMiss = time.Now()
+	return true
+}
+
+// Reload re-reads the key file the keyring came from and adopts it,
+// reporting whether anything changed. It refuses a file that no longer
+// lists a key the keyring holds, since data sealed with that key would no
+// longer open; a keyring from MEDCODE_KEY never changes.
+func (k *Keyring) Reload() (changed bool, err error) {
+	if k.path == "" {
+		return false, nil
+	}
+	k.reloadMu.Lock()
+	defer k.reloadMu.Unlock()
+	b, err := os.ReadFile(k.path)
+	if err != nil {
+		return false, fmt.Errorf("crypto: reading key file: %w", err)
+	}
+	next, err := ParseKeys(string(b))
+	if err != nil {
+		return false, fmt.Errorf("%w (in %s)", err, k.path)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for id := range k.aeads {
+		if _, ok := next.aeads[id]; !ok {
+			return false, fmt.Errorf("crypto: %s no longer lists key %q, which may still seal data: keeping the keys loaded", k.path, id)
+		}
+	}
+	changed = next.active != k.active || len(next.aeads) != len(k.aeads)
+	k.aeads, k.active = next.aeads, next.active
+	return changed, nil
+}
 
 // Seal encrypts plaintext with the active key. aad binds the ciphertext to
 // its place (record id and field) so it cannot be moved to another row.
 // Layout: format byte, key-id length, key id, nonce, ciphertext+tag.
 func (k *Keyring) Seal(plaintext, aad []byte) ([]byte, error) {
-	aead := k.aeads[k.active]
-	out := make([]byte, 0, 2+len(k.active)+aead.NonceSize()+len(plaintext)+aead.Overhead())
-	out = append(out, format, byte(len(k.active)))
-	out = append(out, k.active...)
+	active, aead, _ := k.aead("")
+	out := make([]byte, 0, 2+len(active)+aead.NonceSize()+len(plaintext)+aead.Overhead())
+	out = append(out, format, byte(len(active)))
+	out = append(out, active...)
 	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, fmt.Errorf("crypto: nonce: %w", err)
@@ -131,7 +212,14 @@ func (k *Keyring) Open(blob, aad []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	aead, ok := k.aeads[id]
+	_, aead, ok := k.aead(id)
+	if !ok && validKeyID(id) == nil && k.missReload() {
+		// Another process (admin rotate-key, another instance) may have
+		// added the key to the file and sealed with it already.
+		if _, err := k.Reload(); err == nil {
+			_, aead, ok = k.aead(id)
+		}
+	}
 	if !ok {
 		return nil, fmt.Errorf("crypto: sealed with key %q, which is not in the keyring", id)
 	}
@@ -186,6 +274,7 @@ func LoadFile(path string) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
+	kr.path = path
 	return kr, nil
 }
 
@@ -212,7 +301,7 @@ func CreateFile(path string) (*Keyring, error) {
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("crypto: writing key file: %w", err)
 	}
-	return ParseKeys(content)
+	return LoadFile(path)
 }
 
 // RotateFile appends a fresh key to an existing key file, making it the
@@ -243,5 +332,5 @@ func RotateFile(path string) (*Keyring, error) {
 	if err := os.Rename(tmp, path); err != nil {
 		return nil, fmt.Errorf("crypto: replacing key file: %w", err)
 	}
-	return ParseKeys(buf.String())
+	return LoadFile(path)
 }

@@ -132,7 +132,7 @@ func testOtherUsersRecordsAre404(t *testing.T, db backend) {
 	}
 }
 
-func (s *testServer) apiClientFor(t *testing.T, email string) *client.Client {
+func (s *testServer) apiClientFor(t testing.TB, email string) *client.Client {
 	t.Helper()
 	c := client.New(s.URL())
 	if err := c.Login(context.Background(), email, password, ""); err != nil {

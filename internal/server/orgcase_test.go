@@ -24,7 +24,7 @@ type member struct {
 }
 
 // newMember signs a user up on the web and gets an API token.
-func (s *testServer) newMember(t *testing.T, prefix string) *member {
+func (s *testServer) newMember(t testing.TB, prefix string) *member {
 	t.Helper()
 	email := newEmail(prefix)
 	web := s.browser(t)
@@ -39,14 +39,14 @@ func (s *testServer) newMember(t *testing.T, prefix string) *member {
 // orgCase is one organization made for one request: its owner's
 // workspace, and the record, member and invitation the request acts on.
 type orgCase struct {
-	t     *testing.T
+	t     testing.TB
 	s     *testServer
 	owner org.Workspace
 }
 
 // newOrgCase creates an organization owned by owner and adds each of
 // members with its role.
-func (s *testServer) newOrgCase(t *testing.T, owner *member, members map[*member]store.Role) *orgCase {
+func (s *testServer) newOrgCase(t testing.TB, owner *member, members map[*member]store.Role) *orgCase {
 	t.Helper()
 	ctx := context.Background()
 	o, err := s.Orgs.Create(ctx, owner.user, fmt.Sprintf("Clinic %06d", emailSeq.Add(1)))

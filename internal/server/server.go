@@ -83,6 +83,8 @@ type Main struct {
 	served    chan struct{} // closed when Serve returns
 	serveErr  error
 	closeJobs func() // closes the queue's own database connections
+	stopKeys  context.CancelFunc
+	keysDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
 	patterns  []string
@@ -200,6 +202,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.lifecycle(ctx, mailer); err != nil {
 		return err
 	}
+	var keysCtx context.Context
+	keysCtx, m.stopKeys = context.WithCancel(context.WithoutCancel(ctx))
+	m.keysDone = make(chan struct{})
+	go func() {
+		defer close(m.keysDone)
+		m.watchKeys(keysCtx)
+	}()
 
 	sessions := scs.New()
 	sessions.Store = auth.NewSessionStore(db, sessions.Codec, time.Now)
@@ -316,6 +325,10 @@ func (m *Main) Close() error {
 			}
 			<-m.served
 			errs = append(errs, m.serveErr)
+		}
+		if m.stopKeys != nil {
+			m.stopKeys()
+			<-m.keysDone
 		}
 		if m.Jobs != nil {
 			// Jobs cut short by the timeout are run again by another

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,16 @@ func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
 // Browsers send a textarea's line breaks as CRLF but app.js reads them as
 // LF; the note is coded with LF so evidence offsets match what app.js sees.
 func (h *Handler) noteFromForm(r *http.Request) (string, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	// ParseMultipartForm would drop the error of a URL-encoded form (an
+	// oversized one would read as an empty note), so each kind is parsed
+	// by its own call.
+	var err error
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return "", apperr.New(apperr.TooLarge, "The note is larger than %d bytes.", h.MaxNoteBytes)

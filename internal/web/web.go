@@ -12,6 +12,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -236,10 +237,17 @@ func (h *Handler) Routes() []Route {
 	return routes
 }
 
+// maxFormBytes bounds every form post but the analyze forms' (POST
+// .../analyses), which carry a note and set their own limit.
+const maxFormBytes = 1 << 20
+
 // Register mounts the UI and its static files on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	for _, rt := range h.Routes() {
 		next := http.Handler(rt.handler)
+		if !strings.HasPrefix(rt.Pattern, "GET ") && !strings.HasSuffix(rt.Pattern, "/analyses") {
+			next = h.limitForm(next)
+		}
 		switch rt.access {
 		case signedIn:
 			next = h.requireUser(next)
@@ -251,6 +259,25 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		mux.Handle(rt.Pattern, h.Sessions.LoadAndSave(next))
 	}
 	mux.Handle("GET /static/", staticHandler())
+}
+
+// limitForm reads the form of a post before its handler runs, so that an
+// oversized or unreadable form is refused (413, 400) instead of reaching
+// the handler as an empty one: Request.PostFormValue drops parse errors.
+func (h *Handler) limitForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				h.fail(w, r, apperr.New(apperr.TooLarge, "The form is larger than %d bytes.", maxFormBytes))
+				return
+			}
+			h.fail(w, r, apperr.New(apperr.Invalid, "The form could not be read."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type userKey struct{}

@@ -246,10 +246,17 @@ func (r *Reader) Int(max int) int {
 }
 
 // Len reads a count of items that follow; since every item takes at least
-// one byte, a count beyond the remaining bytes is corrupt (and is refused
-// before anything is allocated for it).
+// one byte, a count beyond the bytes remaining after it is corrupt (and is
+// refused before anything is allocated for it).
 func (r *Reader) Len() int {
-	return r.Int(len(r.data) - r.pos)
+	v := r.Uvarint()
+	// The bound is taken after the count's own bytes: a Block of that
+	// length must end inside the data.
+	if left := len(r.data) - r.pos; r.err == nil && v > uint64(left) {
+		r.Fail(fmt.Sprintf("count %d beyond the %d bytes left", v, left))
+		return 0
+	}
+	return int(v)
 }
 
 // Bool reads a boolean byte.
