@@ -357,26 +357,42 @@ func (s *Service) Stream(ctx context.Context, ws org.Workspace, body io.Reader, 
 
 	// Outcomes are stored and emitted in upload order, a group at a time;
 	// a group is stored early when no more results are waiting, so a
-	// slow upload still sees each outcome promptly.
+	// slow upload still sees each outcome promptly. Groups are stored by
+	// their own goroutine so that coding goes on while one commits.
+	groups := make(chan []*result, 2)
+	var stored int
+	var storeErr error // written by the storing goroutine until storing is closed
+	storing := make(chan struct{})
+	go func() {
+		defer close(storing)
+		for g := range groups {
+			if storeErr != nil {
+				continue
+			}
+			if storeErr = s.store(ctx, ws, b.ID, g); storeErr == nil {
+				for _, r := range g {
+					if emit != nil {
+						if storeErr = emit(r.outcome); storeErr != nil {
+							break
+						}
+					}
+				}
+				stored += len(g)
+			}
+			if storeErr != nil {
+				cancel() // the reader and workers stop
+			}
+		}
+	}()
 	ready := map[int]*result{}
-	next, stored := 1, 0
+	next := 1
 	var group []*result
 	var fail error
 	flush := func() {
-		if fail != nil || len(group) == 0 {
-			group = group[:0]
-			return
+		if fail == nil && len(group) > 0 {
+			groups <- group
 		}
-		if err := s.store(ctx, ws, b.ID, group); err != nil {
-			fail = err
-		}
-		for _, r := range group {
-			if fail == nil && emit != nil {
-				fail = emit(r.outcome)
-			}
-		}
-		stored += len(group)
-		group = group[:0]
+		group = nil
 	}
 	for d := range results {
 		if d.err != nil && fail == nil {
@@ -400,6 +416,11 @@ func (s *Service) Stream(ctx context.Context, ws org.Workspace, body io.Reader, 
 		}
 	}
 	flush()
+	close(groups)
+	<-storing
+	if storeErr != nil {
+		fail = storeErr // the cause; the workers' errors after it are its cancellation
+	}
 	if fail == nil && readErr != nil {
 		fail = readErr
 	}
