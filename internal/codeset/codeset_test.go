@@ -45,8 +45,8 @@ func fixtureDataDir(t testing.TB) string {
 			t.Fatal(err)
 		}
 	}
-	copyTo(filepath.Join(dir, "hcpcs", "2097-10", "anweb.csv"), "hcpcs/testdata/anweb.csv")
-	copyTo(filepath.Join(dir, "hcpcs", "2099-01", "anweb.csv"), "hcpcs/testdata/anweb.csv")
+	copyTo(filepath.Join(dir, "hcpcs", "2097-10", "anweb.csv"), "hcpcs/testdata/fixture-anweb-layout.csv")
+	copyTo(filepath.Join(dir, "hcpcs", "2099-01", "anweb.csv"), "hcpcs/testdata/fixture-anweb-layout.csv")
 	copyTo(filepath.Join(dir, "pfs", "rvu99a", "PPRRVU99_JAN.csv"), "pfs/testdata/PPRRVU.csv")
 	copyTo(filepath.Join(dir, "pfs", "rvu99a", "GPCI2099.csv"), "pfs/testdata/GPCI.csv")
 	copyTo(filepath.Join(dir, "mce", "mce_v37.txt"), "mce/testdata/mce.txt")

@@ -171,7 +171,7 @@ func TestInstallArchiveAndFile(t *testing.T) {
 	if len(rec.Files) != 2 || rec.Files[0].Path != "icd10cm/fy2099/tabular.xml" || rec.SHA256 != sum(content) {
 		t.Errorf("record %+v", rec)
 	}
-	anweb, err := os.ReadFile("hcpcs/testdata/anweb.csv")
+	anweb, err := os.ReadFile("hcpcs/testdata/fixture-anweb-layout.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 func loadFixture(t testing.TB) *Codes {
 	t.Helper()
-	f, err := os.Open("testdata/anweb.csv")
+	f, err := os.Open("testdata/fixture-anweb-layout.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func equalCode(a, b Code) bool {
 }
 
 func FuzzLoad(f *testing.F) {
-	data, err := os.ReadFile("testdata/anweb.csv")
+	data, err := os.ReadFile("testdata/fixture-anweb-layout.csv")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func fixtureSet(t *testing.T, tabularOnly bool) *codeset.Set {
 	copies := [][2]string{{"icd/testdata/tabular.xml", "icd10cm/fy2099/tabular.xml"}}
 	if !tabularOnly {
 		copies = append(copies,
-			[2]string{"hcpcs/testdata/anweb.csv", "hcpcs/2099-01/anweb.csv"},
+			[2]string{"hcpcs/testdata/fixture-anweb-layout.csv", "hcpcs/2099-01/anweb.csv"},
 			[2]string{"pfs/testdata/PPRRVU.csv", "pfs/rvu99a/PPRRVU99_JAN.csv"},
 			[2]string{"pfs/testdata/GPCI.csv", "pfs/rvu99a/GPCI2099.csv"},
 			[2]string{"mce/testdata/mce.txt", "mce/mce_v37.txt"},
