@@ -230,12 +230,7 @@ func (h *Handler) requireToken(next http.Handler) http.Handler {
 // user is a member, 403 unless their role holds perm.
 func (h *Handler) requireMember(perm org.Permission, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("org"), 10, 64)
-		if err != nil || id <= 0 {
-			h.fail(w, r, apperr.New(apperr.NotFound, "organization not found"))
-			return
-		}
-		ws, err := h.Orgs.Workspace(r.Context(), user(r), id)
+		ws, err := h.Orgs.WorkspaceAt(r.Context(), user(r), r.PathValue("org"))
 		if err != nil {
 			h.fail(w, r, err)
 			return

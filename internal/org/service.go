@@ -94,6 +94,16 @@ func (s *Service) Workspace(ctx context.Context, u *store.User, orgID int64) (Wo
 	return Workspace{User: u, Org: o, Role: m.Role}, nil
 }
 
+// WorkspaceAt is Workspace for the organization id of a route's {org}
+// segment; an id that is not one is NotFound like any other.
+func (s *Service) WorkspaceAt(ctx context.Context, u *store.User, orgPathValue string) (Workspace, error) {
+	id, err := strconv.ParseInt(orgPathValue, 10, 64)
+	if err != nil || id <= 0 {
+		return Workspace{}, apperr.New(apperr.NotFound, "organization not found")
+	}
+	return s.Workspace(ctx, u, id)
+}
+
 // Memberships lists the organizations u belongs to.
 func (s *Service) Memberships(ctx context.Context, u *store.User) ([]store.Membership, error) {
 	return s.db.OrgsOfUser(ctx, u.ID)
