@@ -324,6 +324,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decode reads a JSON body of at most limit bytes into v, refusing unknown
 // fields so that a misspelt field is an error, not a silent default.
 func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if r.ContentLength > limit { // refused before reading, whatever the body holds
+		return apperr.New(apperr.TooLarge, "Request body is larger than %d bytes.", limit)
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -355,6 +358,9 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 
 // readBody reads a raw body of at most limit bytes.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, apperr.New(apperr.TooLarge, "Request body is larger than %d bytes.", limit)
+	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError

@@ -40,9 +40,11 @@ type Keyring struct {
 	// path is the key file the keyring was read from; "" when the keys
 	// came from MEDCODE_KEY and cannot change while the process runs.
 	path string
-	// reloadMu makes one Reload at a time; lastMiss rate-limits the
-	// reloads Open makes for unknown key ids.
+	// reloadMu makes one Reload at a time. missMu makes one reload for an
+	// unknown key id at a time (the callers behind it see its keys), and
+	// lastMiss rate-limits those reloads.
 	reloadMu sync.Mutex
+	missMu   sync.Mutex
 	lastMiss time.Time
 }
 
@@ -144,20 +146,29 @@ func (k *Keyring) aead(id string) (string, cipher.AEAD, bool) {
 	return id, a, ok
 }
 
-// missReload reports whether an unknown key id may re-read the key file
-// now: at most once per missReloadEvery, so that forged blobs cannot make
-// every request read the file.
-func (k *Keyring) missReload() bool {
+// reloadFor re-reads the key file for a blob sealed with key id, which the
+// keyring lacks: another process (admin rotate-key, another instance) may
+// have added it to the file and sealed with it already. At most once per
+// missReloadEvery, so that forged blobs cannot make every request read the
+// file; a caller arriving while such a reload runs waits and sees its keys.
+func (k *Keyring) reloadFor(id string) (cipher.AEAD, bool) {
 	if k.path == "" {
-		return false
+		return nil, false
 	}
-	k.reloadMu.Lock()
-	defer k.reloadMu.Unlock()
+	k.missMu.Lock()
+	defer k.missMu.Unlock()
+	if _, a, ok := k.aead(id); ok {
+		return a, true
+	}
 	if time.Since(k.lastMiss) < missReloadEvery {
-		return false
+		return nil, false
 	}
 	k.lastMiss = time.Now()
-	return true
+	if _, err := k.Reload(); err != nil {
+		return nil, false
+	}
+	_, a, ok := k.aead(id)
+	return a, ok
 }
 
 // Reload re-reads the key file the keyring came from and adopts it,
@@ -213,12 +224,8 @@ func (k *Keyring) Open(blob, aad []byte) ([]byte, error) {
 		return nil, err
 	}
 	_, aead, ok := k.aead(id)
-	if !ok && validKeyID(id) == nil && k.missReload() {
-		// Another process (admin rotate-key, another instance) may have
-		// added the key to the file and sealed with it already.
-		if _, err := k.Reload(); err == nil {
-			_, aead, ok = k.aead(id)
-		}
+	if !ok && validKeyID(id) == nil {
+		aead, ok = k.reloadFor(id)
 	}
 	if !ok {
 		return nil, fmt.Errorf("crypto: sealed with key %q, which is not in the keyring", id)

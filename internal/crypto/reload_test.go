@@ -107,7 +107,42 @@ func TestUnknownKeyReloadsAtMostOncePerSecond(t *testing.T) {
 		t.Fatalf("%d reloads for 100 opens of an unknown key within a second", reloads)
 	}
 	kr.lastMiss = time.Now().Add(-2 * missReloadEvery)
-	if !kr.missReload() {
+	before := kr.lastMiss
+	kr.Open(forged, nil)
+	if kr.lastMiss == before {
 		t.Fatal("no reload allowed after the interval")
+	}
+}
+
+// TestConcurrentOpensOfARotatedKey: while one Open reloads the key file for
+// a key another process added, the Opens arriving meanwhile wait for that
+// reload instead of failing for the rate limit.
+func TestConcurrentOpensOfARotatedKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "medcode.key")
+	kr, err := CreateFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := RotateFile(path) // what admin rotate-key does in its own process
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := other.Seal([]byte("result"), []byte("aad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for range 50 {
+		wg.Go(func() {
+			if _, err := kr.Open(blob, []byte("aad")); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("an Open during the reload failed: %v", err)
 	}
 }

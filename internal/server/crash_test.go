@@ -95,7 +95,7 @@ func newCrashServer(t *testing.T, db backend) *crashServer {
 	addr := ln.Addr().String()
 	ln.Close()
 	env := []string{
-		"MEDCODE_DATA=" + data, "MEDCODE_ADDR=" + addr, "MEDCODE_BAA=true", "MEDCODE_LIMIT_FREE=0",
+		"MEDCODE_DATA=" + data, "MEDCODE_ADDR=" + addr, "MEDCODE_LIMIT_FREE=0",
 		"MEDCODE_IP_ATTEMPTS=1048576", "MEDCODE_JOB_TIMEOUT=5s", "MEDCODE_JOB_RESCUE_AFTER=8s", "MEDCODE_BATCH_CHUNK=3",
 		"MEDCODE_BATCH_STALE_AFTER=2s", "MEDCODE_JOB_WORKERS=2", "MEDCODE_LOG_FORMAT=json", "MEDCODE_LOG_LEVEL=warn",
 	}
@@ -206,6 +206,7 @@ type crashClient struct {
 	url   string
 	token string
 	org   string // API prefix of the organization's workspace
+	orgID int64
 	http  *http.Client
 }
 
@@ -247,7 +248,11 @@ func (cs *crashServer) setup(ctx context.Context) *crashClient {
 		ID int64 `json:"id"`
 	}
 	json.Unmarshal(body, &o)
-	c.org = "/api/v1/orgs/" + strconv.FormatInt(o.ID, 10)
+	c.orgID, c.org = o.ID, "/api/v1/orgs/"+strconv.FormatInt(o.ID, 10)
+	// Queued batches keep notes until coded: only under the organization's BAA.
+	if status, body, err := c.call(ctx, http.MethodPut, c.org+"/baa", "application/json", `{"document":"BAA-crash"}`); err != nil || status != http.StatusOK {
+		cs.t.Fatalf("recording the BAA: %d %s %v", status, body, err)
+	}
 	return c
 }
 
@@ -341,7 +346,7 @@ func (c *crashClient) work(ctx context.Context, rng *rand.Rand, l *ledger) {
 				fmt.Fprintf(&b, `{"id":"n%d","note":%q,"no_phi_attested":true}`+"\n", i, crashNotes[rng.IntN(len(crashNotes))])
 			}
 			api := client.New(c.url)
-			api.Token, api.HTTP = c.token, c.http
+			api.Token, api.HTTP, api.Org = c.token, c.http, c.orgID
 			bt, err := api.SendBatch(ctx, strings.NewReader(b.String()), "async", nil)
 			if err == nil && bt != nil && bt.Status == "queued" && bt.Total == notes {
 				l.mu.Lock()
@@ -600,7 +605,7 @@ func (cs *crashServer) checkAPI(ctx context.Context, c *crashClient, l *ledger, 
 	}
 	l.mu.Unlock()
 	api := client.New(c.url)
-	api.Token = c.token
+	api.Token, api.Org = c.token, c.orgID
 	deadline := time.Now().Add(3 * time.Minute)
 	for id, n := range batches {
 		for {

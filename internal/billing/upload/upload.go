@@ -40,6 +40,9 @@ const maxFields = 64
 
 // Read reads the multipart form of r, at most limit bytes in all.
 func Read(w http.ResponseWriter, r *http.Request, limit int64) (*Form, error) {
+	if r.ContentLength > limit { // refused before reading
+		return nil, readError(&http.MaxBytesError{Limit: limit}, limit)
+	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
 		return nil, apperr.New(apperr.Invalid, "Send the files as a multipart/form-data form.")
 	}
