@@ -51,12 +51,7 @@ func TestBrowserClinic(t *testing.T) {
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/signup"),
-		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
-		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
-		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+		fillSignUp(email),
 		chromedp.WaitVisible(chromedp.ID("note")),
 		chromedp.Navigate(base+"/orgs"),
 		chromedp.SendKeys(chromedp.ID("name"), "Maple Family Clinic"),

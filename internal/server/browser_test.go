@@ -174,12 +174,7 @@ func testBrowserSignUpAnalyzeHistoryDelete(t *testing.T, db backend) {
 		chromedp.Navigate(base+"/"),
 		shot("0-landing.png"),
 		chromedp.Navigate(base+"/signup"),
-		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
-		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
-		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+		fillSignUp(email),
 		chromedp.WaitVisible(chromedp.ID("note")),
 		shot("1-analyze.png"),
 	)
@@ -310,4 +305,17 @@ func (s *testServer) latestRecord(t *testing.T, email string) *analysis.Record {
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// fillSignUp fills and sends the sign-up form the browser is on: an adult
+// accepting the current policies.
+func fillSignUp(email string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
+		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
+		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+	)
 }

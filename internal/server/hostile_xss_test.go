@@ -316,12 +316,7 @@ func TestBrowserDrawsHostileNoteAsText(t *testing.T) {
 	defer cancelTimeout()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(s.URL()+"/signup"),
-		chromedp.SendKeys(chromedp.ID("email"), newEmail("xss-browser")),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
-		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
-		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+		fillSignUp(newEmail("xss-browser")),
 		chromedp.WaitVisible(chromedp.ID("note")),
 		chromedp.SetValue(chromedp.ID("note"), note),
 		chromedp.Click(chromedp.CSS(`input[name="attest"]`)),

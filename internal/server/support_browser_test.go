@@ -47,12 +47,7 @@ func testBrowserSupportAndNotices(t *testing.T, db backend) {
 	// The user signs up, asks a question, and sends feedback on a result.
 	step("user asks",
 		chromedp.Navigate(base+"/signup"),
-		chromedp.SendKeys(chromedp.ID("email"), userEmail),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
-		chromedp.Click(chromedp.CSS(`input[name="adult"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="accept_policies"]`)),
-		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+		fillSignUp(userEmail),
 		chromedp.WaitVisible(chromedp.ID("note")),
 		chromedp.SetValue(chromedp.ID("note"), "Follow-up: type 2 diabetes, stable."),
 		chromedp.Click(chromedp.CSS(`input[name="attest"]`)),
