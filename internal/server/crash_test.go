@@ -438,10 +438,39 @@ func testCrashSafety(t *testing.T, db backend, kills int, seed uint64) {
 	if code, out := cs.audit(); code != 0 {
 		report("the audit chain does not verify at the end:\n%s", out)
 	}
+	if violations > 0 {
+		b, _ := os.ReadFile(cs.logFile)
+		t.Logf("the job queue at the end:\n%s\nserver log tail:\n%s", cs.queueState(), tail(b, 3000))
+	}
 	l.mu.Lock()
 	t.Logf("%d kills in %v: %d acknowledged analyses, %d deletions, %d decisions, %d queued batches, %d audited changes; %d integrity violations",
 		kills, time.Since(start).Round(time.Second), len(l.analyses), len(l.deleted), len(l.decisions), len(l.batches), l.audited, violations)
 	l.mu.Unlock()
+}
+
+// queueState lists the jobs by kind and state, and the queue's leader, for
+// a failure's report.
+func (cs *crashServer) queueState() string {
+	db := cs.open()
+	defer db.Close()
+	var out strings.Builder
+	for _, query := range []string{
+		"SELECT kind || ' ' || state || ' ' || count(*) || ' max attempt ' || max(attempt) FROM river_job GROUP BY kind, state",
+		"SELECT 'leader ' || leader_id || ' until ' || expires_at FROM river_leader",
+	} {
+		rows, err := db.Query(query)
+		if err != nil {
+			fmt.Fprintf(&out, "%s: %v\n", query, err)
+			continue
+		}
+		for rows.Next() {
+			var line string
+			rows.Scan(&line)
+			out.WriteString(line + "\n")
+		}
+		rows.Close()
+	}
+	return out.String()
 }
 
 // audit runs `medcode admin audit verify` on the database.

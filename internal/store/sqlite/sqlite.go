@@ -7,6 +7,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -30,9 +31,11 @@ import (
 // deleted account cannot be read back from the file. Automatic checkpoints
 // are off: SQLite would run them inside a committing write, holding every
 // queued writer for tens of milliseconds; checkpointLoop runs them beside
-// the writers instead, and journal_size_limit trims the WAL file after.
+// the writers instead. journal_size_limit trims the WAL file only past
+// four times walLimit: the WAL started over is written again in place,
+// which is cheaper than cutting the file and growing it back.
 var pragmas = []string{
-	"busy_timeout(10000)",
+	"busy_timeout(" + strconv.Itoa(busyTimeoutMillis) + ")",
 	"journal_mode(WAL)",
 	"synchronous(NORMAL)",
 	"foreign_keys(ON)",
@@ -40,10 +43,14 @@ var pragmas = []string{
 	"temp_store(MEMORY)",
 	"cache_size(-16000)",
 	"wal_autocheckpoint(0)",
-	"journal_size_limit(" + strconv.Itoa(walLimit) + ")",
+	"journal_size_limit(" + strconv.Itoa(4*walLimit) + ")",
 }
 
-// walLimit is the WAL size past which checkpointLoop truncates the WAL.
+// busyTimeoutMillis is how long a statement waits for a lock another
+// connection holds (the job queue's, a reader's during a checkpoint).
+const busyTimeoutMillis = 10000
+
+// walLimit is the WAL size past which checkpointLoop starts the WAL over.
 // Passive checkpoints copy its frames but cannot start it over while a
 // reader holds a snapshot in it, which under steady load is always: a
 // 30-minute soak grew it to 53 GB (and the WAL index in memory with it).
@@ -127,7 +134,7 @@ func (db *DB) ready(ctx context.Context) error {
 // checkpointLoop copies committed WAL frames into the database file with
 // PASSIVE checkpoints, which never block readers or writers; once a
 // checkpoint has caught up, the next write starts the WAL over. A WAL
-// past walLimit is truncated, the writers held for that moment.
+// past walLimit is started over by restartWAL.
 func (db *DB) checkpointLoop() {
 	defer close(db.stopped)
 	t := time.NewTicker(checkpointEvery)
@@ -142,7 +149,7 @@ func (db *DB) checkpointLoop() {
 			db.read.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 			if fi, err := os.Stat(db.path + "-wal"); err == nil && fi.Size() > walLimit {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				db.checkpoint(ctx) // retried on the next tick
+				db.restartWAL(ctx) // retried on the next tick
 				cancel()
 			}
 		}
@@ -239,6 +246,61 @@ func (db *DB) checkpoint(ctx context.Context) error {
 		case <-ctx.Done():
 			return fmt.Errorf("sqlite: checkpoint: %w", ctx.Err())
 		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// restartTries and restartPause bound how long restartWAL holds the
+// writers while readers still read the WAL's frames: the frames are all in
+// the database file by then, so readers that begin meanwhile read the file
+// and the ones left finish within a request's read.
+const (
+	restartTries = 100
+	restartPause = 500 * time.Microsecond
+)
+
+// restartWAL makes the next write start the WAL over. The passive
+// checkpoint just before has copied nearly every frame, so the writers are
+// held only while the last frames are copied and the readers still in the
+// WAL finish. SQLite's busy handler would wait for those readers in steps
+// of up to tens of milliseconds, all of them writers' time; with it off the
+// readers are polled every restartPause.
+func (db *DB) restartWAL(ctx context.Context) error {
+	if err := db.takeTurn(ctx); err != nil {
+		return err
+	}
+	defer db.endTurn()
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: restarting the WAL: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout=0"); err != nil {
+		return fmt.Errorf("sqlite: restarting the WAL: %w", err)
+	}
+	defer func() {
+		// A connection left without its busy timeout would fail writers
+		// at once: if it cannot be set back, the pool drops it.
+		if _, err := conn.ExecContext(context.Background(), "PRAGMA busy_timeout="+strconv.Itoa(busyTimeoutMillis)); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	for try := 1; ; try++ {
+		var busy, logFrames, checkpointed int
+		err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &checkpointed)
+		if err != nil {
+			return fmt.Errorf("sqlite: restarting the WAL: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if try == restartTries {
+			return errors.New("sqlite: restarting the WAL: readers kept it busy")
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: restarting the WAL: %w", ctx.Err())
+		case <-time.After(restartPause):
 		}
 	}
 }
