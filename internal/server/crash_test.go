@@ -193,12 +193,21 @@ type ledger struct {
 	opened   map[string]bool
 	recheck  map[string]bool // decided or deleted since the last check
 	finished map[string]bool
+
+	round   int                 // the kill the workers are heading for
+	history map[string][]string // analysis id → what was sent and answered, for a failure's report
+}
+
+// note records an event of analysis id for a failure's report; the caller
+// holds mu.
+func (l *ledger) note(id, format string, args ...any) {
+	l.history[id] = append(l.history[id], fmt.Sprintf("round %d: ", l.round)+fmt.Sprintf(format, args...))
 }
 
 func newLedger() *ledger {
 	return &ledger{analyses: map[string]string{}, codes: map[string]string{}, deleted: map[string]bool{}, deleting: map[string]bool{},
 		decisions: map[string]string{}, batches: map[string]int{}, opened: map[string]bool{}, recheck: map[string]bool{},
-		finished: map[string]bool{}}
+		finished: map[string]bool{}, history: map[string][]string{}}
 }
 
 // crashClient drives the workload as one user who owns an organization.
@@ -288,6 +297,7 @@ func (c *crashClient) work(ctx context.Context, rng *rand.Rand, l *ledger) {
 				}
 				json.Unmarshal(out, &rec)
 				l.mu.Lock()
+				l.note(rec.ID, "created in %s", prefix)
 				l.analyses[rec.ID] = prefix
 				l.ids = append(l.ids, rec.ID)
 				if len(rec.Result.Diagnoses) > 0 {
@@ -302,14 +312,16 @@ func (c *crashClient) work(ctx context.Context, rng *rand.Rand, l *ledger) {
 			}
 			l.mu.Lock()
 			l.deleting[id] = true
+			l.note(id, "deletion sent")
 			l.mu.Unlock()
 			status, _, err := c.call(ctx, http.MethodDelete, where+"/analyses/"+id, "", "")
+			l.mu.Lock()
+			l.note(id, "deletion answered %d %v", status, err)
 			if err == nil && status == http.StatusNoContent {
-				l.mu.Lock()
 				l.deleted[id], l.recheck[id] = true, true
 				delete(l.deleting, id)
-				l.mu.Unlock()
 			}
+			l.mu.Unlock()
 		case op < 15: // a decision (in the organization: audited)
 			id, where := l.pick(rng)
 			l.mu.Lock()
@@ -407,6 +419,9 @@ func testCrashSafety(t *testing.T, db backend, kills int, seed uint64) {
 	}
 	start := time.Now()
 	for k := 1; k <= kills; k++ {
+		l.mu.Lock()
+		l.round = k
+		l.mu.Unlock()
 		wctx, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		for w := range 4 {
@@ -446,6 +461,46 @@ func testCrashSafety(t *testing.T, db backend, kills int, seed uint64) {
 	t.Logf("%d kills in %v: %d acknowledged analyses, %d deletions, %d decisions, %d queued batches, %d audited changes; %d integrity violations",
 		kills, time.Since(start).Round(time.Second), len(l.analyses), len(l.deleted), len(l.decisions), len(l.batches), l.audited, violations)
 	l.mu.Unlock()
+}
+
+// waitForBackends waits until PostgreSQL has ended the killed server's
+// sessions. A statement the server sent just before the kill runs to its
+// end (and commits) after the process is gone: checking before then would
+// see an unanswered deletion undone, and the row go away after the check.
+func (cs *crashServer) waitForBackends(db *sql.DB) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`).Scan(&n)
+		if err != nil {
+			cs.t.Fatalf("listing the killed server's sessions: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			cs.t.Fatalf("the killed server still has %d sessions after 30 s", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// auditedOf lists the audit log's actions on target id, for a failure's
+// report.
+func auditedOf(db *sql.DB, id string) []string {
+	rows, err := db.Query("SELECT action FROM audit_log WHERE target = $1 ORDER BY seq", id)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var action string
+		rows.Scan(&action)
+		out = append(out, action)
+	}
+	return out
 }
 
 // queueState lists the jobs by kind and state, and the queue's leader, for
@@ -509,6 +564,9 @@ func (cs *crashServer) open() *sql.DB {
 func (cs *crashServer) checkStore(c *crashClient, l *ledger, report func(string, ...any)) map[string]string {
 	db := cs.open()
 	defer db.Close()
+	if cs.db.driver != "sqlite" {
+		cs.waitForBackends(db)
+	}
 	q := func(query string) int64 {
 		var n int64
 		if err := db.QueryRow(query).Scan(&n); err != nil {
@@ -547,18 +605,20 @@ func (cs *crashServer) checkStore(c *crashClient, l *ledger, report func(string,
 	rows.Close()
 	l.mu.Lock()
 	for id := range l.deleting {
-		if _, ok := present[id]; !ok {
+		_, ok := present[id]
+		if !ok {
 			l.deleted[id], l.recheck[id] = true, true
 		}
+		l.note(id, "unanswered deletion found done: %v", !ok)
 		delete(l.deleting, id)
 	}
 	for id := range l.analyses {
 		_, ok := present[id]
 		switch {
 		case l.deleted[id] && ok:
-			report("analysis %s was deleted (acknowledged) but is in the database", id)
+			report("analysis %s was deleted (acknowledged) but is in the database; its history: %q; audited: %q", id, l.history[id], auditedOf(db, id))
 		case !l.deleted[id] && !ok:
-			report("analysis %s was acknowledged but is not in the database", id)
+			report("analysis %s was acknowledged but is not in the database; its history: %q; audited: %q", id, l.history[id], auditedOf(db, id))
 		}
 	}
 	audited := l.audited
