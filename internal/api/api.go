@@ -247,7 +247,7 @@ func (h *Handler) requireMember(perm org.Permission, next http.Handler) http.Han
 // accept in the details) while the user has a changed policy to accept.
 func (h *Handler) requireCurrentPolicies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h.Policies.RequireAccepted(r.Context(), user(r).ID); err != nil {
+		if err := h.Policies.RequireAccepted(r.Context(), user(r)); err != nil {
 			h.fail(w, r, err)
 			return
 		}

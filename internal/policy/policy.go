@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,7 +45,23 @@ type Service struct {
 	mu       sync.Mutex
 	versions map[Document]cachedVersions
 	rendered map[string]template.HTML // by document/version
+	// settled holds, per user, the current versions under which they had
+	// nothing to accept. Acceptances are never withdrawn, so the answer
+	// holds until a version is published and the versions change; it
+	// spares the acceptance query on every analysis.
+	settled map[settledKey]string
 }
+
+// settledKey names a user account: the creation time tells apart an
+// account that took over the id of a deleted one.
+type settledKey struct {
+	id      int64
+	created int64
+}
+
+// maxSettled bounds the settled users remembered; past it the memory
+// starts over.
+const maxSettled = 100_000
 
 type cachedVersions struct {
 	at   time.Time
@@ -55,7 +72,7 @@ type cachedVersions struct {
 // command line publishes this way only when it cannot send email).
 func New(db store.Store, notify Notifier, log *slog.Logger) *Service {
 	return &Service{db: db, notify: notify, log: log, Now: func() time.Time { return time.Now().UTC() },
-		versions: map[Document]cachedVersions{}, rendered: map[string]template.HTML{}}
+		versions: map[Document]cachedVersions{}, rendered: map[string]template.HTML{}, settled: map[settledKey]string{}}
 }
 
 // Load reads terms.md and privacy.md from fsys (the operator's policy
@@ -309,12 +326,33 @@ func (s *Service) Acceptances(ctx context.Context, userID int64) ([]store.Policy
 
 // RequireAccepted refuses new work (analyses) while the user has a
 // material version to accept.
-func (s *Service) RequireAccepted(ctx context.Context, userID int64) error {
-	pending, err := s.Pending(ctx, userID)
+func (s *Service) RequireAccepted(ctx context.Context, u *store.User) error {
+	current, err := s.Current(ctx)
+	if err != nil {
+		return err
+	}
+	var stamp strings.Builder
+	for _, doc := range Documents {
+		stamp.WriteString(string(doc) + "/" + current[doc].Version + " ")
+	}
+	key := settledKey{id: u.ID, created: u.CreatedAt.UnixMilli()}
+	s.mu.Lock()
+	settled := s.settled[key] == stamp.String()
+	s.mu.Unlock()
+	if settled {
+		return nil
+	}
+	pending, err := s.Pending(ctx, u.ID)
 	if err != nil {
 		return err
 	}
 	if len(pending) == 0 {
+		s.mu.Lock()
+		if len(s.settled) >= maxSettled {
+			s.settled = map[settledKey]string{}
+		}
+		s.settled[key] = stamp.String()
+		s.mu.Unlock()
 		return nil
 	}
 	p := pending[0]

@@ -131,13 +131,13 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) addUser(t *testing.T, email string) int64 {
+func (f *fixture) addUser(t *testing.T, email string) *store.User {
 	t.Helper()
 	u := &store.User{Email: email, PasswordHash: "x", Tier: store.TierFree, CreatedAt: f.now}
 	if err := f.db.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
-	return u.ID
+	return u
 }
 
 // publish publishes the given files (name → content), defaults for the rest.
@@ -201,18 +201,18 @@ func TestPublishAcceptAndPending(t *testing.T) {
 		t.Fatalf("republished %q", versions(got))
 	}
 	ann := f.addUser(t, "ann@example.org")
-	if got, want := pendingDocs(t, f, ann), "terms/2026-11-23 (material 2026-11-23), privacy/2026-11-23 (material 2026-11-23)"; got != want {
+	if got, want := pendingDocs(t, f, ann.ID), "terms/2026-11-23 (material 2026-11-23), privacy/2026-11-23 (material 2026-11-23)"; got != want {
 		t.Fatalf("pending %q, want %q", got, want)
 	}
 	wantCode(t, f.svc.RequireAccepted(ctx, ann), apperr.Forbidden)
 
 	current := map[policy.Document]string{policy.Terms: "2026-11-23", policy.Privacy: "2026-11-23"}
-	wantCode(t, f.svc.Accept(ctx, ann, map[policy.Document]string{policy.Terms: "2026-11-23"}), apperr.Invalid)
-	wantCode(t, f.svc.Accept(ctx, ann, map[policy.Document]string{policy.Terms: "old", policy.Privacy: "2026-11-23"}), apperr.Invalid)
-	if err := f.svc.Accept(ctx, ann, current); err != nil {
+	wantCode(t, f.svc.Accept(ctx, ann.ID, map[policy.Document]string{policy.Terms: "2026-11-23"}), apperr.Invalid)
+	wantCode(t, f.svc.Accept(ctx, ann.ID, map[policy.Document]string{policy.Terms: "old", policy.Privacy: "2026-11-23"}), apperr.Invalid)
+	if err := f.svc.Accept(ctx, ann.ID, current); err != nil {
 		t.Fatal(err)
 	}
-	if got := pendingDocs(t, f, ann); got != "" {
+	if got := pendingDocs(t, f, ann.ID); got != "" {
 		t.Fatalf("pending after accepting: %q", got)
 	}
 	if err := f.svc.RequireAccepted(ctx, ann); err != nil {
@@ -221,7 +221,7 @@ func TestPublishAcceptAndPending(t *testing.T) {
 
 	// A non-material version needs no acceptance and tells nobody.
 	f.publish(t, map[string]string{"terms.md": terms("2026-12-01", false)})
-	if got := pendingDocs(t, f, ann); got != "" || len(*f.told) != 0 {
+	if got := pendingDocs(t, f, ann.ID); got != "" || len(*f.told) != 0 {
 		t.Fatalf("after a non-material version: pending %q, told %v", got, *f.told)
 	}
 	// A material version: ann must accept the current version; users are told.
@@ -229,13 +229,13 @@ func TestPublishAcceptAndPending(t *testing.T) {
 	if got := strings.Join(*f.told, " "); got != "terms/2027-01-01" {
 		t.Fatalf("told %q", got)
 	}
-	if got, want := pendingDocs(t, f, ann), "terms/2027-01-01 (material 2027-01-01)"; got != want {
+	if got, want := pendingDocs(t, f, ann.ID), "terms/2027-01-01 (material 2027-01-01)"; got != want {
 		t.Fatalf("pending %q, want %q", got, want)
 	}
 	// A later non-material version: the one to accept is the current one,
 	// and accepting it covers the material change before it.
 	f.publish(t, map[string]string{"terms.md": terms("2027-01-15", false)})
-	if got, want := pendingDocs(t, f, ann), "terms/2027-01-15 (material 2027-01-01)"; got != want {
+	if got, want := pendingDocs(t, f, ann.ID), "terms/2027-01-15 (material 2027-01-01)"; got != want {
 		t.Fatalf("pending %q, want %q", got, want)
 	}
 	err := f.svc.RequireAccepted(ctx, ann)
@@ -244,13 +244,13 @@ func TestPublishAcceptAndPending(t *testing.T) {
 		t.Errorf("message %q does not say where to accept", apperr.MessageOf(err))
 	}
 	current[policy.Terms] = "2027-01-15"
-	if err := f.svc.Accept(ctx, ann, current); err != nil {
+	if err := f.svc.Accept(ctx, ann.ID, current); err != nil {
 		t.Fatal(err)
 	}
-	if got := pendingDocs(t, f, ann); got != "" {
+	if got := pendingDocs(t, f, ann.ID); got != "" {
 		t.Fatalf("pending after accepting the later version: %q", got)
 	}
-	acc, err := f.svc.Acceptances(ctx, ann)
+	acc, err := f.svc.Acceptances(ctx, ann.ID)
 	if err != nil || len(acc) != 3 {
 		t.Fatalf("acceptances %v, %v", acc, err)
 	}
@@ -307,4 +307,50 @@ func wantCode(t *testing.T, err error, code apperr.Code) {
 	if apperr.CodeOf(err) != code {
 		t.Fatalf("error %v, want code %q", err, code)
 	}
+}
+
+// countingStore counts the acceptance queries.
+type countingStore struct {
+	store.Store
+	acceptanceReads int
+}
+
+func (c *countingStore) PolicyAcceptances(ctx context.Context, userID int64) ([]store.PolicyAcceptance, error) {
+	c.acceptanceReads++
+	return c.Store.PolicyAcceptances(ctx, userID)
+}
+
+// A user found with nothing to accept is not asked of the database again
+// until a version is published; an account that took over the id of a
+// deleted one is asked afresh.
+func TestRequireAcceptedRemembersSettledUsers(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.publish(t, nil)
+	ann := f.addUser(t, "ann@example.org")
+	if err := f.svc.Accept(ctx, ann.ID, map[policy.Document]string{policy.Terms: "2026-11-23", policy.Privacy: "2026-11-23"}); err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingStore{Store: f.db}
+	svc := policy.New(counted, f.told, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc.Now = func() time.Time { return f.now }
+	for range 3 {
+		if err := svc.RequireAccepted(ctx, ann); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if counted.acceptanceReads != 1 {
+		t.Fatalf("%d acceptance reads for three checks of a settled user, want 1", counted.acceptanceReads)
+	}
+	successor := &store.User{ID: ann.ID, CreatedAt: ann.CreatedAt.Add(time.Hour)}
+	if err := svc.RequireAccepted(ctx, successor); err != nil {
+		t.Fatal(err)
+	}
+	if counted.acceptanceReads != 2 {
+		t.Fatalf("an account with a reused id was taken for settled (%d reads)", counted.acceptanceReads)
+	}
+	// A material version published by another instance unsettles everyone
+	// once this one's version cache has expired (publish moves the clock).
+	f.publish(t, map[string]string{"terms.md": terms("2027-01-01", true)})
+	wantCode(t, svc.RequireAccepted(ctx, ann), apperr.Forbidden)
 }

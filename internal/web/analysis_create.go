@@ -21,7 +21,7 @@ func (h *Handler) analysisCreate(w http.ResponseWriter, r *http.Request) {
 	note, err := h.noteFromForm(r)
 	if err == nil {
 		// A changed policy must be accepted before new analyses.
-		err = h.Policies.RequireAccepted(r.Context(), user(r).ID)
+		err = h.Policies.RequireAccepted(r.Context(), user(r))
 	}
 	if err != nil {
 		h.analysisFailed(w, r, err)

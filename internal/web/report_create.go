@@ -41,7 +41,7 @@ func (h *Handler) createReport(w http.ResponseWriter, r *http.Request) (*revenue
 	}
 	// The report re-codes the notes: new analyses wait for a changed
 	// policy to be accepted.
-	if err := h.Policies.RequireAccepted(r.Context(), user(r).ID); err != nil {
+	if err := h.Policies.RequireAccepted(r.Context(), user(r)); err != nil {
 		return nil, err
 	}
 	in := revenue.Upload{Remits: up.Files["remits"], Notes: up.File("notes"), Attested: up.Fields["attest"] != ""}
