@@ -463,8 +463,8 @@ func testCrashSafety(t *testing.T, db backend, kills int, seed uint64) {
 	l.mu.Unlock()
 }
 
-// waitForBackends waits until PostgreSQL has ended the killed server's
-// sessions. A statement the server sent just before the kill runs to its
+// waitForBackends waits, while the server is down, until PostgreSQL has
+// ended the killed server's sessions. A statement the server sent just before the kill runs to its
 // end (and commits) after the process is gone: checking before then would
 // see an unanswered deletion undone, and the row go away after the check.
 func (cs *crashServer) waitForBackends(db *sql.DB) {
@@ -564,7 +564,7 @@ func (cs *crashServer) open() *sql.DB {
 func (cs *crashServer) checkStore(c *crashClient, l *ledger, report func(string, ...any)) map[string]string {
 	db := cs.open()
 	defer db.Close()
-	if cs.db.driver != "sqlite" {
+	if cs.db.driver != "sqlite" && cs.cmd == nil {
 		cs.waitForBackends(db)
 	}
 	q := func(query string) int64 {
