@@ -42,6 +42,7 @@ func TestRules(t *testing.T) {
 		{name: "a metastasis is the secondary neoplasm of its site", note: "CT showed multiple brain metastases.", profile: ProfileAbstract, want: []string{"C79.31"}, rule: "NEOPLASM"},
 		{name: "a trauma is the injury of its site", note: "He fell and suffered mild head trauma.", profile: ProfileAbstract, want: []string{"S09.90XA"}},
 		{name: "a fall in visual acuity is visual loss, by eye", note: "Decreased visual acuity of the left eye. Loss of vision in the right eye.", profile: ProfileAbstract, want: []string{"H54.62", "H54.61"}, notWant: []string{"H54.7"}},
+		{name: "smoking as a habit is nicotine dependence", note: "Personal history: smoking habit of 20 cigarettes a day. Her husband stopped smoking.", profile: ProfileAbstract, want: []string{"F17.210"}},
 		{name: "everyday words with another Index meaning", note: "Cold ischemia time of 10 hours. Reflexes are symmetric. Glasgow coma scale 15. Diuresis preserved. Transient visual loss.", profile: ProfileAbstract, notWant: []string{"J00", "R29.2", "R23.4", "R35.89", "Z59.00", "Z59.0"}},
 		{name: "hypertension with CKD 5", note: "A/P: Hypertension and end stage renal disease.", want: []string{"I12.0"}, notWant: []string{"I10"}},
 		{name: "hypertension with heart failure", note: "A/P: Hypertension. Chronic systolic heart failure.", want: []string{"I11.0", "I50.22"}, rule: "HTN-HEART"},
