@@ -43,6 +43,7 @@ func TestRules(t *testing.T) {
 		{name: "a trauma is the injury of its site", note: "He fell and suffered mild head trauma.", profile: ProfileAbstract, want: []string{"S09.90XA"}},
 		{name: "a fall in visual acuity is visual loss, by eye", note: "Decreased visual acuity of the left eye. Loss of vision in the right eye.", profile: ProfileAbstract, want: []string{"H54.62", "H54.61"}, notWant: []string{"H54.7"}},
 		{name: "smoking as a habit is nicotine dependence", note: "Personal history: smoking habit of 20 cigarettes a day. Her husband stopped smoking.", profile: ProfileAbstract, want: []string{"F17.210"}},
+		{name: "a lymph node is the Table's lymph gland", note: "Metastases in 2 of 19 axillary lymph nodes.", profile: ProfileAbstract, want: []string{"C77.3"}, notWant: []string{"C79.89"}},
 		{name: "everyday words with another Index meaning", note: "Cold ischemia time of 10 hours. Reflexes are symmetric. Glasgow coma scale 15. Diuresis preserved. Transient visual loss.", profile: ProfileAbstract, notWant: []string{"J00", "R29.2", "R23.4", "R35.89", "Z59.00", "Z59.0"}},
 		{name: "hypertension with CKD 5", note: "A/P: Hypertension and end stage renal disease.", want: []string{"I12.0"}, notWant: []string{"I10"}},
 		{name: "hypertension with heart failure", note: "A/P: Hypertension. Chronic systolic heart failure.", want: []string{"I11.0", "I50.22"}, rule: "HTN-HEART"},
