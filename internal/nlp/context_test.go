@@ -251,9 +251,9 @@ func TestAssertOutsideSentences(t *testing.T) {
 	}
 }
 
-// TestAssertClauseOpeners: a history cue that starts a new clause after a
-// comma closes a negation or an uncertainty; without the comma it is in
-// the negation's scope.
+// TestAssertClauseOpeners: a history cue or a "with" that starts a new
+// clause after a comma closes a negation or an uncertainty; without the
+// comma it is in the negation's scope.
 func TestAssertClauseOpeners(t *testing.T) {
 	runAssertCases(t, []assertCase{
 		{"Without known allergies, with a history of dyslipidemia, hypertension.", "hypertension", 0, Historical},
@@ -263,6 +263,9 @@ func TestAssertClauseOpeners(t *testing.T) {
 		{"Denies history of diabetes.", "diabetes", 0, Negated},
 		{"No history of diabetes, hypertension or asthma.", "asthma", 0, Negated},
 		{"No fever, history of asthma, on albuterol.", "asthma", Chronic, Affirmed},
+		{"Pregnancy without complications, with anemia.", "anemia", 0, Affirmed},
+		{"No fever, with cough.", "cough", 0, Affirmed},
+		{"No fever with chills.", "chills", 0, Negated},
 	})
 }
 
