@@ -128,6 +128,10 @@ func TestAssertUncertainty(t *testing.T) {
 		{"Sinusitis vs allergic rhinitis.", "Sinusitis", 0, Uncertain},
 		{"Sinusitis vs allergic rhinitis.", "allergic rhinitis", 0, Uncertain},
 		{"Findings consistent with pneumonia.", "pneumonia", 0, Uncertain},
+		// "consistent with" qualifies the finding it introduces, not the
+		// rest of a long sentence.
+		{"Symptoms consistent with intermittent pain located at the level of the left hemithorax accompanied by cough.", "cough", 0, Affirmed},
+		{"Symptoms consistent with intermittent pain located at the level of the left hemithorax accompanied by cough.", "pain", 0, Uncertain},
 		{"Suspected appendicitis.", "appendicitis", 0, Uncertain},
 		{"Concern for DVT, duplex ordered.", "DVT", 0, Uncertain},
 		{"Cannot rule out fracture.", "fracture", 0, Uncertain},
