@@ -132,6 +132,8 @@ func TestAssertUncertainty(t *testing.T) {
 		// rest of a long sentence.
 		{"Symptoms consistent with intermittent pain located at the level of the left hemithorax accompanied by cough.", "cough", 0, Affirmed},
 		{"Symptoms consistent with intermittent pain located at the level of the left hemithorax accompanied by cough.", "pain", 0, Uncertain},
+		{"Suspicion of an intestinal infection, so a stool culture was requested and treatment for the anemia was started.", "anemia", 0, Affirmed},
+		{"Suspicion of an intestinal infection, so a stool culture was requested and treatment for the anemia was started.", "intestinal infection", 0, Uncertain},
 		{"Suspected appendicitis.", "appendicitis", 0, Uncertain},
 		{"Concern for DVT, duplex ordered.", "DVT", 0, Uncertain},
 		{"Cannot rule out fracture.", "fracture", 0, Uncertain},
