@@ -50,6 +50,7 @@ func TestRules(t *testing.T) {
 		{name: "hearing aids are no AIDS", note: "He wears hearing aids.", profile: ProfileAbstract, notWant: []string{"B20"}},
 		{name: "metastatic lesions and implants are secondary neoplasms of their site", note: "CT: multiple hepatic implants. A metastatic lesion in the lung.", profile: ProfileAbstract, want: []string{"C78.7", "C78.00"}},
 		{name: "case-report wordings of findings and allergy status", note: "Increased transaminases. The patient was hypotensive. Allergic to penicillins.", profile: ProfileAbstract, want: []string{"R74.01", "I95.9", "Z88.0"}, notWant: []string{"T78.40"}},
+		{name: "an adjective spelling alone qualifies another finding", note: "Hemorrhagic content in an edematous mucosa after an exhaustive study. Hemorrhagic shock.", profile: ProfileAbstract, want: []string{"R57.8"}, notWant: []string{"R58", "R60.9", "R53.83"}},
 		{name: "everyday words with another Index meaning", note: "Cold ischemia time of 10 hours. Reflexes are symmetric. Glasgow coma scale 15. Diuresis preserved. Transient visual loss.", profile: ProfileAbstract, notWant: []string{"J00", "R29.2", "R23.4", "R35.89", "Z59.00", "Z59.0"}},
 		{name: "hypertension with CKD 5", note: "A/P: Hypertension and end stage renal disease.", want: []string{"I12.0"}, notWant: []string{"I10"}},
 		{name: "hypertension with heart failure", note: "A/P: Hypertension. Chronic systolic heart failure.", want: []string{"I11.0", "I50.22"}, rule: "HTN-HEART"},
