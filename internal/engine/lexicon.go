@@ -47,6 +47,7 @@ type lexicon struct {
 // indexRules are the knobs of tables/index_terms.tsv.
 type indexRules struct {
 	needsSubterm map[string]bool     // MatchKey of main terms
+	adjective    map[string]string   // MatchKey of main terms → normalized words of the adjective spelling
 	skipSubterm  map[string]bool     // MatchKey of subterm titles
 	implicitMain map[string]bool     // MatchKey of main terms
 	noteWideWith map[string]bool     // MatchKey of main terms
@@ -62,8 +63,19 @@ func loadIndexRules(fsys fs.FS, words wordsFunc) (*indexRules, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}, unstated: map[string][]string{}, closedGroup: map[string]bool{}}
+	r := &indexRules{needsSubterm: map[string]bool{}, skipSubterm: map[string]bool{}, implicitMain: map[string]bool{}, noteWideWith: map[string]bool{}, blocked: map[string]bool{}, dropWords: map[string]bool{}, unstated: map[string][]string{}, closedGroup: map[string]bool{}, adjective: map[string]string{}}
 	for _, row := range rows {
+		if row.kind() == "adjective" {
+			if err := row.want(3, 3); err != nil {
+				return nil, err
+			}
+			ws := words(row.field(2))
+			if len(ws) == 0 || !strings.Contains(strings.ToLower(row.field(1)), strings.ToLower(row.field(2))) {
+				return nil, row.errorf("adjective %q is not a spelling of main term %q", row.field(2), row.field(1))
+			}
+			r.adjective[icd.MatchKey(row.field(1))] = strings.Join(ws, " ")
+			continue
+		}
 		if row.kind() == "unstated" {
 			if err := row.want(3, 3); err != nil {
 				return nil, err
@@ -230,7 +242,13 @@ func (b *lexiconBuilder) addIndex(ix *icd.Index) {
 		}
 		key := icd.MatchKey(m.Title)
 		if !b.rules.needsSubterm[key] && !b.rules.needsSubterm[icd.MatchKey(firstPart(m.Title))] {
+			adj, hasAdj := b.rules.adjective[key]
 			for _, s := range states {
+				// The adjective spelling alone qualifies another finding
+				// ("hemorrhagic cyst"); it codes only through a subterm.
+				if hasAdj && strings.Join(s.narrow, " ") == adj {
+					continue
+				}
 				b.add(s, indexRank(m, false), target{source: srcIndex, term: m})
 			}
 		}

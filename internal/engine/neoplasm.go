@@ -256,16 +256,21 @@ func (n *neoplasmCoder) code(nav *navigator, r neoplasmRef, ctx navContext, need
 		return true
 	}
 	var best *neoplasmRow
+	var bestHead bool
 	var rowWords []string
 	for _, i := range n.candidateRows(ctx.near, r.site) {
 		row := &n.rows[i]
 		ok := true
+		// head is set when the deepest level is stated by its first part,
+		// the row's own noun: "renal" is the row "renal" (kidney) before
+		// the row "calyx, renal", which it states only as a qualifier.
+		head := false
 		rowWords = rowWords[:0]
 		for _, alts := range row.levels {
 			levelOK := false
-			for _, a := range alts {
+			for j, a := range alts {
 				if stated(a) {
-					levelOK = true
+					levelOK, head = true, j == 0
 					rowWords = append(rowWords, a...)
 					break
 				}
@@ -280,8 +285,9 @@ func (n *neoplasmCoder) code(nav *navigator, r neoplasmRef, ctx navContext, need
 		hasSite := containsAll(rowWords, r.site)
 		// A row without codes is a cross-reference ("cutaneous - see
 		// Neoplasm, skin"): the row it points to is read instead.
-		if ok && hasSite && (best == nil || row.nwords > best.nwords) && hasCells(row.term) {
-			best = row
+		better := best == nil || row.nwords > best.nwords || row.nwords == best.nwords && head && !bestHead
+		if ok && hasSite && better && hasCells(row.term) {
+			best, bestHead = row, head
 		}
 	}
 	if best == nil || (needSite && best.nwords == len(r.site) && !r.stated) {

@@ -169,6 +169,8 @@ func TestTableRowErrors(t *testing.T) {
 		{"tables/index_terms.tsv", "connector", "columns"},
 		{"tables/index_terms.tsv", "drop-word", "columns"},
 		{"tables/index_terms.tsv", "block", "columns"},
+		{"tables/index_terms.tsv", "adjective\tEdema, edematous", "columns"},
+		{"tables/index_terms.tsv", "adjective\tEdema, edematous\themorrhagic", "not a spelling"},
 		{"tables/index_terms.tsv", "prefer\tx", "unknown kind"},
 		{"tables/context.tsv", "side\tright\tup", "unknown side"},
 		{"tables/context.tsv", "side\ttwo words\tright", "one word"},

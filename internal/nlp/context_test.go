@@ -128,6 +128,12 @@ func TestAssertUncertainty(t *testing.T) {
 		{"Sinusitis vs allergic rhinitis.", "Sinusitis", 0, Uncertain},
 		{"Sinusitis vs allergic rhinitis.", "allergic rhinitis", 0, Uncertain},
 		{"Findings consistent with pneumonia.", "pneumonia", 0, Uncertain},
+		// "consistent with" qualifies the finding it introduces, not the
+		// rest of a long sentence.
+		{"Symptoms consistent with intermittent pain located at the level of the left hemithorax accompanied by cough.", "cough", 0, Affirmed},
+		{"Symptoms consistent with intermittent pain located at the level of the left hemithorax accompanied by cough.", "pain", 0, Uncertain},
+		{"Suspicion of an intestinal infection, so a stool culture was requested and treatment for the anemia was started.", "anemia", 0, Affirmed},
+		{"Suspicion of an intestinal infection, so a stool culture was requested and treatment for the anemia was started.", "intestinal infection", 0, Uncertain},
 		{"Suspected appendicitis.", "appendicitis", 0, Uncertain},
 		{"Concern for DVT, duplex ordered.", "DVT", 0, Uncertain},
 		{"Cannot rule out fracture.", "fracture", 0, Uncertain},
@@ -251,9 +257,9 @@ func TestAssertOutsideSentences(t *testing.T) {
 	}
 }
 
-// TestAssertClauseOpeners: a history cue that starts a new clause after a
-// comma closes a negation or an uncertainty; without the comma it is in
-// the negation's scope.
+// TestAssertClauseOpeners: a history cue or a "with" that starts a new
+// clause after a comma closes a negation or an uncertainty; without the
+// comma it is in the negation's scope.
 func TestAssertClauseOpeners(t *testing.T) {
 	runAssertCases(t, []assertCase{
 		{"Without known allergies, with a history of dyslipidemia, hypertension.", "hypertension", 0, Historical},
@@ -263,6 +269,9 @@ func TestAssertClauseOpeners(t *testing.T) {
 		{"Denies history of diabetes.", "diabetes", 0, Negated},
 		{"No history of diabetes, hypertension or asthma.", "asthma", 0, Negated},
 		{"No fever, history of asthma, on albuterol.", "asthma", Chronic, Affirmed},
+		{"Pregnancy without complications, with anemia.", "anemia", 0, Affirmed},
+		{"No fever, with cough.", "cough", 0, Affirmed},
+		{"No fever with chills.", "chills", 0, Negated},
 	})
 }
 
