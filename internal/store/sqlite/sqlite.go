@@ -230,22 +230,29 @@ func (db *DB) checkpoint(ctx context.Context) error {
 		return err
 	}
 	defer db.endTurn()
+	return checkpointUntilDone(ctx, db.write, "TRUNCATE", checkpointTries, 20*time.Millisecond)
+}
+
+// checkpointUntilDone runs a checkpoint of the given mode on q until no
+// reader or writer holds it back, at most tries times, pause apart.
+func checkpointUntilDone(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, mode string, tries int, pause time.Duration) error {
 	for try := 1; ; try++ {
 		var busy, logFrames, checkpointed int
-		row := db.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-		if err := row.Scan(&busy, &logFrames, &checkpointed); err != nil {
-			return fmt.Errorf("sqlite: checkpoint: %w", err)
+		if err := q.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &checkpointed); err != nil {
+			return fmt.Errorf("sqlite: %s checkpoint: %w", mode, err)
 		}
 		if busy == 0 {
 			return nil
 		}
-		if try == checkpointTries {
-			return errors.New("sqlite: checkpoint: readers kept the WAL busy")
+		if try == tries {
+			return fmt.Errorf("sqlite: %s checkpoint: readers kept the WAL busy", mode)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("sqlite: checkpoint: %w", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
+			return fmt.Errorf("sqlite: %s checkpoint: %w", mode, ctx.Err())
+		case <-time.After(pause):
 		}
 	}
 }
@@ -285,24 +292,7 @@ func (db *DB) restartWAL(ctx context.Context) error {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
-	for try := 1; ; try++ {
-		var busy, logFrames, checkpointed int
-		err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &checkpointed)
-		if err != nil {
-			return fmt.Errorf("sqlite: restarting the WAL: %w", err)
-		}
-		if busy == 0 {
-			return nil
-		}
-		if try == restartTries {
-			return errors.New("sqlite: restarting the WAL: readers kept it busy")
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("sqlite: restarting the WAL: %w", ctx.Err())
-		case <-time.After(restartPause):
-		}
-	}
+	return checkpointUntilDone(ctx, conn, "RESTART", restartTries, restartPause)
 }
 
 // DeleteExpired removes expired sessions, one-time tokens and rate-limit
